@@ -1,0 +1,50 @@
+#!/bin/sh
+# Runs every unit test binary and end-to-end script, prints their output, and
+# ends with one line: "N passed, N failed, N skipped".
+# Environment: BUILD (build tree), BIN (binary), OLIST_DIR (real data, optional),
+# ONLY (a substring to select tests by file name).
+set -u
+BUILD=${BUILD:-build}
+BIN=${BIN:-$BUILD/recsys-tui}
+export BIN OLIST_DIR="${OLIST_DIR:-../shared/olist}" BUILD
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
+passed=0 failed=0 skipped=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run_one() {
+  name=$1; shift
+  case "$name" in *"${ONLY:-}"*) ;; *) return ;; esac
+  echo "# --- $name"
+  start=$(date +%s)
+  "$@" >"$log" 2>&1
+  rc=$?
+  cat "$log"
+  p=$(grep -c '^ok - ' "$log")
+  f=$(grep -c '^not ok - ' "$log")
+  s=$(grep -c '^skip - ' "$log")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "not ok - $name exited with status $rc"
+    f=$((f + 1))
+  fi
+  if [ $((p + f + s)) -eq 0 ]; then
+    echo "not ok - $name ran no test"
+    f=1
+  fi
+  echo "# $name: $p passed, $f failed, $s skipped ($(($(date +%s) - start))s)"
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+for t in "$BUILD"/tests/test_*; do
+  [ -x "$t" ] || continue
+  case "$t" in *.d) continue ;; esac
+  run_one "$(basename "$t")" "$t"
+done
+for t in tests/e2e/*.sh; do
+  [ -f "$t" ] || continue
+  run_one "$(basename "$t")" bash "$t"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
