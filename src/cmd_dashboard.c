@@ -1,0 +1,10 @@
+/* Placeholder until the module lands; replaced by its owner. */
+#include <stdio.h>
+#include "commands.h"
+int cmd_monitor(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "recsys-tui: cmd_monitor is not built yet\n");
+    return EXIT_FAIL;
+}

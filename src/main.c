@@ -1,0 +1,70 @@
+/* recsys-tui: subcommand dispatch. Everything else lives in the cmd_*.c
+ * front ends and the engine/net/tui modules they call. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define RECSYS_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: recsys-tui [--data DIR] [--db PATH] [--config FILE]\n"
+    "       recsys-tui --serve [--config FILE] [--region NAME ...]\n"
+    "       recsys-tui --monitor [--config FILE]\n"
+    "       recsys-tui COMMAND [options]\n"
+    "\n"
+    "With no command: ingest when olist.db is missing (real data from --data, else\n"
+    "generated sample data), train when no model is active, start the four region\n"
+    "servers and open the dashboard.\n"
+    "\n"
+    "Commands:\n"
+    "  ingest      load the Olist CSVs into SQLite (atomic, cleaned)\n"
+    "  gen-sample  write deterministic Olist-shaped sample CSVs\n"
+    "  train       train a recommender and store it as a new model version\n"
+    "  eval        evaluate recommenders on a temporal split\n"
+    "  recommend   top-N products for one user\n"
+    "  models      list, activate or roll back model versions\n"
+    "\n"
+    "  --serve     headless: run the region HTTP servers from regions.conf\n"
+    "  --monitor   dashboard only, against regions already running\n"
+    "  --help      this text; `recsys-tui COMMAND --help` for a command\n"
+    "  --version   print the version\n"
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage error. See recsys-tui(1).\n";
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"ingest", cmd_ingest},       {"gen-sample", cmd_gen_sample}, {"train", cmd_train},
+    {"eval", cmd_eval},           {"recommend", cmd_recommend},   {"models", cmd_models},
+    {"--serve", cmd_serve},       {"serve", cmd_serve},           {"--monitor", cmd_monitor},
+    {"monitor", cmd_monitor},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+                      !strcmp(argv[1], "help"))) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        printf("recsys-tui %s\n", RECSYS_VERSION);
+        return EXIT_OK;
+    }
+    if (argc >= 2) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (!strcmp(argv[1], commands[i].name))
+                return commands[i].run(argc - 1, argv + 1);
+        if (argv[1][0] != '-') {
+            fprintf(stderr, "recsys-tui: unknown command '%s'\n%s", argv[1], usage);
+            return EXIT_USAGE;
+        }
+    }
+    /* No command (only global options): the main job. argv[0] stays the
+     * program name so cmd_main parses the options from argv[1]. */
+    return cmd_main(argc, argv);
+}
