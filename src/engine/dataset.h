@@ -1,0 +1,72 @@
+/* Interactions from SQLite into memory: id maps (sorted, binary searched),
+ * per-user state, per-product category and price, the purchase events sorted
+ * by day, and CSR matrices built from them. Never a dense users x products
+ * matrix: everything is O(users + products + interactions). */
+#ifndef RECSYS_ENGINE_DATASET_H
+#define RECSYS_ENGINE_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DS_ID_LEN 33
+#define DS_CAT_LEN 64
+#define DS_MAX_ROWS 50000000 /* hard cap on rows read from any table */
+
+/* Sorted array of 32-hex ids; index = position. */
+struct idmap {
+    int32_t n;
+    char (*ids)[DS_ID_LEN];
+};
+int32_t idmap_find(const struct idmap *m, const char *id); /* -1 when absent */
+void idmap_free(struct idmap *m);
+
+/* Compressed sparse rows; val may be NULL (binary). */
+struct csr {
+    int32_t n_rows, n_cols;
+    int64_t nnz;
+    int64_t *ptr; /* n_rows + 1 */
+    int32_t *idx; /* nnz, sorted within a row */
+    float *val;   /* nnz or NULL */
+};
+void csr_free(struct csr *m);
+/* Builds a CSR from (row, col) pairs, summing duplicates into val (a purchase
+ * count). Returns 0, or -1 with err on allocation failure. */
+int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *rows,
+                   const int32_t *cols, struct csr *out, char *err, size_t errlen);
+int csr_transpose(const struct csr *a, struct csr *t, char *err, size_t errlen);
+
+struct event {
+    int32_t user, item;
+    int32_t day; /* days since 1970-01-01 */
+    float price;
+};
+
+struct dataset {
+    struct idmap users;      /* every customer_unique_id in customers */
+    struct idmap items;      /* every product_id in products: the catalogue */
+    int16_t *user_state;     /* index into states, -1 unknown */
+    int32_t *item_cat;       /* index into cats */
+    float *item_price;       /* mean price over all interactions, -1 unknown */
+    int n_states;
+    char (*states)[3];
+    int n_cats;
+    char (*cats)[DS_CAT_LEN]; /* English name, Portuguese when untranslated */
+    int64_t n_events;
+    struct event *events;     /* sorted by day, then user, then item */
+};
+
+/* Reads customers, products (product_catalog) and the interactions view of the
+ * database at path. Returns 0, or -1 with err naming the table at fault. */
+int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen);
+void dataset_free(struct dataset *ds);
+
+/* "YYYY-MM-DD[ HH:MM:SS]" -> days since epoch; -1 when malformed. */
+int32_t ds_parse_day(const char *s);
+void ds_format_day(int32_t day, char out[11]);
+int ds_state_index(const struct dataset *ds, const char *state); /* -1 when absent */
+
+/* Users x items purchase counts of the events with day < cutoff_day. */
+int ds_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui, char *err,
+                    size_t errlen);
+
+#endif

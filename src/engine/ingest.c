@@ -1,0 +1,775 @@
+/* Olist ingest: see ingest.h. One generic loader driven by a table of file
+ * specs (column names, types, cleaning flags) keeps the nine files uniform;
+ * the per-file differences are data, not code. */
+#include "engine/ingest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/csvload.h"
+#include "engine/schema.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+enum col_type { C_TEXT, C_INT, C_REAL, C_TS };
+enum col_flag {
+    F_REQ = 1,   /* empty is an error */
+    F_CAT = 2,   /* empty becomes 'outros' */
+    F_PRICE = 4, /* feeds the outlier statistics */
+};
+
+struct col_spec {
+    const char *name;
+    unsigned char type, flags;
+};
+
+struct file_spec {
+    const char *base;
+    const char *table;
+    int required;
+    int ncols;
+    struct col_spec cols[9];
+};
+
+#define T(n) {n, C_TEXT, 0}
+#define TR(n) {n, C_TEXT, F_REQ}
+#define I(n) {n, C_INT, 0}
+#define IR(n) {n, C_INT, F_REQ}
+#define R(n) {n, C_REAL, 0}
+#define TS(n) {n, C_TS, 0}
+
+static const struct file_spec FILES[INGEST_NFILES] = {
+    [INGEST_TRANSLATION] = {"product_category_name_translation", "product_category_name_translation",
+                            1, 2, {TR("product_category_name"), TR("product_category_name_english")}},
+    [INGEST_CUSTOMERS] = {"olist_customers_dataset", "customers", 1, 5,
+                          {TR("customer_id"), TR("customer_unique_id"),
+                           T("customer_zip_code_prefix"), T("customer_city"), T("customer_state")}},
+    [INGEST_SELLERS] = {"olist_sellers_dataset", "sellers", 1, 4,
+                        {TR("seller_id"), T("seller_zip_code_prefix"), T("seller_city"),
+                         T("seller_state")}},
+    [INGEST_PRODUCTS] = {"olist_products_dataset", "products", 1, 9,
+                         {TR("product_id"), {"product_category_name", C_TEXT, F_CAT},
+                          I("product_name_lenght"), I("product_description_lenght"),
+                          I("product_photos_qty"), I("product_weight_g"), I("product_length_cm"),
+                          I("product_height_cm"), I("product_width_cm")}},
+    [INGEST_ORDERS] = {"olist_orders_dataset", "orders", 1, 8,
+                       {TR("order_id"), TR("customer_id"), TR("order_status"),
+                        TS("order_purchase_timestamp"), TS("order_approved_at"),
+                        TS("order_delivered_carrier_date"), TS("order_delivered_customer_date"),
+                        TS("order_estimated_delivery_date")}},
+    [INGEST_ITEMS] = {"olist_order_items_dataset", "order_items", 1, 7,
+                      {TR("order_id"), IR("order_item_id"), TR("product_id"), TR("seller_id"),
+                       TS("shipping_limit_date"), {"price", C_REAL, F_REQ | F_PRICE},
+                       R("freight_value")}},
+    [INGEST_PAYMENTS] = {"olist_order_payments_dataset", "order_payments", 1, 5,
+                         {TR("order_id"), IR("payment_sequential"), T("payment_type"),
+                          I("payment_installments"), R("payment_value")}},
+    [INGEST_REVIEWS] = {"olist_order_reviews_dataset", "order_reviews", 0, 7,
+                        {TR("review_id"), TR("order_id"), I("review_score"),
+                         T("review_comment_title"), T("review_comment_message"),
+                         TS("review_creation_date"), TS("review_answer_timestamp")}},
+    [INGEST_GEOLOCATION] = {"olist_geolocation_dataset", "geolocation", 0, 5,
+                            {T("geolocation_zip_code_prefix"), R("geolocation_lat"),
+                             R("geolocation_lng"), T("geolocation_city"),
+                             T("geolocation_state")}},
+};
+
+/* Foreign keys checked after the load: child file/column -> parent. */
+static const struct {
+    int child;
+    const char *column;
+    int parent;
+    const char *parent_column;
+} FKEYS[] = {
+    {INGEST_ORDERS, "customer_id", INGEST_CUSTOMERS, "customer_id"},
+    {INGEST_ITEMS, "order_id", INGEST_ORDERS, "order_id"},
+    {INGEST_ITEMS, "product_id", INGEST_PRODUCTS, "product_id"},
+    {INGEST_ITEMS, "seller_id", INGEST_SELLERS, "seller_id"},
+    {INGEST_PAYMENTS, "order_id", INGEST_ORDERS, "order_id"},
+    {INGEST_REVIEWS, "order_id", INGEST_ORDERS, "order_id"},
+};
+
+const char *ingest_file_base(int file)
+{
+    return file >= 0 && file < INGEST_NFILES ? FILES[file].base : "?";
+}
+
+const char *ingest_table_name(int file)
+{
+    return file >= 0 && file < INGEST_NFILES ? FILES[file].table : "?";
+}
+
+/* Finds DIR/BASE.csv or DIR/BASE.csv.gz; 0 and out filled, -1 when neither. */
+static int find_input(const char *dir, const char *base, char *out, size_t outlen)
+{
+    static const char *const ext[] = {".csv", ".csv.gz"};
+    struct stat st;
+    for (int i = 0; i < 2; i++) {
+        int n = snprintf(out, outlen, "%s/%s%s", dir, base, ext[i]);
+        if (n > 0 && (size_t)n < outlen && stat(out, &st) == 0 && S_ISREG(st.st_mode))
+            return 0;
+    }
+    return -1;
+}
+
+int ingest_data_present(const char *dir)
+{
+    char path[PATH_MAX];
+    if (!dir)
+        return 0;
+    for (int i = 0; i < INGEST_NFILES; i++)
+        if (FILES[i].required && find_input(dir, FILES[i].base, path, sizeof path) != 0)
+            return 0;
+    return 1;
+}
+
+/* --- loading ------------------------------------------------------------ */
+
+struct load_ctx {
+    const struct file_spec *spec;
+    sqlite3 *db;
+    sqlite3_stmt *insert, *same; /* same: "is an identical row already there?" */
+    long long inserted, duplicates, outros, null_ts;
+    long long null_ts_col[9];
+    double price;                /* this row's price, counted once inserted */
+    double price_sum, price_sumsq;
+    long long price_n;
+};
+
+static int is_digits(const char *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* Strict 'YYYY-MM-DD HH:MM:SS' with calendar ranges. */
+static int valid_timestamp(const char *s, size_t len)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (len != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
+        return 0;
+    if (!is_digits(s, 4) || !is_digits(s + 5, 2) || !is_digits(s + 8, 2) ||
+        !is_digits(s + 11, 2) || !is_digits(s + 14, 2) || !is_digits(s + 17, 2))
+        return 0;
+    int y = atoi(s), mo = (s[5] - '0') * 10 + s[6] - '0', d = (s[8] - '0') * 10 + s[9] - '0';
+    int h = (s[11] - '0') * 10 + s[12] - '0', mi = (s[14] - '0') * 10 + s[15] - '0';
+    int se = (s[17] - '0') * 10 + s[18] - '0';
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
+        return 0;
+    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 0;
+    return 1;
+}
+
+/* Validates and binds one row to both statements (1-based parameters). */
+static int bind_row(struct load_ctx *c, const struct csvload_row *row, char *err, size_t errlen)
+{
+    const struct file_spec *sp = c->spec;
+    for (int i = 0; i < sp->ncols; i++) {
+        const struct col_spec *col = &sp->cols[i];
+        const char *f = row->field[i];
+        sqlite3_stmt *st[2] = {c->insert, c->same};
+        if (!f) {
+            if (col->flags & F_REQ)
+                return csvload_field_error(err, errlen, row, i, "empty, but a value is required");
+            if (col->flags & F_CAT) {
+                c->outros++;
+                for (int k = 0; k < 2; k++)
+                    sqlite3_bind_text(st[k], i + 1, "outros", 6, SQLITE_STATIC);
+                continue;
+            }
+            if (col->type == C_TS) {
+                c->null_ts++;
+                c->null_ts_col[i]++;
+            }
+            for (int k = 0; k < 2; k++)
+                sqlite3_bind_null(st[k], i + 1);
+            continue;
+        }
+        char *end;
+        switch (col->type) {
+        case C_INT: {
+            errno = 0;
+            long long v = strtoll(f, &end, 10);
+            if (*end || end == f || errno)
+                return csvload_field_error(err, errlen, row, i, "'%.40s' is not an integer", f);
+            for (int k = 0; k < 2; k++)
+                sqlite3_bind_int64(st[k], i + 1, v);
+            break;
+        }
+        case C_REAL: {
+            errno = 0;
+            double v = strtod(f, &end);
+            if (*end || end == f || errno || !isfinite(v))
+                return csvload_field_error(err, errlen, row, i, "'%.40s' is not a number", f);
+            if ((col->flags & F_PRICE) && v < 0)
+                return csvload_field_error(err, errlen, row, i, "negative price %.2f", v);
+            if (col->flags & F_PRICE)
+                c->price = v;
+            for (int k = 0; k < 2; k++)
+                sqlite3_bind_double(st[k], i + 1, v);
+            break;
+        }
+        case C_TS:
+            if (!valid_timestamp(f, row->len[i]))
+                return csvload_field_error(err, errlen, row, i,
+                                           "'%.40s' is not a timestamp (YYYY-MM-DD HH:MM:SS)", f);
+            /* stored as text */
+            /* fall through */
+        default:
+            for (int k = 0; k < 2; k++)
+                sqlite3_bind_text(st[k], i + 1, f, (int)row->len[i], SQLITE_STATIC);
+        }
+    }
+    return 0;
+}
+
+/* Row callback: insert; a primary-key clash with an identical earlier row is
+ * an exact duplicate (counted, dropped), with a different row it is an error. */
+static int load_row(void *ctxp, const struct csvload_row *row, char *err, size_t errlen)
+{
+    struct load_ctx *c = ctxp;
+    if (bind_row(c, row, err, errlen) < 0)
+        return -1;
+    int rc = sqlite3_step(c->insert);
+    sqlite3_reset(c->insert);
+    if (rc == SQLITE_DONE) {
+        c->inserted++;
+        c->price_sum += c->price;
+        c->price_sumsq += c->price * c->price;
+        c->price_n++;
+        return 0;
+    }
+    if (rc == SQLITE_CONSTRAINT) {
+        int same = sqlite3_step(c->same) == SQLITE_ROW;
+        sqlite3_reset(c->same);
+        if (same) {
+            c->duplicates++;
+            return 0;
+        }
+        return err_set(err, errlen,
+                       "%s line %ld column %d (%s): duplicate key '%.40s' with different values",
+                       row->file, row->line, row->column[0], row->name[0],
+                       row->field[0] ? row->field[0] : "");
+    }
+    return err_set(err, errlen, "%s line %ld: cannot store row: %s", row->file, row->line,
+                   sqlite3_errmsg(c->db));
+}
+
+/* Prepares the insert and the identical-row probe for c->spec. */
+static int prepare_load(struct load_ctx *c, char *err, size_t errlen)
+{
+    const struct file_spec *sp = c->spec;
+    char ins[1024], same[2048];
+    size_t a = (size_t)snprintf(ins, sizeof ins, "INSERT INTO %s(", sp->table);
+    size_t b = (size_t)snprintf(same, sizeof same, "SELECT 1 FROM %s WHERE ", sp->table);
+    for (int i = 0; i < sp->ncols; i++) {
+        a += (size_t)snprintf(ins + a, sizeof ins - a, "%s%s", i ? "," : "", sp->cols[i].name);
+        b += (size_t)snprintf(same + b, sizeof same - b, "%s%s IS ?%d", i ? " AND " : "",
+                              sp->cols[i].name, i + 1);
+    }
+    a += (size_t)snprintf(ins + a, sizeof ins - a, ") VALUES(");
+    for (int i = 0; i < sp->ncols; i++)
+        a += (size_t)snprintf(ins + a, sizeof ins - a, "%s?%d", i ? "," : "", i + 1);
+    snprintf(ins + a, sizeof ins - a, ")");
+    if (sqlite3_prepare_v2(c->db, ins, -1, &c->insert, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, same, -1, &c->same, NULL) != SQLITE_OK)
+        return err_set(err, errlen, "%s: cannot prepare insert: %s", sp->base,
+                       sqlite3_errmsg(c->db));
+    return 0;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(err, errlen, "database error: %s (in: %.60s)", msg ? msg : sqlite3_errmsg(db),
+                sql);
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int report_add(sqlite3 *db, const char *file, const char *rule, long long count,
+                      const char *detail, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "INSERT INTO ingest_report(file, rule, count, detail) "
+                                    "VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, file, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, count);
+        if (detail)
+            sqlite3_bind_text(st, 4, detail, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return err_set(err, errlen, "cannot write ingest_report: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+static int meta_set(sqlite3 *db, const char *key, const char *value, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", -1,
+                                &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return err_set(err, errlen, "cannot write meta: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+/* Runs a query whose first column is an integer; *out = 0 when no row. */
+static int query_int(sqlite3 *db, const char *sql, double bind, long long *out, char *err,
+                     size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return err_set(err, errlen, "database error: %s", sqlite3_errmsg(db));
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_double(st, 1, bind);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return err_set(err, errlen, "database error: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+/* Loads one file into its table and records its cleaning counts. */
+static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
+                     struct ingest_summary *s, struct load_ctx *c, char *err, size_t errlen)
+{
+    const struct file_spec *sp = &FILES[file];
+    const char *names[9];
+    const char *slash = strrchr(path, '/');
+    const char *fname = slash ? slash + 1 : path;
+    int rc = -1;
+    memset(c, 0, sizeof *c);
+    c->spec = sp;
+    c->db = db;
+    for (int i = 0; i < sp->ncols; i++)
+        names[i] = sp->cols[i].name;
+    if (prepare_load(c, err, errlen) < 0)
+        goto out;
+    long rows = 0;
+    if (csvload_file(path, names, sp->ncols, load_row, c, show_progress, &rows, err, errlen) < 0)
+        goto out;
+    s->rows[file] = c->inserted;
+    s->duplicates += c->duplicates;
+    s->outros += c->outros;
+    s->null_timestamps += c->null_ts;
+    s->present[file] = 1;
+    char detail[512];
+    snprintf(detail, sizeof detail, "%ld data rows read", rows);
+    if (report_add(db, fname, "rows_loaded", c->inserted, detail, err, errlen) < 0)
+        goto out;
+    if (c->duplicates &&
+        report_add(db, fname, "duplicate_removed", c->duplicates,
+                   "exact duplicate rows dropped", err, errlen) < 0)
+        goto out;
+    if (c->outros &&
+        report_add(db, fname, "empty_category_outros", c->outros,
+                   "empty product_category_name set to 'outros'", err, errlen) < 0)
+        goto out;
+    if (c->null_ts) {
+        size_t n = 0;
+        detail[0] = '\0';
+        for (int i = 0; i < sp->ncols; i++)
+            if (c->null_ts_col[i] && n < sizeof detail)
+                n += (size_t)snprintf(detail + n, sizeof detail - n, "%s%s %lld", n ? ", " : "",
+                                      sp->cols[i].name, c->null_ts_col[i]);
+        if (report_add(db, fname, "empty_timestamp_null", c->null_ts, detail, err, errlen) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(c->insert);
+    sqlite3_finalize(c->same);
+    c->insert = c->same = NULL;
+    return rc;
+}
+
+/* --- after the load ------------------------------------------------------ */
+
+/* Flags items priced above mean + 3 sd (sample sd over the stored items). */
+static int flag_outliers(sqlite3 *db, const struct load_ctx *items, struct ingest_summary *s,
+                         char *err, size_t errlen)
+{
+    if (items->price_n < 2)
+        return 0;
+    double n = (double)items->price_n, mean = items->price_sum / n;
+    double var = (items->price_sumsq - n * mean * mean) / (n - 1);
+    double thr = mean + 3.0 * sqrt(var > 0 ? var : 0);
+    long long count;
+    if (query_int(db, "UPDATE order_items SET price_outlier = 1 WHERE price > ?1",
+                  thr, &count, err, errlen) < 0)
+        return -1;
+    count = sqlite3_changes(db);
+    s->outliers = count;
+    s->outlier_threshold = thr;
+    char detail[160];
+    snprintf(detail, sizeof detail, "price > %.2f (mean %.2f + 3 sd %.2f); kept, flagged "
+             "price_outlier = 1, left out of the interactions view", thr, mean, thr - mean);
+    return report_add(db, "olist_order_items_dataset.csv", "price_outlier_flagged", count, detail,
+                      err, errlen);
+}
+
+/* Geolocation has no key: exact duplicates are removed after the load. */
+static int dedupe_geolocation(sqlite3 *db, struct ingest_summary *s, char *err, size_t errlen)
+{
+    if (exec_sql(db, "DELETE FROM geolocation WHERE rowid NOT IN (SELECT min(rowid) FROM "
+                     "geolocation GROUP BY geolocation_zip_code_prefix, geolocation_lat, "
+                     "geolocation_lng, geolocation_city, geolocation_state)", err, errlen) < 0)
+        return -1;
+    long long n = sqlite3_changes(db);
+    s->duplicates += n;
+    s->rows[INGEST_GEOLOCATION] -= n;
+    if (!n)
+        return 0;
+    return report_add(db, "olist_geolocation_dataset.csv", "duplicate_removed", n,
+                      "exact duplicate rows dropped", err, errlen);
+}
+
+/* Referential integrity: every child key must exist in its parent file. */
+static int check_foreign_keys(sqlite3 *db, const struct ingest_summary *s, char *err,
+                              size_t errlen)
+{
+    for (size_t k = 0; k < sizeof FKEYS / sizeof FKEYS[0]; k++) {
+        if (!s->present[FKEYS[k].child])
+            continue;
+        const struct file_spec *c = &FILES[FKEYS[k].child], *p = &FILES[FKEYS[k].parent];
+        char sql[512];
+        snprintf(sql, sizeof sql, "SELECT count(*), min(c.%s) FROM %s c WHERE NOT EXISTS "
+                 "(SELECT 1 FROM %s p WHERE p.%s = c.%s)", FKEYS[k].column, c->table, p->table,
+                 FKEYS[k].parent_column, FKEYS[k].column);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+            return err_set(err, errlen, "database error: %s", sqlite3_errmsg(db));
+        int rc = -1;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            long long bad = sqlite3_column_int64(st, 0);
+            const unsigned char *first = sqlite3_column_text(st, 1);
+            if (bad == 0)
+                rc = 0;
+            else
+                err_set(err, errlen, "%s.csv column %s: %lld row%s refer to a %s missing from "
+                        "%s.csv (first: '%.40s')", c->base, FKEYS[k].column, bad,
+                        bad == 1 ? "" : "s", FKEYS[k].parent_column, p->base,
+                        first ? (const char *)first : "");
+        } else {
+            err_set(err, errlen, "database error: %s", sqlite3_errmsg(db));
+        }
+        sqlite3_finalize(st);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int report_untranslated(sqlite3 *db, struct ingest_summary *s, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql = "SELECT count(*), group_concat(name, ', ') FROM (SELECT DISTINCT "
+                      "product_category_name AS name FROM products WHERE product_category_name "
+                      "NOT IN (SELECT product_category_name FROM "
+                      "product_category_name_translation) ORDER BY 1)";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return err_set(err, errlen, "database error: %s", sqlite3_errmsg(db));
+    int rc = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        s->untranslated = sqlite3_column_int64(st, 0);
+        char detail[512];
+        const unsigned char *names = sqlite3_column_text(st, 1);
+        snprintf(detail, sizeof detail, "no English name, shown in Portuguese: %s",
+                 names ? (const char *)names : "");
+        if (s->untranslated)
+            rc = report_add(db, "product_category_name_translation.csv", "untranslated_category",
+                            s->untranslated, detail, err, errlen);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Double-quotes an SQL identifier (names from the old database's schema). */
+static void quote_ident(char *out, size_t outlen, const char *name)
+{
+    size_t n = 0;
+    if (outlen < 3) {
+        if (outlen)
+            out[0] = '\0';
+        return;
+    }
+    out[n++] = '"';
+    for (const char *p = name; *p && n + 3 < outlen; p++) {
+        if (*p == '"')
+            out[n++] = '"';
+        out[n++] = *p;
+    }
+    out[n++] = '"';
+    out[n] = '\0';
+}
+
+/* Copies every table (with its rows, indexes and triggers) and view of the
+ * attached old database whose name the new schema does not use: the engine's
+ * model versions must survive a re-ingest. */
+static int carry_over(sqlite3 *db, struct ingest_summary *s, char *err, size_t errlen)
+{
+    const char *sql =
+        "SELECT type, name, sql FROM old.sqlite_master o WHERE sql IS NOT NULL "
+        "AND name NOT LIKE 'sqlite_%' "
+        "AND NOT EXISTS (SELECT 1 FROM main.sqlite_master m WHERE m.name = o.name) "
+        "AND (type IN ('table', 'view') OR NOT EXISTS (SELECT 1 FROM main.sqlite_master m "
+        "     WHERE m.type = 'table' AND m.name = o.tbl_name)) "
+        "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 "
+        "ELSE 3 END, rowid";
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    char **objs = NULL;
+    size_t n = 0, cap = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot read the old database's schema: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    /* Collect first: creating tables while stepping would change main's schema. */
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n + 3 > cap) {
+            cap = cap ? cap * 2 : 24;
+            char **no = realloc(objs, cap * sizeof *objs);
+            if (!no) {
+                err_set(err, errlen, "out of memory");
+                goto out;
+            }
+            objs = no;
+        }
+        for (int i = 0; i < 3; i++) {
+            const char *t = (const char *)sqlite3_column_text(st, i);
+            objs[n++] = strdup(t ? t : "");
+        }
+    }
+    if (step != SQLITE_DONE) {
+        err_set(err, errlen, "cannot read the old database's schema: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    for (size_t i = 0; i < n; i += 3) {
+        if (!objs[i] || !objs[i + 1] || !objs[i + 2]) {
+            err_set(err, errlen, "out of memory");
+            goto out;
+        }
+        if (exec_sql(db, objs[i + 2], err, errlen) < 0)
+            goto out;
+        if (strcmp(objs[i], "table") == 0) {
+            char q[300], copy[700];
+            quote_ident(q, sizeof q, objs[i + 1]);
+            snprintf(copy, sizeof copy, "INSERT INTO main.%s SELECT * FROM old.%s", q, q);
+            if (exec_sql(db, copy, err, errlen) < 0)
+                goto out;
+            s->carried_tables++;
+        }
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < n; i++)
+        free(objs[i]);
+    free(objs);
+    return rc;
+}
+
+/* --- the run ------------------------------------------------------------- */
+
+static int write_meta(sqlite3 *db, const struct ingest_options *o, struct ingest_summary *s,
+                      char *err, size_t errlen)
+{
+    char buf[PATH_MAX + 64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    if (meta_set(db, "ingested_at", buf, err, errlen) < 0)
+        return -1;
+    char real[PATH_MAX];
+    if (meta_set(db, "source_dir", realpath(o->data_dir, real) ? real : o->data_dir, err,
+                 errlen) < 0 ||
+        meta_set(db, "schema_version", "1", err, errlen) < 0)
+        return -1;
+    /* gen-sample's marker carries "seed=N" and "customers=N" lines. */
+    snprintf(buf, sizeof buf, "%s/%s", o->data_dir, INGEST_SAMPLE_MARKER);
+    FILE *f = fopen(buf, "r");
+    s->sample = f != NULL;
+    if (meta_set(db, "dataset", f ? "sample" : "real", err, errlen) < 0)
+        goto fail;
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *key = strncmp(line, "seed=", 5) == 0 ? "sample_seed"
+                          : strncmp(line, "customers=", 10) == 0 ? "sample_customers"
+                                                                 : NULL;
+        if (key && meta_set(db, key, strchr(line, '=') + 1, err, errlen) < 0)
+            goto fail;
+    }
+    if (f)
+        fclose(f);
+    return 0;
+fail:
+    if (f)
+        fclose(f);
+    return -1;
+}
+
+/* Makes the finished temporary file durable, then renames it into place. */
+static int publish(const char *tmp, const char *db_path, char *err, size_t errlen)
+{
+    int fd = open(tmp, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return err_set(err, errlen, "cannot sync %s: %s", tmp, strerror(errno));
+    }
+    close(fd);
+    if (rename(tmp, db_path) != 0)
+        return err_set(err, errlen, "cannot rename %s to %s: %s", tmp, db_path, strerror(errno));
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", db_path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        (void)fsync(fd); /* best effort: the rename itself already happened */
+        close(fd);
+    }
+    return 0;
+}
+
+int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err,
+               size_t errlen)
+{
+    double t0 = monotonic_seconds();
+    char paths[INGEST_NFILES][PATH_MAX];
+    char tmp[PATH_MAX];
+    sqlite3 *db = NULL;
+    int rc = -1, have_tmp = 0, attached = 0;
+    struct load_ctx ctx, items_ctx;
+    struct stat st;
+
+    memset(s, 0, sizeof *s);
+    memset(&items_ctx, 0, sizeof items_ctx);
+    if (!o || !o->data_dir || !o->db_path)
+        return err_set(err, errlen, "ingest: data directory and database path are required");
+    if (stat(o->data_dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return err_set(err, errlen, "data directory %s: %s", o->data_dir,
+                       errno ? strerror(errno) : "not a directory");
+    for (int i = 0; i < INGEST_NFILES; i++) {
+        if (find_input(o->data_dir, FILES[i].base, paths[i], sizeof paths[i]) == 0)
+            continue;
+        paths[i][0] = '\0';
+        if (FILES[i].required)
+            return err_set(err, errlen, "missing file: %s/%s.csv (or .csv.gz)", o->data_dir,
+                           FILES[i].base);
+        size_t n = strlen(s->warnings);
+        snprintf(s->warnings + n, sizeof s->warnings - n, "%s%s.csv absent: %s not loaded",
+                 n ? "; " : "", FILES[i].base, FILES[i].table);
+    }
+
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", o->db_path) >= (int)sizeof tmp)
+        return err_set(err, errlen, "database path is too long: %s", o->db_path);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return err_set(err, errlen, "cannot create a temporary file beside %s: %s", o->db_path,
+                       strerror(errno));
+    (void)fchmod(fd, 0644);
+    close(fd);
+    have_tmp = 1;
+
+    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot open %s: %s", tmp, db ? sqlite3_errmsg(db) : "no memory");
+        goto out;
+    }
+    /* A throw-away file until the rename: no journal, no syncs, big cache. */
+    if (exec_sql(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+                     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY; "
+                     "PRAGMA cache_size=-131072;", err, errlen) < 0)
+        goto out;
+    if (stat(o->db_path, &st) == 0) {
+        sqlite3_stmt *at = NULL;
+        sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS old", -1, &at, NULL);
+        sqlite3_bind_text(at, 1, o->db_path, -1, SQLITE_STATIC);
+        int arc = sqlite3_step(at);
+        sqlite3_finalize(at);
+        long long n;
+        if (arc != SQLITE_DONE ||
+            query_int(db, "SELECT count(*) FROM old.sqlite_master", 0, &n, err, errlen) < 0) {
+            err_set(err, errlen, "existing database %s cannot be read (%s); refusing to "
+                    "replace it", o->db_path, sqlite3_errmsg(db));
+            goto out;
+        }
+        attached = 1;
+    }
+    if (exec_sql(db, "BEGIN", err, errlen) < 0 || exec_sql(db, schema_sql(), err, errlen) < 0)
+        goto out;
+    for (int i = 0; i < INGEST_NFILES; i++) {
+        if (!paths[i][0]) {
+            if (report_add(db, FILES[i].base, "file_absent", 0, "optional file not found; "
+                           "table left empty", err, errlen) < 0)
+                goto out;
+            continue;
+        }
+        struct load_ctx *c = i == INGEST_ITEMS ? &items_ctx : &ctx;
+        if (load_file(db, i, paths[i], !o->quiet, s, c, err, errlen) < 0)
+            goto out;
+    }
+    if (flag_outliers(db, &items_ctx, s, err, errlen) < 0 ||
+        (s->present[INGEST_GEOLOCATION] && dedupe_geolocation(db, s, err, errlen) < 0) ||
+        exec_sql(db, schema_index_sql(), err, errlen) < 0 ||
+        check_foreign_keys(db, s, err, errlen) < 0 || report_untranslated(db, s, err, errlen) < 0 ||
+        write_meta(db, o, s, err, errlen) < 0)
+        goto out;
+    if (attached && carry_over(db, s, err, errlen) < 0)
+        goto out;
+    if (exec_sql(db, "COMMIT", err, errlen) < 0)
+        goto out;
+    if (attached && exec_sql(db, "DETACH DATABASE old", err, errlen) < 0)
+        goto out;
+    attached = 0;
+    if (sqlite3_close(db) != SQLITE_OK) {
+        err_set(err, errlen, "cannot close %s: %s", tmp, sqlite3_errmsg(db));
+        goto out;
+    }
+    db = NULL;
+    if (publish(tmp, o->db_path, err, errlen) < 0)
+        goto out;
+    have_tmp = 0;
+    rc = 0;
+out:
+    if (db)
+        sqlite3_close_v2(db); /* unfinalized statements are impossible here, but be safe */
+    if (have_tmp)
+        unlink(tmp);
+    s->seconds = monotonic_seconds() - t0;
+    return rc;
+}

@@ -1,0 +1,64 @@
+/* Olist CSVs -> SQLite (schema.h), atomically: the database is built in a
+ * temporary file beside the target and renamed over it only when every file
+ * loaded, validated and cross-checked. Tables the old database had and the
+ * schema does not (the engine's `models`, ...) are copied over first, so a
+ * re-ingest never loses trained models. Knows nothing of terminals: progress
+ * goes through util/progress.h, messages through the err buffer. */
+#ifndef RECSYS_ENGINE_INGEST_H
+#define RECSYS_ENGINE_INGEST_H
+
+#include <stddef.h>
+
+/* Index of each input in ingest_summary.rows and ingest_file_base(). */
+enum ingest_file {
+    INGEST_TRANSLATION,
+    INGEST_CUSTOMERS,
+    INGEST_SELLERS,
+    INGEST_PRODUCTS,
+    INGEST_ORDERS,
+    INGEST_ITEMS,
+    INGEST_PAYMENTS,
+    INGEST_REVIEWS,     /* optional */
+    INGEST_GEOLOCATION, /* optional */
+    INGEST_NFILES
+};
+
+/* Marker file gen-sample writes into its output directory; ingest records
+ * meta.dataset = 'sample' when it is there, 'real' otherwise. */
+#define INGEST_SAMPLE_MARKER "GENERATED_SAMPLE.txt"
+
+struct ingest_options {
+    const char *data_dir;  /* holds the nine files, .csv or .csv.gz */
+    const char *db_path;   /* target database (replaced atomically) */
+    int quiet;             /* no per-file progress even on a terminal */
+};
+
+struct ingest_summary {
+    long long rows[INGEST_NFILES];  /* rows stored per table (after dedupe) */
+    long long duplicates;           /* exact duplicate rows removed */
+    long long outros;               /* empty product category -> 'outros' */
+    long long outliers;             /* items flagged price_outlier */
+    long long null_timestamps;      /* empty timestamp fields stored as NULL */
+    long long untranslated;         /* categories without an English name */
+    double outlier_threshold;       /* mean + 3 sd of item price */
+    double seconds;                 /* wall time of the whole run */
+    int present[INGEST_NFILES];     /* 1 when the file was found and loaded */
+    int sample;                     /* 1 when the dir came from gen-sample */
+    int carried_tables;             /* tables copied from the old database */
+    char warnings[512];             /* "reviews absent; ..." or "" */
+};
+
+/* Runs the whole ingest. Returns 0 and fills *s, or -1 with err naming the
+ * file, line and column at fault; on failure the old database is untouched
+ * and no temporary file remains. */
+int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err,
+               size_t errlen);
+
+/* 1 when dir holds the seven required Olist files (.csv or .csv.gz), else 0. */
+int ingest_data_present(const char *dir);
+
+/* "olist_orders_dataset" etc. (no extension) and the table it loads into. */
+const char *ingest_file_base(int file);
+const char *ingest_table_name(int file);
+
+#endif

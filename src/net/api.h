@@ -1,0 +1,81 @@
+/* Routes -> engine calls -> JSON responses, for one region. The server owns
+ * the sockets; this module turns one parsed request into one complete HTTP
+ * response appended to the connection's output buffer.
+ *
+ * Concurrency: every region has a mutex held while it handles a request, so
+ * its cache, rate limiter, metrics and engine reference are only ever touched
+ * by one thread at a time (normally its own; Region-Hint lets another
+ * region's thread serve "as" it). The engine is swapped by bumping a
+ * generation number: a region notices at its next request, takes a reference
+ * to the new engine, drops the old one and clears its cache. */
+#ifndef RECSYS_NET_API_H
+#define RECSYS_NET_API_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "engine/recommend.h"
+#include "net/http.h"
+#include "net/metrics.h"
+#include "net/regions.h"
+
+struct apikeys;
+struct accesslog;
+struct cache;
+struct ratelimit;
+
+/* Process-wide state shared by every region. */
+struct api_shared {
+    const struct regions_conf *conf;
+    char db_path[512];
+    struct apikeys *keys;    /* NULL: no key required */
+    struct accesslog *log;   /* NULL: no access log */
+    pthread_mutex_t engine_mu;
+    struct engine *engine;   /* the process's reference; NULL when engine_open failed */
+    char engine_err[512];    /* why engine is NULL */
+    atomic_uint_fast64_t engine_gen;
+    /* Re-opens the engine and swaps it in (server_reload); used by the models routes. */
+    int (*reload)(void *ctx, char *err, size_t errlen);
+    void *reload_ctx;
+    int n_regions;
+    struct api_region *regions[REGIONS_MAX];
+};
+
+struct api_region {
+    const struct region_conf *conf;
+    struct api_shared *sh;
+    atomic_int up;           /* listener bound and accepting (Region-Hint targets) */
+    pthread_mutex_t mu;      /* guards everything below */
+    struct engine *engine;   /* this region's reference */
+    uint64_t gen;
+    int64_t model_version;
+    struct cache *cache;
+    struct ratelimit *rl;
+    struct metrics m;
+    double started;          /* monotonic seconds */
+    struct sbuf body;        /* scratch: response body */
+    struct rec_result *res;  /* scratch: engine output */
+};
+
+/* Monotonic clock in seconds. */
+double api_now(void);
+
+/* Fills r for region conf rc (caches, limiter, buffers). 0 or -1 with err. */
+int api_region_init(struct api_region *r, struct api_shared *sh, const struct region_conf *rc,
+                    char *err, size_t errlen);
+void api_region_free(struct api_region *r);
+
+/* Handles one request received by region `self` from client `addr` (16-byte
+ * IPv6 or v4-mapped) and appends the whole response to out. parse_status < 0
+ * means the request was rejected by the parser (-400, -413, -431, ...): an
+ * error response is written and the connection must close. Returns 1 when
+ * the connection may stay open, 0 when it must close after this response. */
+int api_handle(struct api_region *self, const struct http_request *req, int parse_status,
+               const unsigned char addr[16], struct sbuf *out);
+
+/* A complete 503 JSON response for a connection refused at accept time (no
+ * request was read); static, no allocation. */
+const char *api_overload_response(size_t *len);
+
+#endif

@@ -1,0 +1,33 @@
+/* Per-region LRU cache of rendered responses with a time-to-live.
+ * Not thread-safe: each region owns one and uses it under its own lock.
+ * Times are passed in (seconds on any monotonic clock) so tests control them. */
+#ifndef RECSYS_NET_CACHE_H
+#define RECSYS_NET_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CACHE_KEY_MAX 128
+
+struct cache;
+
+struct cache_stats {
+    size_t size, capacity;
+    uint64_t hits, misses, evictions, invalidations;
+};
+
+/* capacity 0 gives a cache that stores nothing and always misses. NULL on OOM. */
+struct cache *cache_new(size_t capacity, double ttl_s);
+void cache_free(struct cache *c);
+/* The value stored under key if present and fresh at `now` (the entry becomes
+ * most recently used), else NULL (a miss; expired entries are dropped). The
+ * pointer stays valid until the next cache_put/cache_clear/cache_free. */
+const char *cache_get(struct cache *c, const char *key, double now, size_t *len);
+/* Stores a copy of val (replacing any entry under key), evicting the least
+ * recently used entry when full. 0, or -1 when the key is too long or OOM. */
+int cache_put(struct cache *c, const char *key, const char *val, size_t len, double now);
+/* Drops every entry (model reload); counters survive. */
+void cache_clear(struct cache *c);
+void cache_get_stats(const struct cache *c, struct cache_stats *st);
+
+#endif

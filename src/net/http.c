@@ -1,0 +1,294 @@
+/* HTTP/1.1 request parser and response buffer (see http.h). */
+#include "net/http.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void http_limits_default(struct http_limits *lim)
+{
+    lim->max_head = HTTP_MAX_HEAD;
+    lim->max_body = HTTP_MAX_BODY;
+    lim->max_headers = HTTP_MAX_HEADERS;
+}
+
+static int is_tchar(unsigned char c)
+{
+    return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Does the comma-separated header value contain token tok (case-insensitive)? */
+static int has_token(const char *v, size_t n, const char *tok)
+{
+    size_t tl = strlen(tok), i = 0;
+    while (i < n) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t s = i;
+        while (i < n && v[i] != ',')
+            i++;
+        size_t e = i;
+        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+            e--;
+        if (e - s == tl && !strncasecmp(v + s, tok, tl))
+            return 1;
+    }
+    return 0;
+}
+
+/* Request line "METHOD SP /target SP HTTP/1.x"; 0 or -status. */
+static int parse_request_line(const char *p, const char *end, struct http_request *req)
+{
+    const char *s = p;
+    while (p < end && is_tchar((unsigned char)*p))
+        p++;
+    if (p == s || p >= end || *p != ' ')
+        return -400;
+    req->method = s;
+    req->method_len = (size_t)(p - s);
+    s = ++p;
+    while (p < end && *p != ' ')
+        p++;
+    if (p == s || p >= end || *s != '/')
+        return -400;
+    for (const char *q = s; q < p; q++)
+        if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f)
+            return -400;
+    const char *qm = memchr(s, '?', (size_t)(p - s));
+    req->path = s;
+    req->path_len = (size_t)((qm ? qm : p) - s);
+    req->query = qm ? qm + 1 : NULL;
+    req->query_len = qm ? (size_t)(p - qm - 1) : 0;
+    p++;
+    if (end - p != 8 || memcmp(p, "HTTP/1.", 7) != 0)
+        return (end - p >= 5 && !memcmp(p, "HTTP/", 5)) ? -505 : -400;
+    if (p[7] != '0' && p[7] != '1')
+        return -505;
+    req->minor = p[7] - '0';
+    return 0;
+}
+
+long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
+                        struct http_request *req)
+{
+    const char *end = memmem(buf, len, "\r\n\r\n", 4);
+    if (!end)
+        return len > lim->max_head ? -431 : 0;
+    size_t head_len = (size_t)(end - buf) + 4;
+    if (head_len > lim->max_head)
+        return -431;
+    memset(req, 0, offsetof(struct http_request, headers));
+    const char *line_end = memmem(buf, head_len, "\r\n", 2);
+    int rc = parse_request_line(buf, line_end, req);
+    if (rc < 0)
+        return rc;
+    long content_length = -1;
+    int conn_close = 0, conn_keep = 0;
+    const char *p = line_end + 2;
+    while (p < end + 2) {
+        const char *le = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
+        const char *colon = p;
+        while (colon < le && is_tchar((unsigned char)*colon))
+            colon++;
+        if (colon == p || colon >= le || *colon != ':')
+            return -400; /* also rejects obsolete line folding */
+        if (req->n_headers >= lim->max_headers || req->n_headers >= HTTP_MAX_HEADERS)
+            return -431;
+        const char *v = colon + 1, *ve = le;
+        while (v < ve && (*v == ' ' || *v == '\t'))
+            v++;
+        while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+            ve--;
+        for (const char *q = v; q < ve; q++)
+            if ((unsigned char)*q < 0x20 && *q != '\t')
+                return -400;
+        struct http_header *h = &req->headers[req->n_headers++];
+        h->name = p;
+        h->name_len = (size_t)(colon - p);
+        h->value = v;
+        h->value_len = (size_t)(ve - v);
+        if (h->name_len == 14 && !strncasecmp(p, "Content-Length", 14)) {
+            if (h->value_len == 0 || h->value_len > 18)
+                return h->value_len > 18 ? -413 : -400;
+            long n = 0;
+            for (const char *q = v; q < ve; q++) {
+                if (!isdigit((unsigned char)*q))
+                    return -400;
+                n = n * 10 + (*q - '0');
+            }
+            if (content_length >= 0 && content_length != n)
+                return -400;
+            content_length = n;
+        } else if (h->name_len == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
+            return -501;
+        } else if (h->name_len == 10 && !strncasecmp(p, "Connection", 10)) {
+            conn_close |= has_token(v, h->value_len, "close");
+            conn_keep |= has_token(v, h->value_len, "keep-alive");
+        }
+        p = le + 2;
+    }
+    req->keep_alive = conn_close ? 0 : (req->minor >= 1 || conn_keep);
+    if (content_length < 0)
+        content_length = 0;
+    if ((size_t)content_length > lim->max_body)
+        return -413;
+    if (len - head_len < (size_t)content_length)
+        return 0;
+    req->body = buf + head_len;
+    req->body_len = (size_t)content_length;
+    return (long)(head_len + (size_t)content_length);
+}
+
+const char *http_header_get(const struct http_request *req, const char *name, size_t *len)
+{
+    size_t n = strlen(name);
+    for (int i = 0; i < req->n_headers; i++) {
+        const struct http_header *h = &req->headers[i];
+        if (h->name_len == n && !strncasecmp(h->name, name, n)) {
+            if (len)
+                *len = h->value_len;
+            return h->value;
+        }
+    }
+    return NULL;
+}
+
+int http_query_get(const struct http_request *req, const char *key, char *out, size_t outlen)
+{
+    size_t kl = strlen(key);
+    const char *p = req->query, *end = req->query + req->query_len;
+    if (!p)
+        return -1;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *pe = amp ? amp : end;
+        if ((size_t)(pe - p) > kl && !memcmp(p, key, kl) && p[kl] == '=') {
+            size_t vl = (size_t)(pe - p - kl - 1);
+            if (vl + 1 > outlen)
+                return -1;
+            memcpy(out, p + kl + 1, vl);
+            out[vl] = '\0';
+            return 0;
+        }
+        p = pe + 1;
+    }
+    return -1;
+}
+
+const char *http_status_text(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+void sbuf_init(struct sbuf *b, size_t max)
+{
+    memset(b, 0, sizeof *b);
+    b->max = max;
+}
+
+void sbuf_free(struct sbuf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+int sbuf_reserve(struct sbuf *b, size_t extra)
+{
+    if (b->overflow)
+        return -1;
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    if (b->len + extra + 1 > b->max) {
+        b->overflow = 1;
+        return -1;
+    }
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    if (cap > b->max)
+        cap = b->max;
+    char *np = realloc(b->p, cap);
+    if (!np) {
+        b->overflow = 1;
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+void sbuf_append(struct sbuf *b, const void *data, size_t n)
+{
+    if (sbuf_reserve(b, n) < 0)
+        return;
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    char tmp[256];
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp) {
+        sbuf_append(b, tmp, (size_t)n);
+        return;
+    }
+    if (sbuf_reserve(b, (size_t)n) < 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sbuf_json_str(struct sbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(s);
+    if (sbuf_reserve(b, n * 6 + 2) < 0)
+        return;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20) {
+            *o++ = '\\';
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    b->p[b->len] = '\0';
+}

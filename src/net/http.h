@@ -1,0 +1,84 @@
+/* HTTP/1.1 request parsing with hard limits, and the growable byte buffer
+ * responses are built in. The parser is incremental in the simplest way: it
+ * is called on everything buffered so far and says "need more", "here is one
+ * complete request of N bytes" or "reject with status S". Nothing is copied:
+ * the request's fields point into the caller's buffer. */
+#ifndef RECSYS_NET_HTTP_H
+#define RECSYS_NET_HTTP_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define HTTP_MAX_HEAD 8192     /* request line + headers, bytes */
+#define HTTP_MAX_HEADERS 64
+#define HTTP_MAX_BODY 65536
+
+struct http_limits {
+    size_t max_head;
+    size_t max_body;
+    int max_headers;
+};
+
+struct http_header {
+    const char *name, *value;
+    size_t name_len, value_len;
+};
+
+struct http_request {
+    const char *method, *path, *query; /* path excludes "?query"; query NULL if none */
+    size_t method_len, path_len, query_len;
+    int minor;      /* HTTP/1.minor */
+    int keep_alive; /* after Connection header and version defaults */
+    int n_headers;
+    struct http_header headers[HTTP_MAX_HEADERS];
+    const char *body;
+    size_t body_len;
+};
+
+/* The default limits (the HTTP_MAX_* values above). */
+void http_limits_default(struct http_limits *lim);
+
+/* Parses the request at the start of buf[0..len). Returns the byte length of
+ * the complete request (head + body) when one is there, 0 when more bytes are
+ * needed, or -status when the request must be rejected: -400 malformed, -413
+ * body over the limit, -431 request line/headers over the limit or too many
+ * headers, -501 Transfer-Encoding, -505 not HTTP/1.x. */
+long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
+                        struct http_request *req);
+
+/* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
+const char *http_header_get(const struct http_request *req, const char *name, size_t *len);
+/* Copies the (undecoded) value of query parameter `key` into out; 0 when
+ * present and it fits, -1 otherwise. */
+int http_query_get(const struct http_request *req, const char *key, char *out, size_t outlen);
+/* "OK", "Not Found", ...; "Unknown" for codes we never send. */
+const char *http_status_text(int status);
+
+/* Growable buffer with a hard maximum: once an append would pass max the
+ * buffer stops growing and `overflow` is set (callers answer 500). */
+struct sbuf {
+    char *p;
+    size_t len, cap, max;
+    int overflow;
+};
+void sbuf_init(struct sbuf *b, size_t max);
+void sbuf_free(struct sbuf *b);
+static inline void sbuf_reset(struct sbuf *b)
+{
+    b->len = 0;
+    b->overflow = 0;
+}
+int sbuf_reserve(struct sbuf *b, size_t extra); /* 0, or -1 (overflow set) */
+void sbuf_append(struct sbuf *b, const void *data, size_t n);
+static inline void sbuf_puts(struct sbuf *b, const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    sbuf_append(b, s, n);
+}
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal, quotes included. */
+void sbuf_json_str(struct sbuf *b, const char *s);
+
+#endif

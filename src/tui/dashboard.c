@@ -1,0 +1,495 @@
+/* Dashboard main loop (see dashboard.h). One thread: the loop blocks in
+ * curl_multi_poll() on the regions' sockets plus stdin, so it wakes for a key
+ * or an answer and otherwise sleeps until the next check is due (idle CPU is
+ * a few wake-ups per second). It redraws only after something changed, and
+ * curses sends only the cells that differ. */
+#include "tui/dashboard.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tui/view.h"
+#include "util/error.h"
+
+#define WAIT_MAX_MS 250
+
+/* Under AddressSanitizer its own reports on SIGSEGV matter more than a tidy
+ * terminal, so the fatal-signal handlers stay out of its way. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FATAL_HANDLERS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FATAL_HANDLERS 0
+#endif
+#endif
+#ifndef FATAL_HANDLERS
+#define FATAL_HANDLERS 1
+#endif /* upper bound on one sleep, so a resize shows quickly */
+
+static volatile sig_atomic_t got_stop_signal;
+static int curses_active;
+
+static void on_stop_signal(int sig)
+{
+    got_stop_signal = sig;
+}
+
+/* Fatal signals: give the terminal back, then die the default way. */
+static void on_fatal_signal(int sig)
+{
+    if (curses_active)
+        endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void restore_at_exit(void)
+{
+    if (curses_active) {
+        endwin();
+        curses_active = 0;
+    }
+}
+
+/* --- drawing helpers (declared in view.h) --------------------------------- */
+
+int ui_attr(const struct dash *ds, enum ui_role r)
+{
+    if (!ds->colors) {
+        switch (r) {
+        case UI_UP:
+        case UI_TITLE:
+            return A_BOLD;
+        case UI_DEGRADED:
+        case UI_DOWN:
+        case UI_BANNER:
+        case UI_SELECTED:
+            return A_REVERSE | A_BOLD;
+        case UI_DIM:
+        case UI_WAIT:
+            return A_DIM;
+        default:
+            return A_NORMAL;
+        }
+    }
+    int bold = (r == UI_TITLE || r == UI_BANNER || r == UI_UP || r == UI_DOWN ||
+                r == UI_DEGRADED) ? A_BOLD : 0;
+    return (int)COLOR_PAIR(r) | bold;
+}
+
+static void init_colors(struct dash *ds)
+{
+    const char *nc = getenv("NO_COLOR");
+    ds->colors = 0;
+    if ((nc && nc[0]) || !has_colors())
+        return;
+    start_color();
+    use_default_colors();
+    int c256 = COLORS >= 256;
+    ds->colors = c256 ? 256 : 16;
+    struct { int role, fg256, fg16, bg; } map[] = {
+        {UI_NORMAL, -1, -1, -1},
+        {UI_UP, 114, COLOR_GREEN, -1},
+        {UI_DEGRADED, 221, COLOR_YELLOW, -1},
+        {UI_DOWN, 203, COLOR_RED, -1},
+        {UI_WAIT, 244, COLOR_WHITE, -1},
+        {UI_TITLE, 75, COLOR_CYAN, -1},
+        {UI_DIM, 244, COLOR_BLUE, -1},
+        {UI_ACCENT, 80, COLOR_CYAN, -1},
+        {UI_BANNER, 231, COLOR_WHITE, COLOR_RED},
+        {UI_SELECTED, 16, COLOR_BLACK, COLOR_CYAN},
+    };
+    for (size_t i = 1; i < sizeof map / sizeof map[0]; i++) {
+        int bg = map[i].bg;
+        if (c256 && bg == COLOR_RED)
+            bg = 160;
+        else if (c256 && bg == COLOR_CYAN)
+            bg = 75;
+        init_pair((short)map[i].role, (short)(c256 ? map[i].fg256 : map[i].fg16), (short)bg);
+    }
+}
+
+static enum chart_glyphs detect_glyphs(void)
+{
+    const char *forced = getenv("RECSYS_TUI_GLYPHS");
+    if (forced && !strcmp(forced, "ascii"))
+        return CHART_ASCII;
+    if (forced && !strcmp(forced, "block"))
+        return CHART_BLOCK;
+    if (forced && !strcmp(forced, "braille"))
+        return CHART_BRAILLE;
+    const char *term = getenv("TERM");
+    if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0 || !term || !strcmp(term, "dumb") ||
+        !strncmp(term, "vt1", 3))
+        return CHART_ASCII;
+    /* The Linux console font has block elements but no braille. */
+    return !strcmp(term, "linux") ? CHART_BLOCK : CHART_BRAILLE;
+}
+
+void ui_text(int y, int x, int w, int attr, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (x + w > COLS)
+        w = COLS - x;
+    attron(attr);
+    mvaddnstr(y, x, buf, w);
+    attroff(attr);
+}
+
+void ui_utf8(int y, int x, int attr, const char *s)
+{
+    if (y < 0 || y >= LINES || x >= COLS)
+        return;
+    attron(attr);
+    mvaddstr(y, x, s);
+    attroff(attr);
+}
+
+void ui_box(int y, int x, int h, int w, int attr, const char *title)
+{
+    if (h < 2 || w < 4 || y >= LINES)
+        return;
+    if (y + h > LINES)
+        h = LINES - y;
+    if (x + w > COLS)
+        w = COLS - x;
+    attron(attr);
+    mvhline(y, x + 1, ACS_HLINE, w - 2);
+    mvaddch(y, x, ACS_ULCORNER);
+    mvaddch(y, x + w - 1, ACS_URCORNER);
+    if (h >= 2 && y + h - 1 < LINES) {
+        mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
+        mvaddch(y + h - 1, x, ACS_LLCORNER);
+        mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+    }
+    mvvline(y + 1, x, ACS_VLINE, h - 2);
+    mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
+    attroff(attr);
+    if (title)
+        ui_text(y, x + 2, w - 4, attr | A_BOLD, " %s ", title);
+}
+
+enum ui_role ui_status_role(enum region_status s)
+{
+    return s == REGION_UP ? UI_UP : s == REGION_DEGRADED ? UI_DEGRADED : s == REGION_DOWN ? UI_DOWN
+                                                                                          : UI_WAIT;
+}
+
+void ui_flash(struct dash *ds, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ds->flash, sizeof ds->flash, fmt, ap);
+    va_end(ap);
+    ds->flash_at = time(NULL);
+}
+
+/* --- frame ---------------------------------------------------------------- */
+
+static const char *view_names[VIEW_COUNT][2] = {
+    {"Overview", "Overview"}, {"Performance", "Perf"}, {"Recommendations", "Recs"}, {"System", "System"}};
+
+static int unhealthy_count(const struct tui_data *d)
+{
+    int n = 0;
+    for (int i = 0; i < d->n_regions; i++)
+        n += d->r[i].fsm.status == REGION_DOWN || d->r[i].fsm.status == REGION_DEGRADED;
+    return n;
+}
+
+static void draw_header(struct dash *ds)
+{
+    int x = 0, narrow = COLS < 100;
+    ui_text(0, 0, COLS, ui_attr(ds, UI_TITLE), " recsys-tui ");
+    x = 12;
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        int attr = v == ds->view ? ui_attr(ds, UI_SELECTED) : ui_attr(ds, UI_NORMAL);
+        char lab[40];
+        int n = snprintf(lab, sizeof lab, " %d %s ", v + 1, view_names[v][narrow]);
+        ui_text(0, x, COLS - x, attr, "%s", lab);
+        x += n + 1;
+    }
+    char clock[16];
+    time_t t = time(NULL);
+    strftime(clock, sizeof clock, "%H:%M:%S", localtime(&t));
+    const char *mode = ds->o->ops ? "" : "monitor ";
+    int len = (int)(strlen(mode) + strlen(clock)) + 1;
+    if (COLS - len > x)
+        ui_text(0, COLS - len, len, ui_attr(ds, UI_DIM), "%s%s", mode, clock);
+}
+
+static void draw_status_line(struct dash *ds)
+{
+    struct tui_data *d = ds->d;
+    int bad = unhealthy_count(d);
+    if (bad >= 2) {
+        char names[160] = "";
+        size_t used = 0;
+        for (int i = 0; i < d->n_regions; i++) {
+            enum region_status s = d->r[i].fsm.status;
+            if (s == REGION_DOWN || s == REGION_DEGRADED)
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%s %s",
+                                         used ? ", " : "", d->r[i].name, poller_status_word(s));
+            if (used >= sizeof names)
+                break;
+        }
+        attron(ui_attr(ds, UI_BANNER));
+        mvhline(1, 0, ' ', COLS);
+        attroff(ui_attr(ds, UI_BANNER));
+        ui_text(1, 0, COLS, ui_attr(ds, UI_BANNER), " ALERT: %d of %d regions unhealthy (%s)", bad,
+                d->n_regions, names);
+        return;
+    }
+    int up = 0;
+    for (int i = 0; i < d->n_regions; i++)
+        up += d->r[i].fsm.status == REGION_UP;
+    ui_text(1, 0, COLS, ui_attr(ds, UI_DIM), " %d/%d regions UP  -  polling every %.1f s%s", up,
+            d->n_regions, d->interval_s, bad ? "  -  1 region unhealthy" : "");
+}
+
+static void draw_footer(struct dash *ds)
+{
+    int y = LINES - 1;
+    if (ds->flash[0] && time(NULL) - ds->flash_at < 5) {
+        ui_text(y, 0, COLS, ui_attr(ds, UI_ACCENT), " %s", ds->flash);
+        return;
+    }
+    static const char *hints[VIEW_COUNT] = {
+        "<-/-> select region  s stop  r restart",
+        "<-/-> select  m metric  g glyphs",
+        "/ type id  R random  +/- count  a region  Enter look up",
+        "up/down select  a activate  b roll back  u refresh",
+    };
+    ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab views  ? help  q quit  |  %s", hints[ds->view]);
+}
+
+static void draw_help(struct dash *ds)
+{
+    static const char *lines[] = {
+        "Keys",
+        "",
+        "1 2 3 4, Tab, Shift-Tab  switch view",
+        "? or F1                  this help (any key closes)",
+        "q or F10                 quit",
+        "Left/Right, h/l          select a region (cards, charts)",
+        "s / r                    stop / restart the selected region",
+        "                         (fault injection; not in --monitor mode)",
+        "m / g                    chart metric (p99, p50, rtt) / glyphs",
+        "/ or i                   type a user id (Enter looks up, Esc)",
+        "R                        random user with purchase history",
+        "+ / -                    recommendation count",
+        "a (view 3)               region: all regions or one",
+        "PgUp/PgDn                scroll the recommendation table",
+        "Up/Down, a, b, u (view 4) select model, activate, roll back,",
+        "                         refresh the model list",
+        "",
+        "Status is DOWN after 3 failed checks in a row, UP after one",
+        "success, DEGRADED when the region reports a fallback model.",
+    };
+    int n = (int)(sizeof lines / sizeof lines[0]);
+    int w = 72 < COLS - 2 ? 72 : COLS - 2, h = n + 2 < LINES - 2 ? n + 2 : LINES - 2;
+    int y = (LINES - h) / 2, x = (COLS - w) / 2;
+    for (int i = 0; i < h; i++)
+        mvhline(y + i, x, ' ', w);
+    ui_box(y, x, h, w, ui_attr(ds, UI_TITLE), "Help");
+    for (int i = 0; i < n && i < h - 2; i++)
+        ui_text(y + 1 + i, x + 2, w - 4, i == 0 ? A_BOLD : A_NORMAL, "%s", lines[i]);
+}
+
+static void draw(struct dash *ds)
+{
+    erase();
+    int h = LINES - 3, w = COLS;
+    if (LINES < 10 || COLS < 40) {
+        ui_text(0, 0, COLS, A_BOLD, "terminal too small (%dx%d); need 40x10", COLS, LINES);
+        refresh();
+        return;
+    }
+    draw_header(ds);
+    draw_status_line(ds);
+    switch (ds->view) {
+    case VIEW_OVERVIEW:
+        view_overview_draw(ds, 2, h, w);
+        break;
+    case VIEW_PERF:
+        view_perf_draw(ds, 2, h, w);
+        break;
+    case VIEW_RECS:
+        view_recs_draw(ds, 2, h, w);
+        break;
+    default:
+        view_system_draw(ds, 2, h, w);
+    }
+    draw_footer(ds);
+    if (ds->help)
+        draw_help(ds);
+    refresh();
+}
+
+/* Global keys first, then the view's own; typing into the user id field
+ * takes every printable key so ids with digits do not switch views. */
+static void handle_key(struct dash *ds, int ch)
+{
+    if (ds->help) {
+        ds->help = 0;
+        if (ch != 'q')
+            return;
+    }
+    if (ch == KEY_F(10)) {
+        ds->quit = 1;
+        return;
+    }
+    if (ch == KEY_F(1)) {
+        ds->help = 1;
+        return;
+    }
+    if (ds->view == VIEW_RECS && ds->editing && view_recs_key(ds, ch))
+        return;
+    switch (ch) {
+    case 'q':
+    case 'Q':
+        ds->quit = 1;
+        return;
+    case '?':
+        ds->help = 1;
+        return;
+    case '\t':
+        ds->view = (ds->view + 1) % VIEW_COUNT;
+        return;
+    case KEY_BTAB:
+        ds->view = (ds->view + VIEW_COUNT - 1) % VIEW_COUNT;
+        return;
+    case '1':
+    case '2':
+    case '3':
+    case '4':
+        ds->view = ch - '1';
+        return;
+    case KEY_RESIZE:
+        return;
+    }
+    switch (ds->view) {
+    case VIEW_OVERVIEW:
+        view_overview_key(ds, ch);
+        break;
+    case VIEW_PERF:
+        view_perf_key(ds, ch);
+        break;
+    case VIEW_RECS:
+        view_recs_key(ds, ch);
+        break;
+    default:
+        view_system_key(ds, ch);
+    }
+}
+
+int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
+{
+    int rc = -1;
+    struct dash ds;
+    SCREEN *scr = NULL;
+    struct sigaction sa, old_int, old_term, old_pipe;
+    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    struct sigaction old_fatal[sizeof fatal / sizeof fatal[0]];
+    memset(&ds, 0, sizeof ds);
+    if (!o || !o->conf)
+        return err_set(err, errlen, "dashboard_run: no region configuration");
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return err_set(err, errlen, "the dashboard needs a terminal (stdin and stdout are not a tty)");
+    ds.o = o;
+    ds.p = poller_create(o->conf, o->interval_s > 0 ? o->interval_s : 1.0, err, errlen);
+    if (!ds.p)
+        return -1;
+    ds.d = poller_data(ds.p);
+    ds.count = 10;
+    ds.region = -1;
+
+    got_stop_signal = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal; /* no SA_RESTART: the poll wakes up */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], FATAL_HANDLERS ? &sa : NULL, &old_fatal[i]);
+    static int atexit_done;
+    if (!atexit_done && atexit(restore_at_exit) == 0)
+        atexit_done = 1;
+
+    setlocale(LC_ALL, "");
+    ds.glyphs = detect_glyphs();
+    if (!(scr = newterm(NULL, stdout, stdin))) {
+        err_set(err, errlen, "cannot initialise the terminal (TERM=%s)",
+                getenv("TERM") ? getenv("TERM") : "unset");
+        goto out;
+    }
+    curses_active = 1;
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    init_colors(&ds);
+
+    int dirty = 1;
+    time_t last_second = 0;
+    while (!ds.quit && !got_stop_signal) {
+        if (time(NULL) != last_second) { /* the header clock */
+            last_second = time(NULL);
+            dirty = 1;
+        }
+        if (ds.view == VIEW_SYSTEM && time(NULL) - ds.models_at >= 5) {
+            ds.models_at = (double)time(NULL);
+            poller_models_refresh(ds.p);
+        }
+        if (dirty) {
+            draw(&ds);
+            dirty = 0;
+        }
+        int ready = 0;
+        int st = poller_step(ds.p, STDIN_FILENO, WAIT_MAX_MS, &ready, err, errlen);
+        if (st < 0)
+            goto out;
+        dirty |= st;
+        int ch;
+        while ((ch = getch()) != ERR) {
+            handle_key(&ds, ch);
+            dirty = 1;
+        }
+    }
+    rc = 0;
+out:
+    if (curses_active) {
+        endwin();
+        curses_active = 0;
+    }
+    if (scr)
+        delscreen(scr);
+    poller_destroy(ds.p);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        sigaction(fatal[i], &old_fatal[i], NULL);
+    return rc;
+}

@@ -1,0 +1,137 @@
+/* View 1: one card per region with its status word (never colour alone),
+ * latency, traffic, availability, cache, model and last error. */
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/view.h"
+
+#define CARD_MIN_W 38
+#define CARD_MIN_H 10
+
+static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
+{
+    const struct region_view *r = &ds->d->r[i];
+    enum region_status st = r->fsm.status;
+    int sel = i == ds->sel_region;
+    char title[96], a[32], b[32], c[32];
+    snprintf(title, sizeof title, "%s%s%s%s", sel ? "> " : "", r->name, r->location[0] ? " - " : "",
+             r->location);
+    ui_box(y, x, h, w, sel ? ui_attr(ds, UI_TITLE) : ui_attr(ds, UI_DIM), title);
+    int cw = w - 4, cx = x + 2, row = y + 1, last = y + h - 2;
+    /* Status word in its colour, plus a shape that reads without colour. */
+    const char *word = poller_status_word(st);
+    const char *mark = st == REGION_UP ? "[+]" : st == REGION_DOWN ? "[x]" : st == REGION_DEGRADED ? "[!]" : "[?]";
+    ui_text(row, cx, cw, ui_attr(ds, ui_status_role(st)) | A_BOLD, "%s %s", mark, word);
+    double avail = r->fsm.checks ? 100.0 * (double)r->fsm.ok_checks / (double)r->fsm.checks : NAN;
+    int sx = cx + 14;
+    if (isfinite(avail))
+        ui_text(row, sx, cw - 14, A_NORMAL, "uptime %.1f%% of %ld checks", avail, r->fsm.checks);
+    else
+        ui_text(row, sx, cw - 14, ui_attr(ds, UI_DIM), "waiting for the first check");
+    if (++row > last)
+        return;
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p50, a, sizeof a);
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p99, b, sizeof b);
+    ui_text(row, cx, cw, A_NORMAL, "latency p50 %-9s p99 %s", a, b);
+    if (++row > last)
+        return;
+    chart_fmt_num(st == REGION_DOWN ? NAN : r->rps, a, sizeof a);
+    chart_fmt_num((double)r->req_total, b, sizeof b);
+    chart_fmt_num((double)r->req_errors, c, sizeof c);
+    ui_text(row, cx, cw, A_NORMAL, "req/s %-8s total %-7s errors %s", a, b, c);
+    if (++row > last)
+        return;
+    if (isfinite(r->hit_ratio))
+        ui_text(row, cx, cw, A_NORMAL, "cache hit %.1f%%  (%ld entries)", 100 * r->hit_ratio,
+                r->cache_size);
+    else
+        ui_text(row, cx, cw, A_NORMAL, "cache hit -");
+    if (++row > last)
+        return;
+    if (r->have_health)
+        ui_text(row, cx, cw, A_NORMAL, "model v%d %s (%s)", r->model_version,
+                r->algorithm[0] ? r->algorithm : "?", r->model_status[0] ? r->model_status : "?");
+    else
+        ui_text(row, cx, cw, A_NORMAL, "model -");
+    if (++row > last)
+        return;
+    chart_fmt_duration(st == REGION_DOWN ? NAN : r->uptime_s, a, sizeof a);
+    chart_fmt_ms(r->rtt_ms, b, sizeof b);
+    ui_text(row, cx, cw, A_NORMAL, "up %-10s rtt %-10s %s", a, b, r->url + 7);
+    if (++row > last)
+        return;
+    if (r->last_error[0]) {
+        char when[16];
+        strftime(when, sizeof when, "%H:%M:%S", localtime(&r->last_error_at));
+        ui_text(row, cx, cw, ui_attr(ds, UI_DOWN), "last error %s %s", when, r->last_error);
+    } else {
+        ui_text(row, cx, cw, ui_attr(ds, UI_DIM), "last error: none");
+    }
+    if (r->model_warning[0] && ++row <= last)
+        ui_text(row, cx, cw, ui_attr(ds, UI_DEGRADED), "warning: %s", r->model_warning);
+    /* Taller cards get a p99 sparkline. */
+    if (++row < last) {
+        double v[SERIES_CAP], mx = series_max(&r->p99_hist, (size_t)(cw - 12));
+        size_t n = series_last(&r->p99_hist, v, (size_t)(cw - 12));
+        char spark[CHART_ROW_BYTES(200)];
+        if (cw - 12 > 0 && cw - 12 <= 200 &&
+            chart_sparkline(v, n, cw - 12, chart_nice_max(mx), ds->glyphs, spark, sizeof spark) == 0) {
+            ui_text(last, cx, 12, ui_attr(ds, UI_DIM), "p99 history");
+            ui_utf8(last, cx + 12, ui_attr(ds, UI_ACCENT), spark);
+        }
+    }
+}
+
+void view_overview_draw(struct dash *ds, int y, int h, int w)
+{
+    struct chart_rect rc[REGIONS_MAX];
+    int n = ds->d->n_regions;
+    chart_layout_cards(w, h, n, CARD_MIN_W, CARD_MIN_H, rc);
+    for (int i = 0; i < n; i++)
+        if (y + rc[i].y < y + h)
+            draw_card(ds, i, y + rc[i].y, rc[i].x, rc[i].h, rc[i].w);
+}
+
+/* Fault injection goes through dashboard_ops; --monitor has none. */
+static void fault(struct dash *ds, int stop)
+{
+    const char *name = ds->d->r[ds->sel_region].name;
+    const struct dashboard_ops *ops = ds->o->ops;
+    int (*fn)(void *, const char *) = ops ? (stop ? ops->region_stop : ops->region_start) : NULL;
+    if (!fn) {
+        ui_flash(ds, "fault injection is not available in monitor mode");
+        return;
+    }
+    if (fn(ops->ctx, name) == 0)
+        ui_flash(ds, "%s %s", stop ? "stopped" : "restarted", name);
+    else
+        ui_flash(ds, "could not %s %s", stop ? "stop" : "restart", name);
+}
+
+int view_overview_key(struct dash *ds, int ch)
+{
+    int n = ds->d->n_regions;
+    switch (ch) {
+    case KEY_LEFT:
+    case 'h':
+    case KEY_UP:
+    case 'k':
+        ds->sel_region = (ds->sel_region + n - 1) % n;
+        return 1;
+    case KEY_RIGHT:
+    case 'l':
+    case KEY_DOWN:
+    case 'j':
+        ds->sel_region = (ds->sel_region + 1) % n;
+        return 1;
+    case 's':
+        fault(ds, 1);
+        return 1;
+    case 'r':
+        fault(ds, 0);
+        return 1;
+    }
+    return 0;
+}
