@@ -1,0 +1,244 @@
+/* Implicit-feedback matrix factorisation, alternating least squares in the
+ * Hu-Koren-Volinsky form: preference p_ui = 1 for a purchase, confidence
+ * c_ui = 1 + alpha * count, minimise sum c_ui (p_ui - x_u.y_i)^2 + reg (|x|^2
+ * + |y|^2). Each half-sweep solves one small f x f system per user (item):
+ * by a few conjugate-gradient steps warm-started from the previous factors
+ * (Takacs et al.; O(f^2 + n_u f) per user), or exactly by Cholesky (LAPACK
+ * dposv) when cg_steps = 0. OpenBLAS does Y^T Y (dsyrk) and the symmetric
+ * products (dsymv). Deterministic for a seed: a fixed-order loop, single
+ * OpenBLAS thread, our own splitmix64 generator. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/algo.h"
+#include "engine/usercf.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+#define ALS_MAX_FACTORS 256
+
+extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
+                   double *b, const int *ldb, int *info);
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+struct solver {
+    int f;
+    double reg, alpha;
+    int cg_steps;
+    double *gram;              /* f x f: Y^T Y */
+    double *r, *p, *ap, *a, *b; /* scratch */
+};
+
+/* One least-squares solve for row x (of X) given the other side's factors Y
+ * and the row's purchases (cols, counts). */
+static void solve_row(struct solver *s, const double *Y, const int32_t *cols, const float *cnt,
+                      int64_t n, double *x)
+{
+    int f = s->f;
+    if (n == 0) {
+        memset(x, 0, (size_t)f * sizeof *x);
+        return;
+    }
+    if (s->cg_steps <= 0) {
+        /* A = YtY + reg I + sum (c-1) y y^T ; b = sum c y */
+        memcpy(s->a, s->gram, (size_t)f * f * sizeof *s->a);
+        memset(s->b, 0, (size_t)f * sizeof *s->b);
+        for (int i = 0; i < f; i++)
+            s->a[i * f + i] += s->reg;
+        for (int64_t k = 0; k < n; k++) {
+            const double *y = Y + (size_t)cols[k] * f;
+            double c = 1.0 + s->alpha * cnt[k];
+            for (int i = 0; i < f; i++) {
+                s->b[i] += c * y[i];
+                for (int j = 0; j < f; j++)
+                    s->a[i * f + j] += (c - 1.0) * y[i] * y[j];
+            }
+        }
+        int one = 1, info = 0;
+        dposv_("U", &f, &one, s->a, &f, s->b, &f, &info);
+        if (info == 0)
+            memcpy(x, s->b, (size_t)f * sizeof *x);
+        return;
+    }
+    /* r = b - A x */
+    cblas_dsymv(CblasRowMajor, CblasUpper, f, -1.0, s->gram, f, x, 1, 0.0, s->r, 1);
+    cblas_daxpy(f, -s->reg, x, 1, s->r, 1);
+    for (int64_t k = 0; k < n; k++) {
+        const double *y = Y + (size_t)cols[k] * f;
+        double c = 1.0 + s->alpha * cnt[k];
+        double w = c - (c - 1.0) * cblas_ddot(f, y, 1, x, 1);
+        cblas_daxpy(f, w, y, 1, s->r, 1);
+    }
+    memcpy(s->p, s->r, (size_t)f * sizeof *s->p);
+    double rs = cblas_ddot(f, s->r, 1, s->r, 1);
+    for (int it = 0; it < s->cg_steps && rs > 1e-20; it++) {
+        cblas_dsymv(CblasRowMajor, CblasUpper, f, 1.0, s->gram, f, s->p, 1, 0.0, s->ap, 1);
+        cblas_daxpy(f, s->reg, s->p, 1, s->ap, 1);
+        for (int64_t k = 0; k < n; k++) {
+            const double *y = Y + (size_t)cols[k] * f;
+            double c = 1.0 + s->alpha * cnt[k];
+            cblas_daxpy(f, (c - 1.0) * cblas_ddot(f, y, 1, s->p, 1), y, 1, s->ap, 1);
+        }
+        double pap = cblas_ddot(f, s->p, 1, s->ap, 1);
+        if (pap <= 0)
+            break;
+        double step = rs / pap;
+        cblas_daxpy(f, step, s->p, 1, x, 1);
+        cblas_daxpy(f, -step, s->ap, 1, s->r, 1);
+        double rs2 = cblas_ddot(f, s->r, 1, s->r, 1);
+        for (int i = 0; i < f; i++)
+            s->p[i] = s->r[i] + rs2 / rs * s->p[i];
+        rs = rs2;
+    }
+}
+
+static void half_sweep(struct solver *s, const struct csr *m, double *X, const double *Y,
+                       int32_t n_y)
+{
+    /* Y^T Y, upper triangle, row-major */
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, s->f, n_y, 1.0, Y, s->f, 0.0, s->gram,
+                s->f);
+    for (int i = 0; i < s->f; i++) /* mirror for the Cholesky path */
+        for (int j = 0; j < i; j++)
+            s->gram[i * s->f + j] = s->gram[j * s->f + i];
+    for (int32_t r = 0; r < m->n_rows; r++)
+        solve_row(s, Y, m->idx + m->ptr[r], m->val + m->ptr[r], m->ptr[r + 1] - m->ptr[r],
+                  X + (size_t)r * s->f);
+}
+
+int als_fit_factors(const struct csr *ui, const struct csr *iu, const struct algo_params *p,
+                    float **u_out, float **v_out, char *err, size_t errlen)
+{
+    int f = p->factors;
+    if (f < 1 || f > ALS_MAX_FACTORS)
+        return err_set(err, errlen, "factors must be 1..%d, not %d", ALS_MAX_FACTORS, f);
+    size_t nu = (size_t)ui->n_rows, ni = (size_t)iu->n_rows;
+    double *X = calloc(nu * f + 1, sizeof *X), *Y = calloc(ni * f + 1, sizeof *Y);
+    struct solver s = {.f = f, .reg = p->reg, .alpha = p->alpha, .cg_steps = p->cg_steps};
+    s.gram = malloc((size_t)f * f * sizeof *s.gram);
+    s.a = malloc((size_t)f * f * sizeof *s.a);
+    s.r = malloc((size_t)f * 4 * sizeof *s.r);
+    float *U = malloc(nu * f * sizeof *U + 4), *V = malloc(ni * f * sizeof *V + 4);
+    int rc = -1;
+    if (!X || !Y || !s.gram || !s.a || !s.r || !U || !V) {
+        err_set(err, errlen, "out of memory for %zu x %d and %zu x %d factors", nu, f, ni, f);
+        goto out;
+    }
+    s.p = s.r + f, s.ap = s.r + 2 * f, s.b = s.r + 3 * f;
+    uint64_t seed = p->seed;
+    for (size_t k = 0; k < ni * f; k++)
+        Y[k] = ((double)(splitmix64(&seed) >> 11) / 9007199254740992.0 - 0.5) * 0.02;
+    for (size_t k = 0; k < nu * f; k++)
+        X[k] = ((double)(splitmix64(&seed) >> 11) / 9007199254740992.0 - 0.5) * 0.02;
+    openblas_set_num_threads(1);
+    struct progress pr;
+    progress_begin(&pr, "als sweeps", (uint64_t)p->iterations);
+    for (int it = 0; it < p->iterations; it++) {
+        half_sweep(&s, ui, X, Y, (int32_t)ni);
+        half_sweep(&s, iu, Y, X, (int32_t)nu);
+        progress_update(&pr, (uint64_t)it + 1, (uint64_t)it + 1);
+    }
+    progress_end(&pr);
+    for (size_t k = 0; k < nu * f; k++)
+        U[k] = (float)X[k];
+    for (size_t k = 0; k < ni * f; k++)
+        V[k] = (float)Y[k];
+    *u_out = U, *v_out = V;
+    U = V = NULL;
+    rc = 0;
+out:
+    free(X), free(Y), free(s.gram), free(s.a), free(s.r), free(U), free(V);
+    return rc;
+}
+
+static int als_fit(struct model *m, char *err, size_t errlen)
+{
+    m->als_f = m->params.factors;
+    return als_fit_factors(&m->ui, &m->iu, &m->params, &m->als_u, &m->als_v, err, errlen);
+}
+
+/* Top `want` items by x_u . y_i, by a bounded insertion list (no sort of the
+ * whole catalogue, no shared scratch: the dot products are done here, not in
+ * OpenBLAS, so concurrent callers never enter its thread pool). */
+int als_scores(const struct model *m, const struct rec_query *q, int want, struct cand_buf *b)
+{
+    b->n = 0;
+    int32_t u = q->user;
+    if (u < 0 || !m->als_u || u >= m->ctx.users.n || m->ui.ptr[u + 1] == m->ui.ptr[u])
+        return 0;
+    int f = m->als_f;
+    const float *x = m->als_u + (size_t)u * f;
+    if (want < 1)
+        return 0;
+    if (!b->cap || b->cap < (size_t)want) {
+        void *np = realloc(b->c, (size_t)want * sizeof *b->c);
+        if (!np)
+            return -1;
+        b->c = np;
+        b->cap = (size_t)want;
+    }
+    for (int32_t i = 0; i < m->ctx.items.n; i++) {
+        if (m->pop.count_all[i] <= 0)
+            continue; /* no buyers: its factors are zero */
+        const float *y = m->als_v + (size_t)i * f;
+        float sc = 0;
+        for (int k = 0; k < f; k++)
+            sc += x[k] * y[k];
+        if (b->n == (size_t)want && sc <= b->c[b->n - 1].score)
+            continue;
+        if (!q->allow_repurchase && model_owns(m, u, i))
+            continue;
+        size_t j = b->n < (size_t)want ? b->n++ : b->n - 1;
+        while (j > 0 && b->c[j - 1].score < sc) {
+            b->c[j] = b->c[j - 1];
+            j--;
+        }
+        b->c[j] = (struct cand){i, sc};
+    }
+    return 0;
+}
+
+static void als_recommend(const struct model *m, const struct rec_query *q,
+                          struct rec_list *out)
+{
+    struct cand_buf b = {0};
+    if (als_scores(m, q, q->n, &b) == 0) {
+        if (q->explain && b.n)
+            rl_explain(out, "als: %d latent factors, predicted preference; ", m->als_f);
+        for (size_t i = 0; i < b.n && out->n < q->n; i++)
+            rl_push(m, q, out, b.c[i].item, b.c[i].score, "als");
+    }
+    cand_free(&b);
+    popularity_fill(m, q, out, 0);
+}
+
+static void als_save(const struct model *m, struct blob_writer *w)
+{
+    bw_i64(w, m->als_f);
+    bw_array(w, m->als_u, 4, (int64_t)m->ctx.users.n * m->als_f);
+    bw_array(w, m->als_v, 4, (int64_t)m->ctx.items.n * m->als_f);
+}
+
+static int als_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
+{
+    int64_t f = br_i64(r);
+    if (r->failed || f < 1 || f > ALS_MAX_FACTORS)
+        return err_set(err, errlen, "the ALS factors are corrupted");
+    m->als_f = (int32_t)f;
+    m->als_u = br_array(r, 4, (int64_t)m->ctx.users.n * f, 0, NULL);
+    m->als_v = br_array(r, 4, (int64_t)m->ctx.items.n * f, 0, NULL);
+    if (r->failed || (m->ctx.users.n && !m->als_u) || (m->ctx.items.n && !m->als_v))
+        return err_set(err, errlen, "the ALS factors are corrupted");
+    return 0;
+}
+
+const struct algo_ops algo_als = {"als", als_fit, als_recommend, als_save, als_load};

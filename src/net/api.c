@@ -1,0 +1,714 @@
+/* HTTP routes of a region (see api.h and docs/API.md). */
+#include "net/api.h"
+#include "net/accesslog.h"
+#include "net/apikeys.h"
+#include "net/cache.h"
+#include "net/openapi.h"
+#include "net/ratelimit.h"
+#include "util/error.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BODY_MAX (8u << 20) /* largest response body we build */
+
+/* What one request turned into; filled by the handlers. */
+struct reply {
+    struct api_region *entry, *r; /* received by / served by */
+    const struct http_request *req;
+    int route, status, retry_after;
+    const char *ctype, *allow, *cache;
+    const char *static_body; /* when set, sent instead of r->body */
+    size_t static_len;
+    double t0;
+};
+
+static const char JSON_CT[] = "application/json";
+
+double api_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int api_region_init(struct api_region *r, struct api_shared *sh, const struct region_conf *rc,
+                    char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->conf = rc;
+    r->sh = sh;
+    pthread_mutex_init(&r->mu, NULL);
+    r->cache = cache_new((size_t)sh->conf->cache_size, sh->conf->cache_ttl);
+    r->rl = ratelimit_new(sh->conf->rate_limit, sh->conf->rate_burst);
+    r->res = malloc(sizeof *r->res);
+    sbuf_init(&r->body, BODY_MAX);
+    metrics_init(&r->m);
+    r->started = api_now();
+    if (!r->cache || !r->rl || !r->res) {
+        api_region_free(r);
+        return err_set(err, errlen, "region %s: out of memory", rc->name);
+    }
+    return 0;
+}
+
+void api_region_free(struct api_region *r)
+{
+    cache_free(r->cache);
+    ratelimit_free(r->rl);
+    free(r->res);
+    sbuf_free(&r->body);
+    engine_release(r->engine);
+    pthread_mutex_destroy(&r->mu);
+    memset(r, 0, sizeof *r);
+}
+
+/* Takes the current engine when it changed since this region last looked:
+ * new reference, old one released, cache invalidated. Caller holds r->mu. */
+static void sync_engine(struct api_region *r)
+{
+    uint64_t g = atomic_load(&r->sh->engine_gen);
+    if (g == r->gen)
+        return;
+    pthread_mutex_lock(&r->sh->engine_mu);
+    struct engine *e = r->sh->engine;
+    if (e)
+        engine_retain(e);
+    g = atomic_load(&r->sh->engine_gen);
+    pthread_mutex_unlock(&r->sh->engine_mu);
+    engine_release(r->engine);
+    r->engine = e;
+    r->gen = g;
+    cache_clear(r->cache);
+    r->model_version = 0;
+    if (e) {
+        struct engine_info info;
+        memset(&info, 0, sizeof info);
+        engine_get_info(e, &info);
+        r->model_version = info.version;
+    }
+}
+
+/* The body of an error reply: {"error":{"status":N,"message":"..."}}. */
+static void set_error(struct reply *rp, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_error(struct reply *rp, int status, const char *fmt, ...)
+{
+    char msg[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct sbuf *b = &rp->r->body;
+    sbuf_reset(b);
+    rp->status = status;
+    rp->ctype = JSON_CT;
+    rp->static_body = NULL;
+    sbuf_printf(b, "{\"error\":{\"status\":%d,\"message\":", status);
+    sbuf_json_str(b, msg);
+    sbuf_puts(b, "}}");
+}
+
+static int is_hex_id(const char *s, size_t n)
+{
+    if (n != 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* ---- handlers: each fills rp->r->body (or static_body) and rp->status ---- */
+
+static void h_health(struct reply *rp)
+{
+    struct api_region *r = rp->r;
+    struct sbuf *b = &r->body;
+    struct cache_stats cs;
+    cache_get_stats(r->cache, &cs);
+    const char *warn = r->engine ? engine_warning(r->engine) : NULL;
+    struct engine_info info;
+    memset(&info, 0, sizeof info);
+    if (r->engine)
+        engine_get_info(r->engine, &info);
+    double up = api_now() - r->started;
+    uint64_t lookups = cs.hits + cs.misses;
+    sbuf_reset(b);
+    sbuf_puts(b, "{\"region\":");
+    sbuf_json_str(b, r->conf->name);
+    sbuf_puts(b, ",\"location\":");
+    sbuf_json_str(b, r->conf->location);
+    sbuf_printf(b,
+                ",\"status\":\"%s\",\"uptime_s\":%.3f,"
+                "\"requests\":{\"total\":%llu,\"errors\":%llu,\"per_second\":%.3f},"
+                "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
+                "\"cache\":{\"size\":%zu,\"capacity\":%zu,\"hits\":%llu,\"misses\":%llu,"
+                "\"hit_ratio\":%.4f},",
+                (!r->engine || warn) ? "DEGRADED" : "UP", up, (unsigned long long)r->m.total,
+                (unsigned long long)r->m.errors, up > 0 ? (double)r->m.total / up : 0.0,
+                metrics_quantile(&r->m, 0.5) * 1e3, metrics_quantile(&r->m, 0.99) * 1e3,
+                cs.size, cs.capacity, (unsigned long long)cs.hits,
+                (unsigned long long)cs.misses, lookups ? (double)cs.hits / (double)lookups : 0.0);
+    sbuf_printf(b, "\"model\":{\"status\":\"%s\",\"version\":%lld,\"algorithm\":",
+                !r->engine ? "unavailable" : (warn || info.fallback) ? "fallback" : "ok",
+                (long long)info.version);
+    sbuf_json_str(b, info.algorithm);
+    sbuf_puts(b, ",\"warning\":");
+    if (warn || !r->engine)
+        sbuf_json_str(b, warn ? warn : r->sh->engine_err);
+    else
+        sbuf_puts(b, "null");
+    sbuf_printf(b, "},\"database\":{\"ok\":%s,\"path\":", r->engine ? "true" : "false");
+    sbuf_json_str(b, r->sh->db_path);
+    sbuf_puts(b, "},\"served_by\":");
+    sbuf_json_str(b, r->conf->name);
+    sbuf_puts(b, "}");
+    rp->status = 200;
+}
+
+/* count and allow_repurchase from ?count= or the JSON body; 0 or -1 (error set). */
+static int rec_params(struct reply *rp, int *count, int *repurchase)
+{
+    const struct http_request *q = rp->req;
+    char v[16];
+    *count = 10;
+    *repurchase = 0;
+    if (http_query_get(q, "count", v, sizeof v) == 0) {
+        char *end;
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 1 || n > REC_MAX_ITEMS) {
+            set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
+            return -1;
+        }
+        *count = (int)n;
+    } else if (q->query && memmem(q->query, q->query_len, "count=", 6)) {
+        set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
+        return -1;
+    }
+    if (q->method_len != 4 || q->body_len == 0)
+        return 0;
+    cJSON *j = cJSON_ParseWithLength(q->body, q->body_len);
+    int rc = -1;
+    if (!j || !cJSON_IsObject(j)) {
+        set_error(rp, 400, "the body is not a JSON object");
+        goto out;
+    }
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "count");
+    if (c) {
+        if (!cJSON_IsNumber(c) || c->valuedouble != (double)(int)c->valuedouble ||
+            c->valuedouble < 1 || c->valuedouble > REC_MAX_ITEMS) {
+            set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
+            goto out;
+        }
+        *count = (int)c->valuedouble;
+    }
+    cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "allow_repurchase");
+    if (a) {
+        if (!cJSON_IsBool(a)) {
+            set_error(rp, 400, "allow_repurchase must be true or false");
+            goto out;
+        }
+        *repurchase = cJSON_IsTrue(a);
+    }
+    rc = 0;
+out:
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* Appends the cacheable part of a recommendation body (no region, cache or
+ * latency fields: those differ per reply). */
+static void render_recs(struct sbuf *b, const struct rec_result *res, int64_t version)
+{
+    sbuf_puts(b, "\"user_id\":");
+    sbuf_json_str(b, res->user_id);
+    sbuf_printf(b, ",\"known\":%s,\"state\":", res->known ? "true" : "false");
+    sbuf_json_str(b, res->state);
+    sbuf_printf(b, ",\"model_version\":%lld,\"recommendations\":[", (long long)version);
+    for (int i = 0; i < res->n_items; i++) {
+        const struct rec_item *it = &res->items[i];
+        sbuf_printf(b, "%s{\"rank\":%d,\"product_id\":", i ? "," : "", i + 1);
+        sbuf_json_str(b, it->product_id);
+        sbuf_puts(b, ",\"category\":");
+        sbuf_json_str(b, it->category);
+        if (it->price >= 0)
+            sbuf_printf(b, ",\"price\":%.2f", it->price);
+        else
+            sbuf_puts(b, ",\"price\":null");
+        sbuf_printf(b, ",\"avg_rating\":%.3f,\"n_ratings\":%d,\"score\":%.6g,\"source\":",
+                    it->avg_rating, it->n_ratings, it->score);
+        sbuf_json_str(b, it->source ? it->source : "");
+        sbuf_puts(b, "}");
+    }
+    sbuf_puts(b, "]");
+}
+
+static void h_recommend(struct reply *rp, const char *id, size_t id_len)
+{
+    struct api_region *r = rp->r;
+    struct sbuf *b = &r->body;
+    int count, rep;
+    char uid[REC_ID_LEN], key[CACHE_KEY_MAX];
+    if (!is_hex_id(id, id_len)) {
+        set_error(rp, 400, "user_id must be 32 hexadecimal characters");
+        return;
+    }
+    if (rec_params(rp, &count, &rep) < 0)
+        return;
+    memcpy(uid, id, 32);
+    uid[32] = '\0';
+    snprintf(key, sizeof key, "r:%s:%d:%d", uid, count, rep);
+    size_t vlen;
+    const char *hit = cache_get(r->cache, key, rp->t0, &vlen);
+    sbuf_reset(b);
+    sbuf_puts(b, "{\"region\":");
+    sbuf_json_str(b, rp->entry->conf->name);
+    sbuf_puts(b, ",\"served_by\":");
+    sbuf_json_str(b, r->conf->name);
+    if (hit) {
+        rp->cache = "HIT";
+        sbuf_puts(b, ",\"cache\":\"HIT\",");
+        sbuf_append(b, hit, vlen);
+    } else {
+        rp->cache = "MISS";
+        if (!r->engine) {
+            set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
+            return;
+        }
+        struct rec_request q = {.user = uid, .count = count, .allow_repurchase = rep};
+        char err[512] = "";
+        if (engine_recommend(r->engine, &q, r->res, err, sizeof err) < 0) {
+            set_error(rp, 500, "recommendation failed: %s", err);
+            return;
+        }
+        sbuf_puts(b, ",\"cache\":\"MISS\",");
+        size_t start = b->len;
+        render_recs(b, r->res, r->model_version);
+        if (!b->overflow)
+            cache_put(r->cache, key, b->p + start, b->len - start, rp->t0);
+    }
+    sbuf_printf(b, ",\"latency_ms\":%.4f}", (api_now() - rp->t0) * 1e3);
+    rp->status = 200;
+}
+
+/* Prints a cJSON object into the body after adding region and served_by. */
+static void send_json(struct reply *rp, cJSON *j)
+{
+    cJSON_AddStringToObject(j, "region", rp->entry->conf->name);
+    cJSON_AddStringToObject(j, "served_by", rp->r->conf->name);
+    char *s = cJSON_PrintUnformatted(j);
+    if (!s) {
+        set_error(rp, 500, "out of memory rendering JSON");
+        return;
+    }
+    sbuf_reset(&rp->r->body);
+    sbuf_puts(&rp->r->body, s);
+    free(s);
+    rp->status = 200;
+}
+
+static void h_stats(struct reply *rp)
+{
+    struct api_region *r = rp->r;
+    if (!r->engine) {
+        set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
+        return;
+    }
+    struct cache_stats cs;
+    cache_get_stats(r->cache, &cs);
+    cJSON *j = cJSON_CreateObject(), *model = engine_info_to_json(r->engine);
+    if (!j || !model) {
+        cJSON_Delete(j);
+        cJSON_Delete(model);
+        set_error(rp, 500, "could not describe the model");
+        return;
+    }
+    cJSON_AddItemToObject(j, "model", model);
+    cJSON *c = cJSON_AddObjectToObject(j, "cache");
+    uint64_t lookups = cs.hits + cs.misses;
+    cJSON_AddNumberToObject(c, "size", (double)cs.size);
+    cJSON_AddNumberToObject(c, "capacity", (double)cs.capacity);
+    cJSON_AddNumberToObject(c, "hits", (double)cs.hits);
+    cJSON_AddNumberToObject(c, "misses", (double)cs.misses);
+    cJSON_AddNumberToObject(c, "ratio", lookups ? (double)cs.hits / (double)lookups : 0.0);
+    cJSON_AddNumberToObject(c, "ttl_s", r->sh->conf->cache_ttl);
+    cJSON *q = cJSON_AddObjectToObject(j, "requests");
+    cJSON_AddNumberToObject(q, "total", (double)r->m.total);
+    cJSON_AddNumberToObject(q, "errors", (double)r->m.errors);
+    cJSON_AddNumberToObject(q, "p50_ms", metrics_quantile(&r->m, 0.5) * 1e3);
+    cJSON_AddNumberToObject(q, "p99_ms", metrics_quantile(&r->m, 0.99) * 1e3);
+    send_json(rp, j);
+    cJSON_Delete(j);
+}
+
+static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
+{
+    struct api_region *r = rp->r;
+    char sid[REC_ID_LEN], err[512] = "";
+    int found = 1;
+    if (!is_hex_id(id, id_len)) {
+        set_error(rp, 400, "%s must be 32 hexadecimal characters", user ? "user_id" : "product_id");
+        return;
+    }
+    if (!r->engine) {
+        set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
+        return;
+    }
+    memcpy(sid, id, 32);
+    sid[32] = '\0';
+    cJSON *j = user ? engine_user_json(r->engine, sid, &found, err, sizeof err)
+                    : engine_product_json(r->engine, sid, &found, err, sizeof err);
+    if (!j) {
+        if (!found)
+            set_error(rp, 404, "unknown %s %s", user ? "user" : "product", sid);
+        else
+            set_error(rp, 500, "%s", err[0] ? err : "lookup failed");
+        return;
+    }
+    send_json(rp, j);
+    cJSON_Delete(j);
+}
+
+/* Reloads every region of the process after a model change; the new active
+ * version goes into the reply. */
+static void models_done(struct reply *rp, int64_t active)
+{
+    char err[512] = "";
+    int reloaded = rp->r->sh->reload ? rp->r->sh->reload(rp->r->sh->reload_ctx, err, sizeof err)
+                                     : 0;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "active", (double)active);
+    cJSON_AddBoolToObject(j, "reloaded", reloaded == 0);
+    if (reloaded < 0)
+        cJSON_AddStringToObject(j, "reload_error", err);
+    send_json(rp, j);
+    cJSON_Delete(j);
+}
+
+static void h_models(struct reply *rp, int route, const char *ver, size_t ver_len)
+{
+    const char *db = rp->r->sh->db_path;
+    char err[512] = "";
+    if (route == ROUTE_MODELS) {
+        cJSON *j = models_list_json(db, err, sizeof err);
+        if (!j) {
+            set_error(rp, 503, "cannot list models: %s", err);
+            return;
+        }
+        send_json(rp, j);
+        cJSON_Delete(j);
+    } else if (route == ROUTE_MODEL_ROLLBACK) {
+        int64_t now = 0;
+        if (models_rollback(db, &now, err, sizeof err) < 0) {
+            set_error(rp, 400, "cannot roll back: %s", err);
+            return;
+        }
+        models_done(rp, now);
+    } else {
+        long long v = 0;
+        for (size_t i = 0; i < ver_len; i++) {
+            if (!isdigit((unsigned char)ver[i]) || v > 1000000000000LL) {
+                set_error(rp, 400, "model version must be a positive integer");
+                return;
+            }
+            v = v * 10 + (ver[i] - '0');
+        }
+        if (ver_len == 0 || v < 1) {
+            set_error(rp, 400, "model version must be a positive integer");
+            return;
+        }
+        if (models_activate(db, v, err, sizeof err) < 0) {
+            set_error(rp, strstr(err, "no model") || strstr(err, "not found") ||
+                                  strstr(err, "unknown") || strstr(err, "no such")
+                              ? 404
+                              : 400,
+                      "cannot activate version %lld: %s", v, err);
+            return;
+        }
+        models_done(rp, v);
+    }
+}
+
+static void h_metrics(struct reply *rp)
+{
+    struct api_region *r = rp->r;
+    struct cache_stats cs;
+    cache_get_stats(r->cache, &cs);
+    struct metrics_extra x = {
+        .cache_hits = cs.hits,
+        .cache_misses = cs.misses,
+        .cache_size = (double)cs.size,
+        .model_version = r->model_version,
+        .uptime_s = api_now() - r->started,
+        .degraded = !r->engine || engine_warning(r->engine) != NULL,
+    };
+    sbuf_reset(&r->body);
+    metrics_prometheus(&r->m, r->conf->name, &x, &r->body);
+    rp->status = 200;
+    rp->ctype = "text/plain; version=0.0.4";
+}
+
+/* ---- routing ---- */
+
+struct match {
+    int route;
+    const char *allow;     /* methods the route accepts, for 405 */
+    int protected_route;   /* needs X-API-Key when keys are configured */
+    int limited;           /* subject to the rate limit */
+    const char *arg;       /* path parameter */
+    size_t arg_len;
+};
+
+static int prefix(const char *p, size_t n, const char *pre, size_t *rest)
+{
+    size_t pl = strlen(pre);
+    if (n < pl || memcmp(p, pre, pl))
+        return 0;
+    *rest = pl;
+    return 1;
+}
+
+/* Matches the path to a route; route -1 when none. */
+static void match_route(const char *p, size_t n, struct match *m)
+{
+    size_t k;
+    memset(m, 0, sizeof *m);
+    m->route = -1;
+    m->allow = "GET";
+    m->limited = 1;
+#define IS(s) (n == sizeof(s) - 1 && !memcmp(p, s, n))
+    if (IS("/api/v1/health/") || IS("/api/v1/health")) {
+        m->route = ROUTE_HEALTH;
+        m->limited = 0;
+    } else if (IS("/metrics")) {
+        m->route = ROUTE_METRICS;
+        m->limited = 0;
+    } else if (IS("/openapi.json")) {
+        m->route = ROUTE_OPENAPI;
+    } else if (IS("/docs") || IS("/docs/")) {
+        m->route = ROUTE_DOCS;
+    } else if (IS("/api/v1/recommendations/stats")) {
+        m->route = ROUTE_STATS;
+        m->protected_route = 1;
+    } else if (IS("/api/v1/models")) {
+        m->route = ROUTE_MODELS;
+        m->protected_route = 1;
+    } else if (IS("/api/v1/models/rollback")) {
+        m->route = ROUTE_MODEL_ROLLBACK;
+        m->allow = "POST";
+        m->protected_route = 1;
+    } else if (prefix(p, n, "/api/v1/recommendations/user/", &k) && n > k &&
+               !memchr(p + k, '/', n - k)) {
+        m->route = ROUTE_RECOMMEND;
+        m->allow = "GET, POST";
+    } else if (prefix(p, n, "/api/v1/users/", &k) && n > k && !memchr(p + k, '/', n - k)) {
+        m->route = ROUTE_USER;
+    } else if (prefix(p, n, "/api/v1/products/", &k) && n > k && !memchr(p + k, '/', n - k)) {
+        m->route = ROUTE_PRODUCT;
+    } else if (prefix(p, n, "/api/v1/models/", &k) && n > k + 9 &&
+               !memcmp(p + n - 9, "/activate", 9) && !memchr(p + k, '/', n - 9 - k)) {
+        m->route = ROUTE_MODEL_ACTIVATE;
+        m->allow = "POST";
+        m->protected_route = 1;
+        m->arg = p + k;
+        m->arg_len = n - 9 - k;
+        return;
+    }
+#undef IS
+    if (m->route == ROUTE_RECOMMEND || m->route == ROUTE_USER || m->route == ROUTE_PRODUCT) {
+        m->protected_route = 1;
+        m->arg = p + k;
+        m->arg_len = n - k;
+    }
+}
+
+static int method_allowed(const char *allow, const char *m, size_t n)
+{
+    const char *p = allow;
+    while ((p = strstr(p, "")) && *p) {
+        size_t l = strcspn(p, ",");
+        if (l == n && !memcmp(p, m, n))
+            return 1;
+        p += l;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+/* Picks the region that serves a request carrying Region-Hint: the named
+ * one when it is up in this process, else the nearest one that is up.
+ * NULL with *unknown = 1 for a name regions.conf does not know. */
+static struct api_region *route_hint(struct api_region *self, const char *h, size_t n,
+                                     int *unknown)
+{
+    struct api_shared *sh = self->sh;
+    char name[32];
+    *unknown = 0;
+    if (n == 0 || n >= sizeof name) {
+        *unknown = 1;
+        return NULL;
+    }
+    memcpy(name, h, n);
+    name[n] = '\0';
+    if (!strcmp(name, self->conf->name))
+        return self;
+    const struct region_conf *want = regions_find(sh->conf, name);
+    if (!want) {
+        *unknown = 1;
+        return NULL;
+    }
+    struct api_region *best = NULL;
+    double best_d = 0;
+    for (int i = 0; i < sh->n_regions; i++) {
+        struct api_region *c = sh->regions[i];
+        if (!atomic_load(&c->up) && c != self)
+            continue;
+        double d = regions_distance_km(want, c->conf);
+        if (!best || d < best_d) {
+            best = c;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+static void dispatch(struct reply *rp, const struct match *m)
+{
+    switch (m->route) {
+    case ROUTE_HEALTH: h_health(rp); break;
+    case ROUTE_RECOMMEND: h_recommend(rp, m->arg, m->arg_len); break;
+    case ROUTE_STATS: h_stats(rp); break;
+    case ROUTE_USER: h_entity(rp, m->arg, m->arg_len, 1); break;
+    case ROUTE_PRODUCT: h_entity(rp, m->arg, m->arg_len, 0); break;
+    case ROUTE_MODELS:
+    case ROUTE_MODEL_ACTIVATE:
+    case ROUTE_MODEL_ROLLBACK: h_models(rp, m->route, m->arg, m->arg_len); break;
+    case ROUTE_METRICS: h_metrics(rp); break;
+    case ROUTE_OPENAPI:
+        rp->static_body = openapi_json(&rp->static_len);
+        rp->status = 200;
+        break;
+    case ROUTE_DOCS:
+        rp->static_body = openapi_docs_html(&rp->static_len);
+        rp->ctype = "text/html; charset=utf-8";
+        rp->status = 200;
+        break;
+    default: set_error(rp, 500, "unrouted request"); break;
+    }
+}
+
+/* Handles the request under rp->r's lock (held by the caller). */
+static void handle_locked(struct reply *rp, int parse_status, const unsigned char addr[16])
+{
+    const struct http_request *q = rp->req;
+    struct api_shared *sh = rp->r->sh;
+    struct match m;
+    sync_engine(rp->r);
+    if (parse_status < 0) {
+        static const char *const why[] = {"malformed request", "request body too large",
+                                          "request line or headers too large",
+                                          "Transfer-Encoding is not supported",
+                                          "only HTTP/1.0 and HTTP/1.1 are served"};
+        int s = -parse_status;
+        set_error(rp, s, "%s", why[s == 413 ? 1 : s == 431 ? 2 : s == 501 ? 3 : s == 505 ? 4 : 0]);
+        return;
+    }
+    match_route(q->path, q->path_len, &m);
+    rp->route = m.route < 0 ? ROUTE_OTHER : m.route;
+    if (m.route < 0) {
+        set_error(rp, 404, "no route for %.*s %.*s", (int)q->method_len, q->method,
+                  (int)(q->path_len > 200 ? 200 : q->path_len), q->path);
+        return;
+    }
+    if (!method_allowed(m.allow, q->method, q->method_len)) {
+        rp->allow = m.allow;
+        set_error(rp, 405, "method %.*s not allowed here (allowed: %s)",
+                  (int)(q->method_len > 16 ? 16 : q->method_len), q->method, m.allow);
+        return;
+    }
+    if (m.protected_route && sh->keys) {
+        size_t kl = 0;
+        const char *k = http_header_get(q, "X-API-Key", &kl);
+        if (!k || !apikeys_check(sh->keys, k, kl)) {
+            set_error(rp, 401, "%s X-API-Key", k ? "wrong" : "missing");
+            return;
+        }
+    }
+    if (m.limited) {
+        int wait = ratelimit_take(rp->r->rl, addr, rp->t0);
+        if (wait > 0) {
+            rp->retry_after = wait;
+            set_error(rp, 429, "rate limit exceeded: retry in %d s", wait);
+            return;
+        }
+    }
+    dispatch(rp, &m);
+    if (rp->r->body.overflow && !rp->static_body)
+        set_error(rp, 500, "response too large");
+}
+
+static void write_head(struct sbuf *out, const struct reply *rp, size_t len, int keep)
+{
+    sbuf_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nX-Region: %s\r\n",
+                rp->status, http_status_text(rp->status), rp->ctype, len, rp->r->conf->name);
+    if (rp->allow)
+        sbuf_printf(out, "Allow: %s\r\n", rp->allow);
+    if (rp->retry_after)
+        sbuf_printf(out, "Retry-After: %d\r\n", rp->retry_after);
+    sbuf_puts(out, keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+}
+
+int api_handle(struct api_region *self, const struct http_request *req, int parse_status,
+               const unsigned char addr[16], struct sbuf *out)
+{
+    struct reply rp = {.entry = self, .r = self, .req = req, .route = ROUTE_OTHER,
+                       .status = 500, .ctype = JSON_CT, .t0 = api_now()};
+    int unknown = 0;
+    if (parse_status >= 0) {
+        size_t hl = 0;
+        const char *h = http_header_get(req, "Region-Hint", &hl);
+        if (h) {
+            struct api_region *t = route_hint(self, h, hl, &unknown);
+            if (t)
+                rp.r = t;
+        }
+    }
+    pthread_mutex_lock(&rp.r->mu);
+    if (unknown) {
+        sync_engine(rp.r);
+        set_error(&rp, 400, "Region-Hint names no region in regions.conf");
+    } else {
+        handle_locked(&rp, parse_status, addr);
+    }
+    int keep = parse_status >= 0 && req->keep_alive;
+    const char *body = rp.static_body ? rp.static_body : rp.r->body.p;
+    size_t blen = rp.static_body ? rp.static_len : rp.r->body.len;
+    write_head(out, &rp, blen, keep);
+    sbuf_append(out, body ? body : "", blen);
+    double secs = api_now() - rp.t0;
+    metrics_record(&rp.r->m, rp.route, rp.status, secs);
+    if (parse_status >= 0)
+        accesslog_write(rp.r->sh->log, rp.r->conf->name, req->method, req->method_len, req->path,
+                        req->path_len, rp.status, secs * 1e3, rp.cache);
+    else
+        accesslog_write(rp.r->sh->log, rp.r->conf->name, "-", 1, "-", 1, rp.status, secs * 1e3,
+                        NULL);
+    pthread_mutex_unlock(&rp.r->mu);
+    return keep;
+}
+
+const char *api_overload_response(size_t *len)
+{
+    static const char resp[] =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: 76\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        "{\"error\":{\"status\":503,\"message\":\"too many connections to this region\"}}";
+    *len = sizeof resp - 1;
+    return resp;
+}
