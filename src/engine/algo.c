@@ -23,7 +23,8 @@ void algo_params_default(struct algo_params *p)
                               .iterations = 10,
                               .cg_steps = 3,
                               .seed = 42,
-                              .price_tiers = 5};
+                              .price_tiers = 5,
+                              .state_weight = 0.0};
 }
 
 const char *const algo_names[] = {"popularity", "usercf", "itemcf", "als",

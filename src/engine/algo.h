@@ -27,6 +27,7 @@ struct algo_params {
     int cg_steps;        /* conjugate-gradient steps per solve (3); 0 = Cholesky (LAPACK) */
     uint64_t seed;       /* ALS initialisation seed (42) */
     int price_tiers;     /* content: price tiers within a category (5) */
+    double state_weight; /* hybrid cold start: weight of state popularity vs global */
 };
 void algo_params_default(struct algo_params *p);
 

@@ -301,10 +301,14 @@ int csvload_file(const char *path, const char *const *columns, int ncols, csvloa
         const char *nul = memchr(p, '\0', (size_t)(end - p));
         if (nul) {
             long line = r.cur_line;
+            const char *bol = p;
             for (const char *q = p; q < nul; q++)
-                line += *q == '\n';
-            err_set(err, errlen, "%s line %ld: not a CSV file (binary data: NUL byte)", r.file,
-                    line);
+                if (*q == '\n') {
+                    line++;
+                    bol = q + 1;
+                }
+            err_set(err, errlen, "%s line %ld column %ld: not a CSV file (binary data: NUL byte)",
+                    r.file, line, (long)(nul - bol) + 1);
             goto out;
         }
         while (p < end) {

@@ -429,3 +429,33 @@ int ds_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui
     free(c);
     return rc;
 }
+
+static void *dup_mem(const void *p, size_t n)
+{
+    void *d = malloc(n ? n : 1);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
+}
+
+int dataset_copy_context(const struct dataset *s, struct dataset *d, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    d->users.n = s->users.n;
+    d->items.n = s->items.n;
+    d->n_states = s->n_states;
+    d->n_cats = s->n_cats;
+    d->users.ids = dup_mem(s->users.ids, (size_t)s->users.n * DS_ID_LEN);
+    d->items.ids = dup_mem(s->items.ids, (size_t)s->items.n * DS_ID_LEN);
+    d->user_state = dup_mem(s->user_state, (size_t)s->users.n * sizeof *s->user_state);
+    d->item_cat = dup_mem(s->item_cat, (size_t)s->items.n * sizeof *s->item_cat);
+    d->item_price = dup_mem(s->item_price, (size_t)s->items.n * sizeof *s->item_price);
+    d->states = dup_mem(s->states, (size_t)s->n_states * 3);
+    d->cats = dup_mem(s->cats, (size_t)s->n_cats * DS_CAT_LEN);
+    if (!d->users.ids || !d->items.ids || !d->user_state || !d->item_cat || !d->item_price ||
+        !d->states || !d->cats) {
+        dataset_free(d);
+        return err_set(err, errlen, "out of memory copying the dataset");
+    }
+    return 0;
+}

@@ -69,4 +69,8 @@ int ds_state_index(const struct dataset *ds, const char *state); /* -1 when abse
 int ds_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui, char *err,
                     size_t errlen);
 
+
+/* Deep copy of everything but the events (for a model's own context). */
+int dataset_copy_context(const struct dataset *src, struct dataset *dst, char *err,
+                         size_t errlen);
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/csvload.h"
+#include "engine/keyset.h"
 #include "engine/schema.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -30,6 +31,7 @@ enum col_flag {
 struct col_spec {
     const char *name;
     unsigned char type, flags;
+    unsigned char ref; /* 1 + the file whose keys this column must name; 0 none */
 };
 
 struct file_spec {
@@ -46,6 +48,7 @@ struct file_spec {
 #define IR(n) {n, C_INT, F_REQ}
 #define R(n) {n, C_REAL, 0}
 #define TS(n) {n, C_TS, 0}
+#define FK(n, file) {n, C_TEXT, F_REQ, (file) + 1}
 
 static const struct file_spec FILES[INGEST_NFILES] = {
     [INGEST_TRANSLATION] = {"product_category_name_translation", "product_category_name_translation",
@@ -62,40 +65,26 @@ static const struct file_spec FILES[INGEST_NFILES] = {
                           I("product_photos_qty"), I("product_weight_g"), I("product_length_cm"),
                           I("product_height_cm"), I("product_width_cm")}},
     [INGEST_ORDERS] = {"olist_orders_dataset", "orders", 1, 8,
-                       {TR("order_id"), TR("customer_id"), TR("order_status"),
+                       {TR("order_id"), FK("customer_id", INGEST_CUSTOMERS), TR("order_status"),
                         TS("order_purchase_timestamp"), TS("order_approved_at"),
                         TS("order_delivered_carrier_date"), TS("order_delivered_customer_date"),
                         TS("order_estimated_delivery_date")}},
     [INGEST_ITEMS] = {"olist_order_items_dataset", "order_items", 1, 7,
-                      {TR("order_id"), IR("order_item_id"), TR("product_id"), TR("seller_id"),
+                      {FK("order_id", INGEST_ORDERS), IR("order_item_id"),
+                       FK("product_id", INGEST_PRODUCTS), FK("seller_id", INGEST_SELLERS),
                        TS("shipping_limit_date"), {"price", C_REAL, F_REQ | F_PRICE},
                        R("freight_value")}},
     [INGEST_PAYMENTS] = {"olist_order_payments_dataset", "order_payments", 1, 5,
-                         {TR("order_id"), IR("payment_sequential"), T("payment_type"),
+                         {FK("order_id", INGEST_ORDERS), IR("payment_sequential"), T("payment_type"),
                           I("payment_installments"), R("payment_value")}},
     [INGEST_REVIEWS] = {"olist_order_reviews_dataset", "order_reviews", 0, 7,
-                        {TR("review_id"), TR("order_id"), I("review_score"),
+                        {TR("review_id"), FK("order_id", INGEST_ORDERS), I("review_score"),
                          T("review_comment_title"), T("review_comment_message"),
                          TS("review_creation_date"), TS("review_answer_timestamp")}},
     [INGEST_GEOLOCATION] = {"olist_geolocation_dataset", "geolocation", 0, 5,
                             {T("geolocation_zip_code_prefix"), R("geolocation_lat"),
                              R("geolocation_lng"), T("geolocation_city"),
                              T("geolocation_state")}},
-};
-
-/* Foreign keys checked after the load: child file/column -> parent. */
-static const struct {
-    int child;
-    const char *column;
-    int parent;
-    const char *parent_column;
-} FKEYS[] = {
-    {INGEST_ORDERS, "customer_id", INGEST_CUSTOMERS, "customer_id"},
-    {INGEST_ITEMS, "order_id", INGEST_ORDERS, "order_id"},
-    {INGEST_ITEMS, "product_id", INGEST_PRODUCTS, "product_id"},
-    {INGEST_ITEMS, "seller_id", INGEST_SELLERS, "seller_id"},
-    {INGEST_PAYMENTS, "order_id", INGEST_ORDERS, "order_id"},
-    {INGEST_REVIEWS, "order_id", INGEST_ORDERS, "order_id"},
 };
 
 const char *ingest_file_base(int file)
@@ -134,8 +123,18 @@ int ingest_data_present(const char *dir)
 
 /* --- loading ------------------------------------------------------------ */
 
+/* Files whose first column other files refer to: their keys are collected
+ * while loading so children are checked row by row (with line numbers). */
+static int is_parent(int file)
+{
+    return file == INGEST_CUSTOMERS || file == INGEST_ORDERS || file == INGEST_PRODUCTS ||
+           file == INGEST_SELLERS;
+}
+
 struct load_ctx {
     const struct file_spec *spec;
+    struct keyset *sets;         /* one per file, filled for parents */
+    struct keyset *own;          /* this file's set, or NULL */
     sqlite3 *db;
     sqlite3_stmt *insert, *same; /* same: "is an identical row already there?" */
     long long inserted, duplicates, outros, null_ts;
@@ -228,6 +227,9 @@ static int bind_row(struct load_ctx *c, const struct csvload_row *row, char *err
             /* stored as text */
             /* fall through */
         default:
+            if (col->ref && !keyset_has(&c->sets[col->ref - 1], f, row->len[i]))
+                return csvload_field_error(err, errlen, row, i, "'%.40s' is not in %s.csv", f,
+                                           FILES[col->ref - 1].base);
             for (int k = 0; k < 2; k++)
                 sqlite3_bind_text(st[k], i + 1, f, (int)row->len[i], SQLITE_STATIC);
         }
@@ -249,6 +251,9 @@ static int load_row(void *ctxp, const struct csvload_row *row, char *err, size_t
         c->price_sum += c->price;
         c->price_sumsq += c->price * c->price;
         c->price_n++;
+        if (c->own && keyset_add(c->own, row->field[0], row->len[0]) < 0)
+            return csvload_field_error(err, errlen, row, 0, "too many keys (limit %u)",
+                                       KEYSET_MAX_KEYS);
         return 0;
     }
     if (rc == SQLITE_CONSTRAINT) {
@@ -359,7 +364,8 @@ static int query_int(sqlite3 *db, const char *sql, double bind, long long *out, 
 
 /* Loads one file into its table and records its cleaning counts. */
 static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
-                     struct ingest_summary *s, struct load_ctx *c, char *err, size_t errlen)
+                     struct keyset *sets, struct ingest_summary *s, struct load_ctx *c,
+                     char *err, size_t errlen)
 {
     const struct file_spec *sp = &FILES[file];
     const char *names[9];
@@ -369,6 +375,8 @@ static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
     memset(c, 0, sizeof *c);
     c->spec = sp;
     c->db = db;
+    c->sets = sets;
+    c->own = is_parent(file) ? &sets[file] : NULL;
     for (int i = 0; i < sp->ncols; i++)
         names[i] = sp->cols[i].name;
     if (prepare_load(c, err, errlen) < 0)
@@ -450,42 +458,6 @@ static int dedupe_geolocation(sqlite3 *db, struct ingest_summary *s, char *err, 
         return 0;
     return report_add(db, "olist_geolocation_dataset.csv", "duplicate_removed", n,
                       "exact duplicate rows dropped", err, errlen);
-}
-
-/* Referential integrity: every child key must exist in its parent file. */
-static int check_foreign_keys(sqlite3 *db, const struct ingest_summary *s, char *err,
-                              size_t errlen)
-{
-    for (size_t k = 0; k < sizeof FKEYS / sizeof FKEYS[0]; k++) {
-        if (!s->present[FKEYS[k].child])
-            continue;
-        const struct file_spec *c = &FILES[FKEYS[k].child], *p = &FILES[FKEYS[k].parent];
-        char sql[512];
-        snprintf(sql, sizeof sql, "SELECT count(*), min(c.%s) FROM %s c WHERE NOT EXISTS "
-                 "(SELECT 1 FROM %s p WHERE p.%s = c.%s)", FKEYS[k].column, c->table, p->table,
-                 FKEYS[k].parent_column, FKEYS[k].column);
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-            return err_set(err, errlen, "database error: %s", sqlite3_errmsg(db));
-        int rc = -1;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            long long bad = sqlite3_column_int64(st, 0);
-            const unsigned char *first = sqlite3_column_text(st, 1);
-            if (bad == 0)
-                rc = 0;
-            else
-                err_set(err, errlen, "%s.csv column %s: %lld row%s refer to a %s missing from "
-                        "%s.csv (first: '%.40s')", c->base, FKEYS[k].column, bad,
-                        bad == 1 ? "" : "s", FKEYS[k].parent_column, p->base,
-                        first ? (const char *)first : "");
-        } else {
-            err_set(err, errlen, "database error: %s", sqlite3_errmsg(db));
-        }
-        sqlite3_finalize(st);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
 }
 
 static int report_untranslated(sqlite3 *db, struct ingest_summary *s, char *err, size_t errlen)
@@ -675,8 +647,11 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     sqlite3 *db = NULL;
     int rc = -1, have_tmp = 0, attached = 0;
     struct load_ctx ctx, items_ctx;
+    struct keyset sets[INGEST_NFILES];
     struct stat st;
 
+    for (int i = 0; i < INGEST_NFILES; i++)
+        keyset_init(&sets[i]);
     memset(s, 0, sizeof *s);
     memset(&items_ctx, 0, sizeof items_ctx);
     if (!o || !o->data_dir || !o->db_path)
@@ -706,7 +681,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     close(fd);
     have_tmp = 1;
 
-    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot open %s: %s", tmp, db ? sqlite3_errmsg(db) : "no memory");
         goto out;
     }
@@ -740,13 +715,13 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
             continue;
         }
         struct load_ctx *c = i == INGEST_ITEMS ? &items_ctx : &ctx;
-        if (load_file(db, i, paths[i], !o->quiet, s, c, err, errlen) < 0)
+        if (load_file(db, i, paths[i], !o->quiet, sets, s, c, err, errlen) < 0)
             goto out;
     }
     if (flag_outliers(db, &items_ctx, s, err, errlen) < 0 ||
         (s->present[INGEST_GEOLOCATION] && dedupe_geolocation(db, s, err, errlen) < 0) ||
         exec_sql(db, schema_index_sql(), err, errlen) < 0 ||
-        check_foreign_keys(db, s, err, errlen) < 0 || report_untranslated(db, s, err, errlen) < 0 ||
+        report_untranslated(db, s, err, errlen) < 0 ||
         write_meta(db, o, s, err, errlen) < 0)
         goto out;
     if (attached && carry_over(db, s, err, errlen) < 0)
@@ -770,6 +745,8 @@ out:
         sqlite3_close_v2(db); /* unfinalized statements are impossible here, but be safe */
     if (have_tmp)
         unlink(tmp);
+    for (int i = 0; i < INGEST_NFILES; i++)
+        keyset_free(&sets[i]);
     s->seconds = monotonic_seconds() - t0;
     return rc;
 }

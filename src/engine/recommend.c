@@ -1,44 +1,582 @@
-/* Placeholder so the tree links until the engine lands; replaced by its owner. */
+/* The engine: an opened database plus the active model (or the popularity
+ * fallback), with product details and the customer map preloaded so that
+ * engine_recommend does no SQL and takes microseconds. Immutable after
+ * engine_open; only the reference count changes (atomically). */
 #include "engine/recommend.h"
+
+#include <ctype.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/algo.h"
+#include "engine/modelstore.h"
+#include "engine/train.h"
 #include "util/error.h"
+
+#define ENGINE_MAX_HISTORY 1000 /* purchases listed by engine_user_json */
+#define ENGINE_SIMILAR 10
+
+struct product_info {
+    double price;      /* < 0 unknown */
+    double avg_rating; /* 0 when none */
+    int n_ratings;
+    int32_t rank;      /* 1-based popularity rank, 0 when never bought */
+};
+
+struct customer {
+    char id[DS_ID_LEN];
+    int32_t user; /* index into engine.people */
+};
+
+struct engine {
+    int refs; /* __atomic */
+    char *db_path;
+    struct model m;
+    struct model_meta meta;
+    int fallback;
+    char warning[512];
+    struct product_info *pinfo; /* per model item */
+    struct customer *cust;      /* sorted by customer_id */
+    int32_t n_cust;
+    struct idmap people;        /* every customer_unique_id in the database */
+    char (*people_state)[3];
+    int32_t *people_model;      /* index in m.ctx.users, -1 */
+    char latest[24];            /* latest purchase timestamp: "now" for recency */
+};
+
+static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
+
+/* Lowercases a 32-hex id into out; -1 when malformed. */
+static int normalise_id(const char *in, char out[DS_ID_LEN])
+{
+    if (!in || strlen(in) != DS_ID_LEN - 1)
+        return -1;
+    for (int i = 0; i < DS_ID_LEN - 1; i++) {
+        if (!isxdigit((unsigned char)in[i]))
+            return -1;
+        out[i] = (char)tolower((unsigned char)in[i]);
+    }
+    out[DS_ID_LEN - 1] = 0;
+    return 0;
+}
+
+static int load_products(struct engine *e, sqlite3 *db, char *err, size_t errlen)
+{
+    const struct dataset *c = &e->m.ctx;
+    sqlite3_stmt *st = NULL;
+    e->pinfo = calloc((size_t)c->items.n + 1, sizeof *e->pinfo);
+    if (!e->pinfo)
+        return err_set(err, errlen, "out of memory");
+    for (int32_t i = 0; i < c->items.n; i++)
+        e->pinfo[i].price = c->item_price[i];
+    static const char *const sql[] = {
+        "SELECT product_id, AVG(price), 0 FROM order_items WHERE price_outlier = 0"
+        " GROUP BY product_id",
+        "SELECT i.product_id, AVG(r.review_score), COUNT(*) FROM order_reviews r JOIN"
+        " (SELECT DISTINCT order_id, product_id FROM order_items) i ON i.order_id = r.order_id"
+        " GROUP BY i.product_id"};
+    for (int q = 0; q < 2; q++) {
+        if (sqlite3_prepare_v2(db, sql[q], -1, &st, NULL) != SQLITE_OK)
+            return err_set(err, errlen, "cannot read product details from %s: %s", e->db_path,
+                           sqlite3_errmsg(db));
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int32_t i = idmap_find(&c->items, (const char *)sqlite3_column_text(st, 0));
+            if (i < 0)
+                continue;
+            if (q == 0)
+                e->pinfo[i].price = sqlite3_column_double(st, 1);
+            else {
+                e->pinfo[i].avg_rating = sqlite3_column_double(st, 1);
+                e->pinfo[i].n_ratings = sqlite3_column_int(st, 2);
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    for (int32_t k = 0; k < e->m.pop.n_global; k++)
+        e->pinfo[e->m.pop.global[k]].rank = k + 1;
+    return 0;
+}
+
+static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 1024, n = 0;
+    struct row {
+        char cid[DS_ID_LEN], uid[DS_ID_LEN], state[3];
+    } *rows = malloc(cap * sizeof *rows);
+    int rc = -1;
+    if (!rows)
+        return err_set(err, errlen, "out of memory");
+    if (sqlite3_prepare_v2(db, "SELECT customer_id, customer_unique_id, customer_state FROM customers",
+                           -1, &st, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot read customers from %s: %s", e->db_path, sqlite3_errmsg(db));
+        goto out;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char cid[DS_ID_LEN], uid[DS_ID_LEN];
+        const char *s = (const char *)sqlite3_column_text(st, 2);
+        if (normalise_id((const char *)sqlite3_column_text(st, 0), cid) < 0 ||
+            normalise_id((const char *)sqlite3_column_text(st, 1), uid) < 0)
+            continue;
+        if (n == cap) {
+            void *p = cap < DS_MAX_ROWS ? realloc(rows, cap * 2 * sizeof *rows) : NULL;
+            if (!p) {
+                err_set(err, errlen, "too many customers or out of memory");
+                goto out;
+            }
+            rows = p;
+            cap *= 2;
+        }
+        memcpy(rows[n].cid, cid, DS_ID_LEN);
+        memcpy(rows[n].uid, uid, DS_ID_LEN);
+        snprintf(rows[n].state, 3, "%s", s ? s : "");
+        n++;
+    }
+    /* people: the distinct unique ids, sorted */
+    qsort(rows, n, sizeof *rows, cmp_str); /* by customer_id first */
+    e->cust = malloc((n ? n : 1) * sizeof *e->cust);
+    char(*u)[DS_ID_LEN] = malloc((n ? n : 1) * DS_ID_LEN);
+    if (!e->cust || !u) {
+        free(u);
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(u[i], rows[i].uid, DS_ID_LEN);
+    qsort(u, n, DS_ID_LEN, cmp_str);
+    int32_t np = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!np || strcmp(u[np - 1], u[i]))
+            memcpy(u[np++], u[i], DS_ID_LEN);
+    e->people.ids = u;
+    e->people.n = np;
+    e->people_state = calloc((size_t)np + 1, 3);
+    e->people_model = malloc(((size_t)np + 1) * sizeof *e->people_model);
+    if (!e->people_state || !e->people_model) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int32_t p = idmap_find(&e->people, rows[i].uid);
+        memcpy(e->cust[i].id, rows[i].cid, DS_ID_LEN);
+        e->cust[i].user = p;
+        if (p >= 0 && rows[i].state[0])
+            memcpy(e->people_state[p], rows[i].state, 3);
+    }
+    e->n_cust = (int32_t)n;
+    for (int32_t p = 0; p < np; p++)
+        e->people_model[p] = idmap_find(&e->m.ctx.users, e->people.ids[p]);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    free(rows);
+    return rc;
+}
+
+/* Popularity over the whole database when no usable model exists. */
+static int build_fallback(struct engine *e, char *err, size_t errlen)
+{
+    struct dataset ds;
+    if (dataset_load(e->db_path, &ds, err, errlen) < 0)
+        return -1;
+    int rc = model_train(&ds, "popularity", NULL, train_all_data_cutoff(&ds), &e->m, err, errlen);
+    dataset_free(&ds);
+    e->fallback = 1;
+    snprintf(e->meta.algorithm, sizeof e->meta.algorithm, "popularity");
+    e->meta.version = 0;
+    return rc;
+}
 
 int engine_open(const char *db_path, struct engine **out, char *err, size_t errlen)
 {
-    (void)db_path;
+    sqlite3 *db = NULL;
+    struct engine *e = calloc(1, sizeof *e);
+    char lerr[400];
     *out = NULL;
-    return err_set(err, errlen, "the recommendation engine is not built yet");
+    if (!e || !(e->db_path = strdup(db_path))) {
+        free(e);
+        return err_set(err, errlen, "out of memory");
+    }
+    e->refs = 1;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot open database %s: %s", db_path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+        goto fail;
+    }
+    int s = modelstore_load_active(db, &e->m, &e->meta, lerr, sizeof lerr);
+    if (s != 0) {
+        snprintf(e->warning, sizeof e->warning, "%s; serving popularity instead", lerr);
+        model_meta_free(&e->meta);
+        memset(&e->meta, 0, sizeof e->meta);
+        if (build_fallback(e, err, errlen) < 0)
+            goto fail;
+    }
+    if (load_products(e, db, err, errlen) < 0 || load_customers(e, db, err, errlen) < 0)
+        goto fail;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT MAX(ts) FROM interactions", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(e->latest, sizeof e->latest, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    *out = e;
+    return 0;
+fail:
+    sqlite3_close(db);
+    e->refs = 1;
+    engine_release(e);
+    return -1;
 }
-void engine_retain(struct engine *e) { (void)e; }
-void engine_release(struct engine *e) { (void)e; }
-const char *engine_warning(const struct engine *e) { (void)e; return "not built"; }
-void engine_get_info(const struct engine *e, struct engine_info *info) { (void)e; (void)info; }
+
+void engine_retain(struct engine *e)
+{
+    if (e)
+        __atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+}
+
+void engine_release(struct engine *e)
+{
+    if (!e || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    model_free(&e->m);
+    model_meta_free(&e->meta);
+    free(e->pinfo);
+    free(e->cust);
+    idmap_free(&e->people);
+    free(e->people_state);
+    free(e->people_model);
+    free(e->db_path);
+    free(e);
+}
+
+const char *engine_warning(const struct engine *e) { return e->warning[0] ? e->warning : NULL; }
+
+void engine_get_info(const struct engine *e, struct engine_info *info)
+{
+    memset(info, 0, sizeof *info);
+    snprintf(info->algorithm, sizeof info->algorithm, "%s", e->m.algorithm);
+    info->version = e->fallback ? 0 : e->meta.version;
+    info->fallback = e->fallback;
+    snprintf(info->cutoff, sizeof info->cutoff, "%s", e->meta.cutoff);
+    snprintf(info->created_at, sizeof info->created_at, "%s", e->meta.created_at);
+    int64_t users = 0;
+    for (int32_t u = 0; u < e->m.ui.n_rows; u++)
+        users += e->m.ui.ptr[u + 1] > e->m.ui.ptr[u];
+    info->users = users;
+    info->products = e->m.ctx.items.n;
+    info->interactions = e->m.ui.nnz;
+    double cells = (double)users * (double)info->products;
+    info->sparsity = cells > 0 ? 1.0 - (double)info->interactions / cells : 1.0;
+    info->train_seconds = e->meta.train_seconds;
+    info->metrics_json = e->meta.metrics_json ? e->meta.metrics_json : "{}";
+    info->params_json = e->meta.params_json ? e->meta.params_json : "{}";
+}
+
+/* customer_id or customer_unique_id -> index into people (-1), and the
+ * resolved unique id. */
+static int32_t resolve_person(const struct engine *e, const char *id, char uid[DS_ID_LEN])
+{
+    const struct customer *c = bsearch(id, e->cust, (size_t)e->n_cust, sizeof *e->cust, cmp_str);
+    if (c && c->user >= 0) {
+        memcpy(uid, e->people.ids[c->user], DS_ID_LEN);
+        return c->user;
+    }
+    memcpy(uid, id, DS_ID_LEN);
+    return idmap_find(&e->people, id);
+}
+
 int engine_recommend(struct engine *e, const struct rec_request *req, struct rec_result *out,
                      char *err, size_t errlen)
 {
-    (void)e; (void)req; (void)out;
-    return err_set(err, errlen, "the recommendation engine is not built yet");
+    char id[DS_ID_LEN];
+    memset(out, 0, offsetof(struct rec_result, items));
+    out->explain[0] = 0;
+    if (normalise_id(req->user, id) < 0)
+        return err_set(err, errlen, "user id must be 32 hexadecimal characters");
+    if (req->count < 1 || req->count > REC_MAX_ITEMS)
+        return err_set(err, errlen, "count must be 1..%d, not %d", REC_MAX_ITEMS, req->count);
+    int32_t p = resolve_person(e, id, out->user_id);
+    int32_t mu = p >= 0 ? e->people_model[p] : idmap_find(&e->m.ctx.users, out->user_id);
+    if (p >= 0)
+        memcpy(out->state, e->people_state[p], 3);
+    out->known = mu >= 0 && e->m.ui.ptr[mu + 1] > e->m.ui.ptr[mu];
+    struct rec_query q = {.user = mu,
+                          .state = ds_state_index(&e->m.ctx, out->state[0] ? out->state : NULL),
+                          .n = req->count,
+                          .allow_repurchase = req->allow_repurchase,
+                          .explain = req->explain};
+    struct rec_list list;
+    list.n = 0;
+    list.explain[0] = 0;
+    e->m.ops->recommend(&e->m, &q, &list);
+    out->n_items = list.n;
+    for (int i = 0; i < list.n; i++) {
+        struct rec_item *it = &out->items[i];
+        int32_t k = list.items[i].item;
+        memcpy(it->product_id, e->m.ctx.items.ids[k], REC_ID_LEN);
+        snprintf(it->category, sizeof it->category, "%s", e->m.ctx.cats[e->m.ctx.item_cat[k]]);
+        it->price = e->pinfo[k].price;
+        it->avg_rating = e->pinfo[k].avg_rating;
+        it->n_ratings = e->pinfo[k].n_ratings;
+        it->score = list.items[i].score;
+        it->source = list.items[i].source;
+    }
+    if (req->explain) {
+        if (!list.explain[0] && list.n)
+            snprintf(list.explain, sizeof list.explain, "%s%s%s",
+                     out->known ? "" : "no purchase history: ",
+                     q.state >= 0 ? "popular with customers in " : "popular overall",
+                     q.state >= 0 ? out->state : "");
+        snprintf(out->explain, sizeof out->explain, "%s", list.explain);
+    }
+    return 0;
 }
-struct cJSON *rec_result_to_json(const struct rec_result *r) { (void)r; return NULL; }
-struct cJSON *engine_info_to_json(const struct engine *e) { (void)e; return NULL; }
-struct cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *err,
-                               size_t errlen)
+
+static cJSON *num_or_null(double v, int ok) { return ok ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+cJSON *rec_result_to_json(const struct rec_result *r)
 {
-    (void)e; (void)user; *found = 0; err_set(err, errlen, "not built"); return NULL;
+    cJSON *o = cJSON_CreateObject(), *arr;
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "user_id", r->user_id);
+    cJSON_AddBoolToObject(o, "known", r->known);
+    if (r->state[0])
+        cJSON_AddStringToObject(o, "state", r->state);
+    else
+        cJSON_AddNullToObject(o, "state");
+    arr = cJSON_AddArrayToObject(o, "recommendations");
+    for (int i = 0; arr && i < r->n_items; i++) {
+        const struct rec_item *it = &r->items[i];
+        cJSON *x = cJSON_CreateObject();
+        if (!x)
+            break;
+        cJSON_AddNumberToObject(x, "rank", i + 1);
+        cJSON_AddStringToObject(x, "product_id", it->product_id);
+        cJSON_AddStringToObject(x, "category", it->category);
+        cJSON_AddItemToObject(x, "price", num_or_null(it->price, it->price >= 0));
+        cJSON_AddItemToObject(x, "avg_rating", num_or_null(it->avg_rating, it->n_ratings > 0));
+        cJSON_AddNumberToObject(x, "n_ratings", it->n_ratings);
+        cJSON_AddNumberToObject(x, "score", it->score);
+        cJSON_AddStringToObject(x, "source", it->source ? it->source : "");
+        cJSON_AddItemToArray(arr, x);
+    }
+    if (r->explain[0])
+        cJSON_AddStringToObject(o, "explain", r->explain);
+    return o;
 }
-struct cJSON *engine_product_json(struct engine *e, const char *product_id, int *found,
-                                  char *err, size_t errlen)
+
+static cJSON *parse_or_empty(const char *s)
 {
-    (void)e; (void)product_id; *found = 0; err_set(err, errlen, "not built"); return NULL;
+    cJSON *j = s ? cJSON_Parse(s) : NULL;
+    return j ? j : cJSON_CreateObject();
 }
-struct cJSON *models_list_json(const char *db_path, char *err, size_t errlen)
+
+cJSON *engine_info_to_json(const struct engine *e)
 {
-    (void)db_path; err_set(err, errlen, "not built"); return NULL;
+    struct engine_info in;
+    engine_get_info(e, &in);
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "algorithm", in.algorithm);
+    cJSON_AddNumberToObject(o, "version", (double)in.version);
+    cJSON_AddBoolToObject(o, "fallback", in.fallback);
+    if (engine_warning(e))
+        cJSON_AddStringToObject(o, "warning", engine_warning(e));
+    else
+        cJSON_AddNullToObject(o, "warning");
+    cJSON_AddStringToObject(o, "cutoff", in.cutoff);
+    cJSON_AddStringToObject(o, "created_at", in.created_at);
+    cJSON_AddNumberToObject(o, "users", (double)in.users);
+    cJSON_AddNumberToObject(o, "products", (double)in.products);
+    cJSON_AddNumberToObject(o, "interactions", (double)in.interactions);
+    cJSON_AddNumberToObject(o, "sparsity", in.sparsity);
+    cJSON_AddNumberToObject(o, "train_seconds", in.train_seconds);
+    cJSON_AddItemToObject(o, "metrics", parse_or_empty(in.metrics_json));
+    cJSON_AddItemToObject(o, "params", parse_or_empty(in.params_json));
+    return o;
 }
-int models_activate(const char *db_path, int64_t version, char *err, size_t errlen)
+
+/* A private read-only connection per call: thread-safe without locks. */
+static sqlite3 *open_ro(const struct engine *e, char *err, size_t errlen)
 {
-    (void)db_path; (void)version; return err_set(err, errlen, "not built");
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(e->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        err_set(err, errlen, "cannot open database %s: %s", e->db_path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 2000);
+    return db;
 }
-int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen)
+
+cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *err,
+                        size_t errlen)
 {
-    (void)db_path; (void)now_active; return err_set(err, errlen, "not built");
+    char id[DS_ID_LEN], uid[DS_ID_LEN];
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    cJSON *o = NULL, *arr;
+    *found = 0;
+    if (normalise_id(user, id) < 0) {
+        err_set(err, errlen, "user id must be 32 hexadecimal characters");
+        return NULL;
+    }
+    int32_t p = resolve_person(e, id, uid);
+    if (p < 0) {
+        err_set(err, errlen, "no customer %s", id);
+        return NULL;
+    }
+    if (!(db = open_ro(e, err, errlen)))
+        return NULL;
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "user_id", uid);
+    cJSON_AddStringToObject(o, "state", e->people_state[p]);
+    if (sqlite3_prepare_v2(db, "SELECT customer_city FROM customers WHERE customer_unique_id = ?1"
+                           " LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        cJSON_AddStringToObject(o, "city", (const char *)sqlite3_column_text(st, 0));
+    else
+        cJSON_AddNullToObject(o, "city");
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT i.order_id, i.product_id, i.price, i.ts, p.category"
+                           " FROM interactions i LEFT JOIN product_catalog p"
+                           " ON p.product_id = i.product_id WHERE i.user_id = ?1"
+                           " ORDER BY i.ts, i.order_id",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC) != SQLITE_OK) {
+        err_set(err, errlen, "cannot read purchases: %s", sqlite3_errmsg(db));
+        cJSON_Delete(o);
+        o = NULL;
+        goto out;
+    }
+    arr = cJSON_CreateArray();
+    int n = 0, orders = 0, products = 0;
+    double monetary = 0;
+    char first[24] = "", last[24] = "", prev_order[DS_ID_LEN] = "";
+    char(*seen)[DS_ID_LEN] = malloc(ENGINE_MAX_HISTORY * DS_ID_LEN);
+    while (seen && sqlite3_step(st) == SQLITE_ROW && n < ENGINE_MAX_HISTORY) {
+        const char *oid = (const char *)sqlite3_column_text(st, 0);
+        const char *pid = (const char *)sqlite3_column_text(st, 1);
+        const char *ts = (const char *)sqlite3_column_text(st, 3);
+        const char *cat = (const char *)sqlite3_column_text(st, 4);
+        double price = sqlite3_column_double(st, 2);
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "order_id", oid ? oid : "");
+        cJSON_AddStringToObject(x, "product_id", pid ? pid : "");
+        cJSON_AddStringToObject(x, "category", cat ? cat : "");
+        cJSON_AddNumberToObject(x, "price", price);
+        cJSON_AddStringToObject(x, "timestamp", ts ? ts : "");
+        cJSON_AddItemToArray(arr, x);
+        monetary += price;
+        /* orders: distinct order ids (no ordering guarantee across ties, so scan) */
+        int new_order = 1, new_product = 1;
+        if (oid && !strcmp(prev_order, oid))
+            new_order = 0;
+        for (int k = 0; k < products && pid; k++)
+            if (!strcmp(seen[k], pid))
+                new_product = 0;
+        if (new_product && pid && strlen(pid) < DS_ID_LEN)
+            snprintf(seen[products++], DS_ID_LEN, "%s", pid);
+        if (new_order && oid)
+            orders++, snprintf(prev_order, sizeof prev_order, "%s", oid);
+        if (ts) {
+            if (!first[0])
+                snprintf(first, sizeof first, "%s", ts);
+            snprintf(last, sizeof last, "%s", ts);
+        }
+        n++;
+    }
+    free(seen);
+    cJSON_AddNumberToObject(o, "orders", orders);
+    cJSON_AddNumberToObject(o, "products", products);
+    cJSON_AddItemToObject(o, "first_purchase", first[0] ? cJSON_CreateString(first) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "last_purchase", last[0] ? cJSON_CreateString(last) : cJSON_CreateNull());
+    int32_t dl = ds_parse_day(last), dn = ds_parse_day(e->latest);
+    cJSON_AddItemToObject(o, "recency_days", num_or_null(dn - dl, dl >= 0 && dn >= 0));
+    cJSON_AddNumberToObject(o, "frequency", orders);
+    cJSON_AddNumberToObject(o, "monetary", monetary);
+    cJSON_AddBoolToObject(o, "known", n > 0);
+    cJSON_AddItemToObject(o, "purchases", arr);
+    *found = 1;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return o;
+}
+
+cJSON *engine_product_json(struct engine *e, const char *product_id, int *found, char *err,
+                           size_t errlen)
+{
+    char id[DS_ID_LEN];
+    *found = 0;
+    if (normalise_id(product_id, id) < 0) {
+        err_set(err, errlen, "product id must be 32 hexadecimal characters");
+        return NULL;
+    }
+    const struct model *m = &e->m;
+    int32_t i = idmap_find(&m->ctx.items, id);
+    if (i < 0) {
+        err_set(err, errlen, "no product %s", id);
+        return NULL;
+    }
+    cJSON *o = cJSON_CreateObject(), *arr;
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "product_id", id);
+    cJSON_AddStringToObject(o, "category", m->ctx.cats[m->ctx.item_cat[i]]);
+    sqlite3 *db = open_ro(e, err, errlen);
+    sqlite3_stmt *st = NULL;
+    if (db && sqlite3_prepare_v2(db, "SELECT category_pt FROM product_catalog WHERE product_id = ?1",
+                                 -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        cJSON_AddStringToObject(o, "category_pt", (const char *)sqlite3_column_text(st, 0));
+    else
+        cJSON_AddNullToObject(o, "category_pt");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    const struct product_info *pi = &e->pinfo[i];
+    cJSON_AddItemToObject(o, "price", num_or_null(pi->price, pi->price >= 0));
+    cJSON_AddItemToObject(o, "avg_rating", num_or_null(pi->avg_rating, pi->n_ratings > 0));
+    cJSON_AddNumberToObject(o, "n_ratings", pi->n_ratings);
+    cJSON_AddNumberToObject(o, "purchases", m->pop.count_all[i]);
+    cJSON_AddItemToObject(o, "popularity_rank", num_or_null(pi->rank, pi->rank > 0));
+    arr = cJSON_AddArrayToObject(o, "similar");
+    struct scored sim[ENGINE_SIMILAR];
+    int n = 0;
+    if (m->icf.ptr)
+        for (int64_t k = m->icf.ptr[i]; k < m->icf.ptr[i + 1] && n < ENGINE_SIMILAR; k++)
+            sim[n++] = (struct scored){m->icf.idx[k], m->icf.sim[k], "itemcf"};
+    if (n < ENGINE_SIMILAR) {
+        struct scored more[ENGINE_SIMILAR * 2];
+        int got = content_similar(m, i, ENGINE_SIMILAR * 2, more);
+        for (int k = 0; k < got && n < ENGINE_SIMILAR; k++) {
+            int dup = 0;
+            for (int j = 0; j < n; j++)
+                dup |= sim[j].item == more[k].item;
+            if (!dup)
+                sim[n++] = more[k];
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "product_id", m->ctx.items.ids[sim[k].item]);
+        cJSON_AddStringToObject(x, "category", m->ctx.cats[m->ctx.item_cat[sim[k].item]]);
+        cJSON_AddNumberToObject(x, "score", sim[k].score);
+        cJSON_AddStringToObject(x, "source", sim[k].source);
+        cJSON_AddItemToArray(arr, x);
+    }
+    *found = 1;
+    return o;
 }

@@ -22,6 +22,9 @@ int usercf_scores(const struct model *m, const struct rec_query *q, struct cand_
 /* Same for item-item (itemcf.c): sum of similarities to the owned products. */
 int itemcf_scores(const struct model *m, const struct rec_query *q, struct cand_buf *b,
                   struct rec_list *explain);
+/* Content (content.c): category and price-tier neighbours of the user's products. */
+int content_scores(const struct model *m, const struct rec_query *q, struct cand_buf *b,
+                   struct rec_list *explain);
 /* ALS factors (als.c): malloc'd users x f and items x f, row-major. */
 int als_fit_factors(const struct csr *ui, const struct csr *iu, const struct algo_params *p,
                     float **u_out, float **v_out, char *err, size_t errlen);

@@ -530,7 +530,7 @@ static void match_route(const char *p, size_t n, struct match *m)
 static int method_allowed(const char *allow, const char *m, size_t n)
 {
     const char *p = allow;
-    while ((p = strstr(p, "")) && *p) {
+    while (*p) {
         size_t l = strcspn(p, ",");
         if (l == n && !memcmp(p, m, n))
             return 1;
@@ -707,7 +707,7 @@ const char *api_overload_response(size_t *len)
 {
     static const char resp[] =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-        "Content-Length: 76\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        "Content-Length: 72\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
         "{\"error\":{\"status\":503,\"message\":\"too many connections to this region\"}}";
     *len = sizeof resp - 1;
     return resp;

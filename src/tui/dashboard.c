@@ -271,10 +271,10 @@ static void draw_footer(struct dash *ds)
     static const char *hints[VIEW_COUNT] = {
         "<-/-> select region  s stop  r restart",
         "<-/-> select  m metric  g glyphs",
-        "/ type id  R random  +/- count  a region  Enter look up",
-        "up/down select  a activate  b roll back  u refresh",
+        "/ user id  R random  +/- count  a region",
+        "Up/Down  a activate  b roll back  u refresh",
     };
-    ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab views  ? help  q quit  |  %s", hints[ds->view]);
+    ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab view  ? help  q quit | %s", hints[ds->view]);
 }
 
 static void draw_help(struct dash *ds)

@@ -326,7 +326,7 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
     struct tui_data *d = &p->d;
     long status = 0;
     double ms = (now_s() - j->started) * 1000;
-    char msg[TUI_ERR] = "";
+    char msg[120] = "";
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK)
         snprintf(msg, sizeof msg, "%s", j->too_big ? "answer larger than 1 MiB" : curl_easy_strerror(rc));

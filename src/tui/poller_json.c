@@ -26,6 +26,8 @@ static void str(const cJSON *o, const char *k, char *out, size_t n)
         snprintf(out, n, "%s", v->valuestring);
     else if (cJSON_IsNumber(v))
         snprintf(out, n, "%g", v->valuedouble);
+    else if (cJSON_IsBool(v))
+        snprintf(out, n, "%s", cJSON_IsTrue(v) ? "yes" : "no");
     else if (n)
         out[0] = '\0';
 }
@@ -54,11 +56,32 @@ static void flatten(const cJSON *o, char *out, size_t n)
             snprintf(v, sizeof v, "%s", cJSON_IsTrue(it) ? "true" : "false");
         else
             continue;
+        if (!strcmp(it->string, "users"))
+            continue; /* a count of evaluated users, not a metric */
         int w = snprintf(out + used, n - used, "%s%s=%s", used ? " " : "", it->string, v);
         if (w < 0 || (size_t)w >= n - used)
             break;
         used += (size_t)w;
     }
+}
+
+/* Evaluation metrics: the trainer nests them as {model: {k, all: {...}},
+ * baseline: {...}}; show the model's overall figures and the baseline's
+ * ndcg for comparison. A flat object is shown as it is. */
+static void metrics_summary(const cJSON *metrics, char *out, size_t n)
+{
+    const cJSON *model = obj(metrics, "model");
+    const cJSON *all = obj(model, "all");
+    if (!all) {
+        flatten(metrics, out, n);
+        return;
+    }
+    char flat[200];
+    flatten(all, flat, sizeof flat);
+    double k = num(model, "k"), base = num(obj(obj(metrics, "baseline"), "all"), "ndcg");
+    int w = snprintf(out, n, "@%g %s", isfinite(k) ? k : 10, flat);
+    if (isfinite(base) && w > 0 && (size_t)w < n)
+        snprintf(out + w, n - (size_t)w, " (popularity ndcg=%.4g)", base);
 }
 
 int pj_health(const char *body, struct region_view *r)
@@ -114,7 +137,7 @@ int pj_stats(const char *body, struct model_stats *s)
     s->interactions = lnum(m, "interactions");
     s->sparsity = num(m, "sparsity");
     s->train_seconds = num(m, "train_seconds");
-    flatten(obj(m, "metrics"), s->metrics, sizeof s->metrics);
+    metrics_summary(obj(m, "metrics"), s->metrics, sizeof s->metrics);
     flatten(obj(m, "params"), s->params, sizeof s->params);
     cJSON_Delete(root);
     return 0;
@@ -224,7 +247,7 @@ int pj_models(const char *body, struct tui_data *d)
         str(it, "algorithm", m->algorithm, sizeof m->algorithm);
         str(it, "cutoff", m->cutoff, sizeof m->cutoff);
         str(it, "created_at", m->created_at, sizeof m->created_at);
-        flatten(obj(it, "metrics"), m->metrics, sizeof m->metrics);
+        metrics_summary(obj(it, "metrics"), m->metrics, sizeof m->metrics);
     }
     cJSON_Delete(root);
     return 0;

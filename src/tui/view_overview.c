@@ -27,7 +27,8 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
     double avail = r->fsm.checks ? 100.0 * (double)r->fsm.ok_checks / (double)r->fsm.checks : NAN;
     int sx = cx + 14;
     if (isfinite(avail))
-        ui_text(row, sx, cw - 14, A_NORMAL, "uptime %.1f%% of %ld checks", avail, r->fsm.checks);
+        ui_text(row, sx, cw - 14, A_NORMAL, cw >= 46 ? "uptime %.1f%% (%ld checks)" : "uptime %.1f%%", avail,
+                r->fsm.checks);
     else
         ui_text(row, sx, cw - 14, ui_attr(ds, UI_DIM), "waiting for the first check");
     if (++row > last)
@@ -40,7 +41,7 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
     chart_fmt_num(st == REGION_DOWN ? NAN : r->rps, a, sizeof a);
     chart_fmt_num((double)r->req_total, b, sizeof b);
     chart_fmt_num((double)r->req_errors, c, sizeof c);
-    ui_text(row, cx, cw, A_NORMAL, "req/s %-8s total %-7s errors %s", a, b, c);
+    ui_text(row, cx, cw, A_NORMAL, "req/s %-8s total %-6s err %s", a, b, c);
     if (++row > last)
         return;
     if (isfinite(r->hit_ratio))
@@ -59,7 +60,7 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
         return;
     chart_fmt_duration(st == REGION_DOWN ? NAN : r->uptime_s, a, sizeof a);
     chart_fmt_ms(r->rtt_ms, b, sizeof b);
-    ui_text(row, cx, cw, A_NORMAL, "up %-10s rtt %-10s %s", a, b, r->url + 7);
+    ui_text(row, cx, cw, A_NORMAL, "up %-8s rtt %-9s %s", a, b, cw >= 50 ? r->url + 7 : "");
     if (++row > last)
         return;
     if (r->last_error[0]) {
@@ -71,16 +72,35 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
     }
     if (r->model_warning[0] && ++row <= last)
         ui_text(row, cx, cw, ui_attr(ds, UI_DEGRADED), "warning: %s", r->model_warning);
-    /* Taller cards get a p99 sparkline. */
-    if (++row < last) {
-        double v[SERIES_CAP], mx = series_max(&r->p99_hist, (size_t)(cw - 12));
-        size_t n = series_last(&r->p99_hist, v, (size_t)(cw - 12));
-        char spark[CHART_ROW_BYTES(200)];
-        if (cw - 12 > 0 && cw - 12 <= 200 &&
-            chart_sparkline(v, n, cw - 12, chart_nice_max(mx), ds->glyphs, spark, sizeof spark) == 0) {
-            ui_text(last, cx, 12, ui_attr(ds, UI_DIM), "p99 history");
-            ui_utf8(last, cx + 12, ui_attr(ds, UI_ACCENT), spark);
+    /* Spare rows: a p99 chart with a labelled axis, or a sparkline. */
+    int spare = last - row, lw = 9, chw = cw - lw - 1;
+    if (spare < 1 || chw < 4 || chw > 200)
+        return;
+    double v[SERIES_CAP];
+    if (spare >= 4) {
+        int chh = spare - 1 > 12 ? 12 : spare - 1;
+        int spc = chart_samples_per_cell(ds->glyphs);
+        size_t n = series_last(&r->p99_hist, v, (size_t)(chw * spc));
+        double ymax = chart_nice_max(series_max(&r->p99_hist, (size_t)(chw * spc)));
+        static char rows[12][CHART_ROW_BYTES(200)];
+        if (chart_render(v, n, chw, chh, ymax, ds->glyphs, &rows[0][0], sizeof rows[0]) < 0)
+            return;
+        int top = last - chh + 1;
+        ui_text(top - 1, cx, cw, ui_attr(ds, UI_DIM), "p99 latency, last %.0f s", chw * spc * ds->d->interval_s);
+        for (int k = 0; k < chh; k++) {
+            char lab[24];
+            chart_y_label(ymax, k, chh, "ms", lab, sizeof lab);
+            ui_text(top + k, cx, lw, ui_attr(ds, UI_DIM), "%8s|", lab);
+            ui_utf8(top + k, cx + lw, ui_attr(ds, UI_ACCENT), rows[k]);
         }
+        return;
+    }
+    char spark[CHART_ROW_BYTES(200)];
+    size_t n = series_last(&r->p99_hist, v, (size_t)chw);
+    if (chart_sparkline(v, n, chw, chart_nice_max(series_max(&r->p99_hist, (size_t)chw)), ds->glyphs, spark,
+                        sizeof spark) == 0) {
+        ui_text(last, cx, lw, ui_attr(ds, UI_DIM), "p99 hist");
+        ui_utf8(last, cx + lw, ui_attr(ds, UI_ACCENT), spark);
     }
 }
 

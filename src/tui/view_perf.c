@@ -33,12 +33,11 @@ static void draw_chart(struct dash *ds, int i, int y, int x, int h, int w)
     char now[32];
     chart_fmt_ms(series_latest(s), now, sizeof now);
     int sel = i == ds->sel_region;
-    ui_text(y, x, w - 1, sel ? ui_attr(ds, UI_TITLE) : A_BOLD, "%s%s %s (ms) now %s", sel ? "> " : "",
-            r->name, metric_names[ds->metric], now);
     const char *word = poller_status_word(r->fsm.status);
-    int wl = (int)strlen(word);
-    if (w - wl - 2 > 30)
-        ui_text(y, x + w - wl - 2, wl, ui_attr(ds, ui_status_role(r->fsm.status)), "%s", word);
+    int wl = (int)strlen(word) + 1;
+    ui_text(y, x, wl, ui_attr(ds, ui_status_role(r->fsm.status)), "%s", word);
+    ui_text(y, x + wl, w - wl - 1, sel ? ui_attr(ds, UI_TITLE) : (int)A_BOLD, "%s%s %s, now %s", sel ? ">" : "",
+            r->name, metric_names[ds->metric], now);
     static char rows[64][CHART_ROW_BYTES(200)];
     if (chh > 64)
         chh = 64;
@@ -75,9 +74,10 @@ static void draw_compare(struct dash *ds, int y, int h, int w)
     worst = chart_nice_max(worst);
     char wl[24];
     chart_fmt_ms(worst, wl, sizeof wl);
-    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-9s %-*s %-*s %-*s", "region", "p50", "p99", bar_w,
-            "p99 bar (0..", spark_w + 8, "requests/s", avail_w + 8, "availability (x = down)");
-    ui_text(y, 1 + 30 + 12, w, A_BOLD, "%s)", wl);
+    char barh[48];
+    snprintf(barh, sizeof barh, "p99 0..%s", wl);
+    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-9s %-*.*s %-*.*s %-.*s", "region", "p50", "p99", bar_w, bar_w, barh,
+            spark_w + 7, spark_w + 7, "requests/s", avail_w + 7, "availability, x = down");
     for (int i = 0; i < d->n_regions && i + 1 < h; i++) {
         const struct region_view *r = &d->r[i];
         int row = y + 1 + i, down = r->fsm.status == REGION_DOWN;
@@ -110,8 +110,6 @@ static void draw_compare(struct dash *ds, int y, int h, int w)
             st[k] = (int)v[k];
         if (avail_w > 0 && chart_status_strip(st, n, avail_w, ds->glyphs, line, sizeof line) == 0)
             ui_utf8(row, x, ui_attr(ds, ui_status_role(r->fsm.status)), line);
-        double up = series_mean(&r->status_hist, SERIES_CAP, 0);
-        (void)up;
         double avail = r->fsm.checks ? 100.0 * (double)r->fsm.ok_checks / (double)r->fsm.checks : NAN;
         if (isfinite(avail))
             ui_text(row, x + avail_w + 1, 7, A_NORMAL, "%.1f%%", avail);

@@ -1,0 +1,98 @@
+/* Hybrid, the default: collaborative filtering (user-user and item-item,
+ * each normalised to [0,1] and summed) when the user has history, then
+ * content (same category and price tier) to fill, then contextual popularity
+ * (the customer's state, then global). Every item keeps its source. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/algo.h"
+#include "engine/usercf.h"
+#include "util/error.h"
+
+static int hybrid_fit(struct model *m, char *err, size_t errlen)
+{
+    if (algo_usercf.fit(m, err, errlen) < 0 || algo_itemcf.fit(m, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+static void normalise(struct cand_buf *b)
+{
+    float top = b->n ? b->c[0].score : 0;
+    for (size_t i = 0; i < b->n && top > 0; i++)
+        b->c[i].score /= top;
+}
+
+/* Contextual popularity: global popularity (normalised to the top item)
+ * plus state_weight x the share of the item in the customer's state list
+ * (normalised likewise). With weight 0 this is the global ranking. */
+static void contextual_fill(const struct model *m, const struct rec_query *q,
+                            struct rec_list *out)
+{
+    const struct popularity *p = &m->pop;
+    double w = m->params.state_weight;
+    if (q->state < 0 || w <= 0 || !p->n_global)
+        return;
+    struct cand_buf b = {0};
+    float gtop = p->score[p->global[0]];
+    int64_t s0 = p->state_ptr[q->state], s1 = p->state_ptr[q->state + 1];
+    float stop = s1 > s0 ? p->state_score[s0] : 1;
+    for (int32_t k = 0; k < p->n_global && k < 200; k++)
+        if (cand_add(&b, p->global[k], p->score[p->global[k]] / gtop) < 0)
+            goto out;
+    for (int64_t k = s0; k < s1; k++)
+        if (cand_add(&b, p->state_list[k], (float)(w * p->state_score[k] / stop)) < 0)
+            goto out;
+    cand_finish(&b);
+    for (size_t i = 0; i < b.n && out->n < q->n; i++)
+        rl_push(m, q, out, b.c[i].item, b.c[i].score, "popularity:state");
+out:
+    cand_free(&b);
+}
+
+static void hybrid_recommend(const struct model *m, const struct rec_query *q,
+                             struct rec_list *out)
+{
+    struct cand_buf ub = {0}, ib = {0}, all = {0};
+    if (q->user >= 0 && usercf_scores(m, q, &ub, out) == 0 && itemcf_scores(m, q, &ib, out) == 0) {
+        normalise(&ub);
+        normalise(&ib);
+        /* merge: the item's source is the larger contribution */
+        for (size_t i = 0; i < ub.n; i++)
+            cand_add(&all, ub.c[i].item, ub.c[i].score);
+        for (size_t i = 0; i < ib.n; i++)
+            cand_add(&all, ib.c[i].item, ib.c[i].score);
+        cand_finish(&all);
+        for (size_t i = 0; i < all.n && out->n < q->n; i++) {
+            const char *src = "itemcf";
+            for (size_t j = 0; j < ub.n; j++)
+                if (ub.c[j].item == all.c[i].item) {
+                    src = "usercf";
+                    break;
+                }
+            rl_push(m, q, out, all.c[i].item, all.c[i].score, src);
+        }
+    }
+    cand_free(&ub);
+    cand_free(&ib);
+    cand_free(&all);
+    contextual_fill(m, q, out);
+    popularity_fill(m, q, out, 0);
+}
+
+static void hybrid_save(const struct model *m, struct blob_writer *w)
+{
+    knn_save(&m->ucf, w);
+    knn_save(&m->icf, w);
+}
+
+static int hybrid_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
+{
+    if (knn_load(&m->ucf, m->ctx.users.n, m->ctx.users.n, r) < 0 ||
+        knn_load(&m->icf, m->ctx.items.n, m->ctx.items.n, r) < 0)
+        return err_set(err, errlen, "the hybrid neighbour lists are corrupted");
+    return 0;
+}
+
+const struct algo_ops algo_hybrid = {"hybrid", hybrid_fit, hybrid_recommend, hybrid_save,
+                                     hybrid_load};

@@ -1,0 +1,28 @@
+/* A set of short strings (Olist ids) for referential checks during ingest:
+ * open addressing over an arena, so 100k ids cost a few MB and one lookup a
+ * hash and usually one memcmp. Hard maximum: KEYSET_MAX_KEYS keys. */
+#ifndef RECSYS_ENGINE_KEYSET_H
+#define RECSYS_ENGINE_KEYSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEYSET_MAX_KEYS (1u << 24)
+#define KEYSET_MAX_KEY 255
+
+struct keyset {
+    uint64_t *slots;   /* 0 = empty, else (hash high 32 bits << 32) | (offset + 1) */
+    size_t mask;       /* capacity - 1 */
+    size_t count;
+    char *arena;       /* length-prefixed keys */
+    size_t used, cap;
+};
+
+void keyset_init(struct keyset *k);
+void keyset_free(struct keyset *k);
+/* Adds key (len bytes, <= KEYSET_MAX_KEY). 0 added or already there,
+ * -1 out of memory or over the limits. */
+int keyset_add(struct keyset *k, const char *key, size_t len);
+int keyset_has(const struct keyset *k, const char *key, size_t len);
+
+#endif

@@ -1,0 +1,611 @@
+/* Serialisation of models and the models table (see modelstore.h). */
+#include "engine/modelstore.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/recommend.h"
+#include "engine/sha256.h"
+#include "engine/train.h"
+#include "util/error.h"
+
+static const char ms_magic[8] = {'R', 'E', 'C', 'S', 'Y', 'S', 'M', 'D'};
+#define MS_END 0x454e444d4f44454cLL
+
+/* --- blob writer / reader --- */
+void bw_put(struct blob_writer *w, const void *p, size_t n)
+{
+    if (w->failed || !n)
+        return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap < w->len + n)
+            cap *= 2;
+        void *b = cap <= MS_MAX_BLOB ? realloc(w->buf, cap) : NULL;
+        if (!b) {
+            w->failed = 1;
+            return;
+        }
+        w->buf = b;
+        w->cap = cap;
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+void bw_i64(struct blob_writer *w, int64_t v) { bw_put(w, &v, sizeof v); }
+void bw_array(struct blob_writer *w, const void *p, size_t size, int64_t count)
+{
+    bw_i64(w, count);
+    if (count > 0)
+        bw_put(w, p, size * (size_t)count);
+}
+void br_get(struct blob_reader *r, void *p, size_t n)
+{
+    if (r->failed || n > r->len - r->off) {
+        r->failed = 1;
+        memset(p, 0, n);
+        return;
+    }
+    memcpy(p, r->p + r->off, n);
+    r->off += n;
+}
+int64_t br_i64(struct blob_reader *r)
+{
+    int64_t v;
+    br_get(r, &v, sizeof v);
+    return v;
+}
+void *br_array(struct blob_reader *r, size_t size, int64_t expect, int64_t max, int64_t *count)
+{
+    int64_t n = br_i64(r);
+    if (count)
+        *count = 0;
+    if (r->failed || n < 0 || (expect >= 0 && n != expect) || (expect < 0 && n > max) ||
+        (uint64_t)n > (r->len - r->off) / (size ? size : 1)) {
+        r->failed = 1;
+        return NULL;
+    }
+    void *p = malloc((size_t)n * size + 1);
+    if (!p) {
+        r->failed = 1;
+        return NULL;
+    }
+    br_get(r, p, (size_t)n * size);
+    if (count)
+        *count = n;
+    return p;
+}
+
+static void put_params(struct blob_writer *w, const struct algo_params *p)
+{
+    int64_t iv[] = {p->window_days, p->state_window, p->neighbours, p->max_postings,
+                    p->item_neighbours, p->factors, p->iterations, p->cg_steps,
+                    (int64_t)p->seed, p->price_tiers};
+    double dv[] = {p->threshold, p->reg, p->alpha, p->state_weight};
+    bw_array(w, iv, 8, sizeof iv / 8);
+    bw_array(w, dv, 8, sizeof dv / 8);
+}
+
+static int get_params(struct blob_reader *r, struct algo_params *p)
+{
+    int64_t *iv = br_array(r, 8, 10, 0, NULL);
+    double *dv = br_array(r, 8, 4, 0, NULL);
+    int rc = -1;
+    if (iv && dv) {
+        *p = (struct algo_params){.window_days = (int)iv[0], .state_window = (int)iv[1],
+                                  .neighbours = (int)iv[2], .max_postings = (int)iv[3],
+                                  .item_neighbours = (int)iv[4], .factors = (int)iv[5],
+                                  .iterations = (int)iv[6], .cg_steps = (int)iv[7],
+                                  .seed = (uint64_t)iv[8], .price_tiers = (int)iv[9],
+                                  .threshold = dv[0], .reg = dv[1], .alpha = dv[2],
+                                  .state_weight = dv[3]};
+        rc = 0;
+    }
+    free(iv);
+    free(dv);
+    return rc;
+}
+
+int modelstore_serialize(const struct model *m, uint8_t **blob, size_t *len, char *err,
+                         size_t errlen)
+{
+    struct blob_writer w = {0};
+    const struct dataset *c = &m->ctx;
+    bw_put(&w, ms_magic, sizeof ms_magic);
+    bw_i64(&w, MS_FORMAT);
+    bw_array(&w, m->algorithm, 1, (int64_t)strlen(m->algorithm));
+    put_params(&w, &m->params);
+    bw_array(&w, c->users.ids, DS_ID_LEN, c->users.n);
+    bw_array(&w, c->items.ids, DS_ID_LEN, c->items.n);
+    bw_array(&w, c->states, 3, c->n_states);
+    bw_array(&w, c->cats, DS_CAT_LEN, c->n_cats);
+    bw_array(&w, c->user_state, sizeof *c->user_state, c->users.n);
+    bw_array(&w, c->item_cat, sizeof *c->item_cat, c->items.n);
+    bw_array(&w, c->item_price, sizeof *c->item_price, c->items.n);
+    bw_array(&w, m->ui.ptr, 8, (int64_t)m->ui.n_rows + 1);
+    bw_array(&w, m->ui.idx, 4, m->ui.nnz);
+    bw_array(&w, m->ui.val, 4, m->ui.nnz);
+    popularity_save(&m->pop, c->items.n, c->n_states, c->n_cats, &w);
+    m->ops->save(m, &w);
+    bw_i64(&w, MS_END);
+    if (w.failed) {
+        free(w.buf);
+        return err_set(err, errlen, "out of memory serialising the model (limit %zu bytes)",
+                       MS_MAX_BLOB);
+    }
+    *blob = w.buf;
+    *len = w.len;
+    return 0;
+}
+
+static int sorted_ids(const struct idmap *m)
+{
+    for (int32_t i = 1; i < m->n; i++)
+        if (strncmp(m->ids[i - 1], m->ids[i], DS_ID_LEN) >= 0 || m->ids[i][DS_ID_LEN - 1])
+            return 0;
+    return !m->n || !m->ids[0][DS_ID_LEN - 1];
+}
+
+int modelstore_deserialize(const uint8_t *blob, size_t len, struct model *m, char *err,
+                           size_t errlen)
+{
+    struct blob_reader r = {blob, len, 0, 0};
+    struct dataset *c = &m->ctx;
+    char magic[8];
+    int64_t n, n2;
+    memset(m, 0, sizeof *m);
+    br_get(&r, magic, sizeof magic);
+    if (r.failed || memcmp(magic, ms_magic, sizeof magic))
+        return err_set(err, errlen, "the model blob does not start with the model magic");
+    int64_t fmt = br_i64(&r);
+    if (fmt != MS_FORMAT)
+        return err_set(err, errlen, "model format %lld is not supported (expected %d)",
+                       (long long)fmt, MS_FORMAT);
+    char *name = br_array(&r, 1, -1, 31, &n);
+    if (name) {
+        memcpy(m->algorithm, name, (size_t)n);
+        m->algorithm[n] = 0;
+    }
+    free(name);
+    m->ops = algo_find(m->algorithm);
+    if (!m->ops) {
+        err_set(err, errlen, "unknown algorithm \"%s\" in the model blob", m->algorithm);
+        goto bad;
+    }
+    if (get_params(&r, &m->params) < 0)
+        goto corrupt;
+    c->users.ids = br_array(&r, DS_ID_LEN, -1, DS_MAX_ROWS, &n);
+    c->users.n = (int32_t)n;
+    c->items.ids = br_array(&r, DS_ID_LEN, -1, DS_MAX_ROWS, &n);
+    c->items.n = (int32_t)n;
+    c->states = br_array(&r, 3, -1, 1000, &n);
+    c->n_states = (int)n;
+    c->cats = br_array(&r, DS_CAT_LEN, -1, 100000, &n2);
+    c->n_cats = (int)n2;
+    c->user_state = br_array(&r, 2, c->users.n, 0, NULL);
+    c->item_cat = br_array(&r, 4, c->items.n, 0, NULL);
+    c->item_price = br_array(&r, 4, c->items.n, 0, NULL);
+    if (r.failed || !sorted_ids(&c->users) || !sorted_ids(&c->items))
+        goto corrupt;
+    for (int i = 0; i < c->n_states; i++)
+        c->states[i][2] = 0;
+    for (int i = 0; i < c->n_cats; i++)
+        c->cats[i][DS_CAT_LEN - 1] = 0;
+    for (int32_t u = 0; u < c->users.n; u++)
+        if (c->user_state[u] < -1 || c->user_state[u] >= c->n_states)
+            goto corrupt;
+    for (int32_t i = 0; i < c->items.n; i++)
+        if (c->item_cat[i] < 0 || c->item_cat[i] >= c->n_cats)
+            goto corrupt;
+    m->ui.n_rows = c->users.n;
+    m->ui.n_cols = c->items.n;
+    m->ui.ptr = br_array(&r, 8, (int64_t)c->users.n + 1, 0, NULL);
+    if (!m->ui.ptr || m->ui.ptr[0] != 0)
+        goto corrupt;
+    for (int32_t u = 0; u < c->users.n; u++)
+        if (m->ui.ptr[u + 1] < m->ui.ptr[u])
+            goto corrupt;
+    m->ui.nnz = m->ui.ptr[c->users.n];
+    m->ui.idx = br_array(&r, 4, m->ui.nnz, 0, NULL);
+    m->ui.val = br_array(&r, 4, m->ui.nnz, 0, NULL);
+    if (r.failed)
+        goto corrupt;
+    for (int32_t u = 0; u < c->users.n; u++)
+        for (int64_t k = m->ui.ptr[u]; k < m->ui.ptr[u + 1]; k++)
+            if (m->ui.idx[k] < 0 || m->ui.idx[k] >= c->items.n ||
+                (k > m->ui.ptr[u] && m->ui.idx[k] <= m->ui.idx[k - 1]))
+                goto corrupt;
+    if (popularity_load(&m->pop, c->items.n, c->n_states, c->n_cats, &r) < 0)
+        goto corrupt;
+    if (m->ops->load(m, &r, err, errlen) < 0)
+        goto bad;
+    if (br_i64(&r) != MS_END || r.failed || r.off != r.len)
+        goto corrupt;
+    if (csr_transpose(&m->ui, &m->iu, err, errlen) < 0)
+        goto bad;
+    return 0;
+corrupt:
+    err_set(err, errlen, "the model blob is truncated or corrupted (at byte %zu of %zu)", r.off,
+            len);
+bad:
+    model_free(m);
+    return -1;
+}
+
+/* --- the models table --- */
+
+void model_meta_free(struct model_meta *mm)
+{
+    free(mm->params_json);
+    free(mm->metrics_json);
+    mm->params_json = mm->metrics_json = NULL;
+}
+
+char *algo_params_json(const struct algo_params *p)
+{
+    char *s = malloc(512);
+    if (s)
+        snprintf(s, 512,
+                 "{\"window_days\":%d,\"state_window\":%d,\"neighbours\":%d,\"threshold\":%g,"
+                 "\"max_postings\":%d,\"item_neighbours\":%d,\"factors\":%d,\"reg\":%g,"
+                 "\"alpha\":%g,\"iterations\":%d,\"cg_steps\":%d,\"seed\":%llu,"
+                 "\"price_tiers\":%d,\"state_weight\":%g}",
+                 p->window_days, p->state_window, p->neighbours, p->threshold, p->max_postings,
+                 p->item_neighbours, p->factors, p->reg, p->alpha, p->iterations, p->cg_steps,
+                 (unsigned long long)p->seed, p->price_tiers, p->state_weight);
+    return s;
+}
+
+static const char ms_schema[] =
+    "CREATE TABLE IF NOT EXISTS models(version INTEGER PRIMARY KEY, algorithm TEXT NOT NULL,"
+    " params TEXT, cutoff TEXT, metrics TEXT, created_at TEXT, train_seconds REAL,"
+    " sha256 TEXT, size INTEGER, blob BLOB, active INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS model_activations(id INTEGER PRIMARY KEY,"
+    " version INTEGER NOT NULL, at TEXT);";
+
+/* Opens db_path read-write with the models tables present. */
+static int ms_open_rw(const char *db_path, sqlite3 **db, char *err, size_t errlen)
+{
+    *db = NULL;
+    if (sqlite3_open_v2(db_path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot open database %s: %s", db_path,
+                *db ? sqlite3_errmsg(*db) : "out of memory");
+        sqlite3_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    sqlite3_busy_timeout(*db, 10000);
+    if (sqlite3_exec(*db, ms_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot create the models table in %s: %s", db_path,
+                sqlite3_errmsg(*db));
+        sqlite3_close(*db);
+        *db = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void now_text(char out[24])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/* Makes version v the active one and logs it (inside the caller's transaction). */
+static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    char at[24];
+    now_text(at);
+    int ok = sqlite3_prepare_v2(db, "UPDATE models SET active = (version = ?1)", -1, &st,
+                                NULL) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 1, v) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (ok && log)
+        ok = sqlite3_prepare_v2(db, "INSERT INTO model_activations(version, at) VALUES(?1, ?2)",
+                                -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_bind_int64(st, 1, v) == SQLITE_OK &&
+             sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? 0 : err_set(err, errlen, "cannot activate model %lld: %s", (long long)v,
+                            sqlite3_errmsg(db));
+}
+
+int modelstore_save(const char *db_path, const struct model *m, struct model_meta *meta,
+                    int activate, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    int rc = -1;
+    if (modelstore_serialize(m, &blob, &len, err, errlen) < 0)
+        return -1;
+    sha256_hex(blob, len, meta->sha256);
+    meta->size = (int64_t)len;
+    now_text(meta->created_at);
+    if (ms_open_rw(db_path, &db, err, errlen) < 0)
+        goto out;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto sqlerr;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO models(algorithm, params, cutoff, metrics, created_at,"
+                           " train_seconds, sha256, size, blob, active)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto sqlerr;
+    sqlite3_bind_text(st, 1, m->algorithm, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, meta->params_json ? meta->params_json : "{}", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, meta->cutoff, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, meta->metrics_json ? meta->metrics_json : "{}", -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, meta->created_at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 6, meta->train_seconds);
+    sqlite3_bind_text(st, 7, meta->sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 8, meta->size);
+    sqlite3_bind_blob64(st, 9, blob, len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto sqlerr;
+    meta->version = sqlite3_last_insert_rowid(db);
+    if (activate && ms_set_active(db, meta->version, 1, err, errlen) < 0)
+        goto rollback;
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        goto sqlerr;
+    meta->active = activate;
+    rc = 0;
+    goto out;
+sqlerr:
+    err_set(err, errlen, "cannot store the model in %s: %s", db_path, sqlite3_errmsg(db));
+rollback:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(blob);
+    return rc;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return strdup(t ? (const char *)t : "{}");
+}
+
+static void col_copy(sqlite3_stmt *st, int i, char *out, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
+                           size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    memset(meta, 0, sizeof *meta);
+    memset(m, 0, sizeof *m);
+    if (sqlite3_prepare_v2(db,
+                           "SELECT version, algorithm, params, cutoff, metrics, created_at,"
+                           " train_seconds, sha256, size, blob FROM models WHERE active = 1"
+                           " ORDER BY version DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
+        /* no models table: nothing trained yet */
+        sqlite3_finalize(st);
+        err_set(err, errlen, "no model has been trained yet");
+        return 1;
+    }
+    int s = sqlite3_step(st);
+    if (s == SQLITE_DONE) {
+        err_set(err, errlen, "no model is active");
+        rc = 1;
+        goto out;
+    }
+    if (s != SQLITE_ROW) {
+        err_set(err, errlen, "cannot read the models table: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    meta->version = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, meta->algorithm, sizeof meta->algorithm);
+    meta->params_json = col_dup(st, 2);
+    col_copy(st, 3, meta->cutoff, sizeof meta->cutoff);
+    meta->metrics_json = col_dup(st, 4);
+    col_copy(st, 5, meta->created_at, sizeof meta->created_at);
+    meta->train_seconds = sqlite3_column_double(st, 6);
+    col_copy(st, 7, meta->sha256, sizeof meta->sha256);
+    meta->size = sqlite3_column_int64(st, 8);
+    meta->active = 1;
+    const void *blob = sqlite3_column_blob(st, 9);
+    size_t len = (size_t)sqlite3_column_bytes(st, 9);
+    char hex[65];
+    if (!blob || !len) {
+        err_set(err, errlen, "model version %lld has no blob", (long long)meta->version);
+        goto out;
+    }
+    if ((int64_t)len != meta->size) {
+        err_set(err, errlen, "model version %lld is truncated: %zu bytes, expected %lld",
+                (long long)meta->version, len, (long long)meta->size);
+        goto out;
+    }
+    sha256_hex(blob, len, hex);
+    if (strcmp(hex, meta->sha256)) {
+        err_set(err, errlen, "model version %lld fails its sha256 check (stored %.12s..., "
+                "computed %.12s...)", (long long)meta->version, meta->sha256, hex);
+        goto out;
+    }
+    char derr[256];
+    if (modelstore_deserialize(blob, len, m, derr, sizeof derr) < 0) {
+        err_set(err, errlen, "model version %lld: %s", (long long)meta->version, derr);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int models_active_version(const char *db_path, int64_t *v)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    *v = 0;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT version FROM models WHERE active = 1 LIMIT 1", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        *v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return 0;
+}
+
+struct cJSON *models_list_json(const char *db_path, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    cJSON *root = NULL, *arr;
+    int64_t active = 0;
+    if (ms_open_rw(db_path, &db, err, errlen) < 0)
+        return NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT version, algorithm, cutoff, created_at, active, sha256, size,"
+                           " metrics, train_seconds, params FROM models ORDER BY version",
+                           -1, &st, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot read the models table: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    root = cJSON_CreateObject();
+    arr = cJSON_AddArrayToObject(root, "models");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        const char *t;
+        int64_t v = sqlite3_column_int64(st, 0);
+        cJSON_AddNumberToObject(o, "version", (double)v);
+        cJSON_AddStringToObject(o, "algorithm", (t = (const char *)sqlite3_column_text(st, 1)) ? t : "");
+        cJSON_AddStringToObject(o, "cutoff", (t = (const char *)sqlite3_column_text(st, 2)) ? t : "");
+        cJSON_AddStringToObject(o, "created_at", (t = (const char *)sqlite3_column_text(st, 3)) ? t : "");
+        cJSON_AddBoolToObject(o, "active", sqlite3_column_int(st, 4) != 0);
+        cJSON_AddStringToObject(o, "sha256", (t = (const char *)sqlite3_column_text(st, 5)) ? t : "");
+        cJSON_AddNumberToObject(o, "size", (double)sqlite3_column_int64(st, 6));
+        t = (const char *)sqlite3_column_text(st, 7);
+        cJSON *mj = t ? cJSON_Parse(t) : NULL;
+        cJSON_AddItemToObject(o, "metrics", mj ? mj : cJSON_CreateObject());
+        cJSON_AddNumberToObject(o, "train_seconds", sqlite3_column_double(st, 8));
+        t = (const char *)sqlite3_column_text(st, 9);
+        cJSON *pj = t ? cJSON_Parse(t) : NULL;
+        cJSON_AddItemToObject(o, "params", pj ? pj : cJSON_CreateObject());
+        if (sqlite3_column_int(st, 4))
+            active = v;
+        cJSON_AddItemToArray(arr, o);
+    }
+    if (active)
+        cJSON_AddNumberToObject(root, "active", (double)active);
+    else
+        cJSON_AddNullToObject(root, "active");
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return root;
+}
+
+int models_activate(const char *db_path, int64_t version, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (ms_open_rw(db_path, &db, err, errlen) < 0)
+        return -1;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot lock %s: %s", db_path, sqlite3_errmsg(db));
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM models WHERE version = ?1", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_bind_int64(st, 1, version) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+        err_set(err, errlen, "there is no model version %lld", (long long)version);
+        goto rollback;
+    }
+    if (ms_set_active(db, version, 1, err, errlen) < 0)
+        goto rollback;
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+        rc = 0;
+        goto out;
+    }
+    err_set(err, errlen, "cannot commit: %s", sqlite3_errmsg(db));
+rollback:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* Pops the activation log back past the current version: the version below
+ * it becomes active again. Repeated rollbacks walk further back. */
+int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    int64_t cur = 0, prev = 0;
+    if (ms_open_rw(db_path, &db, err, errlen) < 0)
+        return -1;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot lock %s: %s", db_path, sqlite3_errmsg(db));
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT version FROM models WHERE active = 1", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        cur = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!cur) {
+        err_set(err, errlen, "no model is active, nothing to roll back");
+        goto rollback;
+    }
+    /* the most recent logged activation of another version that still exists */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT a.id, a.version FROM model_activations a JOIN models m"
+                           " ON m.version = a.version WHERE a.version <> ?1"
+                           " AND a.id < (SELECT MAX(id) FROM model_activations WHERE version = ?1)"
+                           " ORDER BY a.id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 1, cur) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+        err_set(err, errlen, "no earlier model version to roll back to (active: %lld)",
+                (long long)cur);
+        goto rollback;
+    }
+    int64_t keep = sqlite3_column_int64(st, 0);
+    prev = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "DELETE FROM model_activations WHERE id > ?1", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_bind_int64(st, 1, keep) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE ||
+        ms_set_active(db, prev, 0, err, errlen) < 0) {
+        err_set(err, errlen, "cannot roll back: %s", sqlite3_errmsg(db));
+        goto rollback;
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+        *now_active = prev;
+        rc = 0;
+        goto out;
+    }
+    err_set(err, errlen, "cannot commit: %s", sqlite3_errmsg(db));
+rollback:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}

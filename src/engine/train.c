@@ -1,0 +1,127 @@
+/* Training pipeline (see train.h). */
+#include "engine/train.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/eval.h"
+#include "engine/modelstore.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+int32_t train_all_data_cutoff(const struct dataset *ds)
+{
+    return ds->n_events ? ds->events[ds->n_events - 1].day + 1 : ds_parse_day("2000-01-01");
+}
+
+int model_train(const struct dataset *ds, const char *algo, const struct algo_params *p,
+                int32_t cutoff_day, struct model *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->ops = algo_find(algo);
+    if (!m->ops)
+        return err_set(err, errlen, "unknown algorithm \"%s\" (popularity, usercf, itemcf, "
+                       "als, content, hybrid)", algo ? algo : "");
+    snprintf(m->algorithm, sizeof m->algorithm, "%s", algo);
+    if (p)
+        m->params = *p;
+    else
+        algo_params_default(&m->params);
+    m->pop.cutoff_day = cutoff_day;
+    if (dataset_copy_context(ds, &m->ctx, err, errlen) < 0 ||
+        ds_train_matrix(ds, cutoff_day, &m->ui, err, errlen) < 0 ||
+        csr_transpose(&m->ui, &m->iu, err, errlen) < 0 ||
+        popularity_fit_tables(m, ds, err, errlen) < 0 || m->ops->fit(m, err, errlen) < 0) {
+        model_free(m);
+        return -1;
+    }
+    return 0;
+}
+
+/* Evaluation JSON stored with a model: the algorithm and the popularity
+ * baseline at the evaluation cutoff, plus the repurchase variant. */
+static char *evaluate(const struct dataset *ds, const char *algo, const struct algo_params *p,
+                      const struct model *trained, int32_t cutoff_day, const char *cutoff_txt,
+                      char *err, size_t errlen)
+{
+    struct model tmp = {0}, base = {0};
+    const struct model *m = trained;
+    char *a = NULL, *b = NULL, *rep = NULL, *out = NULL;
+    struct eval_result r;
+    if (!m) {
+        if (model_train(ds, algo, p, cutoff_day, &tmp, err, errlen) < 0)
+            return NULL;
+        m = &tmp;
+    }
+    if (model_train(ds, "popularity", p, cutoff_day, &base, err, errlen) < 0)
+        goto out;
+    if (eval_model(m, ds, cutoff_day, 10, 0, &r, err, errlen) < 0 ||
+        !(a = eval_result_json(&r, cutoff_txt)) ||
+        eval_model(m, ds, cutoff_day, 10, 1, &r, err, errlen) < 0 ||
+        !(rep = eval_result_json(&r, cutoff_txt)) ||
+        eval_model(&base, ds, cutoff_day, 10, 0, &r, err, errlen) < 0 ||
+        !(b = eval_result_json(&r, cutoff_txt)))
+        goto out;
+    size_t len = strlen(a) + strlen(b) + strlen(rep) + 64;
+    out = malloc(len);
+    if (out)
+        snprintf(out, len, "{\"model\":%s,\"repurchase\":%s,\"baseline\":%s}", a, rep, b);
+out:
+    free(a), free(b), free(rep);
+    model_free(&tmp);
+    model_free(&base);
+    return out;
+}
+
+int train_run(const struct train_options *o, int64_t *version_out, char *err, size_t errlen)
+{
+    struct dataset ds = {0};
+    struct model m = {0};
+    struct model_meta meta = {0};
+    struct algo_params params;
+    const char *algo = o->algo ? o->algo : "hybrid";
+    int rc = -1;
+    if (o->params)
+        params = *o->params;
+    else
+        algo_params_default(&params);
+    if (!algo_find(algo))
+        return err_set(err, errlen, "unknown algorithm \"%s\" (popularity, usercf, itemcf, als, "
+                       "content, hybrid)", algo);
+    int32_t cutoff_day = -1;
+    if (o->cutoff && (cutoff_day = ds_parse_day(o->cutoff)) < 0)
+        return err_set(err, errlen, "--cutoff \"%s\" is not a date YYYY-MM-DD", o->cutoff);
+    progress_set_quiet(o->quiet);
+    double t0 = monotonic_seconds();
+    if (dataset_load(o->db_path, &ds, err, errlen) < 0)
+        goto out;
+    if (cutoff_day < 0)
+        cutoff_day = train_all_data_cutoff(&ds);
+    if (model_train(&ds, algo, &params, cutoff_day, &m, err, errlen) < 0)
+        goto out;
+    meta.train_seconds = monotonic_seconds() - t0;
+    snprintf(meta.cutoff, sizeof meta.cutoff, "%s", o->cutoff ? o->cutoff : "");
+    meta.params_json = algo_params_json(&params);
+    if (!o->no_eval) {
+        char eerr[256];
+        if (o->cutoff)
+            meta.metrics_json = evaluate(&ds, algo, &params, &m, cutoff_day, o->cutoff, eerr,
+                                         sizeof eerr);
+        else if (ds_parse_day(TRAIN_EVAL_CUTOFF) < cutoff_day)
+            meta.metrics_json = evaluate(&ds, algo, &params, NULL,
+                                         ds_parse_day(TRAIN_EVAL_CUTOFF), TRAIN_EVAL_CUTOFF,
+                                         eerr, sizeof eerr);
+        /* no test purchases is not a failure: the model is stored without metrics */
+    }
+    if (modelstore_save(o->db_path, &m, &meta, !o->no_activate, err, errlen) < 0)
+        goto out;
+    if (version_out)
+        *version_out = meta.version;
+    rc = 0;
+out:
+    model_meta_free(&meta);
+    model_free(&m);
+    dataset_free(&ds);
+    return rc;
+}

@@ -1,0 +1,38 @@
+/* Training: data -> fitted model -> evaluation -> stored, active version. */
+#ifndef RECSYS_ENGINE_TRAIN_H
+#define RECSYS_ENGINE_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/algo.h"
+
+struct train_options {
+    const char *db_path;
+    const char *algo;                 /* default "hybrid" */
+    const char *cutoff;               /* "YYYY-MM-DD"; NULL = all data */
+    int quiet;
+    const struct algo_params *params; /* NULL = defaults */
+    int no_eval;                      /* skip the evaluation */
+    int no_activate;                  /* store without activating */
+};
+
+#define TRAIN_EVAL_CUTOFF "2018-01-01"
+
+/* Trains, evaluates when possible (on the purchases after the cutoff, or
+ * with a held-out model at TRAIN_EVAL_CUTOFF when training on all data),
+ * stores a new version and activates it. */
+int train_run(const struct train_options *o, int64_t *version_out, char *err, size_t errlen);
+
+/* 0 and *v = 0 when no model is active (or no table). */
+int models_active_version(const char *db_path, int64_t *v);
+
+/* Fits algorithm algo on the events of ds before cutoff_day into *m (which
+ * owns copies of everything it needs). */
+int model_train(const struct dataset *ds, const char *algo, const struct algo_params *p,
+                int32_t cutoff_day, struct model *m, char *err, size_t errlen);
+
+/* The day after the last event: the cutoff meaning "all data". */
+int32_t train_all_data_cutoff(const struct dataset *ds);
+
+#endif

@@ -1,0 +1,618 @@
+/* Region worker threads and their epoll loops (see server.h).
+ * Each worker owns: a listening socket, an eventfd for commands, an array of
+ * connections. Requests are handled to completion on the worker thread
+ * (api_handle); responses of pipelined requests are batched into one write. */
+#include "net/server.h"
+#include "net/accesslog.h"
+#include "net/api.h"
+#include "net/apikeys.h"
+#include "net/http.h"
+#include "util/error.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define IN_MAX (HTTP_MAX_HEAD + HTTP_MAX_BODY + 1)
+#define OUT_MAX (16u << 20)    /* per connection, pending output */
+#define OUT_PAUSE (256u << 10) /* stop parsing pipelined requests above this */
+#define DRAIN_SECONDS 5.0
+#define TICK_MS 100
+
+enum { CMD_NONE, CMD_PAUSE, CMD_RESUME, CMD_DRAIN };
+
+struct conn {
+    int fd, slot;
+    unsigned char addr[16];
+    char *in;
+    size_t in_len, in_cap;
+    struct sbuf out;
+    size_t out_off;
+    double req_start, last_active;
+    int close_after, want_write;
+};
+
+struct worker {
+    struct server *s;
+    struct api_region reg;
+    pthread_t th;
+    int started;
+    int epfd, lfd, evfd, port;
+    struct conn **conns;
+    int n_conns, max_conns;
+    struct conn *dead[256];
+    int n_dead;
+    pthread_mutex_t cmu; /* command hand-off */
+    pthread_cond_t ccv;
+    int cmd, cmd_done, new_lfd;
+    int paused, draining;
+    double drain_deadline;
+    struct http_limits lim;
+};
+
+struct server {
+    struct regions_conf conf;
+    struct api_shared sh;
+    pthread_mutex_t reload_mu;
+    int n;
+    struct worker *w[REGIONS_MAX];
+};
+
+static char marker_listen, marker_event;
+
+/* Binds a non-blocking listener on host:port: 0 with the socket and the bound port, or -1/err. */
+static int listen_on(const char *host, int port, int *fd, int *bound, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST};
+    struct addrinfo *ai = NULL;
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", port);
+    int rc = getaddrinfo(host, ps, &hints, &ai);
+    if (rc)
+        return err_set(err, errlen, "%s:%d: %s", host, port, gai_strerror(rc));
+    int s = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(s, ai->ai_addr, ai->ai_addrlen) < 0 || listen(s, 1024) < 0) {
+        err_set(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        if (s >= 0)
+            close(s);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(s, (struct sockaddr *)&ss, &sl);
+    *bound = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                            : ((struct sockaddr_in *)&ss)->sin_port);
+    *fd = s;
+    return 0;
+}
+
+static void conn_close(struct worker *w, struct conn *c)
+{
+    if (c->fd < 0)
+        return;
+    close(c->fd); /* also leaves the epoll set */
+    c->fd = -1;
+    w->conns[c->slot] = NULL;
+    w->n_conns--;
+    if (w->n_dead < (int)(sizeof w->dead / sizeof w->dead[0])) {
+        w->dead[w->n_dead++] = c; /* freed after the event batch */
+    } else {
+        free(c->in);
+        sbuf_free(&c->out);
+        free(c);
+    }
+}
+
+static void reap_dead(struct worker *w)
+{
+    for (int i = 0; i < w->n_dead; i++) {
+        free(w->dead[i]->in);
+        sbuf_free(&w->dead[i]->out);
+        free(w->dead[i]);
+    }
+    w->n_dead = 0;
+}
+
+static void set_events(struct worker *w, struct conn *c, int want_write)
+{
+    if (c->want_write == want_write)
+        return;
+    struct epoll_event ev = {.events = want_write ? EPOLLOUT : EPOLLIN, .data.ptr = c};
+    epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    c->want_write = want_write;
+}
+
+/* Writes pending output. 1 when all of it is out, 0 when the socket is
+ * full (EPOLLOUT armed), -1 when the connection was closed. */
+static int conn_flush(struct worker *w, struct conn *c, double now)
+{
+    while (c->out_off < c->out.len) {
+        ssize_t n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            c->last_active = now;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            set_events(w, c, 1);
+            return 0;
+        } else {
+            conn_close(w, c);
+            return -1;
+        }
+    }
+    sbuf_reset(&c->out);
+    c->out_off = 0;
+    if (c->close_after || (w->draining && c->in_len == 0)) {
+        conn_close(w, c);
+        return -1;
+    }
+    set_events(w, c, 0);
+    return 1;
+}
+
+/* Answers every complete request already buffered, then flushes. */
+static void conn_process(struct worker *w, struct conn *c, double now)
+{
+    struct http_request req;
+    while (c->in_len > 0 && !c->close_after && c->out.len < OUT_PAUSE) {
+        long r = http_parse_request(c->in, c->in_len, &w->lim, &req);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            api_handle(&w->reg, &req, (int)r, c->addr, &c->out);
+            c->close_after = 1;
+            c->in_len = 0;
+            break;
+        }
+        if (!api_handle(&w->reg, &req, 0, c->addr, &c->out) || w->draining)
+            c->close_after = 1;
+        memmove(c->in, c->in + r, c->in_len - (size_t)r);
+        c->in_len -= (size_t)r;
+        c->req_start = c->in_len ? now : 0;
+    }
+    if (c->out.overflow) {
+        conn_close(w, c);
+        return;
+    }
+    if (c->out.len)
+        conn_flush(w, c, now);
+}
+
+static void conn_readable(struct worker *w, struct conn *c, double now)
+{
+    if (c->in_len == c->in_cap) {
+        size_t cap = c->in_cap ? c->in_cap * 2 : 4096;
+        if (cap > IN_MAX)
+            cap = IN_MAX;
+        if (cap == c->in_cap) { /* cannot happen: the parser rejects first */
+            conn_close(w, c);
+            return;
+        }
+        char *p = realloc(c->in, cap);
+        if (!p) {
+            conn_close(w, c);
+            return;
+        }
+        c->in = p;
+        c->in_cap = cap;
+    }
+    ssize_t n;
+    do
+        n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+        conn_close(w, c);
+        return;
+    }
+    if (n < 0)
+        return;
+    if (c->in_len == 0)
+        c->req_start = now;
+    c->in_len += (size_t)n;
+    c->last_active = now;
+    conn_process(w, c, now);
+}
+
+static void to_addr16(const struct sockaddr_storage *ss, unsigned char out[16])
+{
+    memset(out, 0, 16);
+    if (ss->ss_family == AF_INET6) {
+        memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+    } else if (ss->ss_family == AF_INET) {
+        out[10] = out[11] = 0xff;
+        memcpy(out + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+    }
+}
+
+static void accept_all(struct worker *w, double now)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return; /* EAGAIN, or EMFILE: level-triggered, retried next tick */
+        }
+        if (w->n_conns >= w->max_conns) {
+            size_t len;
+            const char *resp = api_overload_response(&len);
+            ssize_t r = send(fd, resp, len, MSG_NOSIGNAL);
+            (void)r;
+            close(fd);
+            continue;
+        }
+        struct conn *c = calloc(1, sizeof *c);
+        int slot = 0;
+        while (slot < w->max_conns && w->conns[slot])
+            slot++;
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->fd = fd;
+        c->slot = slot;
+        c->last_active = now;
+        to_addr16(&ss, c->addr);
+        sbuf_init(&c->out, OUT_MAX);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            close(fd);
+            free(c);
+            continue;
+        }
+        w->conns[slot] = c;
+        w->n_conns++;
+    }
+}
+
+static void close_listener(struct worker *w)
+{
+    if (w->lfd >= 0) {
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->lfd, NULL);
+        close(w->lfd);
+        w->lfd = -1;
+    }
+    atomic_store(&w->reg.up, 0);
+}
+
+static void open_listener(struct worker *w, int fd)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &marker_listen};
+    w->lfd = fd;
+    epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+    atomic_store(&w->reg.up, 1);
+}
+
+/* Closes connections that are too slow (partial request or unread output
+ * past read_timeout) or idle past idle_timeout; while draining, idle ones
+ * go at once. */
+static void sweep(struct worker *w, double now)
+{
+    const struct regions_conf *cf = &w->s->conf;
+    for (int i = 0; i < w->max_conns; i++) {
+        struct conn *c = w->conns[i];
+        if (!c)
+            continue;
+        int busy_in = c->in_len > 0, busy_out = c->out_off < c->out.len;
+        if (busy_in && now - c->req_start > cf->read_timeout)
+            conn_close(w, c);
+        else if (busy_out && now - c->last_active > cf->read_timeout)
+            conn_close(w, c);
+        else if (!busy_in && !busy_out &&
+                 (w->draining || now - c->last_active > cf->idle_timeout))
+            conn_close(w, c);
+    }
+}
+
+static void handle_command(struct worker *w)
+{
+    uint64_t v;
+    ssize_t r = read(w->evfd, &v, sizeof v);
+    (void)r;
+    pthread_mutex_lock(&w->cmu);
+    int cmd = w->cmd;
+    w->cmd = CMD_NONE;
+    if (cmd == CMD_PAUSE) {
+        close_listener(w);
+        for (int i = 0; i < w->max_conns; i++)
+            if (w->conns[i])
+                conn_close(w, w->conns[i]);
+        w->paused = 1;
+    } else if (cmd == CMD_RESUME) {
+        open_listener(w, w->new_lfd);
+        w->paused = 0;
+    } else if (cmd == CMD_DRAIN) {
+        close_listener(w);
+        w->draining = 1;
+        w->drain_deadline = api_now() + DRAIN_SECONDS;
+    }
+    w->cmd_done = 1;
+    pthread_cond_broadcast(&w->ccv);
+    pthread_mutex_unlock(&w->cmu);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct epoll_event evs[128];
+    double last_sweep = api_now();
+    for (;;) {
+        int n = epoll_wait(w->epfd, evs, 128, TICK_MS);
+        if (n < 0 && errno != EINTR)
+            break;
+        double now = api_now();
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &marker_listen) {
+                if (w->lfd >= 0)
+                    accept_all(w, now);
+            } else if (p == &marker_event) {
+                handle_command(w);
+            } else {
+                struct conn *c = p;
+                if (c->fd < 0)
+                    continue;
+                if (evs[i].events & EPOLLOUT) {
+                    if (conn_flush(w, c, now) == 1 && c->in_len)
+                        conn_process(w, c, now);
+                } else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+                    conn_readable(w, c, now);
+                }
+            }
+        }
+        if (now - last_sweep >= TICK_MS / 1000.0 || w->draining) {
+            sweep(w, now);
+            last_sweep = now;
+        }
+        reap_dead(w);
+        if (w->draining && (w->n_conns == 0 || now > w->drain_deadline))
+            break;
+    }
+    for (int i = 0; i < w->max_conns; i++)
+        if (w->conns[i])
+            conn_close(w, w->conns[i]);
+    reap_dead(w);
+    return NULL;
+}
+
+/* Sends a command and waits until the worker has carried it out. */
+static void worker_command(struct worker *w, int cmd, int wait)
+{
+    uint64_t one = 1;
+    pthread_mutex_lock(&w->cmu);
+    w->cmd = cmd;
+    w->cmd_done = 0;
+    ssize_t r = write(w->evfd, &one, sizeof one);
+    (void)r;
+    while (wait && !w->cmd_done)
+        pthread_cond_wait(&w->ccv, &w->cmu);
+    pthread_mutex_unlock(&w->cmu);
+}
+
+static void worker_free(struct worker *w)
+{
+    if (!w)
+        return;
+    if (w->lfd >= 0)
+        close(w->lfd);
+    if (w->evfd >= 0)
+        close(w->evfd);
+    if (w->epfd >= 0)
+        close(w->epfd);
+    free(w->conns);
+    if (w->reg.sh)
+        api_region_free(&w->reg);
+    pthread_mutex_destroy(&w->cmu);
+    pthread_cond_destroy(&w->ccv);
+    free(w);
+}
+
+static struct worker *worker_new(struct server *s, const struct region_conf *rc, char *err,
+                                 size_t errlen)
+{
+    struct worker *w = calloc(1, sizeof *w);
+    if (!w) {
+        err_set(err, errlen, "out of memory");
+        return NULL;
+    }
+    w->s = s;
+    w->lfd = w->evfd = w->epfd = -1;
+    pthread_mutex_init(&w->cmu, NULL);
+    pthread_cond_init(&w->ccv, NULL);
+    http_limits_default(&w->lim);
+    w->max_conns = s->conf.max_connections;
+    w->conns = calloc((size_t)w->max_conns, sizeof *w->conns);
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (!w->conns || w->epfd < 0 || w->evfd < 0) {
+        err_set(err, errlen, "region %s: %s", rc->name, strerror(errno));
+        goto fail;
+    }
+    if (api_region_init(&w->reg, &s->sh, rc, err, errlen) < 0)
+        goto fail;
+    int fd;
+    if (listen_on(rc->host, rc->port, &fd, &w->port, err, errlen) < 0)
+        goto fail;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &marker_event};
+    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev);
+    open_listener(w, fd);
+    return w;
+fail:
+    worker_free(w);
+    return NULL;
+}
+
+/* Opens the engine; on failure the process serves without one (503s). */
+static void open_engine(struct server *s)
+{
+    struct engine *e = NULL;
+    s->sh.engine_err[0] = '\0';
+    if (engine_open(s->sh.db_path, &e, s->sh.engine_err, sizeof s->sh.engine_err) < 0)
+        e = NULL;
+    s->sh.engine = e;
+    atomic_store(&s->sh.engine_gen, 1);
+}
+
+static int reload_cb(void *ctx, char *err, size_t errlen)
+{
+    return server_reload(ctx, err, errlen);
+}
+
+int server_start(const struct regions_conf *conf, const char *db_path, const char *const *names,
+                 int n, struct server **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct server *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(err, errlen, "out of memory");
+    s->conf = *conf;
+    pthread_mutex_init(&s->reload_mu, NULL);
+    pthread_mutex_init(&s->sh.engine_mu, NULL);
+    s->sh.conf = &s->conf;
+    snprintf(s->sh.db_path, sizeof s->sh.db_path, "%s", db_path ? db_path : conf->database);
+    s->sh.reload = reload_cb;
+    s->sh.reload_ctx = s;
+    if (conf->api_keys_file[0] && !(s->sh.keys = apikeys_load(conf->api_keys_file, err, errlen)))
+        goto fail;
+    if (accesslog_open(conf->log, &s->sh.log, err, errlen) < 0)
+        goto fail;
+    for (int i = 0; i < (n > 0 ? n : s->conf.n_regions); i++) {
+        const struct region_conf *rc =
+            n > 0 ? regions_find(&s->conf, names[i]) : &s->conf.regions[i];
+        if (!rc) {
+            err_set(err, errlen, "no region '%s' in the configuration", names[i]);
+            goto fail;
+        }
+        for (int j = 0; j < s->n; j++)
+            if (s->w[j]->reg.conf == rc) {
+                err_set(err, errlen, "region '%s' selected twice", rc->name);
+                goto fail;
+            }
+        if (!(s->w[s->n] = worker_new(s, rc, err, errlen)))
+            goto fail;
+        s->sh.regions[s->n] = &s->w[s->n]->reg;
+        s->n++;
+        s->sh.n_regions = s->n;
+    }
+    open_engine(s);
+    /* Workers never take process signals: the front end waits for them. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (int i = 0; i < s->n; i++) {
+        if (pthread_create(&s->w[i]->th, NULL, worker_main, s->w[i]) != 0) {
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            err_set(err, errlen, "cannot start the thread of region %s", s->w[i]->reg.conf->name);
+            goto fail;
+        }
+        s->w[i]->started = 1;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    *out = s;
+    return 0;
+fail:
+    server_stop(s);
+    return -1;
+}
+
+static struct worker *find_worker(const struct server *s, const char *region)
+{
+    for (int i = 0; s && region && i < s->n; i++)
+        if (!strcmp(s->w[i]->reg.conf->name, region))
+            return s->w[i];
+    return NULL;
+}
+
+int server_port(const struct server *s, const char *region)
+{
+    struct worker *w = find_worker(s, region);
+    return w ? w->port : -1;
+}
+
+int server_region_stop(struct server *s, const char *region)
+{
+    struct worker *w = find_worker(s, region);
+    if (!w)
+        return -1;
+    worker_command(w, CMD_PAUSE, 1);
+    return 0;
+}
+
+int server_region_start(struct server *s, const char *region)
+{
+    struct worker *w = find_worker(s, region);
+    char err[256];
+    int fd, port;
+    if (!w)
+        return -1;
+    if (atomic_load(&w->reg.up))
+        return 0;
+    if (listen_on(w->reg.conf->host, w->port, &fd, &port, err, sizeof err) < 0)
+        return -1;
+    pthread_mutex_lock(&w->cmu);
+    w->new_lfd = fd;
+    pthread_mutex_unlock(&w->cmu);
+    worker_command(w, CMD_RESUME, 1);
+    return 0;
+}
+
+int server_reload(struct server *s, char *err, size_t errlen)
+{
+    struct engine *e = NULL, *old;
+    char why[512] = "";
+    pthread_mutex_lock(&s->reload_mu);
+    if (engine_open(s->sh.db_path, &e, why, sizeof why) < 0) {
+        pthread_mutex_unlock(&s->reload_mu);
+        return err_set(err, errlen, "reload failed, still serving the previous model: %s", why);
+    }
+    pthread_mutex_lock(&s->sh.engine_mu);
+    old = s->sh.engine;
+    s->sh.engine = e;
+    s->sh.engine_err[0] = '\0';
+    atomic_fetch_add(&s->sh.engine_gen, 1);
+    pthread_mutex_unlock(&s->sh.engine_mu);
+    engine_release(old); /* regions still holding it release theirs on their next request */
+    pthread_mutex_unlock(&s->reload_mu);
+    return 0;
+}
+
+void server_stop(struct server *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n; i++)
+        if (s->w[i]->started)
+            worker_command(s->w[i], CMD_DRAIN, 0);
+    for (int i = 0; i < s->n; i++)
+        if (s->w[i]->started)
+            pthread_join(s->w[i]->th, NULL);
+    for (int i = 0; i < s->n; i++)
+        worker_free(s->w[i]);
+    engine_release(s->sh.engine);
+    apikeys_free(s->sh.keys);
+    accesslog_close(s->sh.log);
+    pthread_mutex_destroy(&s->sh.engine_mu);
+    pthread_mutex_destroy(&s->reload_mu);
+    free(s);
+}

@@ -1,0 +1,214 @@
+#!/bin/bash
+# The dashboard end to end: the real binary in tmux (send-keys, capture-pane)
+# against four real regions, each its own `--serve --region NAME` process on
+# an ephemeral loopback port, so one can be killed and restarted.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+  skip "dashboard in tmux" "tmux is not installed"
+  exit 0
+fi
+if ! command -v curl >/dev/null 2>&1; then
+  skip "dashboard in tmux" "curl is not installed"
+  exit 0
+fi
+
+INTERVAL=0.2
+REGIONS="us-west us-east eu-west ap-south"
+TM="tmux -L recsys-tui-e2e-$$"
+SCREENS=${SCREENS_DIR:-}
+PIDS=""
+cleanup() {
+  $TM kill-server >/dev/null 2>&1
+  for r in $REGIONS; do
+    [ -f "$TMP/$r.pid" ] && kill "$(cat "$TMP/$r.pid")" 2>/dev/null
+  done
+  wait 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# --- command line ------------------------------------------------------------
+check "--monitor --help exits 0" "$BIN" --monitor --help
+"$BIN" --monitor --interval nope >"$TMP/out" 2>&1
+check_eq "--monitor with a bad --interval is a usage error" "$?" 2
+"$BIN" --monitor --config "$TMP/missing.conf" </dev/null >"$TMP/out" 2>&1
+check_eq "--monitor with a missing config fails" "$?" 1
+
+# --- data and regions --------------------------------------------------------
+DB=$TMP/olist.db
+if ! { "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >"$TMP/gen.log" 2>&1 &&
+       "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >"$TMP/ingest.log" 2>&1 &&
+       "$BIN" train --db "$DB" --quiet >"$TMP/train.log" 2>&1; }; then
+  fail "sample database for the dashboard"
+  tail -5 "$TMP"/gen.log "$TMP"/ingest.log "$TMP"/train.log | sed 's/^/#   /'
+  exit 1
+fi
+
+CONF=$TMP/regions.conf
+{
+  printf '[global]\ndatabase = %s\nlog = off\nrate_limit = 0\n' "$DB"
+  lat=10
+  for r in $REGIONS; do
+    port=$(free_port)
+    printf '[region %s]\nport = %s\nlocation = Test %s\nlatitude = %s\nlongitude = 0\n' "$r" "$port" "$r" "$lat"
+    eval "PORT_${r//-/_}=$port"
+    lat=$((lat + 10))
+  done
+} >"$CONF"
+port_of() { local v="PORT_${1//-/_}"; echo "${!v}"; }
+
+start_region() {
+  "$BIN" --serve --config "$CONF" --region "$1" >"$TMP/$1.log" 2>&1 &
+  echo $! >"$TMP/$1.pid"
+}
+stop_region() {
+  kill "$(cat "$TMP/$1.pid")" 2>/dev/null
+  wait "$(cat "$TMP/$1.pid")" 2>/dev/null
+}
+# Waits until the region answers its health route (at most ~10 s).
+wait_region() {
+  for _ in $(seq 100); do
+    curl -fsS -m 1 "http://127.0.0.1:$(port_of "$1")/api/v1/health/" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+for r in $REGIONS; do start_region "$r"; done
+for r in $REGIONS; do
+  if ! wait_region "$r"; then
+    fail "region $r did not come up"
+    sed 's/^/#   /' "$TMP/$r.log" | head -10
+    exit 1
+  fi
+done
+
+# --- the dashboard ------------------------------------------------------------
+screen() { $TM capture-pane -p -t dash; }
+# wait_screen PATTERN [SECONDS]: polls the pane until the regex matches.
+wait_screen() {
+  local end=$((SECONDS + ${2:-10}))
+  while [ $SECONDS -le "$end" ]; do
+    screen >"$TMP/screen.txt"
+    grep -Eq -- "$1" "$TMP/screen.txt" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+save_screen() { [ -n "$SCREENS" ] && mkdir -p "$SCREENS" && screen >"$SCREENS/$1.txt"; }
+
+$TM new-session -d -s dash -x 120 -y 40 \
+  "TERM=xterm-256color '$BIN' --monitor --config '$CONF' --interval $INTERVAL; echo \$? >'$TMP/rc'; stty -a >'$TMP/stty'; sleep 30"
+
+if wait_screen '(\[\+\] UP.*){2}' 10 && wait_screen '^.*\[\+\] UP.*\[\+\] UP' 5 &&
+   [ "$(screen | grep -o '\[+\] UP' | wc -l)" -eq 4 ]; then
+  ok "four region cards show UP"
+else
+  fail "four region cards show UP"; sed 's/^/#   /' "$TMP/screen.txt" | head -30
+fi
+sleep 1
+save_screen overview-120x40
+
+# Recommendations: the table shows the products the HTTP API returns.
+USER_ID=$(curl -fsS -m 5 "http://127.0.0.1:$(port_of us-west)/api/v1/users/random?with_history=1" 2>/dev/null |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])' 2>/dev/null)
+if [ -z "$USER_ID" ]; then
+  USER_ID=$(sqlite3 "$DB" "SELECT c.customer_unique_id FROM customers c JOIN orders o USING (customer_id)
+    JOIN order_items i USING (order_id) WHERE o.order_status = 'delivered'
+    GROUP BY 1 ORDER BY count(DISTINCT i.product_id) DESC, 1 LIMIT 1")
+fi
+curl -fsS -m 5 "http://127.0.0.1:$(port_of eu-west)/api/v1/recommendations/user/$USER_ID?count=10" >"$TMP/recs.json"
+python3 -c 'import json,sys; [print(r["product_id"]) for r in json.load(open(sys.argv[1]))["recommendations"]]' \
+  "$TMP/recs.json" >"$TMP/expected" 2>/dev/null
+$TM send-keys -t dash 3 / "$USER_ID" Enter
+first=$(head -1 "$TMP/expected")
+if [ -n "$first" ] && wait_screen "$first" 10 && wait_screen 'same products in all' 5; then
+  screen >"$TMP/screen.txt"
+  grep -Eo '^ +[0-9]+ [0-9a-f]{32}' "$TMP/screen.txt" | awk '{print $2}' >"$TMP/shown"
+  check_eq "lookup of user ${USER_ID:0:8}.. shows the API's products in order" \
+    "$(tr '\n' ' ' <"$TMP/shown")" "$(tr '\n' ' ' <"$TMP/expected")"
+else
+  fail "lookup of a known user shows recommendations"; sed 's/^/#   /' "$TMP/screen.txt" | head -20
+fi
+check_grep "the user's purchase history is shown" '[0-9]+ orders, [0-9]+ products' "$TMP/screen.txt"
+check_grep "every region's latency is listed" 'us-west [0-9.]+ m?s.*ap-south [0-9.]+ m?s' "$TMP/screen.txt"
+check_grep "a known user gets personalised results" '^ known user' "$TMP/screen.txt"
+save_screen recommendations-120x40
+$TM send-keys -t dash 2
+wait_screen 'p99 latency, now' 5
+check_grep "performance view has labelled ms axes" '[0-9.]+ ms \|' "$TMP/screen.txt"
+check_grep "performance view has a time axis" '-[0-9]+s .*now' "$TMP/screen.txt"
+save_screen performance-120x40
+$TM send-keys -t dash 4
+wait_screen 'v[0-9]+ +[a-z]' 10
+check_grep "system view lists the model versions" '^ \* v[0-9]+' "$TMP/screen.txt"
+check_grep "system view shows model statistics" 'interactions +[0-9]' "$TMP/screen.txt"
+save_screen system-120x40
+$TM send-keys -t dash '?'
+check "help overlay lists the keys" wait_screen 'stop / restart the selected region' 5
+$TM send-keys -t dash x
+$TM send-keys -t dash 1
+check "any key closes the help" wait_screen '^ recsys-tui' 5
+
+# Stop a region: DOWN within 3 poll intervals (+ time to draw), UP again after restart.
+stop_region us-east
+t0=$(date +%s.%N)
+if wait_screen '\[x\] DOWN' 10; then
+  dt=$(python3 -c "print(round($(date +%s.%N) - $t0, 2))")
+  echo "# us-east shown DOWN ${dt}s after its process was killed (interval ${INTERVAL}s)"
+  # 3 intervals plus slack for process exit, redraw and this polling loop.
+  check "killed region turns DOWN within 3 poll intervals (+1 s slack)" \
+    python3 -c "import sys; sys.exit(0 if $dt <= 3 * $INTERVAL + 1.0 else 1)"
+else
+  fail "killed region turns DOWN"; sed 's/^/#   /' "$TMP/screen.txt" | head -20
+fi
+check_grep "the DOWN card says why" 'last error .*health' "$TMP/screen.txt"
+check_fails "one region down raises no alert banner" grep -q 'ALERT' "$TMP/screen.txt"
+stop_region ap-south
+check "two unhealthy regions raise the alert banner" wait_screen 'ALERT: 2 of 4 regions unhealthy' 10
+save_screen overview-alert-120x40
+start_region us-east
+start_region ap-south
+wait_region us-east && wait_region ap-south
+if wait_screen '4/4 regions UP' 10; then
+  ok "restarted regions come back UP"
+else
+  fail "restarted regions come back UP"; sed 's/^/#   /' "$TMP/screen.txt" | head -10
+fi
+check_fails "the banner clears" grep -q 'ALERT' "$TMP/screen.txt"
+
+# Resize: every view stays readable at 80x24 and 200x60.
+for size in 80x24 200x60; do
+  $TM resize-window -t dash -x "${size%x*}" -y "${size#*x}"
+  $TM send-keys -t dash 1
+  wait_screen '\[\+\] UP' 5
+  n=$(grep -o '\[+\] UP' "$TMP/screen.txt" | wc -l)
+  check_eq "$size overview shows four UP cards" "$n" 4
+  check_eq "$size screen has the new size" "$(wc -l <"$TMP/screen.txt")" "${size#*x}"
+  save_screen "overview-$size"
+  $TM send-keys -t dash 2
+  check "$size performance view readable" wait_screen 'ap-south .*[0-9.]+ ms' 5
+  save_screen "performance-$size"
+  $TM send-keys -t dash 3
+  check "$size recommendations view shows the first product" wait_screen "^ +1 $first" 5
+  save_screen "recommendations-$size"
+  $TM send-keys -t dash 4
+  check "$size system view readable" wait_screen 'Model versions' 5
+  save_screen "system-$size"
+done
+
+# q quits with status 0 and gives the terminal back.
+$TM send-keys -t dash q
+for _ in $(seq 50); do [ -s "$TMP/stty" ] && break; sleep 0.1; done
+check_eq "q exits with status 0" "$(cat "$TMP/rc" 2>/dev/null)" 0
+check_grep "terminal is back in canonical mode with echo" '(^| )icanon .*( )echo ' "$TMP/stty"
+check_eq "alternate screen is left" "$($TM display -p -t dash '#{alternate_on}')" 0
+
+# SIGTERM also restores the terminal.
+$TM new-session -d -s term -x 100 -y 30 \
+  "sh -c 'echo \$\$ >$TMP/dash.pid; exec $BIN --monitor --config $CONF --interval $INTERVAL'; echo \$? >'$TMP/rc2'; stty -a >'$TMP/stty2'; sleep 30"
+sleep 1.5
+kill -TERM "$(cat "$TMP/dash.pid")" 2>/dev/null
+for _ in $(seq 50); do [ -s "$TMP/stty2" ] && break; sleep 0.1; done
+check_eq "SIGTERM ends the dashboard with status 0" "$(cat "$TMP/rc2" 2>/dev/null)" 0
+check_grep "terminal restored after SIGTERM" '(^| )icanon .*( )echo ' "$TMP/stty2"

@@ -1,0 +1,170 @@
+/* HTTP request parser and response buffer: table of good and bad requests,
+ * byte-at-a-time feeding, pipelining, limits. */
+#include "net/http.h"
+#include "test.h"
+
+#include <stdlib.h>
+
+static long parse(const char *s, struct http_request *r)
+{
+    struct http_limits lim;
+    http_limits_default(&lim);
+    return http_parse_request(s, strlen(s), &lim, r);
+}
+
+static void test_simple_get(void)
+{
+    struct http_request r;
+    const char *s = "GET /api/v1/health/?a=1&count=5 HTTP/1.1\r\nHost: x\r\nRegion-Hint:  eu-west \r\n\r\n";
+    CHECK_INT(parse(s, &r), (long)strlen(s));
+    CHECK_INT(r.method_len, 3);
+    CHECK(!memcmp(r.method, "GET", 3));
+    CHECK_INT(r.path_len, strlen("/api/v1/health/"));
+    CHECK(!memcmp(r.path, "/api/v1/health/", r.path_len));
+    CHECK_INT(r.minor, 1);
+    CHECK_INT(r.keep_alive, 1);
+    CHECK_INT(r.n_headers, 2);
+    size_t n;
+    const char *v = http_header_get(&r, "region-hint", &n);
+    CHECK(v && n == 7 && !memcmp(v, "eu-west", 7));
+    CHECK(http_header_get(&r, "X-API-Key", &n) == NULL);
+    char q[8];
+    CHECK_INT(http_query_get(&r, "count", q, sizeof q), 0);
+    CHECK_STR(q, "5");
+    CHECK_INT(http_query_get(&r, "coun", q, sizeof q), -1);
+    CHECK_INT(http_query_get(&r, "a", q, sizeof q), 0);
+    CHECK_STR(q, "1");
+}
+
+static void test_keep_alive_rules(void)
+{
+    struct http_request r;
+    CHECK(parse("GET / HTTP/1.0\r\n\r\n", &r) > 0);
+    CHECK_INT(r.keep_alive, 0);
+    CHECK(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &r) > 0);
+    CHECK_INT(r.keep_alive, 1);
+    CHECK(parse("GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n", &r) > 0);
+    CHECK_INT(r.keep_alive, 0);
+}
+
+static void test_body_and_pipelining(void)
+{
+    struct http_request r;
+    const char *two = "POST /x HTTP/1.1\r\nContent-Length: 13\r\n\r\n{\"count\": 5}\n"
+                      "GET /y HTTP/1.1\r\n\r\n";
+    long n = parse(two, &r);
+    CHECK(n > 0);
+    CHECK_INT(r.body_len, 13);
+    CHECK(!memcmp(r.body, "{\"count\": 5}\n", 13));
+    long m = parse(two + n, &r);
+    CHECK_INT(m, (long)strlen(two + n));
+    CHECK(r.path_len == 2 && !memcmp(r.path, "/y", 2));
+}
+
+/* Every prefix of a complete request is "need more", never an error. */
+static void test_incremental(void)
+{
+    const char *s = "POST /api/v1/recommendations/user/abc HTTP/1.1\r\nHost: h\r\n"
+                    "Content-Length: 4\r\n\r\nabcd";
+    struct http_limits lim;
+    struct http_request r;
+    http_limits_default(&lim);
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if (http_parse_request(s, i, &lim, &r) != 0) {
+            test_failed_checks++;
+            printf("#   prefix %zu did not ask for more\n", i);
+            break;
+        }
+    CHECK_INT(http_parse_request(s, len, &lim, &r), (long)len);
+}
+
+static void test_rejections(void)
+{
+    static const struct {
+        const char *req;
+        long want;
+    } cases[] = {
+        {"GET\r\n\r\n", -400},
+        {"GET  / HTTP/1.1\r\n\r\n", -400},
+        {"GET nope HTTP/1.1\r\n\r\n", -400},
+        {"GET / HTTP/2.0\r\n\r\n", -505},
+        {"GET / HTTP/1.2\r\n\r\n", -505},
+        {"GET / FTP/1.1\r\n\r\n", -400},
+        {"GET / HTTP/1.1\r\nNo colon\r\n\r\n", -400},
+        {"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", -400},
+        {"GET / HTTP/1.1\r\n folded: x\r\n\r\n", -400},
+        {"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", -400},
+        {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", -400},
+        {"POST / HTTP/1.1\r\nContent-Length: 65537\r\n\r\n", -413},
+        {"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", -413},
+        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", -501},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct http_request r;
+        long got = parse(cases[i].req, &r);
+        if (got != cases[i].want) {
+            test_failed_checks++;
+            printf("#   case %zu: got %ld, expected %ld\n", i, got, cases[i].want);
+        }
+    }
+}
+
+static void test_header_limits(void)
+{
+    struct http_limits lim;
+    struct http_request r;
+    http_limits_default(&lim);
+    /* no terminator yet but already over the head limit */
+    size_t big = HTTP_MAX_HEAD + 10;
+    char *s = malloc(big + 64);
+    memset(s, 'a', big + 64);
+    memcpy(s, "GET /", 5);
+    CHECK_INT(http_parse_request(s, big, &lim, &r), -431);
+    /* complete but too large */
+    memcpy(s + big - 4, "\r\n\r\n", 4);
+    CHECK_INT(http_parse_request(s, big, &lim, &r), -431);
+    free(s);
+    /* too many headers */
+    struct sbuf b;
+    sbuf_init(&b, 1 << 20);
+    sbuf_puts(&b, "GET / HTTP/1.1\r\n");
+    for (int i = 0; i <= HTTP_MAX_HEADERS; i++)
+        sbuf_printf(&b, "X-H%d: %d\r\n", i, i);
+    sbuf_puts(&b, "\r\n");
+    CHECK_INT(http_parse_request(b.p, b.len, &lim, &r), -431);
+    lim.max_headers = 100;
+    CHECK_INT(http_parse_request(b.p, b.len, &lim, &r), -431); /* the array is the hard cap */
+    sbuf_free(&b);
+}
+
+static void test_sbuf(void)
+{
+    struct sbuf b;
+    sbuf_init(&b, 64);
+    sbuf_puts(&b, "abc");
+    sbuf_printf(&b, "%d", 42);
+    CHECK_STR(b.p, "abc42");
+    sbuf_reset(&b);
+    sbuf_json_str(&b, "a\"b\\c\n\x01");
+    CHECK_STR(b.p, "\"a\\\"b\\\\c\\u000a\\u0001\"");
+    sbuf_reset(&b);
+    sbuf_puts(&b, "0123456789012345678901234567890123456789012345678901234567890123456789");
+    CHECK_INT(b.overflow, 1);
+    CHECK_INT(b.len, 0);
+    sbuf_free(&b);
+    CHECK_STR(http_status_text(431), "Request Header Fields Too Large");
+    CHECK_STR(http_status_text(429), "Too Many Requests");
+}
+
+int main(void)
+{
+    RUN(test_simple_get);
+    RUN(test_keep_alive_rules);
+    RUN(test_body_and_pipelining);
+    RUN(test_incremental);
+    RUN(test_rejections);
+    RUN(test_header_limits);
+    RUN(test_sbuf);
+    return TEST_SUMMARY();
+}
