@@ -1,8 +1,11 @@
 /* `recsys-tui --serve`: the region servers without the dashboard.
  * The main thread only waits for signals: SIGHUP reloads the active model,
  * SIGINT/SIGTERM drain and exit 0. */
-#include <pthread.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +13,17 @@
 #include "net/regions.h"
 #include "net/server.h"
 #include "util/error.h"
+
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    ssize_t r = write(sig_pipe[1], &b, 1); /* full pipe: a signal is pending anyway */
+    (void)r;
+    errno = saved;
+}
 
 static const char serve_usage[] =
     "usage: recsys-tui --serve [--config FILE] [--region NAME ...] [--db PATH]\n"
@@ -60,13 +74,22 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "recsys-tui --serve: no region '%s' in %s\n", names[i], config);
             return EXIT_USAGE;
         }
-    /* Block the signals before any thread exists so only sigwait sees them. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* Signals arrive through a self-pipe rather than sigwait: a handler runs
+     * in whatever thread the kernel picks (sanitizer runtimes own threads that
+     * do not block signals), and only the pipe reaches this thread. The
+     * region threads are created with every signal blocked. */
+    if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        fprintf(stderr, "recsys-tui --serve: pipe: %s\n", strerror(errno));
+        return EXIT_FAIL;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     struct server *s;
     if (server_start(&conf, db, names, n, &s, err, sizeof err) < 0) {
@@ -81,8 +104,9 @@ int cmd_serve(int argc, char **argv)
     }
     fflush(stderr);
     for (;;) {
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0)
+        unsigned char sig = 0;
+        struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
+        if (poll(&pfd, 1, -1) < 0 || read(sig_pipe[0], &sig, 1) != 1)
             continue;
         if (sig == SIGHUP) {
             if (server_reload(s, err, sizeof err) < 0)
@@ -93,6 +117,8 @@ int cmd_serve(int argc, char **argv)
         }
         fprintf(stderr, "recsys-tui --serve: %s, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
         server_stop(s);
+        close(sig_pipe[0]);
+        close(sig_pipe[1]);
         fprintf(stderr, "recsys-tui --serve: stopped\n");
         return EXIT_OK;
     }
