@@ -73,6 +73,8 @@ static int algo_option(int argc, char **argv, int *i, struct algo_params *p)
         bad = parse_double(v, 0, 1e6, &p->alpha);
     else if (!strcmp(o, "--window"))
         bad = parse_int(v, 1, 100000, &p->window_days);
+    else if (!strcmp(o, "--long-window"))
+        bad = parse_int(v, 1, 100000, &p->long_window);
     else if (!strcmp(o, "--state-weight"))
         bad = parse_double(v, 0, 1000, &p->state_weight);
     else if (!strcmp(o, "--state-window"))
@@ -101,6 +103,7 @@ static const char algo_help[] =
     "  --cg-steps N         ALS conjugate-gradient steps, 0 = Cholesky (3)\n"
     "  --seed N             ALS seed (42)\n"
     "  --window D           popularity window in days before the cutoff (30)\n"
+    "  --long-window D      hybrid: longer window blended into popularity (90)\n"
     "  --state-window D     per-state popularity window (90)\n"
     "  --state-weight W     hybrid cold start: weight of state popularity (0)\n";
 

@@ -13,6 +13,7 @@ void algo_params_default(struct algo_params *p)
 {
     *p = (struct algo_params){.window_days = 30,
                               .state_window = 90,
+                              .long_window = 90,
                               .neighbours = 50,
                               .threshold = 0.3,
                               .max_postings = 200,

@@ -16,6 +16,7 @@
 struct algo_params {
     int window_days;     /* popularity recency window before the cutoff (30) */
     int state_window;    /* window for the per-state popularity (90) */
+    int long_window;     /* hybrid: second, longer window blended in (90) */
     int neighbours;      /* user-user top-k (50) */
     double threshold;    /* user-user minimum cosine (0.3) */
     int max_postings;    /* cap on buyers scanned per product: bounds similarity cost (200) */
@@ -57,6 +58,9 @@ struct popularity {
     float *count_all;      /* per item: training purchases */
     int32_t n_global;
     int32_t *global;       /* items ranked by score */
+    float *blend_score;    /* per item: window + (window / long_window) x long window */
+    int32_t n_blend;
+    int32_t *blend;        /* items ranked by blend_score (the hybrid's cold start) */
     int64_t *state_ptr;    /* n_states + 1 */
     int32_t *state_list;   /* per state: items ranked by purchases in that state */
     float *state_score;    /* parallel to state_list */

@@ -33,6 +33,12 @@ void csr_free(struct csr *m)
     memset(m, 0, sizeof *m);
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
 int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *rows,
                    const int32_t *cols, struct csr *out, char *err, size_t errlen)
 {
@@ -63,8 +69,12 @@ int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *row
     out->ptr[0] = 0;
     for (int32_t r = 0; r < n_rows; r++) {
         int64_t a = cnt[r], b = cnt[r + 1];
-        /* insertion sort: rows are short (a customer's products) */
-        for (int64_t i = a + 1; i < b; i++) {
+        /* insertion sort for short rows (a customer's products), qsort for long
+         * ones (a state's purchases) so no row can go quadratic */
+        if (b - a > 32)
+            qsort(tmp + a, (size_t)(b - a), sizeof *tmp, cmp_i32);
+        else
+            for (int64_t i = a + 1; i < b; i++) {
             int32_t v = tmp[i];
             int64_t j = i;
             while (j > a && tmp[j - 1] > v) {
@@ -306,6 +316,9 @@ int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen)
                 db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
+    /* memory-mapped reads: the join behind the interactions view touches
+     * pages all over the file, and one pread per page dominates otherwise */
+    sqlite3_exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536", NULL, NULL, NULL);
     if (load_ids(db, "SELECT customer_unique_id, customer_state FROM customers", &ds->users,
                  &ulab, err, errlen) < 0 ||
         load_ids(db, "SELECT product_id, category FROM product_catalog", &ds->items, &ilab, err,

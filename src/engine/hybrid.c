@@ -23,7 +23,7 @@ static void normalise(struct cand_buf *b)
         b->c[i].score /= top;
 }
 
-/* Contextual popularity: global popularity (normalised to the top item)
+/* Contextual popularity: smoothed global popularity (normalised to the top item)
  * plus state_weight x the share of the item in the customer's state list
  * (normalised likewise). With weight 0 this is the global ranking. */
 static void contextual_fill(const struct model *m, const struct rec_query *q,
@@ -34,11 +34,13 @@ static void contextual_fill(const struct model *m, const struct rec_query *q,
     if (q->state < 0 || w <= 0 || !p->n_global)
         return;
     struct cand_buf b = {0};
-    float gtop = p->score[p->global[0]];
+    if (!p->n_blend)
+        return;
+    float gtop = p->blend_score[p->blend[0]] > 0 ? p->blend_score[p->blend[0]] : 1;
     int64_t s0 = p->state_ptr[q->state], s1 = p->state_ptr[q->state + 1];
     float stop = s1 > s0 ? p->state_score[s0] : 1;
-    for (int32_t k = 0; k < p->n_global && k < 200; k++)
-        if (cand_add(&b, p->global[k], p->score[p->global[k]] / gtop) < 0)
+    for (int32_t k = 0; k < p->n_blend && k < 200; k++)
+        if (cand_add(&b, p->blend[k], p->blend_score[p->blend[k]] / gtop) < 0)
             goto out;
     for (int64_t k = s0; k < s1; k++)
         if (cand_add(&b, p->state_list[k], (float)(w * p->state_score[k] / stop)) < 0)
@@ -77,6 +79,9 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q,
     cand_free(&ib);
     cand_free(&all);
     contextual_fill(m, q, out);
+    for (int32_t k = 0; k < m->pop.n_blend && out->n < q->n; k++)
+        rl_push(m, q, out, m->pop.blend[k], m->pop.blend_score[m->pop.blend[k]],
+                "popularity:global");
     popularity_fill(m, q, out, 0);
 }
 

@@ -86,7 +86,7 @@ static void put_params(struct blob_writer *w, const struct algo_params *p)
 {
     int64_t iv[] = {p->window_days, p->state_window, p->neighbours, p->max_postings,
                     p->item_neighbours, p->factors, p->iterations, p->cg_steps,
-                    (int64_t)p->seed, p->price_tiers};
+                    (int64_t)p->seed, p->price_tiers, p->long_window};
     double dv[] = {p->threshold, p->reg, p->alpha, p->state_weight};
     bw_array(w, iv, 8, sizeof iv / 8);
     bw_array(w, dv, 8, sizeof dv / 8);
@@ -94,7 +94,7 @@ static void put_params(struct blob_writer *w, const struct algo_params *p)
 
 static int get_params(struct blob_reader *r, struct algo_params *p)
 {
-    int64_t *iv = br_array(r, 8, 10, 0, NULL);
+    int64_t *iv = br_array(r, 8, 11, 0, NULL);
     double *dv = br_array(r, 8, 4, 0, NULL);
     int rc = -1;
     if (iv && dv) {
@@ -103,6 +103,7 @@ static int get_params(struct blob_reader *r, struct algo_params *p)
                                   .item_neighbours = (int)iv[4], .factors = (int)iv[5],
                                   .iterations = (int)iv[6], .cg_steps = (int)iv[7],
                                   .seed = (uint64_t)iv[8], .price_tiers = (int)iv[9],
+                                  .long_window = (int)iv[10],
                                   .threshold = dv[0], .reg = dv[1], .alpha = dv[2],
                                   .state_weight = dv[3]};
         rc = 0;
@@ -252,11 +253,11 @@ char *algo_params_json(const struct algo_params *p)
     char *s = malloc(512);
     if (s)
         snprintf(s, 512,
-                 "{\"window_days\":%d,\"state_window\":%d,\"neighbours\":%d,\"threshold\":%g,"
+                 "{\"window_days\":%d,\"long_window\":%d,\"state_window\":%d,\"neighbours\":%d,\"threshold\":%g,"
                  "\"max_postings\":%d,\"item_neighbours\":%d,\"factors\":%d,\"reg\":%g,"
                  "\"alpha\":%g,\"iterations\":%d,\"cg_steps\":%d,\"seed\":%llu,"
                  "\"price_tiers\":%d,\"state_weight\":%g}",
-                 p->window_days, p->state_window, p->neighbours, p->threshold, p->max_postings,
+                 p->window_days, p->long_window, p->state_window, p->neighbours, p->threshold, p->max_postings,
                  p->item_neighbours, p->factors, p->reg, p->alpha, p->iterations, p->cg_steps,
                  (unsigned long long)p->seed, p->price_tiers, p->state_weight);
     return s;
@@ -305,7 +306,9 @@ static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errl
     sqlite3_stmt *st = NULL;
     char at[24];
     now_text(at);
-    int ok = sqlite3_prepare_v2(db, "UPDATE models SET active = (version = ?1)", -1, &st,
+    /* touch only the rows that change: an UPDATE rewrites the whole row, blob included */
+    int ok = sqlite3_prepare_v2(db, "UPDATE models SET active = (version = ?1)"
+                                " WHERE active <> (version = ?1)", -1, &st,
                                 NULL) == SQLITE_OK &&
              sqlite3_bind_int64(st, 1, v) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);

@@ -16,6 +16,8 @@ void popularity_free(struct popularity *p)
     free(p->score);
     free(p->count_all);
     free(p->global);
+    free(p->blend_score);
+    free(p->blend);
     free(p->state_ptr);
     free(p->state_list);
     free(p->state_score);
@@ -106,7 +108,11 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
     struct popularity *p = &m->pop;
     int32_t ni = m->ctx.items.n, nc = m->ctx.n_cats;
     int32_t from = p->cutoff_day - m->params.window_days;
+    int32_t from_long = p->cutoff_day - m->params.long_window;
     float *win = calloc((size_t)ni + 1, sizeof *win);
+    float *wlong = calloc((size_t)ni + 1, sizeof *wlong);
+    p->blend_score = calloc((size_t)ni + 1, sizeof *p->blend_score);
+    p->blend = malloc(POP_GLOBAL_MAX * sizeof *p->blend);
     struct keyed *tmp = malloc(((size_t)ni + 1) * sizeof *tmp);
     p->score = calloc((size_t)ni + 1, sizeof *p->score);
     p->count_all = calloc((size_t)ni + 1, sizeof *p->count_all);
@@ -114,7 +120,7 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
     p->cat_ptr = calloc((size_t)nc + 1, sizeof *p->cat_ptr);
     p->cat_list = malloc(((size_t)ni + 1) * sizeof *p->cat_list);
     p->tier = calloc((size_t)ni + 1, 1);
-    if (!win || !tmp || !p->score || !p->count_all || !p->global || !p->cat_ptr ||
+    if (!win || !wlong || !p->blend_score || !p->blend || !tmp || !p->score || !p->count_all || !p->global || !p->cat_ptr ||
         !p->cat_list || !p->tier)
         goto oom;
     float maxall = 0;
@@ -123,6 +129,8 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
         p->count_all[e->item] += 1;
         if (e->day >= from)
             win[e->item] += 1;
+        if (e->day >= from_long)
+            wlong[e->item] += 1;
     }
     for (int32_t i = 0; i < ni; i++)
         if (p->count_all[i] > maxall)
@@ -137,6 +145,19 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
     p->n_global = n < POP_GLOBAL_MAX ? n : POP_GLOBAL_MAX;
     for (int32_t k = 0; k < p->n_global; k++)
         p->global[k] = tmp[k].item;
+    /* Smoothed recency: the short window plus the longer one at equal
+     * density. Chosen on validation cutoffs before 2018 (see README). */
+    double lw = m->params.long_window > 0 ? (double)m->params.window_days / m->params.long_window : 0;
+    n = 0;
+    for (int32_t i = 0; i < ni; i++) {
+        p->blend_score[i] = (float)(win[i] + lw * wlong[i]);
+        if (p->count_all[i] > 0)
+            tmp[n++] = (struct keyed){p->blend_score[i], p->count_all[i], i};
+    }
+    qsort(tmp, (size_t)n, sizeof *tmp, cmp_keyed);
+    p->n_blend = n < POP_GLOBAL_MAX ? n : POP_GLOBAL_MAX;
+    for (int32_t k = 0; k < p->n_blend; k++)
+        p->blend[k] = tmp[k].item;
 
     /* per category: every item, by all-time purchases; then price tiers */
     for (int32_t i = 0; i < ni; i++)
@@ -166,10 +187,12 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
     }
     if (fit_states(m, full, tmp) < 0)
         goto oom;
+    free(wlong);
     free(win);
     free(tmp);
     return 0;
 oom:
+    free(wlong);
     free(win);
     free(tmp);
     popularity_free(p);
@@ -213,6 +236,8 @@ void popularity_save(const struct popularity *p, int n_items, int n_states, int 
     bw_array(w, p->score, sizeof *p->score, n_items);
     bw_array(w, p->count_all, sizeof *p->count_all, n_items);
     bw_array(w, p->global, sizeof *p->global, p->n_global);
+    bw_array(w, p->blend_score, sizeof *p->blend_score, n_items);
+    bw_array(w, p->blend, sizeof *p->blend, p->n_blend);
     bw_array(w, p->state_ptr, sizeof *p->state_ptr, (int64_t)n_states + 1);
     bw_array(w, p->state_list, sizeof *p->state_list, p->state_ptr[n_states]);
     bw_array(w, p->state_score, sizeof *p->state_score, p->state_ptr[n_states]);
@@ -249,6 +274,10 @@ int popularity_load(struct popularity *p, int n_items, int n_states, int n_cats,
     p->count_all = br_array(r, 4, n_items, 0, NULL);
     p->global = br_array(r, 4, -1, n_items, &n);
     p->n_global = (int32_t)n;
+    int64_t nb;
+    p->blend_score = br_array(r, 4, n_items, 0, NULL);
+    p->blend = br_array(r, 4, -1, n_items, &nb);
+    p->n_blend = (int32_t)nb;
     p->state_ptr = br_array(r, 8, (int64_t)n_states + 1, 0, NULL);
     int64_t ns = p->state_ptr ? p->state_ptr[n_states] : 0;
     p->state_list = br_array(r, 4, ns, 0, NULL);
@@ -258,7 +287,9 @@ int popularity_load(struct popularity *p, int n_items, int n_states, int n_cats,
     p->tier = br_array(r, 1, n_items, 0, NULL);
     if (r->failed || !p->score || !p->count_all || !p->state_ptr || !p->cat_ptr ||
         !p->cat_list || !p->tier || (n && !p->global) || (ns && (!p->state_list || !p->state_score)) ||
+        !p->blend_score || (nb && !p->blend) ||
         check_index(p->global, p->n_global, n_items) < 0 ||
+        check_index(p->blend, p->n_blend, n_items) < 0 ||
         check_ptr(p->state_ptr, n_states, ns) < 0 ||
         check_index(p->state_list, ns, n_items) < 0 ||
         check_ptr(p->cat_ptr, n_cats, n_items) < 0 ||

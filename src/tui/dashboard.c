@@ -274,7 +274,10 @@ static void draw_footer(struct dash *ds)
         "/ user id  R random  +/- count  a region",
         "Up/Down  a activate  b roll back  u refresh",
     };
-    ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab view  ? help  q quit | %s", hints[ds->view]);
+    if (ds->view == VIEW_RECS && ds->editing)
+        ui_text(y, 0, COLS, ui_attr(ds, UI_ACCENT), " typing a user id: Enter look up  Esc cancel  Ctrl-U clear  F10 quit");
+    else
+        ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab view  ? help  q quit | %s", hints[ds->view]);
 }
 
 static void draw_help(struct dash *ds)

@@ -117,12 +117,13 @@ static void draw_table(struct dash *ds, int y, int h, int w, const struct rec_re
                 ds->rec_scroll + h - 1 < rr->n ? ds->rec_scroll + h - 1 : rr->n, rr->n);
 }
 
+/* Purchase history, then the recent lookups below it, clipped at `h` rows. */
 static void draw_side(struct dash *ds, int y, int x, int h, int w)
 {
     const struct tui_data *d = ds->d;
     const struct user_history *hs = &d->hist;
     int row = y, end = y + h;
-    int recent_h = d->n_recent ? (d->n_recent + 1 < 5 ? d->n_recent + 1 : 5) : 0;
+    int recent_h = d->n_recent ? 2 + (d->n_recent < 4 ? d->n_recent : 4) : 0;
     ui_text(row++, x, w, A_BOLD, "Purchase history");
     if (hs->state == LOOKUP_PENDING) {
         ui_text(row++, x, w, ui_attr(ds, UI_WAIT), "loading...");
@@ -143,15 +144,15 @@ static void draw_side(struct dash *ds, int y, int x, int h, int w)
     } else {
         ui_text(row++, x, w, ui_attr(ds, UI_DIM), "(no lookup yet)");
     }
-    if (!recent_h)
+    if (!recent_h || ++row >= end)
         return;
-    row = end - recent_h;
     ui_text(row++, x, w, A_BOLD, "Recent lookups");
     for (int k = 0; k < d->n_recent && row < end; k++) {
         char when[16], ms[24];
         strftime(when, sizeof when, "%H:%M:%S", localtime(&d->recent[k].at));
         chart_fmt_ms(d->recent[k].ms, ms, sizeof ms);
-        ui_text(row++, x, w, A_NORMAL, "%s %.8s.. n=%d %s", when, d->recent[k].user_id, d->recent[k].n_items, ms);
+        ui_text(row++, x, w, A_NORMAL, "%s %.*s %3d %s", when, w >= 60 ? 32 : 8, d->recent[k].user_id,
+                d->recent[k].n_items, ms);
     }
 }
 

@@ -45,8 +45,12 @@ static int draw_model(struct dash *ds, int y, int h, int w)
         ui_text(row++, half, w - half, A_NORMAL, "sparsity  -");
     ui_text(row, 1, half - 1, A_NORMAL, "trained in   %.2f s", isfinite(m->train_seconds) ? m->train_seconds : 0);
     ui_text(row++, half, w - half, A_NORMAL, "cutoff    %.19s", m->cutoff[0] ? m->cutoff : "-");
+    /* The metrics line wraps once on narrow screens. */
+    int mw = w - 14, ml = (int)strlen(m->metrics);
     if (row < y + h)
-        ui_text(row++, 1, w - 1, A_NORMAL, "metrics      %s", m->metrics[0] ? m->metrics : "-");
+        ui_text(row++, 1, w - 1, A_NORMAL, "metrics      %.*s", mw > 0 ? mw : 0, m->metrics[0] ? m->metrics : "-");
+    if (mw > 0 && ml > mw && row < y + h)
+        ui_text(row++, 14, mw, A_NORMAL, "%s", m->metrics + mw);
     if (row < y + h && m->params[0])
         ui_text(row++, 1, w - 1, ui_attr(ds, UI_DIM), "params       %s", m->params);
     return row - y;
@@ -120,7 +124,7 @@ static void draw_models(struct dash *ds, int y, int h, int w)
 void view_system_draw(struct dash *ds, int y, int h, int w)
 {
     int row = y, end = y + h;
-    row += draw_model(ds, row, 8, w);
+    row += draw_model(ds, row, 9, w);
     row += draw_db(ds, row, w);
     row++;
     row += draw_regions(ds, row, ds->d->n_regions + 1, w) + 1;

@@ -39,7 +39,8 @@ check_eq "--monitor with a missing config fails" "$?" 1
 DB=$TMP/olist.db
 if ! { "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >"$TMP/gen.log" 2>&1 &&
        "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >"$TMP/ingest.log" 2>&1 &&
-       "$BIN" train --db "$DB" --quiet >"$TMP/train.log" 2>&1; }; then
+       "$BIN" train --db "$DB" --quiet >"$TMP/train.log" 2>&1 &&
+       "$BIN" train --db "$DB" --quiet >>"$TMP/train.log" 2>&1; }; then
   fail "sample database for the dashboard"
   tail -5 "$TMP"/gen.log "$TMP"/ingest.log "$TMP"/train.log | sed 's/^/#   /'
   exit 1
@@ -98,7 +99,7 @@ wait_screen() {
 save_screen() { [ -n "$SCREENS" ] && mkdir -p "$SCREENS" && screen >"$SCREENS/$1.txt"; }
 
 $TM new-session -d -s dash -x 120 -y 40 \
-  "TERM=xterm-256color '$BIN' --monitor --config '$CONF' --interval $INTERVAL; echo \$? >'$TMP/rc'; stty -a >'$TMP/stty'; sleep 30"
+  "'$BIN' --monitor --config '$CONF' --interval $INTERVAL; echo \$? >'$TMP/rc'; stty -a >'$TMP/stty'; sleep 30"
 
 if wait_screen '(\[\+\] UP.*){2}' 10 && wait_screen '^.*\[\+\] UP.*\[\+\] UP' 5 &&
    [ "$(screen | grep -o '\[+\] UP' | wc -l)" -eq 4 ]; then
@@ -144,11 +145,42 @@ wait_screen 'v[0-9]+ +[a-z]' 10
 check_grep "system view lists the model versions" '^ \* v[0-9]+' "$TMP/screen.txt"
 check_grep "system view shows model statistics" 'interactions +[0-9]' "$TMP/screen.txt"
 save_screen system-120x40
+# Activate the other model version from the dashboard: the API agrees.
+models_active() {
+  curl -fsS -m 5 "http://127.0.0.1:$(port_of us-west)/api/v1/models" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["active"])'
+}
+before=$(models_active)
+# Rows are in the API's order and the selection starts on the first one:
+# move down to the first version that is not active.
+downs=$(curl -fsS -m 5 "http://127.0.0.1:$(port_of us-west)/api/v1/models" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["models"]
+print(next(i for i, v in enumerate(m) if not v["active"]))')
+wait_screen '^ +v[0-9]+ ' 5
+for _ in $(seq "$downs"); do $TM send-keys -t dash Down; done
+$TM send-keys -t dash a
+if wait_screen 'active model is now v' 10; then
+  after=$(models_active)
+  check_grep "the dashboard says which version is active" "active model is now v$after" "$TMP/screen.txt"
+  if [ -n "$before" ] && [ "$before" != "$after" ]; then ok "activating a model version from the dashboard changes the API's active model ($before -> $after)"
+  else fail "activating a model version from the dashboard changes the API's active model ($before -> $after)"; fi
+  $TM send-keys -t dash b
+  check "rolling back from the dashboard restores v$before" wait_screen "active model is now v$before" 10
+else
+  fail "model activation from the dashboard"; sed 's/^/#   /' "$TMP/screen.txt" | tail -12
+fi
 $TM send-keys -t dash '?'
 check "help overlay lists the keys" wait_screen 'stop / restart the selected region' 5
 $TM send-keys -t dash x
 $TM send-keys -t dash 1
 check "any key closes the help" wait_screen '^ recsys-tui' 5
+
+# Colour: the 256/16-colour terminal gets colour escapes (NO_COLOR is checked below).
+$TM capture-pane -e -p -t dash >"$TMP/escapes.txt"
+check_grep "status words are coloured on a colour terminal" $'\e\\[[0-9;]*3[0-8]m|38;5;' "$TMP/escapes.txt"
+$TM send-keys -t dash s
+check "fault keys explain they need the in-process servers" wait_screen 'not available in monitor mode' 5
 
 # Stop a region: DOWN within 3 poll intervals (+ time to draw), UP again after restart.
 stop_region us-east
@@ -204,10 +236,13 @@ check_eq "q exits with status 0" "$(cat "$TMP/rc" 2>/dev/null)" 0
 check_grep "terminal is back in canonical mode with echo" '(^| )icanon .*( )echo ' "$TMP/stty"
 check_eq "alternate screen is left" "$($TM display -p -t dash '#{alternate_on}')" 0
 
-# SIGTERM also restores the terminal.
+# SIGTERM also restores the terminal; NO_COLOR turns colour off.
 $TM new-session -d -s term -x 100 -y 30 \
-  "sh -c 'echo \$\$ >$TMP/dash.pid; exec $BIN --monitor --config $CONF --interval $INTERVAL'; echo \$? >'$TMP/rc2'; stty -a >'$TMP/stty2'; sleep 30"
-sleep 1.5
+  "sh -c 'echo \$\$ >$TMP/dash.pid; NO_COLOR=1 exec $BIN --monitor --config $CONF --interval $INTERVAL'; echo \$? >'$TMP/rc2'; stty -a >'$TMP/stty2'; sleep 30"
+for _ in $(seq 50); do $TM capture-pane -p -t term | grep -q 'regions' && break; sleep 0.1; done
+$TM capture-pane -e -p -t term >"$TMP/escapes2.txt"
+check_grep "NO_COLOR still shows the status words" '\[\+\] UP|\[!\] DEGRADED' "$TMP/escapes2.txt"
+check_fails "NO_COLOR: no colour escapes" grep -Eq $'\e\\[[0-9;]*3[0-8]m|38;5;' "$TMP/escapes2.txt"
 kill -TERM "$(cat "$TMP/dash.pid")" 2>/dev/null
 for _ in $(seq 50); do [ -s "$TMP/stty2" ] && break; sleep 0.1; done
 check_eq "SIGTERM ends the dashboard with status 0" "$(cat "$TMP/rc2" 2>/dev/null)" 0

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# End-to-end: `recsys-tui gen-sample` and `recsys-tui ingest` through the real
+# binary: determinism, sample ingest, exit codes and messages, atomicity, and
+# the real Olist data from $OLIST_DIR with exact counts (skipped without it).
+. "$(dirname "$0")/lib.sh"
+
+count() { sqlite3 "$1" "$2"; }
+
+# --- help and usage ---------------------------------------------------------
+check "ingest --help exits 0" "$BIN" ingest --help
+"$BIN" ingest --help >"$TMP/help.txt"
+check_grep "ingest --help names --data, --db and --quiet" '--data DIR.*' "$TMP/help.txt"
+check_grep "ingest --help names --db" '--db PATH' "$TMP/help.txt"
+check "gen-sample --help exits 0" "$BIN" gen-sample --help
+"$BIN" ingest --no-such-option >/dev/null 2>&1
+check_eq "unknown ingest option exits 2" "$?" 2
+"$BIN" gen-sample --customers 3 --out "$TMP/x" >/dev/null 2>&1
+check_eq "gen-sample --customers out of range exits 2" "$?" 2
+"$BIN" gen-sample >/dev/null 2>&1
+check_eq "gen-sample without --out exits 2" "$?" 2
+
+# --- gen-sample determinism -------------------------------------------------
+check "gen-sample seed 1" "$BIN" gen-sample --out "$TMP/a" --customers 1500 --seed 1
+check "gen-sample seed 1 again" "$BIN" gen-sample --out "$TMP/b" --customers 1500 --seed 1
+check "gen-sample seed 2" "$BIN" gen-sample --out "$TMP/c" --customers 1500 --seed 2
+check "same seed gives byte-identical files" diff -r "$TMP/a" "$TMP/b"
+check_fails "a different seed gives different orders" cmp -s "$TMP/a/olist_orders_dataset.csv" "$TMP/c/olist_orders_dataset.csv"
+n=$(ls "$TMP/a"/*.csv | wc -l)
+check_eq "gen-sample writes all nine files" "$n" 9
+check_eq "translation file starts with a UTF-8 BOM" "$(head -c 3 "$TMP/a/product_category_name_translation.csv" | od -An -tx1 | tr -d ' ')" "efbbbf"
+check_grep "translation file uses CRLF" $'\r$' "$TMP/a/product_category_name_translation.csv"
+
+# --- ingest the sample --------------------------------------------------------
+check "ingest sample data" "$BIN" ingest --quiet --data "$TMP/a" --db "$TMP/s.db"
+"$BIN" ingest --data "$TMP/a" --db "$TMP/s.db" >"$TMP/out.txt" 2>"$TMP/err.txt"
+check_grep "summary reports duplicates removed" 'exact duplicate rows removed +[0-9]+' "$TMP/out.txt"
+check_grep "summary reports outros" "empty category set to 'outros' +[1-9]" "$TMP/out.txt"
+check_grep "summary reports outliers" 'price outliers flagged \(> [0-9.]+\) +[1-9]' "$TMP/out.txt"
+check_eq "no progress lines when stderr is not a terminal" "$(tr -cd '\r' <"$TMP/err.txt" | wc -c)" 0
+check_eq "sample: 1500 people" "$(count "$TMP/s.db" 'SELECT count(DISTINCT customer_unique_id) FROM customers')" 1500
+check_eq "sample: meta says sample" "$(count "$TMP/s.db" "SELECT value FROM meta WHERE key='dataset'")" sample
+check_eq "sample: report counts match the summary" \
+  "$(count "$TMP/s.db" "SELECT count FROM ingest_report WHERE rule='empty_category_outros'")" \
+  "$(sed -n "s/.*empty category set to 'outros' *//p" "$TMP/out.txt")"
+rep=$(count "$TMP/s.db" "SELECT round(100.0 * sum(n > 1) / count(*)) FROM (SELECT count(*) n FROM customers GROUP BY customer_unique_id)")
+check "sample: 1-10% of people buy again (got $rep%)" test "${rep%.*}" -ge 1 -a "${rep%.*}" -le 10
+# repeat buyers stay in their taste: their second product shares a category group
+# with the first far more often than chance would give
+same=$(count "$TMP/s.db" "WITH p AS (SELECT user_id, product_id, ts FROM interactions),
+  firsts AS (SELECT user_id, min(ts) t FROM p GROUP BY user_id HAVING count(DISTINCT ts) > 1)
+  SELECT count(*) FROM firsts f JOIN p a ON a.user_id = f.user_id AND a.ts = f.t
+  JOIN p b ON b.user_id = f.user_id AND b.ts > f.t
+  WHERE b.product_id IN (SELECT product_id FROM p WHERE user_id IN (SELECT user_id FROM p WHERE product_id = a.product_id AND user_id <> f.user_id))")
+check "sample: repeat buyers buy what others who bought the same thing bought ($same pairs)" test "$same" -gt 0
+
+# --- bad input: exit 1, message names file line column, old db kept --------------
+cp -r "$FIXTURES/ingest/good" "$TMP/bad"
+cp "$FIXTURES/ingest/bad/bad_price/olist_order_items_dataset.csv" "$TMP/bad/"
+before=$(sha256sum <"$TMP/s.db")
+"$BIN" ingest --quiet --data "$TMP/bad" --db "$TMP/s.db" >/dev/null 2>"$TMP/bad.err"
+check_eq "non-numeric price exits 1" "$?" 1
+check_grep "message names file, line and column" 'olist_order_items_dataset.csv line 3 column 6 \(price\)' "$TMP/bad.err"
+check_eq "old database unchanged after failure" "$(sha256sum <"$TMP/s.db")" "$before"
+check_eq "no temporary file left" "$(ls "$TMP" | grep -c '\.tmp-')" 0
+"$BIN" ingest --quiet --data "$TMP/nowhere" --db "$TMP/s.db" >/dev/null 2>&1
+check_eq "missing data directory exits 1" "$?" 1
+
+# --- the real dataset ---------------------------------------------------------
+if [ -n "${OLIST_DIR:-}" ] && [ -d "$OLIST_DIR" ] && ls "$OLIST_DIR"/olist_orders_dataset.csv* >/dev/null 2>&1; then
+  db=$TMP/real.db
+  check "ingest the real Olist data" "$BIN" ingest --quiet --data "$OLIST_DIR" --db "$db"
+  check_eq "orders" "$(count "$db" 'SELECT count(*) FROM orders')" 99441
+  check_eq "order_items" "$(count "$db" 'SELECT count(*) FROM order_items')" 112650
+  check_eq "customers" "$(count "$db" 'SELECT count(*) FROM customers')" 99441
+  check_eq "distinct customer_unique_id" "$(count "$db" 'SELECT count(DISTINCT customer_unique_id) FROM customers')" 96096
+  check_eq "products" "$(count "$db" 'SELECT count(*) FROM products')" 32951
+  check_eq "sellers" "$(count "$db" 'SELECT count(*) FROM sellers')" 3095
+  check_eq "payments" "$(count "$db" 'SELECT count(*) FROM order_payments')" 103886
+  check_eq "category translations" "$(count "$db" 'SELECT count(*) FROM product_category_name_translation')" 71
+  # The cleaning counts, recomputed independently from the CSVs with Python.
+  python3 - "$OLIST_DIR" >"$TMP/expect.txt" <<'PY'
+import csv, gzip, os, statistics, sys
+d = sys.argv[1]
+def rows(base):
+    p = os.path.join(d, base + ".csv")
+    f = open(p, newline="", encoding="utf-8-sig") if os.path.exists(p) else gzip.open(p + ".gz", "rt", newline="", encoding="utf-8-sig")
+    r = csv.reader(f); h = next(r); return h, list(r)
+def have(base):
+    return os.path.exists(os.path.join(d, base + ".csv")) or os.path.exists(os.path.join(d, base + ".csv.gz"))
+h, prods = rows("olist_products_dataset")
+print("outros", sum(1 for p in prods if p[1] == ""))
+h, items = rows("olist_order_items_dataset")
+prices = [float(i[5]) for i in items]
+m, sd = statistics.mean(prices), statistics.stdev(prices)
+print("outliers", sum(1 for p in prices if p > m + 3 * sd))
+nulls = 0
+h, orders = rows("olist_orders_dataset"); nulls += sum(1 for o in orders for v in o[3:] if v == "")
+nulls += sum(1 for i in items if i[4] == "")
+revs = 0
+if have("olist_order_reviews_dataset"):
+    h, rv = rows("olist_order_reviews_dataset"); nulls += sum(1 for r in rv for v in r[5:] if v == "")
+    revs = len(set((r[0], r[1]) for r in rv))
+print("nulls", nulls)
+print("reviews", revs)
+PY
+  exp() { sed -n "s/^$1 //p" "$TMP/expect.txt"; }
+  check_eq "reviews (distinct review_id, order_id)" "$(count "$db" 'SELECT count(*) FROM order_reviews')" "$(exp reviews)"
+  check_eq "empty category -> outros" "$(count "$db" "SELECT count FROM ingest_report WHERE rule='empty_category_outros'")" "$(exp outros)"
+  check_eq "price outliers flagged" "$(count "$db" 'SELECT count(*) FROM order_items WHERE price_outlier = 1')" "$(exp outliers)"
+  check_eq "empty timestamps -> NULL" "$(count "$db" "SELECT sum(count) FROM ingest_report WHERE rule='empty_timestamp_null'")" "$(exp nulls)"
+  check_eq "no exact duplicates in the real data" "$(count "$db" "SELECT count(*) FROM ingest_report WHERE rule='duplicate_removed'")" 0
+  check_eq "foreign keys hold" "$(count "$db" 'SELECT count(*) FROM pragma_foreign_key_check')" 0
+  check_eq "interactions exclude canceled, unavailable and outliers" \
+    "$(count "$db" 'SELECT count(*) FROM interactions')" \
+    "$(count "$db" "SELECT count(*) FROM order_items i JOIN orders o USING(order_id) WHERE o.order_status NOT IN ('canceled','unavailable') AND i.price_outlier = 0 AND o.order_purchase_timestamp IS NOT NULL")"
+
+  # Atomicity on real data: a corrupted copy ingested over the good database.
+  mkdir "$TMP/corrupt"
+  cp "$OLIST_DIR"/*.csv* "$TMP/corrupt/"
+  f=$(ls "$TMP/corrupt"/olist_order_payments_dataset.csv*)
+  size=$(stat -c %s "$f")
+  head -c $((size / 2)) "$f" >"$f.cut" && mv "$f.cut" "$f"
+  before=$(sha256sum <"$db")
+  "$BIN" ingest --quiet --data "$TMP/corrupt" --db "$db" >/dev/null 2>"$TMP/corrupt.err"
+  check_eq "truncated payments file: exit 1" "$?" 1
+  check_grep "the message names the payments file" 'olist_order_payments_dataset.csv' "$TMP/corrupt.err"
+  check_eq "real database checksum unchanged" "$(sha256sum <"$db")" "$before"
+  check_eq "no temporary file beside the real database" "$(ls "$TMP" | grep -c '\.tmp-')" 0
+else
+  skip "real Olist data" "no data in ${OLIST_DIR:-\$OLIST_DIR}"
+fi
