@@ -42,12 +42,15 @@ int cmd_monitor(int argc, char **argv)
             errno = 0;
             interval = strtod(argv[++i], &end);
             if (errno || *end || !isfinite(interval) || interval < 0.05 || interval > 3600) {
-                fprintf(stderr, "recsys-tui --monitor: --interval '%s' is not a number of seconds in 0.05..3600\n",
+                fprintf(stderr,
+                        "recsys-tui --monitor: --interval '%s' is not a number of seconds in "
+                        "0.05..3600\n",
                         argv[i]);
                 return EXIT_USAGE;
             }
         } else {
-            fprintf(stderr, "recsys-tui --monitor: unknown or incomplete option '%s'\n%s", a, monitor_usage);
+            fprintf(stderr, "recsys-tui --monitor: unknown or incomplete option '%s'\n%s", a,
+                    monitor_usage);
             return EXIT_USAGE;
         }
     }
@@ -56,7 +59,8 @@ int cmd_monitor(int argc, char **argv)
         fprintf(stderr, "recsys-tui --monitor: %s\n", err);
         return EXIT_FAIL;
     }
-    struct dashboard_options o = {.conf = &conf, .interval_s = interval, .ops = NULL, .db_path = NULL};
+    struct dashboard_options o = {
+        .conf = &conf, .interval_s = interval, .ops = NULL, .db_path = NULL};
     if (dashboard_run(&o, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui --monitor: %s\n", err);
         return EXIT_FAIL;

@@ -147,13 +147,16 @@ int cmd_train(int argc, char **argv)
     o.params = &p;
     char err[ERR_LEN];
     int64_t v = 0;
+    double ph[4] = {0};
+    o.phase_seconds = ph;
     double t0 = monotonic_seconds();
     if (train_run(&o, &v, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui train: %s\n", err);
         return EXIT_FAIL;
     }
-    printf("trained %s as model version %lld in %.2f s (active)\n", o.algo, (long long)v,
-           monotonic_seconds() - t0);
+    printf("trained %s as model version %lld in %.2f s (active): load %.2f s, fit %.2f s, "
+           "evaluate %.2f s, store %.2f s\n",
+           o.algo, (long long)v, monotonic_seconds() - t0, ph[0], ph[1], ph[2], ph[3]);
     return EXIT_OK;
 }
 

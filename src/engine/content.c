@@ -7,7 +7,7 @@
 #include "engine/algo.h"
 #include "util/error.h"
 
-#define CONTENT_SCAN_MAX 2000 /* products scanned per category: bounds latency */
+#define CONTENT_SCAN_MAX 500 /* products scanned per category: bounds latency */
 #define CONTENT_SEEDS 5       /* most recent owned products used as seeds */
 
 static float content_score(const struct model *m, int32_t seed, int32_t item)

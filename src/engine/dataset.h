@@ -58,6 +58,10 @@ struct dataset {
 /* Reads customers, products (product_catalog) and the interactions view of the
  * database at path. Returns 0, or -1 with err naming the table at fault. */
 int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen);
+/* via_view = 1 reads the interactions view itself instead of joining the
+ * tables in memory (slower; used to check that both agree). */
+int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err,
+                      size_t errlen);
 void dataset_free(struct dataset *ds);
 
 /* "YYYY-MM-DD[ HH:MM:SS]" -> days since epoch; -1 when malformed. */

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +19,15 @@
 
 #include "engine/csvload.h"
 #include "engine/keyset.h"
+#include "engine/rowbatch.h"
 #include "engine/schema.h"
 #include "util/error.h"
 #include "util/progress.h"
+
+/* Memory one file's batch of validated rows may hold before it is inserted:
+ * the real Olist files fit in one batch; bigger input is loaded in several
+ * sorted runs (still correct, duplicates across runs are caught by SQLite). */
+#define INGEST_BATCH_BYTES ((size_t)256 << 20)
 
 enum col_type { C_TEXT, C_INT, C_REAL, C_TS };
 enum col_flag {
@@ -38,6 +46,7 @@ struct file_spec {
     const char *base;
     const char *table;
     int required;
+    int npk;  /* the primary key is the first npk columns (0: none) */
     int ncols;
     struct col_spec cols[9];
 };
@@ -52,36 +61,36 @@ struct file_spec {
 
 static const struct file_spec FILES[INGEST_NFILES] = {
     [INGEST_TRANSLATION] = {"product_category_name_translation", "product_category_name_translation",
-                            1, 2, {TR("product_category_name"), TR("product_category_name_english")}},
-    [INGEST_CUSTOMERS] = {"olist_customers_dataset", "customers", 1, 5,
+                            1, 1, 2, {TR("product_category_name"), TR("product_category_name_english")}},
+    [INGEST_CUSTOMERS] = {"olist_customers_dataset", "customers", 1, 1, 5,
                           {TR("customer_id"), TR("customer_unique_id"),
                            T("customer_zip_code_prefix"), T("customer_city"), T("customer_state")}},
-    [INGEST_SELLERS] = {"olist_sellers_dataset", "sellers", 1, 4,
+    [INGEST_SELLERS] = {"olist_sellers_dataset", "sellers", 1, 1, 4,
                         {TR("seller_id"), T("seller_zip_code_prefix"), T("seller_city"),
                          T("seller_state")}},
-    [INGEST_PRODUCTS] = {"olist_products_dataset", "products", 1, 9,
+    [INGEST_PRODUCTS] = {"olist_products_dataset", "products", 1, 1, 9,
                          {TR("product_id"), {"product_category_name", C_TEXT, F_CAT},
                           I("product_name_lenght"), I("product_description_lenght"),
                           I("product_photos_qty"), I("product_weight_g"), I("product_length_cm"),
                           I("product_height_cm"), I("product_width_cm")}},
-    [INGEST_ORDERS] = {"olist_orders_dataset", "orders", 1, 8,
+    [INGEST_ORDERS] = {"olist_orders_dataset", "orders", 1, 1, 8,
                        {TR("order_id"), FK("customer_id", INGEST_CUSTOMERS), TR("order_status"),
                         TS("order_purchase_timestamp"), TS("order_approved_at"),
                         TS("order_delivered_carrier_date"), TS("order_delivered_customer_date"),
                         TS("order_estimated_delivery_date")}},
-    [INGEST_ITEMS] = {"olist_order_items_dataset", "order_items", 1, 7,
+    [INGEST_ITEMS] = {"olist_order_items_dataset", "order_items", 1, 2, 7,
                       {FK("order_id", INGEST_ORDERS), IR("order_item_id"),
                        FK("product_id", INGEST_PRODUCTS), FK("seller_id", INGEST_SELLERS),
                        TS("shipping_limit_date"), {"price", C_REAL, F_REQ | F_PRICE},
                        R("freight_value")}},
-    [INGEST_PAYMENTS] = {"olist_order_payments_dataset", "order_payments", 1, 5,
+    [INGEST_PAYMENTS] = {"olist_order_payments_dataset", "order_payments", 1, 2, 5,
                          {FK("order_id", INGEST_ORDERS), IR("payment_sequential"), T("payment_type"),
                           I("payment_installments"), R("payment_value")}},
-    [INGEST_REVIEWS] = {"olist_order_reviews_dataset", "order_reviews", 0, 7,
+    [INGEST_REVIEWS] = {"olist_order_reviews_dataset", "order_reviews", 0, 2, 7,
                         {TR("review_id"), FK("order_id", INGEST_ORDERS), I("review_score"),
                          T("review_comment_title"), T("review_comment_message"),
                          TS("review_creation_date"), TS("review_answer_timestamp")}},
-    [INGEST_GEOLOCATION] = {"olist_geolocation_dataset", "geolocation", 0, 5,
+    [INGEST_GEOLOCATION] = {"olist_geolocation_dataset", "geolocation", 0, 0, 5,
                             {T("geolocation_zip_code_prefix"), R("geolocation_lat"),
                              R("geolocation_lng"), T("geolocation_city"),
                              T("geolocation_state")}},
@@ -137,12 +146,46 @@ struct load_ctx {
     struct keyset *own;          /* this file's set, or NULL */
     sqlite3 *db;
     sqlite3_stmt *insert, *same; /* same: "is an identical row already there?" */
+    struct rowbatch batch;       /* validated rows waiting to be inserted in key order */
+    const char *file;            /* display name, for errors raised at insert time */
+    int key_column;              /* 1-based file column of the first key column */
+    int price_col;               /* index of the F_PRICE column, or -1 */
     long long inserted, duplicates, outros, null_ts;
     long long null_ts_col[9];
-    double price;                /* this row's price, counted once inserted */
     double price_sum, price_sumsq;
     long long price_n;
 };
+
+/* Set from a signal handler (ingest_interrupt); polled between rows and by
+ * SQLite's progress handler, so an interrupt leaves through the error path. */
+static volatile sig_atomic_t interrupt_flag;
+
+void ingest_interrupt(void)
+{
+    interrupt_flag = 1;
+}
+
+void ingest_clear_interrupt(void)
+{
+    interrupt_flag = 0;
+}
+
+int ingest_interrupted(void)
+{
+    return interrupt_flag != 0;
+}
+
+static int interrupted_error(char *err, size_t errlen)
+{
+    return err_set(err, errlen, "interrupted by a signal; nothing was written");
+}
+
+/* SQLite progress callback: non-zero aborts the running statement. */
+static int on_sqlite_progress(void *unused)
+{
+    (void)unused;
+    return interrupt_flag != 0;
+}
 
 static int is_digits(const char *s, int n)
 {
@@ -161,7 +204,8 @@ static int valid_timestamp(const char *s, size_t len)
     if (!is_digits(s, 4) || !is_digits(s + 5, 2) || !is_digits(s + 8, 2) ||
         !is_digits(s + 11, 2) || !is_digits(s + 14, 2) || !is_digits(s + 17, 2))
         return 0;
-    int y = atoi(s), mo = (s[5] - '0') * 10 + s[6] - '0', d = (s[8] - '0') * 10 + s[9] - '0';
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + s[3] - '0';
+    int mo = (s[5] - '0') * 10 + s[6] - '0', d = (s[8] - '0') * 10 + s[9] - '0';
     int h = (s[11] - '0') * 10 + s[12] - '0', mi = (s[14] - '0') * 10 + s[15] - '0';
     int se = (s[17] - '0') * 10 + s[18] - '0';
     if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
@@ -171,92 +215,162 @@ static int valid_timestamp(const char *s, size_t len)
     return 1;
 }
 
-/* Validates and binds one row to both statements (1-based parameters). */
-static int bind_row(struct load_ctx *c, const struct csvload_row *row, char *err, size_t errlen)
+/* Whole field as a decimal integer: digits with an optional sign. The common
+ * short case is done here; anything else goes through strtoll. */
+static int parse_int(const char *f, size_t len, int64_t *out)
+{
+    size_t i = f[0] == '-' || f[0] == '+';
+    if (len > i && len - i <= 18) {
+        int64_t v = 0;
+        size_t k;
+        for (k = i; k < len && f[k] >= '0' && f[k] <= '9'; k++)
+            v = v * 10 + (f[k] - '0');
+        if (k == len) {
+            *out = f[0] == '-' ? -v : v;
+            return 0;
+        }
+    }
+    char *end;
+    errno = 0;
+    *out = strtoll(f, &end, 10);
+    return (*end || end == f || errno) ? -1 : 0;
+}
+
+/* Whole field as a finite double. Plain "123.45" with at most 15 digits is
+ * computed as digits / 10^k: both are exact doubles, so the one division is
+ * correctly rounded and equals strtod's result. Everything else (exponents,
+ * long mantissas, "inf", junk) goes through strtod. */
+static int parse_real(const char *f, size_t len, double *out)
+{
+    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    size_t i = f[0] == '-', digits = 0, frac = 0;
+    int dot = 0;
+    uint64_t m = 0;
+    for (; i < len; i++) {
+        char ch = f[i];
+        if (ch >= '0' && ch <= '9') {
+            m = m * 10 + (uint64_t)(ch - '0');
+            digits++;
+            frac += dot;
+        } else if (ch == '.' && !dot) {
+            dot = 1;
+        } else {
+            break;
+        }
+    }
+    if (i == len && digits && digits <= 15) {
+        double v = (double)m / pow10[frac];
+        *out = f[0] == '-' ? -v : v;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    *out = strtod(f, &end);
+    return (*end || end == f || errno || !isfinite(*out)) ? -1 : 0;
+}
+
+/* Validates one CSV row into typed values (text points into the row). */
+static int check_row(struct load_ctx *c, const struct csvload_row *row,
+                     struct rowbatch_val *v, char *err, size_t errlen)
 {
     const struct file_spec *sp = c->spec;
     for (int i = 0; i < sp->ncols; i++) {
         const struct col_spec *col = &sp->cols[i];
         const char *f = row->field[i];
-        sqlite3_stmt *st[2] = {c->insert, c->same};
+        size_t len = row->len[i];
         if (!f) {
             if (col->flags & F_REQ)
                 return csvload_field_error(err, errlen, row, i, "empty, but a value is required");
             if (col->flags & F_CAT) {
                 c->outros++;
-                for (int k = 0; k < 2; k++)
-                    sqlite3_bind_text(st[k], i + 1, "outros", 6, SQLITE_STATIC);
+                v[i] = (struct rowbatch_val){.type = RB_TEXT, .len = 6, .u.s = "outros"};
                 continue;
             }
             if (col->type == C_TS) {
                 c->null_ts++;
                 c->null_ts_col[i]++;
             }
-            for (int k = 0; k < 2; k++)
-                sqlite3_bind_null(st[k], i + 1);
+            v[i] = (struct rowbatch_val){.type = RB_NULL};
             continue;
         }
-        char *end;
         switch (col->type) {
-        case C_INT: {
-            errno = 0;
-            long long v = strtoll(f, &end, 10);
-            if (*end || end == f || errno)
+        case C_INT:
+            v[i].type = RB_INT;
+            if (parse_int(f, len, &v[i].u.i) < 0)
                 return csvload_field_error(err, errlen, row, i, "'%.40s' is not an integer", f);
-            for (int k = 0; k < 2; k++)
-                sqlite3_bind_int64(st[k], i + 1, v);
             break;
-        }
-        case C_REAL: {
-            errno = 0;
-            double v = strtod(f, &end);
-            if (*end || end == f || errno || !isfinite(v))
+        case C_REAL:
+            v[i].type = RB_REAL;
+            if (parse_real(f, len, &v[i].u.d) < 0)
                 return csvload_field_error(err, errlen, row, i, "'%.40s' is not a number", f);
-            if ((col->flags & F_PRICE) && v < 0)
-                return csvload_field_error(err, errlen, row, i, "negative price %.2f", v);
-            if (col->flags & F_PRICE)
-                c->price = v;
-            for (int k = 0; k < 2; k++)
-                sqlite3_bind_double(st[k], i + 1, v);
+            if ((col->flags & F_PRICE) && v[i].u.d < 0)
+                return csvload_field_error(err, errlen, row, i, "negative price %.2f", v[i].u.d);
             break;
-        }
         case C_TS:
-            if (!valid_timestamp(f, row->len[i]))
+            if (!valid_timestamp(f, len))
                 return csvload_field_error(err, errlen, row, i,
                                            "'%.40s' is not a timestamp (YYYY-MM-DD HH:MM:SS)", f);
             /* stored as text */
             /* fall through */
         default:
-            if (col->ref && !keyset_has(&c->sets[col->ref - 1], f, row->len[i]))
+            if (col->ref && !keyset_has(&c->sets[col->ref - 1], f, len))
                 return csvload_field_error(err, errlen, row, i, "'%.40s' is not in %s.csv", f,
                                            FILES[col->ref - 1].base);
-            for (int k = 0; k < 2; k++)
-                sqlite3_bind_text(st[k], i + 1, f, (int)row->len[i], SQLITE_STATIC);
+            if (len > UINT32_MAX)
+                return csvload_field_error(err, errlen, row, i, "field too long");
+            v[i] = (struct rowbatch_val){.type = RB_TEXT, .len = (uint32_t)len, .u.s = f};
         }
     }
     return 0;
 }
 
-/* Row callback: insert; a primary-key clash with an identical earlier row is
- * an exact duplicate (counted, dropped), with a different row it is an error. */
-static int load_row(void *ctxp, const struct csvload_row *row, char *err, size_t errlen)
+/* Binds one batched row to st (1-based parameters); the text stays in the
+ * batch until the statement is reset, hence SQLITE_STATIC. */
+static void bind_values(const struct rowbatch *b, sqlite3_stmt *st, const struct rowbatch_val *v)
 {
-    struct load_ctx *c = ctxp;
-    if (bind_row(c, row, err, errlen) < 0)
-        return -1;
+    for (int i = 0; i < b->ncols; i++) {
+        switch (v[i].type) {
+        case RB_INT:
+            sqlite3_bind_int64(st, i + 1, v[i].u.i);
+            break;
+        case RB_REAL:
+            sqlite3_bind_double(st, i + 1, v[i].u.d);
+            break;
+        case RB_TEXT:
+            sqlite3_bind_text(st, i + 1, rowbatch_text(b, &v[i]), (int)v[i].len, SQLITE_STATIC);
+            break;
+        default:
+            sqlite3_bind_null(st, i + 1);
+        }
+    }
+}
+
+/* Inserts one batched row. A primary-key clash with an identical earlier row
+ * is an exact duplicate (counted, dropped); with a different row it is an
+ * error naming the later line (the sort puts the earlier line first). */
+static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long line, char *err,
+                      size_t errlen)
+{
+    const struct rowbatch *b = &c->batch;
+    bind_values(b, c->insert, v);
     int rc = sqlite3_step(c->insert);
     sqlite3_reset(c->insert);
     if (rc == SQLITE_DONE) {
         c->inserted++;
-        c->price_sum += c->price;
-        c->price_sumsq += c->price * c->price;
-        c->price_n++;
-        if (c->own && keyset_add(c->own, row->field[0], row->len[0]) < 0)
-            return csvload_field_error(err, errlen, row, 0, "too many keys (limit %u)",
-                                       KEYSET_MAX_KEYS);
+        if (c->price_col >= 0) {
+            double p = v[c->price_col].u.d;
+            c->price_sum += p;
+            c->price_sumsq += p * p;
+            c->price_n++;
+        }
+        if (c->own && keyset_add(c->own, rowbatch_text(b, &v[0]), v[0].len) < 0)
+            return err_set(err, errlen, "%s line %ld column %d (%s): too many keys (limit %u)",
+                           c->file, line, c->key_column, c->spec->cols[0].name, KEYSET_MAX_KEYS);
         return 0;
     }
     if (rc == SQLITE_CONSTRAINT) {
+        bind_values(b, c->same, v);
         int same = sqlite3_step(c->same) == SQLITE_ROW;
         sqlite3_reset(c->same);
         if (same) {
@@ -265,11 +379,53 @@ static int load_row(void *ctxp, const struct csvload_row *row, char *err, size_t
         }
         return err_set(err, errlen,
                        "%s line %ld column %d (%s): duplicate key '%.40s' with different values",
-                       row->file, row->line, row->column[0], row->name[0],
-                       row->field[0] ? row->field[0] : "");
+                       c->file, line, c->key_column, c->spec->cols[0].name,
+                       v[0].type == RB_TEXT ? rowbatch_text(b, &v[0]) : "");
     }
-    return err_set(err, errlen, "%s line %ld: cannot store row: %s", row->file, row->line,
+    if (rc == SQLITE_INTERRUPT || interrupt_flag)
+        return interrupted_error(err, errlen);
+    return err_set(err, errlen, "%s line %ld: cannot store row: %s", c->file, line,
                    sqlite3_errmsg(c->db));
+}
+
+/* Inserts the batch in primary-key order and empties it. */
+static int flush_batch(struct load_ctx *c, char *err, size_t errlen)
+{
+    struct rowbatch *b = &c->batch;
+    if (rowbatch_sort(b, c->spec->npk) < 0)
+        return err_set(err, errlen, "%s: out of memory sorting %zu rows", c->file, b->nrows);
+    for (size_t k = 0; k < b->nrows; k++) {
+        long line;
+        const struct rowbatch_val *v = rowbatch_row(b, k, &line);
+        if (interrupt_flag)
+            return interrupted_error(err, errlen);
+        if (insert_row(c, v, line, err, errlen) < 0)
+            return -1;
+    }
+    rowbatch_clear(b);
+    return 0;
+}
+
+/* Row callback: validate now (errors name the line as read), insert later
+ * in key order when the batch is full or the file ends. */
+static int load_row(void *ctxp, const struct csvload_row *row, char *err, size_t errlen)
+{
+    struct load_ctx *c = ctxp;
+    struct rowbatch_val v[ROWBATCH_MAX_COLS];
+    if (interrupt_flag)
+        return interrupted_error(err, errlen);
+    c->key_column = row->column[0];
+    if (check_row(c, row, v, err, errlen) < 0)
+        return -1;
+    int rc = rowbatch_push(&c->batch, row->line, v);
+    if (rc == 1) {
+        if (flush_batch(c, err, errlen) < 0)
+            return -1;
+        rc = rowbatch_push(&c->batch, row->line, v);
+    }
+    if (rc != 0)
+        return err_set(err, errlen, "%s line %ld: out of memory", row->file, row->line);
+    return 0;
 }
 
 /* Prepares the insert and the identical-row probe for c->spec. */
@@ -377,12 +533,20 @@ static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
     c->db = db;
     c->sets = sets;
     c->own = is_parent(file) ? &sets[file] : NULL;
-    for (int i = 0; i < sp->ncols; i++)
+    c->file = fname;
+    c->key_column = 1;
+    c->price_col = -1;
+    rowbatch_init(&c->batch, sp->ncols, INGEST_BATCH_BYTES);
+    for (int i = 0; i < sp->ncols; i++) {
         names[i] = sp->cols[i].name;
+        if (sp->cols[i].flags & F_PRICE)
+            c->price_col = i;
+    }
     if (prepare_load(c, err, errlen) < 0)
         goto out;
     long rows = 0;
-    if (csvload_file(path, names, sp->ncols, load_row, c, show_progress, &rows, err, errlen) < 0)
+    if (csvload_file(path, names, sp->ncols, load_row, c, show_progress, &rows, err, errlen) < 0 ||
+        flush_batch(c, err, errlen) < 0)
         goto out;
     s->rows[file] = c->inserted;
     s->duplicates += c->duplicates;
@@ -416,6 +580,7 @@ out:
     sqlite3_finalize(c->insert);
     sqlite3_finalize(c->same);
     c->insert = c->same = NULL;
+    rowbatch_free(&c->batch);
     return rc;
 }
 
@@ -685,6 +850,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
         err_set(err, errlen, "cannot open %s: %s", tmp, db ? sqlite3_errmsg(db) : "no memory");
         goto out;
     }
+    sqlite3_progress_handler(db, 1000, on_sqlite_progress, NULL);
     /* A throw-away file until the rename: no journal, no syncs, big cache. */
     if (exec_sql(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
                      "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY; "
@@ -736,11 +902,14 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
         goto out;
     }
     db = NULL;
-    if (publish(tmp, o->db_path, err, errlen) < 0)
+    /* Last chance to honour an interrupt: after the rename the work is done. */
+    if (interrupt_flag || publish(tmp, o->db_path, err, errlen) < 0)
         goto out;
     have_tmp = 0;
     rc = 0;
 out:
+    if (rc < 0 && interrupt_flag)
+        interrupted_error(err, errlen); /* whatever failed, the interrupt is the cause */
     if (db)
         sqlite3_close_v2(db); /* unfinalized statements are impossible here, but be safe */
     if (have_tmp)

@@ -54,6 +54,16 @@ struct ingest_summary {
 int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err,
                size_t errlen);
 
+/* Interrupts a running ingest_run (SIGINT, SIGTERM): async-signal-safe, it
+ * only sets a flag that the loader polls between rows and SQLite polls while
+ * it builds indexes. ingest_run then fails through its normal error path with
+ * "interrupted ..." in err: the temporary file is removed and the old
+ * database is untouched. The flag stays set (a later ingest_run fails at
+ * once) until ingest_clear_interrupt(). */
+void ingest_interrupt(void);
+void ingest_clear_interrupt(void);
+int ingest_interrupted(void);
+
 /* 1 when dir holds the seven required Olist files (.csv or .csv.gz), else 0. */
 int ingest_data_present(const char *dir);
 

@@ -266,7 +266,9 @@ char *algo_params_json(const struct algo_params *p)
 static const char ms_schema[] =
     "CREATE TABLE IF NOT EXISTS models(version INTEGER PRIMARY KEY, algorithm TEXT NOT NULL,"
     " params TEXT, cutoff TEXT, metrics TEXT, created_at TEXT, train_seconds REAL,"
-    " sha256 TEXT, size INTEGER, blob BLOB, active INTEGER NOT NULL DEFAULT 0);"
+    " sha256 TEXT, size INTEGER, active INTEGER NOT NULL DEFAULT 0, blob BLOB);"
+    /* active before blob: reading a column stored after a large blob walks
+     * its overflow pages, which made every activation read every model */
     "CREATE TABLE IF NOT EXISTS model_activations(id INTEGER PRIMARY KEY,"
     " version INTEGER NOT NULL, at TEXT);";
 

@@ -46,6 +46,7 @@ struct engine {
     char (*people_state)[3];
     int32_t *people_model;      /* index in m.ctx.users, -1 */
     char latest[24];            /* latest purchase timestamp: "now" for recency */
+    int64_t users_with_history; /* counted once at open: info is called per request */
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
@@ -207,6 +208,7 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
                 db ? sqlite3_errmsg(db) : "out of memory");
         goto fail;
     }
+    sqlite3_exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536", NULL, NULL, NULL);
     int s = modelstore_load_active(db, &e->m, &e->meta, lerr, sizeof lerr);
     if (s != 0) {
         snprintf(e->warning, sizeof e->warning, "%s; serving popularity instead", lerr);
@@ -223,6 +225,8 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
         snprintf(e->latest, sizeof e->latest, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(db);
+    for (int32_t u = 0; u < e->m.ui.n_rows; u++)
+        e->users_with_history += e->m.ui.ptr[u + 1] > e->m.ui.ptr[u];
     *out = e;
     return 0;
 fail:
@@ -263,9 +267,7 @@ void engine_get_info(const struct engine *e, struct engine_info *info)
     info->fallback = e->fallback;
     snprintf(info->cutoff, sizeof info->cutoff, "%s", e->meta.cutoff);
     snprintf(info->created_at, sizeof info->created_at, "%s", e->meta.created_at);
-    int64_t users = 0;
-    for (int32_t u = 0; u < e->m.ui.n_rows; u++)
-        users += e->m.ui.ptr[u + 1] > e->m.ui.ptr[u];
+    int64_t users = e->users_with_history;
     info->users = users;
     info->products = e->m.ctx.items.n;
     info->interactions = e->m.ui.nnz;
@@ -326,11 +328,14 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
         it->source = list.items[i].source;
     }
     if (req->explain) {
+        int by_state = 0;
+        for (int i = 0; i < list.n; i++)
+            by_state |= !strcmp(list.items[i].source, "popularity:state");
         if (!list.explain[0] && list.n)
             snprintf(list.explain, sizeof list.explain, "%s%s%s",
                      out->known ? "" : "no purchase history: ",
-                     q.state >= 0 ? "popular with customers in " : "popular overall",
-                     q.state >= 0 ? out->state : "");
+                     by_state ? "popular with customers in " : "most purchased recently",
+                     by_state ? out->state : "");
         snprintf(out->explain, sizeof out->explain, "%s", list.explain);
     }
     return 0;

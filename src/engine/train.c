@@ -94,13 +94,16 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
         return err_set(err, errlen, "--cutoff \"%s\" is not a date YYYY-MM-DD", o->cutoff);
     progress_set_quiet(o->quiet);
     double t0 = monotonic_seconds();
+    double ph[4] = {0};
     if (dataset_load(o->db_path, &ds, err, errlen) < 0)
         goto out;
+    ph[0] = monotonic_seconds() - t0;
     if (cutoff_day < 0)
         cutoff_day = train_all_data_cutoff(&ds);
     if (model_train(&ds, algo, &params, cutoff_day, &m, err, errlen) < 0)
         goto out;
     meta.train_seconds = monotonic_seconds() - t0;
+    ph[1] = meta.train_seconds - ph[0];
     snprintf(meta.cutoff, sizeof meta.cutoff, "%s", o->cutoff ? o->cutoff : "");
     meta.params_json = algo_params_json(&params);
     if (!o->no_eval) {
@@ -114,8 +117,13 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
                                          eerr, sizeof eerr);
         /* no test purchases is not a failure: the model is stored without metrics */
     }
+    ph[2] = monotonic_seconds() - t0 - meta.train_seconds;
+    double ts = monotonic_seconds();
     if (modelstore_save(o->db_path, &m, &meta, !o->no_activate, err, errlen) < 0)
         goto out;
+    ph[3] = monotonic_seconds() - ts;
+    if (o->phase_seconds)
+        memcpy(o->phase_seconds, ph, sizeof ph);
     if (version_out)
         *version_out = meta.version;
     rc = 0;

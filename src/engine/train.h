@@ -15,6 +15,7 @@ struct train_options {
     const struct algo_params *params; /* NULL = defaults */
     int no_eval;                      /* skip the evaluation */
     int no_activate;                  /* store without activating */
+    double *phase_seconds;            /* optional out [4]: load, fit, evaluate, store */
 };
 
 #define TRAIN_EVAL_CUTOFF "2018-01-01"

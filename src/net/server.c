@@ -50,7 +50,7 @@ struct worker {
     int epfd, lfd, evfd, port;
     struct conn **conns;
     int n_conns, max_conns;
-    struct conn *dead[256];
+    struct conn **dead; /* closed this iteration, freed after it (max_conns slots) */
     int n_dead;
     pthread_mutex_t cmu; /* command hand-off */
     pthread_cond_t ccv;
@@ -110,13 +110,7 @@ static void conn_close(struct worker *w, struct conn *c)
     c->fd = -1;
     w->conns[c->slot] = NULL;
     w->n_conns--;
-    if (w->n_dead < (int)(sizeof w->dead / sizeof w->dead[0])) {
-        w->dead[w->n_dead++] = c; /* freed after the event batch */
-    } else {
-        free(c->in);
-        sbuf_free(&c->out);
-        free(c);
-    }
+    w->dead[w->n_dead++] = c; /* a later event of this batch may still name it */
 }
 
 static void reap_dead(struct worker *w)
@@ -421,6 +415,7 @@ static void worker_free(struct worker *w)
     if (w->epfd >= 0)
         close(w->epfd);
     free(w->conns);
+    free(w->dead);
     if (w->reg.sh)
         api_region_free(&w->reg);
     pthread_mutex_destroy(&w->cmu);
@@ -443,9 +438,10 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
     http_limits_default(&w->lim);
     w->max_conns = s->conf.max_connections;
     w->conns = calloc((size_t)w->max_conns, sizeof *w->conns);
+    w->dead = calloc((size_t)w->max_conns, sizeof *w->dead);
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (!w->conns || w->epfd < 0 || w->evfd < 0) {
+    if (!w->conns || !w->dead || w->epfd < 0 || w->evfd < 0) {
         err_set(err, errlen, "region %s: %s", rc->name, strerror(errno));
         goto fail;
     }

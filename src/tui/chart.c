@@ -110,8 +110,8 @@ static double sample_at(const double *v, size_t n, int slot, int slots)
     return i >= 0 && i < (long)n ? v[i] : NAN;
 }
 
-int chart_render(const double *v, size_t n, int width, int height, double ymax,
-                 enum chart_glyphs g, char *out, size_t rowsz)
+int chart_render(const double *v, size_t n, int width, int height, double ymax, enum chart_glyphs g,
+                 char *out, size_t rowsz)
 {
     static const unsigned bits[2][4] = {{0x01, 0x02, 0x04, 0x40}, {0x08, 0x10, 0x20, 0x80}};
     if (width <= 0 || height <= 0 || rowsz < CHART_ROW_BYTES(width))
@@ -136,8 +136,9 @@ int chart_render(const double *v, size_t n, int width, int height, double ymax,
             }
             int fill = level_of(sample_at(v, n, c, slots), ymax, levels) - base;
             if (g == CHART_BLOCK)
-                p += fill >= 8 ? put_utf8(p, 0x2588) : fill > 0 ? put_utf8(p, 0x2580 + (unsigned)fill)
-                                                                 : put_utf8(p, ' ');
+                p += fill >= 8  ? put_utf8(p, 0x2588)
+                     : fill > 0 ? put_utf8(p, 0x2580 + (unsigned)fill)
+                                : put_utf8(p, ' ');
             else
                 *p++ = fill >= 2 ? '#' : fill == 1 ? '.' : ' ';
         }

@@ -13,8 +13,8 @@ enum chart_glyphs { CHART_ASCII, CHART_BLOCK, CHART_BRAILLE };
 enum chart_status { CHART_ST_NONE, CHART_ST_UP, CHART_ST_DEGRADED, CHART_ST_DOWN };
 
 /* Bytes one cell may take (a braille or block glyph is 3 bytes of UTF-8). */
-#define CHART_CELL_BYTES 3
-#define CHART_ROW_BYTES(width) ((size_t)(width) * CHART_CELL_BYTES + 1)
+#define CHART_CELL_BYTES       3
+#define CHART_ROW_BYTES(width) ((size_t)(width)*CHART_CELL_BYTES + 1)
 
 /* Samples drawn per character cell: 2 for braille, 1 otherwise. */
 int chart_samples_per_cell(enum chart_glyphs g);
@@ -36,8 +36,8 @@ void chart_fmt_duration(double s, char *buf, size_t n);
  * the data is right-aligned (newest at the right edge), NAN leaves a gap and a
  * positive value always shows at least one dot. Returns 0, or -1 when
  * rowsz < CHART_ROW_BYTES(width) or a size is not positive. */
-int chart_render(const double *v, size_t n, int width, int height, double ymax,
-                 enum chart_glyphs g, char *out, size_t rowsz);
+int chart_render(const double *v, size_t n, int width, int height, double ymax, enum chart_glyphs g,
+                 char *out, size_t rowsz);
 
 /* One-row chart of the newest `width` values (block eighths, or " .:-=+*#"). */
 int chart_sparkline(const double *v, size_t n, int width, double ymax, enum chart_glyphs g,

@@ -80,8 +80,9 @@ int ui_attr(const struct dash *ds, enum ui_role r)
             return A_NORMAL;
         }
     }
-    int bold = (r == UI_TITLE || r == UI_BANNER || r == UI_UP || r == UI_DOWN ||
-                r == UI_DEGRADED) ? A_BOLD : 0;
+    int bold = (r == UI_TITLE || r == UI_BANNER || r == UI_UP || r == UI_DOWN || r == UI_DEGRADED)
+                   ? A_BOLD
+                   : 0;
     return (int)COLOR_PAIR(r) | bold;
 }
 
@@ -95,7 +96,9 @@ static void init_colors(struct dash *ds)
     use_default_colors();
     int c256 = COLORS >= 256;
     ds->colors = c256 ? 256 : 16;
-    struct { int role, fg256, fg16, bg; } map[] = {
+    struct {
+        int role, fg256, fg16, bg;
+    } map[] = {
         {UI_NORMAL, -1, -1, -1},
         {UI_UP, 114, COLOR_GREEN, -1},
         {UI_DEGRADED, 221, COLOR_YELLOW, -1},
@@ -185,8 +188,10 @@ void ui_box(int y, int x, int h, int w, int attr, const char *title)
 
 enum ui_role ui_status_role(enum region_status s)
 {
-    return s == REGION_UP ? UI_UP : s == REGION_DEGRADED ? UI_DEGRADED : s == REGION_DOWN ? UI_DOWN
-                                                                                          : UI_WAIT;
+    return s == REGION_UP         ? UI_UP
+           : s == REGION_DEGRADED ? UI_DEGRADED
+           : s == REGION_DOWN     ? UI_DOWN
+                                  : UI_WAIT;
 }
 
 void ui_flash(struct dash *ds, const char *fmt, ...)
@@ -200,8 +205,10 @@ void ui_flash(struct dash *ds, const char *fmt, ...)
 
 /* --- frame ---------------------------------------------------------------- */
 
-static const char *view_names[VIEW_COUNT][2] = {
-    {"Overview", "Overview"}, {"Performance", "Perf"}, {"Recommendations", "Recs"}, {"System", "System"}};
+static const char *view_names[VIEW_COUNT][2] = {{"Overview", "Overview"},
+                                                {"Performance", "Perf"},
+                                                {"Recommendations", "Recs"},
+                                                {"System", "System"}};
 
 static int unhealthy_count(const struct tui_data *d)
 {
@@ -275,9 +282,11 @@ static void draw_footer(struct dash *ds)
         "Up/Down  a activate  b roll back  u refresh",
     };
     if (ds->view == VIEW_RECS && ds->editing)
-        ui_text(y, 0, COLS, ui_attr(ds, UI_ACCENT), " typing a user id: Enter look up  Esc cancel  Ctrl-U clear  F10 quit");
+        ui_text(y, 0, COLS, ui_attr(ds, UI_ACCENT),
+                " typing a user id: Enter look up  Esc cancel  Ctrl-U clear  F10 quit");
     else
-        ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab view  ? help  q quit | %s", hints[ds->view]);
+        ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab view  ? help  q quit | %s",
+                hints[ds->view]);
 }
 
 static void draw_help(struct dash *ds)
@@ -412,7 +421,8 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
     if (!o || !o->conf)
         return err_set(err, errlen, "dashboard_run: no region configuration");
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-        return err_set(err, errlen, "the dashboard needs a terminal (stdin and stdout are not a tty)");
+        return err_set(err, errlen,
+                       "the dashboard needs a terminal (stdin and stdout are not a tty)");
     ds.o = o;
     ds.p = poller_create(o->conf, o->interval_s > 0 ? o->interval_s : 1.0, err, errlen);
     if (!ds.p)

@@ -14,8 +14,8 @@
 #include "tui/poller_json.h"
 #include "util/error.h"
 
-#define JOBS_MAX 64
-#define JOB_BODY_MAX (1 << 20)
+#define JOBS_MAX          64
+#define JOB_BODY_MAX      (1 << 20)
 #define LOOKUP_TIMEOUT_MS 10000L
 
 enum job_kind { JOB_HEALTH, JOB_STATS, JOB_RECS, JOB_USER, JOB_RANDOM, JOB_MODELS, JOB_MODEL_POST };
@@ -210,7 +210,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 static int job_busy(const struct poller *p, int kind, int region)
 {
     for (int i = 0; i < JOBS_MAX; i++)
-        if (p->jobs[i].used && p->jobs[i].kind == kind && (region < 0 || p->jobs[i].region == region))
+        if (p->jobs[i].used && p->jobs[i].kind == kind &&
+            (region < 0 || p->jobs[i].region == region))
             return 1;
     return 0;
 }
@@ -294,8 +295,7 @@ static void on_health(struct poller *p, struct job *j, int ok, const char *msg, 
 /* First region that answered its last check, preferring `idx` when it did. */
 static int healthy_region(const struct poller *p, int idx)
 {
-    if (idx >= 0 && idx < p->d.n_regions && p->d.r[idx].fsm.fails == 0 &&
-        p->d.r[idx].have_health)
+    if (idx >= 0 && idx < p->d.n_regions && p->d.r[idx].fsm.fails == 0 && p->d.r[idx].have_health)
         return idx;
     for (int i = 0; i < p->d.n_regions; i++)
         if (p->d.r[i].fsm.fails == 0 && p->d.r[i].have_health)
@@ -329,7 +329,8 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
     char msg[120] = "";
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK)
-        snprintf(msg, sizeof msg, "%s", j->too_big ? "answer larger than 1 MiB" : curl_easy_strerror(rc));
+        snprintf(msg, sizeof msg, "%s",
+                 j->too_big ? "answer larger than 1 MiB" : curl_easy_strerror(rc));
     else if (!j->body)
         snprintf(msg, sizeof msg, "HTTP %ld with an empty body", status);
     else if (status != 200)
@@ -369,13 +370,17 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
         } else {
             d->hist.state = LOOKUP_ERROR;
             if (!ok)
-                snprintf(d->hist.error, sizeof d->hist.error, "%s", status == 404 ? "no purchase history (unknown user)" : msg);
+                snprintf(d->hist.error, sizeof d->hist.error, "%s",
+                         status == 404 ? "no purchase history (unknown user)" : msg);
         }
         break;
     case JOB_RANDOM: {
         char uid[40];
         if (ok && pj_random_user(j->body, uid, sizeof uid) == 0)
             poller_lookup(p, uid, p->random_count, p->random_region);
+        else if (status == 400 || status == 404)
+            snprintf(d->lookup_msg, sizeof d->lookup_msg,
+                     "random user: the region has no GET /api/v1/users/random (HTTP %ld)", status);
         else
             snprintf(d->lookup_msg, sizeof d->lookup_msg, "random user: %s",
                      ok ? "no user_id in the answer" : msg);
@@ -386,7 +391,8 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
             d->models_state = LOOKUP_OK;
         } else {
             d->models_state = LOOKUP_ERROR;
-            snprintf(d->models_msg, sizeof d->models_msg, "models: %s", ok ? "unreadable JSON" : msg);
+            snprintf(d->models_msg, sizeof d->models_msg, "models: %s",
+                     ok ? "unreadable JSON" : msg);
         }
         break;
     case JOB_MODEL_POST: {
@@ -394,7 +400,8 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
         if (ok && pj_active(j->body, &active) == 0)
             snprintf(d->models_msg, sizeof d->models_msg, "active model is now v%d", active);
         else
-            snprintf(d->models_msg, sizeof d->models_msg, "failed: %s", ok ? "unreadable JSON" : msg);
+            snprintf(d->models_msg, sizeof d->models_msg, "failed: %s",
+                     ok ? "unreadable JSON" : msg);
         poller_models_refresh(p);
         break;
     }
@@ -432,8 +439,8 @@ int poller_step(struct poller *p, int extra_fd, int timeout_ms, int *fd_ready, c
     if (until_tick < timeout_ms)
         timeout_ms = until_tick < 0 ? 0 : (int)until_tick;
     struct curl_waitfd wfd = {.fd = extra_fd, .events = CURL_WAIT_POLLIN, .revents = 0};
-    if (curl_multi_poll(p->multi, extra_fd >= 0 ? &wfd : NULL, extra_fd >= 0 ? 1 : 0,
-                        timeout_ms, &numfds) != CURLM_OK)
+    if (curl_multi_poll(p->multi, extra_fd >= 0 ? &wfd : NULL, extra_fd >= 0 ? 1 : 0, timeout_ms,
+                        &numfds) != CURLM_OK)
         return err_set(err, errlen, "curl_multi_poll failed");
     *fd_ready = extra_fd >= 0 && (wfd.revents & CURL_WAIT_POLLIN);
     if (curl_multi_perform(p->multi, &running) != CURLM_OK)
@@ -521,8 +528,8 @@ int poller_models_refresh(struct poller *p)
         return 0;
     if (p->d.models_state == LOOKUP_NONE)
         p->d.models_state = LOOKUP_PENDING;
-    int rc = job_start(p, JOB_MODELS, healthy_region(p, -1), "/api/v1/models", NULL,
-                       LOOKUP_TIMEOUT_MS);
+    int rc =
+        job_start(p, JOB_MODELS, healthy_region(p, -1), "/api/v1/models", NULL, LOOKUP_TIMEOUT_MS);
     return rc;
 }
 

@@ -23,19 +23,19 @@ enum region_status { REGION_UNKNOWN, REGION_UP, REGION_DEGRADED, REGION_DOWN };
  * previous status. Counts every check for the availability figure. */
 struct health_fsm {
     enum region_status status;
-    int fails;                /* consecutive failed checks */
+    int fails; /* consecutive failed checks */
     long checks, ok_checks;
 };
 void poller_fsm_init(struct health_fsm *f);
 enum region_status poller_fsm_update(struct health_fsm *f, int ok, int degraded);
 const char *poller_status_word(enum region_status s); /* "UP", "DEGRADED", "DOWN", "WAIT" */
 
-#define TUI_STR 64
-#define TUI_ERR 160
-#define RECS_MAX 100
+#define TUI_STR     64
+#define TUI_ERR     160
+#define RECS_MAX    100
 #define HISTORY_MAX 50
-#define RECENT_MAX 8
-#define MODELS_MAX 32
+#define RECENT_MAX  8
+#define MODELS_MAX  32
 
 struct model_stats {
     char algorithm[TUI_STR], fallback[TUI_STR], cutoff[TUI_STR], created_at[TUI_STR];

@@ -14,8 +14,17 @@ enum view_id { VIEW_OVERVIEW, VIEW_PERF, VIEW_RECS, VIEW_SYSTEM, VIEW_COUNT };
 /* What a piece of text is, so it gets the right colour, or a monochrome
  * attribute when colours are off. */
 enum ui_role {
-    UI_NORMAL, UI_UP, UI_DEGRADED, UI_DOWN, UI_WAIT, UI_TITLE, UI_DIM, UI_ACCENT, UI_BANNER,
-    UI_SELECTED, UI_ROLES
+    UI_NORMAL,
+    UI_UP,
+    UI_DEGRADED,
+    UI_DOWN,
+    UI_WAIT,
+    UI_TITLE,
+    UI_DIM,
+    UI_ACCENT,
+    UI_BANNER,
+    UI_SELECTED,
+    UI_ROLES
 };
 
 enum perf_metric { PERF_P99, PERF_P50, PERF_RTT, PERF_METRICS };
@@ -44,7 +53,8 @@ struct dash {
 /* Drawing helpers (dashboard.c). Text is clipped to w columns; the strings
  * are ASCII except chart rows, which are drawn with ui_utf8. */
 int ui_attr(const struct dash *ds, enum ui_role r);
-void ui_text(int y, int x, int w, int attr, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void ui_text(int y, int x, int w, int attr, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 void ui_utf8(int y, int x, int attr, const char *s);
 void ui_box(int y, int x, int h, int w, int attr, const char *title);
 enum ui_role ui_status_role(enum region_status s);

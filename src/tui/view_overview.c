@@ -22,13 +22,16 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
     int cw = w - 4, cx = x + 2, row = y + 1, last = y + h - 2;
     /* Status word in its colour, plus a shape that reads without colour. */
     const char *word = poller_status_word(st);
-    const char *mark = st == REGION_UP ? "[+]" : st == REGION_DOWN ? "[x]" : st == REGION_DEGRADED ? "[!]" : "[?]";
+    const char *mark = st == REGION_UP         ? "[+]"
+                       : st == REGION_DOWN     ? "[x]"
+                       : st == REGION_DEGRADED ? "[!]"
+                                               : "[?]";
     ui_text(row, cx, cw, ui_attr(ds, ui_status_role(st)) | A_BOLD, "%s %s", mark, word);
     double avail = r->fsm.checks ? 100.0 * (double)r->fsm.ok_checks / (double)r->fsm.checks : NAN;
     int sx = cx + 14;
     if (isfinite(avail))
-        ui_text(row, sx, cw - 14, A_NORMAL, cw >= 46 ? "uptime %.1f%% (%ld checks)" : "uptime %.1f%%", avail,
-                r->fsm.checks);
+        ui_text(row, sx, cw - 14, A_NORMAL,
+                cw >= 46 ? "uptime %.1f%% (%ld checks)" : "uptime %.1f%%", avail, r->fsm.checks);
     else
         ui_text(row, sx, cw - 14, ui_attr(ds, UI_DIM), "waiting for the first check");
     if (++row > last)
@@ -86,7 +89,8 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
         if (chart_render(v, n, chw, chh, ymax, ds->glyphs, &rows[0][0], sizeof rows[0]) < 0)
             return;
         int top = last - chh + 1;
-        ui_text(top - 1, cx, cw, ui_attr(ds, UI_DIM), "p99 latency, last %.0f s", chw * spc * ds->d->interval_s);
+        ui_text(top - 1, cx, cw, ui_attr(ds, UI_DIM), "p99 latency, last %.0f s",
+                chw * spc * ds->d->interval_s);
         for (int k = 0; k < chh; k++) {
             char lab[24];
             chart_y_label(ymax, k, chh, "ms", lab, sizeof lab);
@@ -97,8 +101,8 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
     }
     char spark[CHART_ROW_BYTES(200)];
     size_t n = series_last(&r->p99_hist, v, (size_t)chw);
-    if (chart_sparkline(v, n, chw, chart_nice_max(series_max(&r->p99_hist, (size_t)chw)), ds->glyphs, spark,
-                        sizeof spark) == 0) {
+    if (chart_sparkline(v, n, chw, chart_nice_max(series_max(&r->p99_hist, (size_t)chw)),
+                        ds->glyphs, spark, sizeof spark) == 0) {
         ui_text(last, cx, lw, ui_attr(ds, UI_DIM), "p99 hist");
         ui_utf8(last, cx + lw, ui_attr(ds, UI_ACCENT), spark);
     }

@@ -36,8 +36,8 @@ static void draw_chart(struct dash *ds, int i, int y, int x, int h, int w)
     const char *word = poller_status_word(r->fsm.status);
     int wl = (int)strlen(word) + 1;
     ui_text(y, x, wl, ui_attr(ds, ui_status_role(r->fsm.status)), "%s", word);
-    ui_text(y, x + wl, w - wl - 1, sel ? ui_attr(ds, UI_TITLE) : (int)A_BOLD, "%s%s %s, now %s", sel ? ">" : "",
-            r->name, metric_names[ds->metric], now);
+    ui_text(y, x + wl, w - wl - 1, sel ? ui_attr(ds, UI_TITLE) : (int)A_BOLD, "%s%s %s, now %s",
+            sel ? ">" : "", r->name, metric_names[ds->metric], now);
     static char rows[64][CHART_ROW_BYTES(200)];
     if (chh > 64)
         chh = 64;
@@ -76,8 +76,9 @@ static void draw_compare(struct dash *ds, int y, int h, int w)
     chart_fmt_ms(worst, wl, sizeof wl);
     char barh[48];
     snprintf(barh, sizeof barh, "p99 0..%s", wl);
-    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-9s %-*.*s %-*.*s %-.*s", "region", "p50", "p99", bar_w, bar_w, barh,
-            spark_w + 7, spark_w + 7, "requests/s", avail_w + 7, "availability, x = down");
+    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-9s %-*.*s %-*.*s %-.*s", "region", "p50", "p99", bar_w,
+            bar_w, barh, spark_w + 7, spark_w + 7, "requests/s", avail_w + 7,
+            "availability, x = down");
     for (int i = 0; i < d->n_regions && i + 1 < h; i++) {
         const struct region_view *r = &d->r[i];
         int row = y + 1 + i, down = r->fsm.status == REGION_DOWN;
@@ -98,8 +99,10 @@ static void draw_compare(struct dash *ds, int y, int h, int w)
         double v[SERIES_CAP];
         char line[CHART_ROW_BYTES(200)];
         size_t n = series_last(&r->rps_hist, v, (size_t)spark_w);
-        if (spark_w > 0 && chart_sparkline(v, n, spark_w, chart_nice_max(series_max(&r->rps_hist, (size_t)spark_w)),
-                                           ds->glyphs, line, sizeof line) == 0)
+        if (spark_w > 0 &&
+            chart_sparkline(v, n, spark_w,
+                            chart_nice_max(series_max(&r->rps_hist, (size_t)spark_w)), ds->glyphs,
+                            line, sizeof line) == 0)
             ui_utf8(row, x, ui_attr(ds, UI_ACCENT), line);
         chart_fmt_num(down ? NAN : r->rps, c, sizeof c);
         ui_text(row, x + spark_w + 1, 7, A_NORMAL, "%s", c);
@@ -110,7 +113,8 @@ static void draw_compare(struct dash *ds, int y, int h, int w)
             st[k] = (int)v[k];
         if (avail_w > 0 && chart_status_strip(st, n, avail_w, ds->glyphs, line, sizeof line) == 0)
             ui_utf8(row, x, ui_attr(ds, ui_status_role(r->fsm.status)), line);
-        double avail = r->fsm.checks ? 100.0 * (double)r->fsm.ok_checks / (double)r->fsm.checks : NAN;
+        double avail =
+            r->fsm.checks ? 100.0 * (double)r->fsm.ok_checks / (double)r->fsm.checks : NAN;
         if (isfinite(avail))
             ui_text(row, x + avail_w + 1, 7, A_NORMAL, "%.1f%%", avail);
     }
@@ -138,8 +142,13 @@ int view_perf_key(struct dash *ds, int ch)
         ds->metric = (ds->metric + 1) % PERF_METRICS;
         return 1;
     case 'g':
-        ds->glyphs = ds->glyphs == CHART_BRAILLE ? CHART_BLOCK : ds->glyphs == CHART_BLOCK ? CHART_ASCII : CHART_BRAILLE;
-        ui_flash(ds, "chart glyphs: %s", ds->glyphs == CHART_BRAILLE ? "braille" : ds->glyphs == CHART_BLOCK ? "blocks" : "ASCII");
+        ds->glyphs = ds->glyphs == CHART_BRAILLE ? CHART_BLOCK
+                     : ds->glyphs == CHART_BLOCK ? CHART_ASCII
+                                                 : CHART_BRAILLE;
+        ui_flash(ds, "chart glyphs: %s",
+                 ds->glyphs == CHART_BRAILLE ? "braille"
+                 : ds->glyphs == CHART_BLOCK ? "blocks"
+                                             : "ASCII");
         return 1;
     }
     return view_overview_key(ds, ch); /* region selection and fault keys */

@@ -76,10 +76,11 @@ static void draw_agreement(struct dash *ds, int y, int w, const struct rec_resul
         if (!same && used < sizeof differs)
             used += (size_t)snprintf(differs + used, sizeof differs - used, " %s", d->r[i].name);
     }
-    ui_text(y, 0, w, A_NORMAL, " %s user, model v%d, from %s%s  %s%s", ref->known ? "known" : "unknown (cold start)",
-            ref->model_version, d->r[refr].name,
+    ui_text(y, 0, w, A_NORMAL, " %s user, model v%d, from %s%s  %s%s",
+            ref->known ? "known" : "unknown (cold start)", ref->model_version, d->r[refr].name,
             ref->served_by[0] && strcmp(ref->served_by, d->r[refr].name) ? " (failover)" : "",
-            answered > 1 ? (differs[0] ? "differs in:" : "same products in all answering regions") : "",
+            answered > 1 ? (differs[0] ? "differs in:" : "same products in all answering regions")
+                         : "",
             differs);
 }
 
@@ -87,15 +88,16 @@ static void draw_agreement(struct dash *ds, int y, int w, const struct rec_resul
 static void draw_table(struct dash *ds, int y, int h, int w, const struct rec_result *rr)
 {
     int narrow = w < 88;
-    int cat_w = narrow ? 12 : 14, rat_w = narrow ? 4 : 9, src_w = narrow ? 7 : 10, sc_w = narrow ? 5 : 6;
+    int cat_w = narrow ? 12 : 14, rat_w = narrow ? 4 : 9, src_w = narrow ? 7 : 10,
+        sc_w = narrow ? 5 : 6;
     int fixed = 3 + 1 + 1 + cat_w + 1 + 8 + 1 + rat_w + 1 + sc_w + 1 + src_w;
     int pid_w = w - fixed;
     if (pid_w > 32)
         pid_w = 32;
     if (pid_w < 8)
         pid_w = 8;
-    ui_text(y, 0, w, A_BOLD, "%3s %-*s %-*s %8s %-*s %*s %-*s", "#", pid_w, "product", cat_w, "category", "price",
-            rat_w, "rating", sc_w, "score", src_w, "source");
+    ui_text(y, 0, w, A_BOLD, "%3s %-*s %-*s %8s %-*s %*s %-*s", "#", pid_w, "product", cat_w,
+            "category", "price", rat_w, "rating", sc_w, "score", src_w, "source");
     if (ds->rec_scroll > rr->n - 1)
         ds->rec_scroll = rr->n > 0 ? rr->n - 1 : 0;
     for (int k = 0; k + 1 < h && ds->rec_scroll + k < rr->n; k++) {
@@ -108,13 +110,14 @@ static void draw_table(struct dash *ds, int y, int h, int w, const struct rec_re
         else
             snprintf(rating, sizeof rating, "%.1f (%d)", it->avg_rating, it->n_ratings);
         snprintf(price, sizeof price, isfinite(it->price) ? "%.2f" : "-", it->price);
-        ui_text(y + 1 + k, 0, w, A_NORMAL, "%3d %-*.*s %-*.*s %8s %-*s %*.*f %-*.*s", it->rank, pid_w, pid_w,
-                it->product_id, cat_w, cat_w, it->category[0] ? it->category : "-", price, rat_w, rating, sc_w,
-                narrow ? 2 : 3, it->score, src_w, src_w, it->source);
+        ui_text(y + 1 + k, 0, w, A_NORMAL, "%3d %-*.*s %-*.*s %8s %-*s %*.*f %-*.*s", it->rank,
+                pid_w, pid_w, it->product_id, cat_w, cat_w, it->category[0] ? it->category : "-",
+                price, rat_w, rating, sc_w, narrow ? 2 : 3, it->score, src_w, src_w, it->source);
     }
     if (rr->n > h - 1)
-        ui_text(y + h - 1, w - 24, 24, ui_attr(ds, UI_DIM), " rows %d-%d of %d (PgDn) ", ds->rec_scroll + 1,
-                ds->rec_scroll + h - 1 < rr->n ? ds->rec_scroll + h - 1 : rr->n, rr->n);
+        ui_text(y + h - 1, w - 24, 24, ui_attr(ds, UI_DIM), " rows %d-%d of %d (PgDn) ",
+                ds->rec_scroll + 1, ds->rec_scroll + h - 1 < rr->n ? ds->rec_scroll + h - 1 : rr->n,
+                rr->n);
 }
 
 /* Purchase history, then the recent lookups below it, clipped at `h` rows. */
@@ -130,16 +133,16 @@ static void draw_side(struct dash *ds, int y, int x, int h, int w)
     } else if (hs->state == LOOKUP_ERROR) {
         ui_text(row++, x, w, ui_attr(ds, UI_DIM), "%s", hs->error);
     } else if (hs->state == LOOKUP_OK) {
-        ui_text(row++, x, w, A_NORMAL, "%d orders, %d products, %s %s", hs->orders, hs->products, hs->state_code,
-                hs->city);
+        ui_text(row++, x, w, A_NORMAL, "%d orders, %d products, %s %s", hs->orders, hs->products,
+                hs->state_code, hs->city);
         if (row < end)
             ui_text(row++, x, w, A_NORMAL, "spent %.2f, last %.10s", hs->monetary, hs->last);
         /* date, category, price, then as much of the product id as fits */
         int cat_w = w >= 60 ? 16 : 10, pid_w = w - 10 - cat_w - 8 - 3;
         pid_w = pid_w < 0 ? 0 : pid_w > 32 ? 32 : pid_w;
         for (int k = 0; k < hs->n && row < end - recent_h; k++)
-            ui_text(row++, x, w, A_NORMAL, "%.10s %-*.*s %7.2f %.*s", hs->p[k].timestamp, cat_w, cat_w,
-                    hs->p[k].category[0] ? hs->p[k].category : "-", hs->p[k].price, pid_w,
+            ui_text(row++, x, w, A_NORMAL, "%.10s %-*.*s %7.2f %.*s", hs->p[k].timestamp, cat_w,
+                    cat_w, hs->p[k].category[0] ? hs->p[k].category : "-", hs->p[k].price, pid_w,
                     hs->p[k].product_id);
     } else {
         ui_text(row++, x, w, ui_attr(ds, UI_DIM), "(no lookup yet)");
@@ -151,8 +154,8 @@ static void draw_side(struct dash *ds, int y, int x, int h, int w)
         char when[16], ms[24];
         strftime(when, sizeof when, "%H:%M:%S", localtime(&d->recent[k].at));
         chart_fmt_ms(d->recent[k].ms, ms, sizeof ms);
-        ui_text(row++, x, w, A_NORMAL, "%s %.*s %3d %s", when, w >= 60 ? 32 : 8, d->recent[k].user_id,
-                d->recent[k].n_items, ms);
+        ui_text(row++, x, w, A_NORMAL, "%s %.*s %3d %s", when, w >= 60 ? 32 : 8,
+                d->recent[k].user_id, d->recent[k].n_items, ms);
     }
 }
 
@@ -166,7 +169,10 @@ void view_recs_draw(struct dash *ds, int y, int h, int w)
     int fw = w - 11 - 32 > 34 ? 34 : w - 11 - 32;
     if (fw < 10)
         fw = 10;
-    ui_text(y, 11, fw, ds->editing ? ui_attr(ds, UI_SELECTED) : (int)A_UNDERLINE, "%-*s", fw, id[0] ? id : ds->editing ? "" : "(press / to type, R for a random user)");
+    ui_text(y, 11, fw, ds->editing ? ui_attr(ds, UI_SELECTED) : (int)A_UNDERLINE, "%-*s", fw,
+            id[0]         ? id
+            : ds->editing ? ""
+                          : "(press / to type, R for a random user)");
     if (ds->editing && (int)strlen(id) < fw)
         ui_text(y, 11 + (int)strlen(id), 1, A_REVERSE | A_BLINK, " ");
     ui_text(y, 12 + fw, w - 12 - fw, A_NORMAL, " count %d  region %s", ds->count, region);
@@ -189,7 +195,8 @@ void view_recs_draw(struct dash *ds, int y, int h, int w)
             if (d->recs[i].state == LOOKUP_ERROR)
                 err = i;
         if (err >= 0)
-            ui_text(y + 2, 0, w, ui_attr(ds, UI_DOWN), " %s: %s", d->r[err].name, d->recs[err].error);
+            ui_text(y + 2, 0, w, ui_attr(ds, UI_DOWN), " %s: %s", d->r[err].name,
+                    d->recs[err].error);
         else if (d->user_id[0])
             ui_text(y + 2, 0, w, ui_attr(ds, UI_WAIT), " looking up...");
         else

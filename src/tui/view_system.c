@@ -25,14 +25,16 @@ static int draw_model(struct dash *ds, int y, int h, int w)
 {
     int ri = stats_region(ds), row = y, half = w / 2;
     if (ri < 0) {
-        ui_text(row++, 0, w, ui_attr(ds, UI_DIM), " model statistics: waiting for /api/v1/recommendations/stats");
+        ui_text(row++, 0, w, ui_attr(ds, UI_DIM),
+                " model statistics: waiting for /api/v1/recommendations/stats");
         return row - y;
     }
     const struct model_stats *m = &ds->d->r[ri].stats;
     char a[32], b[32];
     ui_text(row++, 0, w, A_BOLD, " Model (as %s reports it)", ds->d->r[ri].name);
     ui_text(row, 1, half - 1, A_NORMAL, "algorithm    %s", m->algorithm[0] ? m->algorithm : "-");
-    ui_text(row++, half, w - half, A_NORMAL, "version   v%d  fallback %s", m->version, m->fallback[0] ? m->fallback : "-");
+    ui_text(row++, half, w - half, A_NORMAL, "version   v%d  fallback %s", m->version,
+            m->fallback[0] ? m->fallback : "-");
     chart_fmt_num((double)m->users, a, sizeof a);
     chart_fmt_num((double)m->products, b, sizeof b);
     ui_text(row, 1, half - 1, A_NORMAL, "users        %s (%ld)", a, m->users);
@@ -43,12 +45,14 @@ static int draw_model(struct dash *ds, int y, int h, int w)
         ui_text(row++, half, w - half, A_NORMAL, "sparsity  %.5f%%", 100 * m->sparsity);
     else
         ui_text(row++, half, w - half, A_NORMAL, "sparsity  -");
-    ui_text(row, 1, half - 1, A_NORMAL, "trained in   %.2f s", isfinite(m->train_seconds) ? m->train_seconds : 0);
+    ui_text(row, 1, half - 1, A_NORMAL, "trained in   %.2f s",
+            isfinite(m->train_seconds) ? m->train_seconds : 0);
     ui_text(row++, half, w - half, A_NORMAL, "cutoff    %.19s", m->cutoff[0] ? m->cutoff : "-");
     /* The metrics line wraps once on narrow screens. */
     int mw = w - 14, ml = (int)strlen(m->metrics);
     if (row < y + h)
-        ui_text(row++, 1, w - 1, A_NORMAL, "metrics      %.*s", mw > 0 ? mw : 0, m->metrics[0] ? m->metrics : "-");
+        ui_text(row++, 1, w - 1, A_NORMAL, "metrics      %.*s", mw > 0 ? mw : 0,
+                m->metrics[0] ? m->metrics : "-");
     if (mw > 0 && ml > mw && row < y + h)
         ui_text(row++, 14, mw, A_NORMAL, "%s", m->metrics + mw);
     if (row < y + h && m->params[0])
@@ -76,8 +80,8 @@ static int draw_db(struct dash *ds, int y, int w)
 static int draw_regions(struct dash *ds, int y, int h, int w)
 {
     const struct tui_data *d = ds->d;
-    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-8s %7s %7s %7s %6s %8s %6s %s", "region", "status", "uptime", "cache",
-            "hits", "misses", "hit %", "requests", "errors", "model");
+    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-8s %7s %7s %7s %6s %8s %6s %s", "region", "status",
+            "uptime", "cache", "hits", "misses", "hit %", "requests", "errors", "model");
     int row = y + 1;
     for (int i = 0; i < d->n_regions && row < y + h; i++, row++) {
         const struct region_view *r = &d->r[i];
@@ -85,9 +89,11 @@ static int draw_regions(struct dash *ds, int y, int h, int w)
         chart_fmt_duration(r->fsm.status == REGION_DOWN ? NAN : r->uptime_s, up, sizeof up);
         snprintf(hr, sizeof hr, isfinite(r->hit_ratio) ? "%.1f" : "-", 100 * r->hit_ratio);
         ui_text(row, 0, 11, A_NORMAL, " %-9.9s", r->name);
-        ui_text(row, 11, 9, ui_attr(ds, ui_status_role(r->fsm.status)), "%-9s", poller_status_word(r->fsm.status));
-        ui_text(row, 21, w - 21, A_NORMAL, "%-8s %7ld %7ld %7ld %6s %8ld %6ld v%d", up, r->cache_size,
-                r->cache_hits, r->cache_misses, hr, r->req_total, r->req_errors, r->model_version);
+        ui_text(row, 11, 9, ui_attr(ds, ui_status_role(r->fsm.status)), "%-9s",
+                poller_status_word(r->fsm.status));
+        ui_text(row, 21, w - 21, A_NORMAL, "%-8s %7ld %7ld %7ld %6s %8ld %6ld v%d", up,
+                r->cache_size, r->cache_hits, r->cache_misses, hr, r->req_total, r->req_errors,
+                r->model_version);
     }
     return row - y;
 }
@@ -95,7 +101,8 @@ static int draw_regions(struct dash *ds, int y, int h, int w)
 static void draw_models(struct dash *ds, int y, int h, int w)
 {
     const struct tui_data *d = ds->d;
-    ui_text(y, 0, w, A_BOLD, " Model versions (Up/Down select, a activate, b roll back, u refresh)");
+    ui_text(y, 0, w, A_BOLD,
+            " Model versions (Up/Down select, a activate, b roll back, u refresh)");
     if (d->models_msg[0] && h > 1)
         ui_text(y + 1, 0, w, ui_attr(ds, UI_ACCENT), " %s", d->models_msg);
     int row = y + 2;
@@ -106,8 +113,8 @@ static void draw_models(struct dash *ds, int y, int h, int w)
     }
     if (ds->sel_model >= d->n_models)
         ds->sel_model = d->n_models ? d->n_models - 1 : 0;
-    ui_text(row++, 0, w, A_BOLD, "   %-5s %-10s %-20s %-20s %-8s %s", "ver", "algorithm", "cutoff", "created",
-            "size", "metrics");
+    ui_text(row++, 0, w, A_BOLD, "   %-5s %-10s %-20s %-20s %-8s %s", "ver", "algorithm", "cutoff",
+            "created", "size", "metrics");
     int first = ds->sel_model - (y + h - row) + 1;
     if (first < 0)
         first = 0;
@@ -116,8 +123,9 @@ static void draw_models(struct dash *ds, int y, int h, int w)
         char size[16];
         chart_fmt_num((double)m->size, size, sizeof size);
         int attr = k == ds->sel_model ? ui_attr(ds, UI_SELECTED) : (int)A_NORMAL;
-        ui_text(row, 0, w, attr, " %s v%-4d %-10.10s %-20.19s %-20.19s %-8s %s", m->active ? "*" : " ", m->version,
-                m->algorithm, m->cutoff, m->created_at, size, m->metrics);
+        ui_text(row, 0, w, attr, " %s v%-4d %-10.10s %-20.19s %-20.19s %-8s %s",
+                m->active ? "*" : " ", m->version, m->algorithm, m->cutoff, m->created_at, size,
+                m->metrics);
     }
 }
 

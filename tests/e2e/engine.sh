@@ -60,7 +60,7 @@ sqlite3 "$TMP/s.db" "UPDATE models SET blob = zeroblob(size) WHERE active = 1"
 "$BIN" recommend "$USER" --json --db "$TMP/s.db" >"$TMP/fb.json" 2>"$TMP/fb.err"
 check_eq "corrupted model still recommends" "$?" 0
 check_grep "corrupted model warns about the checksum" "sha256.*serving popularity" "$TMP/fb.err"
-check_grep "fallback items come from popularity" '"source": *"popularity:global"' "$TMP/fb.json"
+check_grep "fallback items come from popularity" '"source":[[:space:]]*"popularity:global"' "$TMP/fb.json"
 
 # --- real data: every algorithm, invariants, hybrid beats popularity ------
 if [ ! -f "$OLIST_DIR/olist_orders_dataset.csv.gz" ] && [ ! -f "$OLIST_DIR/olist_orders_dataset.csv" ]; then
@@ -84,7 +84,8 @@ check_grep "eval covered all six algorithms" "^algos 6" "$TMP/eval.txt"
 USERS=$(sqlite3 "$DB" "SELECT user_id FROM (SELECT user_id, COUNT(DISTINCT product_id) n FROM interactions GROUP BY user_id) ORDER BY n DESC, user_id LIMIT 3")
 for algo in popularity usercf itemcf als content hybrid; do
   check "train $algo on the real data" "$BIN" train --algo "$algo" --db "$DB" --quiet --no-eval
-  for u in $USERS; do
+  # every algorithm on the heaviest buyer; the default one on three
+  for u in $(if [ "$algo" = hybrid ]; then echo $USERS; else echo $USERS | cut -d' ' -f1; fi); do
     check "$algo: 10 items, none owned, for ${u:0:8}" check_recs "$DB" "$u" 10
   done
 done

@@ -8,6 +8,7 @@ Subcommands (all talk to 127.0.0.1:PORT and print one summary line):
   idle PORT SECONDS             one request, then idle; "closed"/"open" after SECONDS
   raw PORT HEADBYTES NHEADERS BODYBYTES   one oversized request; prints the status
   load PORT THREADS SECONDS PATH [PATH2]  keep-alive load; "ok=N fail=M"
+  maxconn PORT N                N idle connections, then one request; its status
 """
 import http.client
 import socket
@@ -157,6 +158,18 @@ def main(argv):
         for t in ts:
             t.join()
         print("ok=%d fail=%d %s" % (sum(ok), sum(fail), "; ".join(errors[:3])))
+    elif cmd == "maxconn":
+        held = [connect(port) for _ in range(int(argv[3]))]
+        time.sleep(0.3)  # let the server accept them all
+        s = connect(port)
+        try:
+            s.sendall(b"GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        st = read_responses(s, 1)
+        print(st[0] if st else "none")
+        for h in held:
+            h.close()
     else:
         sys.exit("unknown command " + cmd)
 

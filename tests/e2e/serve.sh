@@ -14,7 +14,9 @@ DB=$TMP/db.sqlite
 if "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >/dev/null 2>&1 &&
    "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1; then
   HAVE_DB=1
-  "$BIN" train --db "$DB" --quiet >/dev/null 2>&1 && HAVE_MODEL=1 || HAVE_MODEL=0
+  # two versions, so rollback has somewhere to go
+  "$BIN" train --db "$DB" --quiet >/dev/null 2>&1 && "$BIN" train --db "$DB" --quiet >/dev/null 2>&1 &&
+    HAVE_MODEL=1 || HAVE_MODEL=0
   KNOWN=$(sqlite3 "$DB" "SELECT customer_unique_id FROM customers LIMIT 1" 2>/dev/null)
   PRODUCT=$(sqlite3 "$DB" "SELECT product_id FROM products LIMIT 1" 2>/dev/null)
 else
@@ -115,7 +117,13 @@ if [ "$HAVE_DB" = 1 ]; then
   if [ "$HAVE_MODEL" = 1 ]; then
     V=$(json 'd["active"]')
     check_eq "activate the active version 200" "$(req $P POST /api/v1/models/$V/activate)" 200
-    check_eq "activate says active" "$(json 'd["active"]')" "$V"
+    check_eq "activate says active and reloaded" "$(json 'd["active"], d["reloaded"]')" "$V True"
+    check_eq "rollback 200" "$(req $P POST /api/v1/models/rollback)" 200
+    W=$(json 'd["active"]')
+    check_eq "rollback goes to an older version" "$([ "$W" -lt "$V" ] && echo older)" older
+    req $P GET /api/v1/health/ >/dev/null
+    check_eq "health reports the rolled-back version" "$(json 'd["model"]["version"]')" "$W"
+    check_eq "re-activate the newer version" "$(req $P POST /api/v1/models/$V/activate)" 200
   else
     skip "activate a model version" "train is not available"
   fi
@@ -229,13 +237,14 @@ else
 fi
 
 # --- no database: the regions still serve, DEGRADED, 503 ------------------------------------
-write_conf "$TMP/n.conf" "rate_limit = 0"
+write_conf "$TMP/n.conf" "rate_limit = 0" "max_connections = 3"
 if start nodb --config "$TMP/n.conf" --region eu-west --db "$TMP/missing.db"; then
   N=$(port_of nodb eu-west)
   check_eq "no database: health 200" "$(req $N GET /api/v1/health/)" 200
   check_eq "no database: DEGRADED" "$(json 'd["status"], d["database"]["ok"]')" "DEGRADED False"
   check_eq "no database: recommend 503" "$(req $N GET /api/v1/recommendations/user/$UNKNOWN)" 503
   check_eq "503 is JSON" "$(json 'd["error"]["status"]')" 503
+  check_eq "connection limit: 4th connection gets 503" "$($HC maxconn $N 3)" 503
   kill -HUP "$PID_nodb"; sleep 0.2
   check_eq "SIGHUP without database keeps serving" "$(req $N GET /api/v1/health/)" 200
   kill -TERM "$PID_nodb"; wait "$PID_nodb"; check_eq "no database: SIGTERM exits 0" "$?" 0

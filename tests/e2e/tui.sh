@@ -101,8 +101,17 @@ save_screen() { [ -n "$SCREENS" ] && mkdir -p "$SCREENS" && screen >"$SCREENS/$1
 $TM new-session -d -s dash -x 120 -y 40 \
   "'$BIN' --monitor --config '$CONF' --interval $INTERVAL; echo \$? >'$TMP/rc'; stty -a >'$TMP/stty'; sleep 30"
 
-if wait_screen '(\[\+\] UP.*){2}' 10 && wait_screen '^.*\[\+\] UP.*\[\+\] UP' 5 &&
-   [ "$(screen | grep -o '\[+\] UP' | wc -l)" -eq 4 ]; then
+# wait_count N PATTERN [SECONDS]: polls until PATTERN occurs exactly N times.
+wait_count() {
+  local end=$((SECONDS + ${3:-10}))
+  while [ $SECONDS -le "$end" ]; do
+    screen >"$TMP/screen.txt"
+    [ "$(grep -Eo -- "$2" "$TMP/screen.txt" | wc -l)" -eq "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+if wait_count 4 '\[\+\] UP' 10; then
   ok "four region cards show UP"
 else
   fail "four region cards show UP"; sed 's/^/#   /' "$TMP/screen.txt" | head -30
@@ -209,13 +218,22 @@ else
 fi
 check_fails "the banner clears" grep -q 'ALERT' "$TMP/screen.txt"
 
+# A hung region (process stopped: the kernel still accepts, nothing answers)
+# neither freezes the screen nor the keys, and turns DOWN after 3 timed-out checks.
+kill -STOP "$(cat "$TMP/eu-west.pid")"
+$TM send-keys -t dash 2
+check "keys still work while a region hangs" wait_screen 'p99 latency, now' 3
+$TM send-keys -t dash 1
+check "a hung region turns DOWN" wait_screen 'ALERT|\[x\] DOWN' 10
+check_grep "the hung region's card says it timed out" 'last error .*(imeout|timed out)' "$TMP/screen.txt"
+kill -CONT "$(cat "$TMP/eu-west.pid")"
+check "the hung region recovers to UP" wait_screen '4/4 regions UP' 10
+
 # Resize: every view stays readable at 80x24 and 200x60.
 for size in 80x24 200x60; do
   $TM resize-window -t dash -x "${size%x*}" -y "${size#*x}"
   $TM send-keys -t dash 1
-  wait_screen '\[\+\] UP' 5
-  n=$(grep -o '\[+\] UP' "$TMP/screen.txt" | wc -l)
-  check_eq "$size overview shows four UP cards" "$n" 4
+  check "$size overview shows four UP cards" wait_count 4 '\[\+\] UP' 5
   check_eq "$size screen has the new size" "$(wc -l <"$TMP/screen.txt")" "${size#*x}"
   save_screen "overview-$size"
   $TM send-keys -t dash 2

@@ -275,6 +275,14 @@ static void test_dataset_from_sqlite(void)
     id(a, 0xB000, HEADSET);
     CHECK_STR(ds.cats[ds.item_cat[idmap_find(&ds.items, a)]], "eletronicos");
     CHECK_NEAR(ds.item_price[idmap_find(&ds.items, a)], 60.5, 1e-4);
+    /* the in-memory join gives exactly the rows of the interactions view */
+    struct dataset dv;
+    char err[256];
+    CHECK_INT(dataset_load_mode(db_path, &dv, 1, err, sizeof err), 0);
+    CHECK_INT(dv.n_events, ds.n_events);
+    CHECK(dv.n_events == ds.n_events &&
+          !memcmp(dv.events, ds.events, (size_t)ds.n_events * sizeof *ds.events));
+    dataset_free(&dv);
     dataset_free(&ds);
 }
 

@@ -43,11 +43,13 @@ static void test_fsm(void)
 }
 
 static const char health_json[] =
-    "{\"region\": \"us-west\", \"location\": \"California\", \"status\": \"UP\", \"uptime_s\": 12.5,"
+    "{\"region\": \"us-west\", \"location\": \"California\", \"status\": \"UP\", \"uptime_s\": "
+    "12.5,"
     " \"requests\": {\"total\": 120, \"errors\": 2, \"per_second\": 4.1},"
     " \"latency_ms\": {\"p50\": 0.21, \"p99\": 1.9},"
     " \"cache\": {\"size\": 40, \"hits\": 80, \"misses\": 40, \"hit_ratio\": 0.667},"
-    " \"model\": {\"status\": \"ok\", \"version\": 3, \"algorithm\": \"hybrid\", \"warning\": null},"
+    " \"model\": {\"status\": \"ok\", \"version\": 3, \"algorithm\": \"hybrid\", \"warning\": "
+    "null},"
     " \"database\": {\"ok\": true, \"path\": \"olist.db\"}}";
 
 static void test_json_health_and_stats(void)
@@ -71,11 +73,12 @@ static void test_json_health_and_stats(void)
 
     struct model_stats m;
     memset(&m, 0, sizeof m);
-    CHECK_INT(pj_stats("{\"region\":\"x\",\"model\":{\"algorithm\":\"als\",\"version\":2,\"users\":96096,"
-                       "\"products\":32951,\"interactions\":100000,\"sparsity\":0.99997,"
-                       "\"train_seconds\":1.5,\"metrics\":{\"precision@10\":0.0123,\"ndcg@10\":0.02}}}",
-                       &m),
-              0);
+    CHECK_INT(
+        pj_stats("{\"region\":\"x\",\"model\":{\"algorithm\":\"als\",\"version\":2,\"users\":96096,"
+                 "\"products\":32951,\"interactions\":100000,\"sparsity\":0.99997,"
+                 "\"train_seconds\":1.5,\"metrics\":{\"precision@10\":0.0123,\"ndcg@10\":0.02}}}",
+                 &m),
+        0);
     CHECK_STR(m.algorithm, "als");
     CHECK_INT(m.version, 2);
     CHECK_INT(m.users, 96096);
@@ -88,10 +91,13 @@ static void test_json_recs_user_models(void)
 {
     static struct rec_result rr;
     char err[128];
-    CHECK_INT(pj_recs("{\"user_id\":\"a\",\"known\":true,\"latency_ms\":0.35,\"cache\":\"MISS\",\"model_version\":3,"
-                      "\"recommendations\":[{\"rank\":1,\"product_id\":\"p1\",\"category\":\"toys\",\"price\":9.5,"
+    CHECK_INT(pj_recs("{\"user_id\":\"a\",\"known\":true,\"latency_ms\":0.35,\"cache\":\"MISS\","
+                      "\"model_version\":3,"
+                      "\"recommendations\":[{\"rank\":1,\"product_id\":\"p1\",\"category\":"
+                      "\"toys\",\"price\":9.5,"
                       "\"avg_rating\":4.2,\"n_ratings\":31,\"score\":0.83,\"source\":\"usercf\"},"
-                      "{\"rank\":2,\"product_id\":\"p2\",\"category\":null,\"price\":1,\"score\":0.5,\"source\":\"pop\"}]}",
+                      "{\"rank\":2,\"product_id\":\"p2\",\"category\":null,\"price\":1,\"score\":0."
+                      "5,\"source\":\"pop\"}]}",
                       &rr, err, sizeof err),
               0);
     CHECK_INT(rr.n, 2);
@@ -104,19 +110,24 @@ static void test_json_recs_user_models(void)
     CHECK_INT(pj_recs("{\"error\":{}}", &rr, err, sizeof err), -1);
 
     static struct user_history h;
-    CHECK_INT(pj_user("{\"user_id\":\"u\",\"state\":\"SP\",\"orders\":2,\"purchases\":[{\"order_id\":\"o\","
-                      "\"product_id\":\"p\",\"category\":\"toys\",\"price\":3,\"timestamp\":\"2018-01-02 10:00:00\"}]}",
-                      &h, err, sizeof err),
-              0);
+    CHECK_INT(
+        pj_user(
+            "{\"user_id\":\"u\",\"state\":\"SP\",\"orders\":2,\"purchases\":[{\"order_id\":\"o\","
+            "\"product_id\":\"p\",\"category\":\"toys\",\"price\":3,\"timestamp\":\"2018-01-02 "
+            "10:00:00\"}]}",
+            &h, err, sizeof err),
+        0);
     CHECK_INT(h.n, 1);
     CHECK_INT(h.orders, 2);
     CHECK_STR(h.p[0].timestamp, "2018-01-02 10:00:00");
 
     static struct tui_data d;
-    CHECK_INT(pj_models("{\"active\":3,\"models\":[{\"version\":3,\"algorithm\":\"hybrid\",\"active\":true},"
-                        "{\"version\":2,\"algorithm\":\"als\",\"active\":false,\"size\":1234}]}",
-                        &d),
-              0);
+    CHECK_INT(
+        pj_models(
+            "{\"active\":3,\"models\":[{\"version\":3,\"algorithm\":\"hybrid\",\"active\":true},"
+            "{\"version\":2,\"algorithm\":\"als\",\"active\":false,\"size\":1234}]}",
+            &d),
+        0);
     CHECK_INT(d.n_models, 2);
     CHECK_INT(d.models_active, 3);
     CHECK_INT(d.models[0].active, 1);
@@ -130,7 +141,8 @@ static void test_json_recs_user_models(void)
     CHECK_INT(pj_random_user("{\"user_id\":\"abc\"}", uid, sizeof uid), 0);
     CHECK_STR(uid, "abc");
     char msg[128];
-    pj_error_message("{\"error\": {\"status\": 404, \"message\": \"no such user\"}}", 404, msg, sizeof msg);
+    pj_error_message("{\"error\": {\"status\": 404, \"message\": \"no such user\"}}", 404, msg,
+                     sizeof msg);
     CHECK_STR(msg, "HTTP 404: no such user");
     pj_error_message("<html>", 502, msg, sizeof msg);
     CHECK_STR(msg, "HTTP 502");
@@ -154,10 +166,11 @@ static void *serve(void *arg)
         ssize_t got = read(c, req, sizeof req);
         (void)got;
         char resp[2048];
-        int n = snprintf(resp, sizeof resp,
-                         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                         "Connection: close\r\n\r\n%s",
-                         strlen(health_json), health_json);
+        int n =
+            snprintf(resp, sizeof resp,
+                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n%s",
+                     strlen(health_json), health_json);
         ssize_t w = write(c, resp, (size_t)n);
         (void)w;
         close(c);

@@ -1,0 +1,129 @@
+/* The in-process server API (server.h) over real loopback sockets: ephemeral
+ * ports, fault injection (region stop/start), Region-Hint failover, reload
+ * without a database. No database here: the regions run DEGRADED. */
+#include "net/server.h"
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* One request on a fresh connection; the response (NUL-terminated) in out.
+ * Returns the status, or -1 when the connection was refused. */
+static int get(int port, const char *path, const char *hint, char *out, size_t outlen)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(fd);
+        return -1;
+    }
+    char req[512];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\n%s%s%sConnection: close\r\n\r\n",
+                     path, hint ? "Region-Hint: " : "", hint ? hint : "", hint ? "\r\n" : "");
+    if (write(fd, req, (size_t)n) != n) {
+        close(fd);
+        return -1;
+    }
+    size_t len = 0;
+    ssize_t r;
+    while (len + 1 < outlen && (r = read(fd, out + len, outlen - 1 - len)) > 0)
+        len += (size_t)r;
+    out[len] = '\0';
+    close(fd);
+    int status = -1;
+    sscanf(out, "HTTP/1.1 %d", &status);
+    return status;
+}
+
+static void conf_init(struct regions_conf *c)
+{
+    regions_defaults(c);
+    snprintf(c->database, sizeof c->database, "/nonexistent/dir/none.db");
+    c->n_regions = 3;
+    const char *names[] = {"us-west", "us-east", "eu-west"};
+    double lat[] = {37.77, 38.03, 53.35}, lon[] = {-122.42, -78.48, -6.26};
+    for (int i = 0; i < 3; i++) {
+        struct region_conf *r = &c->regions[i];
+        snprintf(r->name, sizeof r->name, "%s", names[i]);
+        snprintf(r->host, sizeof r->host, "127.0.0.1");
+        r->port = 0;
+        r->latitude = lat[i];
+        r->longitude = lon[i];
+    }
+}
+
+static void test_lifecycle(void)
+{
+    struct regions_conf c;
+    struct server *s = NULL;
+    char err[512] = "", buf[8192];
+    conf_init(&c);
+    CHECK_INT(server_start(&c, NULL, NULL, 0, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    int pw = server_port(s, "us-west"), pe = server_port(s, "us-east");
+    CHECK(pw > 0 && pe > 0 && pw != pe);
+    CHECK_INT(server_port(s, "mars"), -1);
+    CHECK_INT(get(pw, "/api/v1/health/", NULL, buf, sizeof buf), 200);
+    CHECK(strstr(buf, "X-Region: us-west\r\n") != NULL);
+    CHECK(strstr(buf, "\"status\":\"DEGRADED\"") != NULL);
+    CHECK_INT(get(pw, "/api/v1/recommendations/user/0123456789abcdef0123456789abcdef", NULL, buf,
+                  sizeof buf),
+              503);
+    /* fault injection: us-east down, its hint goes to the nearest live region */
+    CHECK_INT(server_region_stop(s, "us-east"), 0);
+    CHECK_INT(get(pe, "/api/v1/health/", NULL, buf, sizeof buf), -1);
+    CHECK_INT(get(pw, "/api/v1/health/", "us-east", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "X-Region: us-west\r\n") != NULL); /* 3,700 km beats eu-west's 5,900 */
+    CHECK_INT(server_region_stop(s, "us-west"), 0);
+    CHECK_INT(get(server_port(s, "eu-west"), "/api/v1/health/", "us-east", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "X-Region: eu-west\r\n") != NULL);
+    CHECK_INT(server_region_start(s, "us-east"), 0);
+    CHECK_INT(server_region_start(s, "us-west"), 0);
+    CHECK_INT(server_port(s, "us-east"), pe);
+    CHECK_INT(get(pe, "/api/v1/health/", NULL, buf, sizeof buf), 200);
+    CHECK(strstr(buf, "X-Region: us-east\r\n") != NULL);
+    CHECK_INT(server_region_stop(s, "mars"), -1);
+    /* reload without a database fails and keeps serving */
+    CHECK_INT(server_reload(s, err, sizeof err), -1);
+    CHECK(strstr(err, "reload failed") != NULL);
+    CHECK_INT(get(pw, "/api/v1/health/", NULL, buf, sizeof buf), 200);
+    server_stop(s);
+}
+
+static void test_start_errors(void)
+{
+    struct regions_conf c;
+    struct server *s = NULL;
+    char err[512] = "";
+    conf_init(&c);
+    const char *bad[] = {"mars"};
+    CHECK_INT(server_start(&c, NULL, bad, 1, &s, err, sizeof err), -1);
+    CHECK(strstr(err, "mars") != NULL);
+    CHECK(s == NULL);
+    snprintf(c.api_keys_file, sizeof c.api_keys_file, "/nonexistent/keys");
+    CHECK_INT(server_start(&c, NULL, NULL, 0, &s, err, sizeof err), -1);
+    CHECK(strstr(err, "/nonexistent/keys") != NULL);
+    /* two servers cannot share a port */
+    conf_init(&c);
+    c.n_regions = 1;
+    struct server *a = NULL, *b = NULL;
+    CHECK_INT(server_start(&c, NULL, NULL, 0, &a, err, sizeof err), 0);
+    if (!a)
+        return;
+    c.regions[0].port = server_port(a, "us-west");
+    CHECK_INT(server_start(&c, NULL, NULL, 0, &b, err, sizeof err), -1);
+    CHECK(strstr(err, "cannot listen") != NULL);
+    server_stop(a);
+}
+
+int main(void)
+{
+    RUN(test_lifecycle);
+    RUN(test_start_errors);
+    return TEST_SUMMARY();
+}
