@@ -2,10 +2,12 @@
  * printed summary. The work is in engine/ingest.c and engine/sample.c. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "engine/ingest.h"
@@ -34,8 +36,11 @@ static const char ingest_usage[] =
     "  --quiet, -q  no progress lines (they appear only on a terminal anyway)\n"
     "  --help, -h   this text\n"
     "\n"
+    "Interrupting it (Ctrl-C, SIGINT, SIGTERM) stops it cleanly: the temporary file\n"
+    "is removed and PATH is left as it was.\n"
+    "\n"
     "Exit status: 0 success, 1 bad or missing input (the message names file, line\n"
-    "and column), 2 usage error.\n";
+    "and column), 2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM.\n";
 
 static const char gen_usage[] =
     "usage: recsys-tui gen-sample --out DIR [--customers N] [--seed S]\n"
@@ -84,6 +89,28 @@ static int is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The signal that interrupted the ingest (0: none). The handler only records
+ * it and raises ingest's flag; the loader notices between rows and unwinds
+ * through its normal error path. SA_RESETHAND: a second Ctrl-C kills at once. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    ingest_interrupt();
+}
+
+static void catch_stop_signals(int on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sa.sa_flags = on ? SA_RESETHAND : 0;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 static void print_summary(const struct ingest_options *o, const struct ingest_summary *s)
@@ -158,10 +185,16 @@ int cmd_ingest(int argc, char **argv)
     progress_set_quiet(o.quiet);
     struct ingest_summary s;
     char err[ERR_LEN];
-    if (ingest_run(&o, &s, err, sizeof err) < 0) {
+    catch_stop_signals(1);
+    int rc = ingest_run(&o, &s, err, sizeof err);
+    catch_stop_signals(0);
+    if (rc < 0) {
+        if (ingest_interrupted() && !o.quiet && isatty(STDERR_FILENO))
+            fputc('\n', stderr); /* end the progress line the interrupt cut short */
         fprintf(stderr, "recsys-tui ingest: %s\n", err);
         fprintf(stderr, "recsys-tui ingest: %s left unchanged\n", o.db_path);
-        return EXIT_FAIL;
+        /* 128 + signal, as a shell reports a command killed by it */
+        return ingest_interrupted() && stop_signal ? 128 + stop_signal : EXIT_FAIL;
     }
     if (s.warnings[0])
         fprintf(stderr, "recsys-tui ingest: warning: %s\n", s.warnings);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -27,11 +28,20 @@ static void on_signal(int sig)
 
 static const char serve_usage[] =
     "usage: recsys-tui --serve [--config FILE] [--region NAME ...] [--db PATH]\n"
+    "                          [--router | --router-only] [--router-port PORT]\n"
     "\n"
     "Runs one HTTP server thread per region of FILE (default regions.conf), or only\n"
     "the regions named with --region (repeatable). --db overrides the database of\n"
     "the [global] section. Prints `region NAME listening on HOST:PORT` for each region\n"
     "once it accepts connections (port 0 in the file picks a free port).\n"
+    "\n"
+    "The global router (router_port in FILE) forwards each request to the region\n"
+    "named by its Region-Hint header (default: the first region of FILE) at that\n"
+    "region's host:port, failing over to the nearest healthy region. It starts with\n"
+    "all regions when router_port is set and no --region is given; --router starts\n"
+    "it in any case, --router-only starts it alone (regions run elsewhere);\n"
+    "--router-port overrides router_port (0 = a free port). Prints\n"
+    "`router listening on HOST:PORT`.\n"
     "\n"
     "Signals: SIGHUP reloads the active model (no request fails), SIGINT/SIGTERM\n"
     "finish in-flight requests and exit 0. API: docs/API.md, GET /docs.\n"
@@ -41,7 +51,7 @@ int cmd_serve(int argc, char **argv)
 {
     const char *config = "regions.conf", *db = NULL;
     const char *names[REGIONS_MAX];
-    int n = 0;
+    int n = 0, router = 0, router_only = 0, router_port = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(serve_usage, stdout);
@@ -50,6 +60,19 @@ int cmd_serve(int argc, char **argv)
             config = argv[++i];
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             db = argv[++i];
+        } else if (!strcmp(argv[i], "--router")) {
+            router = 1;
+        } else if (!strcmp(argv[i], "--router-only")) {
+            router = router_only = 1;
+        } else if (!strcmp(argv[i], "--router-port") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (!*argv[i] || *end || v < 0 || v > 65535) {
+                fprintf(stderr, "recsys-tui --serve: --router-port '%s' is not a port 0..65535\n",
+                        argv[i]);
+                return EXIT_USAGE;
+            }
+            router_port = (int)v;
         } else if (!strcmp(argv[i], "--region") && i + 1 < argc) {
             if (n == REGIONS_MAX) {
                 fprintf(stderr, "recsys-tui --serve: more than %d --region options\n",
@@ -74,6 +97,14 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "recsys-tui --serve: no region '%s' in %s\n", names[i], config);
             return EXIT_USAGE;
         }
+    if (router_only && n > 0) {
+        fprintf(stderr, "recsys-tui --serve: --router-only runs no region: drop --region\n");
+        return EXIT_USAGE;
+    }
+    if (router_port < 0)
+        router_port = conf.router_port;
+    if (!router && conf.router_port && n == 0)
+        router = 1;
     /* Signals arrive through a self-pipe rather than sigwait: a handler runs
      * in whatever thread the kernel picks (sanitizer runtimes own threads that
      * do not block signals), and only the pipe reaches this thread. The
@@ -91,15 +122,19 @@ int cmd_serve(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    struct server *s;
-    if (server_start(&conf, db, names, n, &s, err, sizeof err) < 0) {
+    struct server *s = NULL, *rs = NULL;
+    if (!router_only && server_start(&conf, db, names, n, &s, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
         return EXIT_FAIL;
     }
-    if (conf.router_port)
-        fprintf(stderr, "recsys-tui --serve: router_port is not implemented yet; send "
-                        "Region-Hint to any region instead\n");
-    for (int i = 0; i < conf.n_regions; i++) {
+    if (router && server_router_start(&conf, router_port, &rs, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui --serve: %s\n", err);
+        server_stop(s);
+        return EXIT_FAIL;
+    }
+    if (rs)
+        fprintf(stderr, "router listening on %s:%d\n", conf.router_host, server_port(rs, "router"));
+    for (int i = 0; s && i < conf.n_regions; i++) {
         int port = server_port(s, conf.regions[i].name);
         if (port >= 0)
             fprintf(stderr, "region %s listening on %s:%d\n", conf.regions[i].name,
@@ -112,6 +147,8 @@ int cmd_serve(int argc, char **argv)
         if (poll(&pfd, 1, -1) < 0 || read(sig_pipe[0], &sig, 1) != 1)
             continue;
         if (sig == SIGHUP) {
+            if (!s)
+                continue;
             if (server_reload(s, err, sizeof err) < 0)
                 fprintf(stderr, "recsys-tui --serve: %s\n", err);
             else
@@ -119,6 +156,7 @@ int cmd_serve(int argc, char **argv)
             continue;
         }
         fprintf(stderr, "recsys-tui --serve: %s, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        server_stop(rs); /* first: its in-flight requests still reach the regions */
         server_stop(s);
         close(sig_pipe[0]);
         close(sig_pipe[1]);

@@ -7,9 +7,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <sqlite3.h>
-#include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,92 +17,20 @@
 #include <unistd.h>
 
 #include "engine/csvload.h"
-#include "engine/keyset.h"
-#include "engine/rowbatch.h"
+#include "engine/olist.h"
+#include "engine/readahead.h"
 #include "engine/schema.h"
 #include "util/error.h"
 #include "util/progress.h"
 
-/* Memory one file's batch of validated rows may hold before it is inserted:
- * the real Olist files fit in one batch; bigger input is loaded in several
- * sorted runs (still correct, duplicates across runs are caught by SQLite). */
-#define INGEST_BATCH_BYTES ((size_t)256 << 20)
-
-enum col_type { C_TEXT, C_INT, C_REAL, C_TS };
-enum col_flag {
-    F_REQ = 1,   /* empty is an error */
-    F_CAT = 2,   /* empty becomes 'outros' */
-    F_PRICE = 4, /* feeds the outlier statistics */
-};
-
-struct col_spec {
-    const char *name;
-    unsigned char type, flags;
-    unsigned char ref; /* 1 + the file whose keys this column must name; 0 none */
-};
-
-struct file_spec {
-    const char *base;
-    const char *table;
-    int required;
-    int npk;  /* the primary key is the first npk columns (0: none) */
-    int ncols;
-    struct col_spec cols[9];
-};
-
-#define T(n) {n, C_TEXT, 0}
-#define TR(n) {n, C_TEXT, F_REQ}
-#define I(n) {n, C_INT, 0}
-#define IR(n) {n, C_INT, F_REQ}
-#define R(n) {n, C_REAL, 0}
-#define TS(n) {n, C_TS, 0}
-#define FK(n, file) {n, C_TEXT, F_REQ, (file) + 1}
-
-static const struct file_spec FILES[INGEST_NFILES] = {
-    [INGEST_TRANSLATION] = {"product_category_name_translation", "product_category_name_translation",
-                            1, 1, 2, {TR("product_category_name"), TR("product_category_name_english")}},
-    [INGEST_CUSTOMERS] = {"olist_customers_dataset", "customers", 1, 1, 5,
-                          {TR("customer_id"), TR("customer_unique_id"),
-                           T("customer_zip_code_prefix"), T("customer_city"), T("customer_state")}},
-    [INGEST_SELLERS] = {"olist_sellers_dataset", "sellers", 1, 1, 4,
-                        {TR("seller_id"), T("seller_zip_code_prefix"), T("seller_city"),
-                         T("seller_state")}},
-    [INGEST_PRODUCTS] = {"olist_products_dataset", "products", 1, 1, 9,
-                         {TR("product_id"), {"product_category_name", C_TEXT, F_CAT},
-                          I("product_name_lenght"), I("product_description_lenght"),
-                          I("product_photos_qty"), I("product_weight_g"), I("product_length_cm"),
-                          I("product_height_cm"), I("product_width_cm")}},
-    [INGEST_ORDERS] = {"olist_orders_dataset", "orders", 1, 1, 8,
-                       {TR("order_id"), FK("customer_id", INGEST_CUSTOMERS), TR("order_status"),
-                        TS("order_purchase_timestamp"), TS("order_approved_at"),
-                        TS("order_delivered_carrier_date"), TS("order_delivered_customer_date"),
-                        TS("order_estimated_delivery_date")}},
-    [INGEST_ITEMS] = {"olist_order_items_dataset", "order_items", 1, 2, 7,
-                      {FK("order_id", INGEST_ORDERS), IR("order_item_id"),
-                       FK("product_id", INGEST_PRODUCTS), FK("seller_id", INGEST_SELLERS),
-                       TS("shipping_limit_date"), {"price", C_REAL, F_REQ | F_PRICE},
-                       R("freight_value")}},
-    [INGEST_PAYMENTS] = {"olist_order_payments_dataset", "order_payments", 1, 2, 5,
-                         {FK("order_id", INGEST_ORDERS), IR("payment_sequential"), T("payment_type"),
-                          I("payment_installments"), R("payment_value")}},
-    [INGEST_REVIEWS] = {"olist_order_reviews_dataset", "order_reviews", 0, 2, 7,
-                        {TR("review_id"), FK("order_id", INGEST_ORDERS), I("review_score"),
-                         T("review_comment_title"), T("review_comment_message"),
-                         TS("review_creation_date"), TS("review_answer_timestamp")}},
-    [INGEST_GEOLOCATION] = {"olist_geolocation_dataset", "geolocation", 0, 0, 5,
-                            {T("geolocation_zip_code_prefix"), R("geolocation_lat"),
-                             R("geolocation_lng"), T("geolocation_city"),
-                             T("geolocation_state")}},
-};
-
 const char *ingest_file_base(int file)
 {
-    return file >= 0 && file < INGEST_NFILES ? FILES[file].base : "?";
+    return file >= 0 && file < INGEST_NFILES ? OLIST_FILES[file].base : "?";
 }
 
 const char *ingest_table_name(int file)
 {
-    return file >= 0 && file < INGEST_NFILES ? FILES[file].table : "?";
+    return file >= 0 && file < INGEST_NFILES ? OLIST_FILES[file].table : "?";
 }
 
 /* Finds DIR/BASE.csv or DIR/BASE.csv.gz; 0 and out filled, -1 when neither. */
@@ -125,211 +52,63 @@ int ingest_data_present(const char *dir)
     if (!dir)
         return 0;
     for (int i = 0; i < INGEST_NFILES; i++)
-        if (FILES[i].required && find_input(dir, FILES[i].base, path, sizeof path) != 0)
+        if (OLIST_FILES[i].required &&
+            find_input(dir, OLIST_FILES[i].base, path, sizeof path) != 0)
             return 0;
     return 1;
 }
 
 /* --- loading ------------------------------------------------------------ */
 
-/* Files whose first column other files refer to: their keys are collected
- * while loading so children are checked row by row (with line numbers). */
-static int is_parent(int file)
-{
-    return file == INGEST_CUSTOMERS || file == INGEST_ORDERS || file == INGEST_PRODUCTS ||
-           file == INGEST_SELLERS;
-}
-
 struct load_ctx {
-    const struct file_spec *spec;
-    struct keyset *sets;         /* one per file, filled for parents */
-    struct keyset *own;          /* this file's set, or NULL */
+    const struct olist_file *spec;
     sqlite3 *db;
     sqlite3_stmt *insert, *same; /* same: "is an identical row already there?" */
-    struct rowbatch *batch;      /* validated rows waiting to be inserted in key order */
     const char *file;            /* display name, for errors raised at insert time */
     int key_column;              /* 1-based file column of the first key column */
-    int price_col;               /* index of the F_PRICE column, or -1 */
-    long long inserted, duplicates, outros, null_ts;
-    long long null_ts_col[9];
+    int price_col;               /* index of the OLIST_PRICE column, or -1 */
+    long long inserted, duplicates;
     double price_sum, price_sumsq;
     long long price_n;
 };
 
-/* Set from a signal handler (ingest_interrupt); polled between rows and by
- * SQLite's progress handler, so an interrupt leaves through the error path. */
-static volatile sig_atomic_t interrupt_flag;
+/* Set from a signal handler (ingest_interrupt); polled between rows by both
+ * threads and by SQLite's progress handler, so an interrupt leaves through the
+ * error path. Lock-free atomics are async-signal-safe. */
+static atomic_int interrupt_flag;
 
 void ingest_interrupt(void)
 {
-    interrupt_flag = 1;
+    atomic_store(&interrupt_flag, 1);
 }
 
 void ingest_clear_interrupt(void)
 {
-    interrupt_flag = 0;
+    atomic_store(&interrupt_flag, 0);
 }
 
 int ingest_interrupted(void)
 {
-    return interrupt_flag != 0;
+    return atomic_load_explicit(&interrupt_flag, memory_order_relaxed) != 0;
 }
 
 static int interrupted_error(char *err, size_t errlen)
 {
-    return err_set(err, errlen, "interrupted by a signal; nothing was written");
+    return err_set(err, errlen, "interrupted by a signal before the database was replaced");
 }
 
 /* SQLite progress callback: non-zero aborts the running statement. */
 static int on_sqlite_progress(void *unused)
 {
     (void)unused;
-    return interrupt_flag != 0;
-}
-
-static int is_digits(const char *s, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
-/* Strict 'YYYY-MM-DD HH:MM:SS' with calendar ranges. */
-static int valid_timestamp(const char *s, size_t len)
-{
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (len != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
-        return 0;
-    if (!is_digits(s, 4) || !is_digits(s + 5, 2) || !is_digits(s + 8, 2) ||
-        !is_digits(s + 11, 2) || !is_digits(s + 14, 2) || !is_digits(s + 17, 2))
-        return 0;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + s[3] - '0';
-    int mo = (s[5] - '0') * 10 + s[6] - '0', d = (s[8] - '0') * 10 + s[9] - '0';
-    int h = (s[11] - '0') * 10 + s[12] - '0', mi = (s[14] - '0') * 10 + s[15] - '0';
-    int se = (s[17] - '0') * 10 + s[18] - '0';
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 59)
-        return 0;
-    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return 0;
-    return 1;
-}
-
-/* Whole field as a decimal integer: digits with an optional sign. The common
- * short case is done here; anything else goes through strtoll. */
-static int parse_int(const char *f, size_t len, int64_t *out)
-{
-    size_t i = f[0] == '-' || f[0] == '+';
-    if (len > i && len - i <= 18) {
-        int64_t v = 0;
-        size_t k;
-        for (k = i; k < len && f[k] >= '0' && f[k] <= '9'; k++)
-            v = v * 10 + (f[k] - '0');
-        if (k == len) {
-            *out = f[0] == '-' ? -v : v;
-            return 0;
-        }
-    }
-    char *end;
-    errno = 0;
-    *out = strtoll(f, &end, 10);
-    return (*end || end == f || errno) ? -1 : 0;
-}
-
-/* Whole field as a finite double. Plain "123.45" with at most 15 digits is
- * computed as digits / 10^k: both are exact doubles, so the one division is
- * correctly rounded and equals strtod's result. Everything else (exponents,
- * long mantissas, "inf", junk) goes through strtod. */
-static int parse_real(const char *f, size_t len, double *out)
-{
-    static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    size_t i = f[0] == '-', digits = 0, frac = 0;
-    int dot = 0;
-    uint64_t m = 0;
-    for (; i < len; i++) {
-        char ch = f[i];
-        if (ch >= '0' && ch <= '9') {
-            m = m * 10 + (uint64_t)(ch - '0');
-            digits++;
-            frac += dot;
-        } else if (ch == '.' && !dot) {
-            dot = 1;
-        } else {
-            break;
-        }
-    }
-    if (i == len && digits && digits <= 15) {
-        double v = (double)m / pow10[frac];
-        *out = f[0] == '-' ? -v : v;
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    *out = strtod(f, &end);
-    return (*end || end == f || errno || !isfinite(*out)) ? -1 : 0;
-}
-
-/* Validates one CSV row into typed values (text points into the row). */
-static int check_row(struct load_ctx *c, const struct csvload_row *row,
-                     struct rowbatch_val *v, char *err, size_t errlen)
-{
-    const struct file_spec *sp = c->spec;
-    for (int i = 0; i < sp->ncols; i++) {
-        const struct col_spec *col = &sp->cols[i];
-        const char *f = row->field[i];
-        size_t len = row->len[i];
-        if (!f) {
-            if (col->flags & F_REQ)
-                return csvload_field_error(err, errlen, row, i, "empty, but a value is required");
-            if (col->flags & F_CAT) {
-                c->outros++;
-                v[i] = (struct rowbatch_val){.type = RB_TEXT, .len = 6, .u.s = "outros"};
-                continue;
-            }
-            if (col->type == C_TS) {
-                c->null_ts++;
-                c->null_ts_col[i]++;
-            }
-            v[i] = (struct rowbatch_val){.type = RB_NULL};
-            continue;
-        }
-        switch (col->type) {
-        case C_INT:
-            v[i].type = RB_INT;
-            if (parse_int(f, len, &v[i].u.i) < 0)
-                return csvload_field_error(err, errlen, row, i, "'%.40s' is not an integer", f);
-            break;
-        case C_REAL:
-            v[i].type = RB_REAL;
-            if (parse_real(f, len, &v[i].u.d) < 0)
-                return csvload_field_error(err, errlen, row, i, "'%.40s' is not a number", f);
-            if ((col->flags & F_PRICE) && v[i].u.d < 0)
-                return csvload_field_error(err, errlen, row, i, "negative price %.2f", v[i].u.d);
-            break;
-        case C_TS:
-            if (!valid_timestamp(f, len))
-                return csvload_field_error(err, errlen, row, i,
-                                           "'%.40s' is not a timestamp (YYYY-MM-DD HH:MM:SS)", f);
-            /* stored as text */
-            /* fall through */
-        default:
-            if (col->ref && !keyset_has(&c->sets[col->ref - 1], f, len))
-                return csvload_field_error(err, errlen, row, i, "'%.40s' is not in %s.csv", f,
-                                           FILES[col->ref - 1].base);
-            if (len > UINT32_MAX)
-                return csvload_field_error(err, errlen, row, i, "field too long");
-            v[i] = (struct rowbatch_val){.type = RB_TEXT, .len = (uint32_t)len, .u.s = f};
-        }
-    }
-    return 0;
+    return ingest_interrupted();
 }
 
 /* Binds one batched row to st (1-based parameters); the text stays in the
  * batch until the statement is reset, hence SQLITE_STATIC. */
-static void bind_values(const struct rowbatch *b, sqlite3_stmt *st, const struct rowbatch_val *v)
+static void bind_values(int ncols, sqlite3_stmt *st, const struct rowbatch_val *v)
 {
-    for (int i = 0; i < b->ncols; i++) {
+    for (int i = 0; i < ncols; i++) {
         switch (v[i].type) {
         case RB_INT:
             sqlite3_bind_int64(st, i + 1, v[i].u.i);
@@ -352,8 +131,8 @@ static void bind_values(const struct rowbatch *b, sqlite3_stmt *st, const struct
 static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long line, char *err,
                       size_t errlen)
 {
-    const struct rowbatch *b = c->batch;
-    bind_values(b, c->insert, v);
+    int ncols = c->spec->ncols;
+    bind_values(ncols, c->insert, v);
     int rc = sqlite3_step(c->insert);
     sqlite3_reset(c->insert);
     if (rc == SQLITE_DONE) {
@@ -364,74 +143,48 @@ static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long lin
             c->price_sumsq += p * p;
             c->price_n++;
         }
-        if (c->own && keyset_add(c->own, v[0].u.s, v[0].len) < 0)
-            return err_set(err, errlen, "%s line %ld column %d (%s): too many keys (limit %u)",
-                           c->file, line, c->key_column, c->spec->cols[0].name, KEYSET_MAX_KEYS);
         return 0;
     }
     if (rc == SQLITE_CONSTRAINT) {
-        bind_values(b, c->same, v);
+        bind_values(ncols, c->same, v);
         int same = sqlite3_step(c->same) == SQLITE_ROW;
         sqlite3_reset(c->same);
         if (same) {
             c->duplicates++;
             return 0;
         }
+        int n = v[0].type == RB_TEXT ? (int)(v[0].len < 40 ? v[0].len : 40) : 0;
         return err_set(err, errlen,
-                       "%s line %ld column %d (%s): duplicate key '%.40s' with different values",
-                       c->file, line, c->key_column, c->spec->cols[0].name,
-                       v[0].type == RB_TEXT ? v[0].u.s : "");
+                       "%s line %ld column %d (%s): duplicate key '%.*s' with different values",
+                       c->file, line, c->key_column, c->spec->cols[0].name, n,
+                       n ? v[0].u.s : "");
     }
-    if (rc == SQLITE_INTERRUPT || interrupt_flag)
+    if (rc == SQLITE_INTERRUPT || ingest_interrupted())
         return interrupted_error(err, errlen);
     return err_set(err, errlen, "%s line %ld: cannot store row: %s", c->file, line,
                    sqlite3_errmsg(c->db));
 }
 
-/* Inserts the batch in primary-key order and empties it. */
-static int flush_batch(struct load_ctx *c, char *err, size_t errlen)
+/* Inserts one chunk of the reader's rows, already in primary-key order. */
+static int insert_chunk(struct load_ctx *c, const struct readahead_chunk *chunk, char *err,
+                        size_t errlen)
 {
-    struct rowbatch *b = c->batch;
-    if (rowbatch_sort(b, c->spec->npk) < 0)
-        return err_set(err, errlen, "%s: out of memory sorting %zu rows", c->file, b->nrows);
-    for (size_t k = 0; k < b->nrows; k++) {
+    c->key_column = chunk->key_column;
+    for (size_t k = 0; k < chunk->batch.nrows; k++) {
         long line;
-        const struct rowbatch_val *v = rowbatch_row(b, k, &line);
-        if (interrupt_flag)
+        const struct rowbatch_val *v = rowbatch_row(&chunk->batch, k, &line);
+        if (ingest_interrupted())
             return interrupted_error(err, errlen);
         if (insert_row(c, v, line, err, errlen) < 0)
             return -1;
     }
-    rowbatch_reset(b, b->ncols);
-    return 0;
-}
-
-/* Row callback: validate now (errors name the line as read), insert later
- * in key order when the batch is full or the file ends. */
-static int load_row(void *ctxp, const struct csvload_row *row, char *err, size_t errlen)
-{
-    struct load_ctx *c = ctxp;
-    struct rowbatch_val v[ROWBATCH_MAX_COLS];
-    if (interrupt_flag)
-        return interrupted_error(err, errlen);
-    c->key_column = row->column[0];
-    if (check_row(c, row, v, err, errlen) < 0)
-        return -1;
-    int rc = rowbatch_push(c->batch, row->line, v);
-    if (rc == 1) {
-        if (flush_batch(c, err, errlen) < 0)
-            return -1;
-        rc = rowbatch_push(c->batch, row->line, v);
-    }
-    if (rc != 0)
-        return err_set(err, errlen, "%s line %ld: out of memory", row->file, row->line);
     return 0;
 }
 
 /* Prepares the insert and the identical-row probe for c->spec. */
 static int prepare_load(struct load_ctx *c, char *err, size_t errlen)
 {
-    const struct file_spec *sp = c->spec;
+    const struct olist_file *sp = c->spec;
     char ins[1024], same[2048];
     size_t a = (size_t)snprintf(ins, sizeof ins, "INSERT INTO %s(", sp->table);
     size_t b = (size_t)snprintf(same, sizeof same, "SELECT 1 FROM %s WHERE ", sp->table);
@@ -518,41 +271,50 @@ static int query_int(sqlite3 *db, const char *sql, double bind, long long *out, 
     return 0;
 }
 
-/* Loads one file into its table and records its cleaning counts. */
-static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
-                     struct keyset *sets, struct rowbatch *batch, struct ingest_summary *s,
-                     struct load_ctx *c, char *err, size_t errlen)
+/* Inserts one file's chunks, as the reader hands them over, into its table
+ * and records its cleaning counts. */
+static int load_file(sqlite3 *db, int file, const char *path, struct readahead *ra,
+                     struct ingest_summary *s, struct load_ctx *c, char *err, size_t errlen)
 {
-    const struct file_spec *sp = &FILES[file];
-    const char *names[9];
+    const struct olist_file *sp = &OLIST_FILES[file];
     const char *slash = strrchr(path, '/');
     const char *fname = slash ? slash + 1 : path;
-    int rc = -1;
+    struct olist_counts counts;
+    long rows = 0;
+    int rc = -1, last = 0;
     memset(c, 0, sizeof *c);
+    memset(&counts, 0, sizeof counts);
     c->spec = sp;
     c->db = db;
-    c->sets = sets;
-    c->own = is_parent(file) ? &sets[file] : NULL;
     c->file = fname;
     c->key_column = 1;
     c->price_col = -1;
-    c->batch = batch;
-    rowbatch_reset(batch, sp->ncols);
-    for (int i = 0; i < sp->ncols; i++) {
-        names[i] = sp->cols[i].name;
-        if (sp->cols[i].flags & F_PRICE)
+    for (int i = 0; i < sp->ncols; i++)
+        if (sp->cols[i].flags & OLIST_PRICE)
             c->price_col = i;
-    }
     if (prepare_load(c, err, errlen) < 0)
         goto out;
-    long rows = 0;
-    if (csvload_file(path, names, sp->ncols, load_row, c, show_progress, &rows, err, errlen) < 0 ||
-        flush_batch(c, err, errlen) < 0)
-        goto out;
+    while (!last) {
+        struct readahead_chunk *chunk = readahead_next(ra, err, errlen);
+        if (!chunk)
+            goto out;
+        if (chunk->file != file) { /* cannot happen: both sides walk the same list */
+            readahead_release(ra, chunk);
+            err_set(err, errlen, "ingest: reader out of step at %s", fname);
+            goto out;
+        }
+        int irc = insert_chunk(c, chunk, err, errlen);
+        last = chunk->last;
+        rows = chunk->rows;
+        counts = chunk->counts;
+        readahead_release(ra, chunk);
+        if (irc < 0)
+            goto out;
+    }
     s->rows[file] = c->inserted;
     s->duplicates += c->duplicates;
-    s->outros += c->outros;
-    s->null_timestamps += c->null_ts;
+    s->outros += counts.outros;
+    s->null_timestamps += counts.null_ts;
     s->present[file] = 1;
     char detail[512];
     snprintf(detail, sizeof detail, "%ld data rows read", rows);
@@ -562,18 +324,19 @@ static int load_file(sqlite3 *db, int file, const char *path, int show_progress,
         report_add(db, fname, "duplicate_removed", c->duplicates,
                    "exact duplicate rows dropped", err, errlen) < 0)
         goto out;
-    if (c->outros &&
-        report_add(db, fname, "empty_category_outros", c->outros,
+    if (counts.outros &&
+        report_add(db, fname, "empty_category_outros", counts.outros,
                    "empty product_category_name set to 'outros'", err, errlen) < 0)
         goto out;
-    if (c->null_ts) {
+    if (counts.null_ts) {
         size_t n = 0;
         detail[0] = '\0';
         for (int i = 0; i < sp->ncols; i++)
-            if (c->null_ts_col[i] && n < sizeof detail)
+            if (counts.null_ts_col[i] && n < sizeof detail)
                 n += (size_t)snprintf(detail + n, sizeof detail - n, "%s%s %lld", n ? ", " : "",
-                                      sp->cols[i].name, c->null_ts_col[i]);
-        if (report_add(db, fname, "empty_timestamp_null", c->null_ts, detail, err, errlen) < 0)
+                                      sp->cols[i].name, counts.null_ts_col[i]);
+        if (report_add(db, fname, "empty_timestamp_null", counts.null_ts, detail, err,
+                       errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -803,6 +566,7 @@ static int publish(const char *tmp, const char *db_path, char *err, size_t errle
     return 0;
 }
 
+#define ET(label) (getenv("E_TIMING") ? fprintf(stderr, "T %-12s %.3f\n", label, monotonic_seconds() - t0) : 0)
 int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err,
                size_t errlen)
 {
@@ -812,13 +576,9 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     sqlite3 *db = NULL;
     int rc = -1, have_tmp = 0, attached = 0;
     struct load_ctx ctx, items_ctx;
-    struct keyset sets[INGEST_NFILES];
-    struct rowbatch batch;
+    struct readahead *ra = NULL;
     struct stat st;
 
-    for (int i = 0; i < INGEST_NFILES; i++)
-        keyset_init(&sets[i]);
-    rowbatch_init(&batch, 1, INGEST_BATCH_BYTES);
     memset(s, 0, sizeof *s);
     memset(&items_ctx, 0, sizeof items_ctx);
     if (!o || !o->data_dir || !o->db_path)
@@ -827,15 +587,15 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
         return err_set(err, errlen, "data directory %s: %s", o->data_dir,
                        errno ? strerror(errno) : "not a directory");
     for (int i = 0; i < INGEST_NFILES; i++) {
-        if (find_input(o->data_dir, FILES[i].base, paths[i], sizeof paths[i]) == 0)
+        if (find_input(o->data_dir, OLIST_FILES[i].base, paths[i], sizeof paths[i]) == 0)
             continue;
         paths[i][0] = '\0';
-        if (FILES[i].required)
+        if (OLIST_FILES[i].required)
             return err_set(err, errlen, "missing file: %s/%s.csv (or .csv.gz)", o->data_dir,
-                           FILES[i].base);
+                           OLIST_FILES[i].base);
         size_t n = strlen(s->warnings);
         snprintf(s->warnings + n, sizeof s->warnings - n, "%s%s.csv absent: %s not loaded",
-                 n ? "; " : "", FILES[i].base, FILES[i].table);
+                 n ? "; " : "", OLIST_FILES[i].base, OLIST_FILES[i].table);
     }
 
     if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", o->db_path) >= (int)sizeof tmp)
@@ -847,6 +607,9 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     (void)fchmod(fd, 0644);
     close(fd);
     have_tmp = 1;
+    /* The reader starts parsing while the database is being set up. */
+    if (readahead_start(&ra, (const char (*)[PATH_MAX])paths, !o->quiet, err, errlen) < 0)
+        goto out;
 
     if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot open %s: %s", tmp, db ? sqlite3_errmsg(db) : "no memory");
@@ -875,27 +638,31 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     }
     if (exec_sql(db, "BEGIN", err, errlen) < 0 || exec_sql(db, schema_sql(), err, errlen) < 0)
         goto out;
+    ET("setup");
     for (int i = 0; i < INGEST_NFILES; i++) {
         if (!paths[i][0]) {
-            if (report_add(db, FILES[i].base, "file_absent", 0, "optional file not found; "
+            if (report_add(db, OLIST_FILES[i].base, "file_absent", 0, "optional file not found; "
                            "table left empty", err, errlen) < 0)
                 goto out;
             continue;
         }
         struct load_ctx *c = i == INGEST_ITEMS ? &items_ctx : &ctx;
-        if (load_file(db, i, paths[i], !o->quiet, sets, &batch, s, c, err, errlen) < 0)
+        if (load_file(db, i, paths[i], ra, s, c, err, errlen) < 0)
             goto out;
+        ET(OLIST_FILES[i].table);
     }
     if (flag_outliers(db, &items_ctx, s, err, errlen) < 0 ||
         (s->present[INGEST_GEOLOCATION] && dedupe_geolocation(db, s, err, errlen) < 0) ||
-        exec_sql(db, schema_index_sql(), err, errlen) < 0 ||
+        (ET("outliers"), 0) || exec_sql(db, schema_index_sql(), err, errlen) < 0 || (ET("indexes"), 0) ||
         report_untranslated(db, s, err, errlen) < 0 ||
         write_meta(db, o, s, err, errlen) < 0)
         goto out;
     if (attached && carry_over(db, s, err, errlen) < 0)
         goto out;
+    ET("carry");
     if (exec_sql(db, "COMMIT", err, errlen) < 0)
         goto out;
+    ET("commit");
     if (attached && exec_sql(db, "DETACH DATABASE old", err, errlen) < 0)
         goto out;
     attached = 0;
@@ -905,20 +672,19 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     }
     db = NULL;
     /* Last chance to honour an interrupt: after the rename the work is done. */
-    if (interrupt_flag || publish(tmp, o->db_path, err, errlen) < 0)
+    if (ingest_interrupted() || publish(tmp, o->db_path, err, errlen) < 0)
         goto out;
     have_tmp = 0;
+    ET("publish");
     rc = 0;
 out:
-    if (rc < 0 && interrupt_flag)
+    if (rc < 0 && ingest_interrupted())
         interrupted_error(err, errlen); /* whatever failed, the interrupt is the cause */
     if (db)
         sqlite3_close_v2(db); /* unfinalized statements are impossible here, but be safe */
     if (have_tmp)
         unlink(tmp);
-    for (int i = 0; i < INGEST_NFILES; i++)
-        keyset_free(&sets[i]);
-    rowbatch_free(&batch);
+    readahead_finish(ra); /* before the files go: it may still be reading */
     s->seconds = monotonic_seconds() - t0;
     return rc;
 }

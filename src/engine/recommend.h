@@ -97,4 +97,14 @@ struct cJSON *models_list_json(const char *db_path, char *err, size_t errlen);
 int models_activate(const char *db_path, int64_t version, char *err, size_t errlen);
 int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen);
 
+/* A customer_unique_id with purchase history (known to the active model),
+ * picked deterministically from seed: the same seed gives the same user on
+ * the same model, different seeds spread over all such users. Copies it
+ * (NUL-terminated) into out and returns 0, or returns -1 when the model has
+ * no user with history (e.g. the popularity fallback). Thread-safe like the
+ * rest of this header; no allocation visible to the caller.
+ * Used by GET /api/v1/users/random?with_history=1 (src/net/api.c).
+ * Implemented by the engine (src/engine/recommend.c). */
+int engine_random_user(struct engine *e, uint64_t seed, char out[REC_ID_LEN]);
+
 #endif

@@ -95,13 +95,22 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     progress_set_quiet(o->quiet);
     double t0 = monotonic_seconds();
     double ph[4] = {0};
+    struct progress pr;
+    progress_begin(&pr, "loading interactions", 0);
     if (dataset_load(o->db_path, &ds, err, errlen) < 0)
         goto out;
+    progress_update(&pr, (uint64_t)ds.n_events, (uint64_t)ds.n_events);
+    progress_end(&pr);
     ph[0] = monotonic_seconds() - t0;
     if (cutoff_day < 0)
         cutoff_day = train_all_data_cutoff(&ds);
+    char label[48];
+    snprintf(label, sizeof label, "fitting %s", algo);
+    progress_begin(&pr, label, 0);
     if (model_train(&ds, algo, &params, cutoff_day, &m, err, errlen) < 0)
         goto out;
+    progress_update(&pr, (uint64_t)m.ui.nnz, (uint64_t)m.ui.nnz);
+    progress_end(&pr);
     meta.train_seconds = monotonic_seconds() - t0;
     ph[1] = meta.train_seconds - ph[0];
     snprintf(meta.cutoff, sizeof meta.cutoff, "%s", o->cutoff ? o->cutoff : "");

@@ -70,6 +70,57 @@ static int parse_request_line(const char *p, const char *end, struct http_reques
     return 0;
 }
 
+/* Parses header lines p..end (end points at the final CRLF of the head) into
+ * hs; sets *content_length (-1 when absent), *conn_close and *conn_keep.
+ * 0, or -400 / -431 / -501 as http_parse_request documents. */
+static int parse_headers(const char *p, const char *end, int max_headers, struct http_header *hs,
+                         int *n_headers, long *content_length, int *conn_close, int *conn_keep)
+{
+    while (p < end + 2) {
+        const char *le = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
+        const char *colon = p;
+        while (colon < le && is_tchar((unsigned char)*colon))
+            colon++;
+        if (colon == p || colon >= le || *colon != ':')
+            return -400; /* also rejects obsolete line folding */
+        if (*n_headers >= max_headers || *n_headers >= HTTP_MAX_HEADERS)
+            return -431;
+        const char *v = colon + 1, *ve = le;
+        while (v < ve && (*v == ' ' || *v == '\t'))
+            v++;
+        while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+            ve--;
+        for (const char *q = v; q < ve; q++)
+            if ((unsigned char)*q < 0x20 && *q != '\t')
+                return -400;
+        struct http_header *h = &hs[(*n_headers)++];
+        h->name = p;
+        h->name_len = (size_t)(colon - p);
+        h->value = v;
+        h->value_len = (size_t)(ve - v);
+        if (h->name_len == 14 && !strncasecmp(p, "Content-Length", 14)) {
+            if (h->value_len == 0 || h->value_len > 18)
+                return h->value_len > 18 ? -413 : -400;
+            long n = 0;
+            for (const char *q = v; q < ve; q++) {
+                if (!isdigit((unsigned char)*q))
+                    return -400;
+                n = n * 10 + (*q - '0');
+            }
+            if (*content_length >= 0 && *content_length != n)
+                return -400;
+            *content_length = n;
+        } else if (h->name_len == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
+            return -501;
+        } else if (h->name_len == 10 && !strncasecmp(p, "Connection", 10)) {
+            *conn_close |= has_token(v, h->value_len, "close");
+            *conn_keep |= has_token(v, h->value_len, "keep-alive");
+        }
+        p = le + 2;
+    }
+    return 0;
+}
+
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
                         struct http_request *req)
 {
@@ -86,49 +137,10 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
         return rc;
     long content_length = -1;
     int conn_close = 0, conn_keep = 0;
-    const char *p = line_end + 2;
-    while (p < end + 2) {
-        const char *le = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
-        const char *colon = p;
-        while (colon < le && is_tchar((unsigned char)*colon))
-            colon++;
-        if (colon == p || colon >= le || *colon != ':')
-            return -400; /* also rejects obsolete line folding */
-        if (req->n_headers >= lim->max_headers || req->n_headers >= HTTP_MAX_HEADERS)
-            return -431;
-        const char *v = colon + 1, *ve = le;
-        while (v < ve && (*v == ' ' || *v == '\t'))
-            v++;
-        while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-            ve--;
-        for (const char *q = v; q < ve; q++)
-            if ((unsigned char)*q < 0x20 && *q != '\t')
-                return -400;
-        struct http_header *h = &req->headers[req->n_headers++];
-        h->name = p;
-        h->name_len = (size_t)(colon - p);
-        h->value = v;
-        h->value_len = (size_t)(ve - v);
-        if (h->name_len == 14 && !strncasecmp(p, "Content-Length", 14)) {
-            if (h->value_len == 0 || h->value_len > 18)
-                return h->value_len > 18 ? -413 : -400;
-            long n = 0;
-            for (const char *q = v; q < ve; q++) {
-                if (!isdigit((unsigned char)*q))
-                    return -400;
-                n = n * 10 + (*q - '0');
-            }
-            if (content_length >= 0 && content_length != n)
-                return -400;
-            content_length = n;
-        } else if (h->name_len == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
-            return -501;
-        } else if (h->name_len == 10 && !strncasecmp(p, "Connection", 10)) {
-            conn_close |= has_token(v, h->value_len, "close");
-            conn_keep |= has_token(v, h->value_len, "keep-alive");
-        }
-        p = le + 2;
-    }
+    rc = parse_headers(line_end + 2, end, lim->max_headers, req->headers, &req->n_headers,
+                       &content_length, &conn_close, &conn_keep);
+    if (rc < 0)
+        return rc;
     req->keep_alive = conn_close ? 0 : (req->minor >= 1 || conn_keep);
     if (content_length < 0)
         content_length = 0;
@@ -139,6 +151,40 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
     req->body = buf + head_len;
     req->body_len = (size_t)content_length;
     return (long)(head_len + (size_t)content_length);
+}
+
+long http_parse_response(const char *buf, size_t len, size_t max_head, size_t max_body,
+                         struct http_response *resp)
+{
+    const char *end = memmem(buf, len < max_head ? len : max_head, "\r\n\r\n", 4);
+    if (!end)
+        return len >= max_head ? -1 : 0;
+    size_t head_len = (size_t)(end - buf) + 4;
+    memset(resp, 0, offsetof(struct http_response, headers));
+    /* "HTTP/1.x NNN reason" */
+    const char *le = memmem(buf, head_len, "\r\n", 2);
+    if (le - buf < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') ||
+        buf[8] != ' ' || !isdigit((unsigned char)buf[9]) || !isdigit((unsigned char)buf[10]) ||
+        !isdigit((unsigned char)buf[11]) || buf[9] == '0' || (le - buf > 12 && buf[12] != ' '))
+        return -1;
+    for (const char *q = buf + 12; q < le; q++)
+        if ((unsigned char)*q < 0x20 && *q != '\t')
+            return -1;
+    resp->minor = buf[7] - '0';
+    resp->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+    long cl = -1;
+    int conn_close = 0, conn_keep = 0;
+    if (parse_headers(le + 2, end, HTTP_MAX_HEADERS, resp->headers, &resp->n_headers, &cl,
+                      &conn_close, &conn_keep) < 0)
+        return -1;
+    if (cl < 0 || (size_t)cl > max_body)
+        return -1;
+    resp->keep_alive = conn_close ? 0 : (resp->minor >= 1 || conn_keep);
+    resp->head_len = head_len;
+    resp->body_len = (size_t)cl;
+    if (len - head_len < (size_t)cl)
+        return 0;
+    return (long)(head_len + (size_t)cl);
 }
 
 const char *http_header_get(const struct http_request *req, const char *name, size_t *len)

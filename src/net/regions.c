@@ -26,6 +26,7 @@ void regions_defaults(struct regions_conf *out)
     out->rate_burst = 400;
     snprintf(out->log, sizeof out->log, "off");
     out->router_port = 0;
+    snprintf(out->router_host, sizeof out->router_host, "127.0.0.1");
     out->read_timeout = 10;
     out->idle_timeout = 60;
     out->max_connections = 1024;
@@ -110,6 +111,11 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
     }
     if (!strcmp(k, "router_port"))
         return parse_int(path, line, k, v, 0, 65535, &c->router_port, err, errlen);
+    if (!strcmp(k, "router_host")) {
+        if (!*v)
+            return err_set(err, errlen, "%s:%d: key 'router_host': empty", path, line);
+        return copy_str(path, line, k, v, c->router_host, sizeof c->router_host, err, errlen);
+    }
     if (!strcmp(k, "read_timeout"))
         return parse_int(path, line, k, v, 1, 86400, &c->read_timeout, err, errlen);
     if (!strcmp(k, "idle_timeout"))

@@ -30,6 +30,7 @@ struct regions_conf {
     int max_connections;      /* per region */
     int n_regions;
     struct region_conf regions[REGIONS_MAX];
+    char router_host[64];     /* address the router listens on; default "127.0.0.1" */
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */

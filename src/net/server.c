@@ -1,12 +1,16 @@
 /* Region worker threads and their epoll loops (see server.h).
  * Each worker owns: a listening socket, an eventfd for commands, an array of
  * connections. Requests are handled to completion on the worker thread
- * (api_handle); responses of pipelined requests are batched into one write. */
+ * (api_handle); responses of pipelined requests are batched into one write.
+ * The global router is one more worker whose requests go to router.c
+ * instead of api_handle: it forwards them asynchronously on the same epoll
+ * set and answers (router_done) when the region's response is in. */
 #include "net/server.h"
 #include "net/accesslog.h"
 #include "net/api.h"
 #include "net/apikeys.h"
 #include "net/http.h"
+#include "net/router.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -32,7 +36,10 @@
 enum { CMD_NONE, CMD_PAUSE, CMD_RESUME, CMD_DRAIN };
 
 struct conn {
+    int kind; /* 0; upstreams of router.c carry ROUTER_KIND (router_owns) */
     int fd, slot;
+    void *pending;  /* router: the forward in flight, NULL when none */
+    int in_router;  /* router: inside router_request (done() must not re-enter) */
     unsigned char addr[16];
     char *in;
     size_t in_len, in_cap;
@@ -58,6 +65,8 @@ struct worker {
     int paused, draining;
     double drain_deadline;
     struct http_limits lim;
+    struct router *rt;         /* the router worker; NULL for regions */
+    struct region_conf rconf;  /* the router's name ("router"), host and port */
 };
 
 struct server {
@@ -106,6 +115,10 @@ static void conn_close(struct worker *w, struct conn *c)
 {
     if (c->fd < 0)
         return;
+    if (c->pending) {
+        router_cancel(w->rt, c->pending);
+        c->pending = NULL;
+    }
     close(c->fd); /* also leaves the epoll set */
     c->fd = -1;
     w->conns[c->slot] = NULL;
@@ -161,14 +174,54 @@ static int conn_flush(struct worker *w, struct conn *c, double now)
     return 1;
 }
 
+static void conn_process(struct worker *w, struct conn *c, double now);
+
+/* The router's half of conn_process: hands the request to router.c. The
+ * answer may come at once (then router_done has already run) or later. */
+static void route_one(struct worker *w, struct conn *c, const struct http_request *req, long r,
+                      double now)
+{
+    int keep = 1;
+    c->in_router = 1;
+    int started = router_request(w->rt, c, &c->out, req, r < 0 ? (int)r : 0, c->addr, now,
+                                 &c->pending, &keep);
+    c->in_router = 0;
+    if (!started && (!keep || w->draining))
+        c->close_after = 1;
+}
+
+/* Called by router.c when a forwarded request's answer is in c->out. */
+static void router_done(void *ctx, void *client, int keep)
+{
+    struct worker *w = ctx;
+    struct conn *c = client;
+    c->pending = NULL;
+    if (!keep || w->draining)
+        c->close_after = 1;
+    if (!c->in_router) /* asynchronous: go on with pipelined requests, then write */
+        conn_process(w, c, api_now());
+}
+
 /* Answers every complete request already buffered, then flushes. */
 static void conn_process(struct worker *w, struct conn *c, double now)
 {
     struct http_request req;
-    while (c->in_len > 0 && !c->close_after && c->out.len < OUT_PAUSE) {
+    while (c->in_len > 0 && !c->close_after && !c->pending && c->out.len < OUT_PAUSE) {
         long r = http_parse_request(c->in, c->in_len, &w->lim, &req);
         if (r == 0)
             break;
+        if (w->rt) {
+            route_one(w, c, &req, r, now);
+            if (r < 0) {
+                c->close_after = 1;
+                c->in_len = 0;
+                break;
+            }
+            memmove(c->in, c->in + r, c->in_len - (size_t)r);
+            c->in_len -= (size_t)r;
+            c->req_start = c->in_len ? now : 0;
+            continue;
+        }
         if (r < 0) {
             api_handle(&w->reg, &req, (int)r, c->addr, &c->out);
             c->close_after = 1;
@@ -187,6 +240,8 @@ static void conn_process(struct worker *w, struct conn *c, double now)
     }
     if (c->out.len)
         conn_flush(w, c, now);
+    else if (c->close_after && !c->pending)
+        conn_close(w, c);
 }
 
 static void conn_readable(struct worker *w, struct conn *c, double now)
@@ -306,7 +361,7 @@ static void sweep(struct worker *w, double now)
     const struct regions_conf *cf = &w->s->conf;
     for (int i = 0; i < w->max_conns; i++) {
         struct conn *c = w->conns[i];
-        if (!c)
+        if (!c || c->pending) /* the router times out its upstreams itself */
             continue;
         int busy_in = c->in_len > 0, busy_out = c->out_off < c->out.len;
         if (busy_in && now - c->req_start > cf->read_timeout)
@@ -363,6 +418,8 @@ static void *worker_main(void *arg)
                     accept_all(w, now);
             } else if (p == &marker_event) {
                 handle_command(w);
+            } else if (router_owns(p)) {
+                router_event(w->rt, p, evs[i].events, now);
             } else {
                 struct conn *c = p;
                 if (c->fd < 0)
@@ -377,9 +434,13 @@ static void *worker_main(void *arg)
         }
         if (now - last_sweep >= TICK_MS / 1000.0 || w->draining) {
             sweep(w, now);
+            if (w->rt)
+                router_tick(w->rt, now);
             last_sweep = now;
         }
         reap_dead(w);
+        if (w->rt)
+            router_reap(w->rt);
         if (w->draining && (w->n_conns == 0 || now > w->drain_deadline))
             break;
     }
@@ -387,6 +448,8 @@ static void *worker_main(void *arg)
         if (w->conns[i])
             conn_close(w, w->conns[i]);
     reap_dead(w);
+    if (w->rt)
+        router_reap(w->rt);
     return NULL;
 }
 
@@ -414,6 +477,7 @@ static void worker_free(struct worker *w)
         close(w->evfd);
     if (w->epfd >= 0)
         close(w->epfd);
+    router_free(w->rt); /* after the connections: they cancel their forwards */
     free(w->conns);
     free(w->dead);
     if (w->reg.sh)
@@ -423,8 +487,10 @@ static void worker_free(struct worker *w)
     free(w);
 }
 
-static struct worker *worker_new(struct server *s, const struct region_conf *rc, char *err,
-                                 size_t errlen)
+/* A worker for region rc, or (router = 1) the router worker listening on
+ * rc's host:port (rc->name is "router"). NULL with err on failure. */
+static struct worker *worker_new(struct server *s, const struct region_conf *rc, int router,
+                                 char *err, size_t errlen)
 {
     struct worker *w = calloc(1, sizeof *w);
     if (!w) {
@@ -445,8 +511,14 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
         err_set(err, errlen, "region %s: %s", rc->name, strerror(errno));
         goto fail;
     }
-    if (api_region_init(&w->reg, &s->sh, rc, err, errlen) < 0)
+    if (router) {
+        w->rconf = *rc;
+        w->reg.conf = &w->rconf;
+        if (!(w->rt = router_new(&s->conf, w->epfd, router_done, w, err, errlen)))
+            goto fail;
+    } else if (api_region_init(&w->reg, &s->sh, rc, err, errlen) < 0) {
         goto fail;
+    }
     int fd;
     if (listen_on(rc->host, rc->port, &fd, &w->port, err, errlen) < 0)
         goto fail;
@@ -505,7 +577,7 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
                 err_set(err, errlen, "region '%s' selected twice", rc->name);
                 goto fail;
             }
-        if (!(s->w[s->n] = worker_new(s, rc, err, errlen)))
+        if (!(s->w[s->n] = worker_new(s, rc, 0, err, errlen)))
             goto fail;
         s->sh.regions[s->n] = &s->w[s->n]->reg;
         s->n++;
@@ -530,6 +602,43 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
 fail:
     server_stop(s);
     return -1;
+}
+
+int server_router_start(const struct regions_conf *conf, int port, struct server **out,
+                        char *err, size_t errlen)
+{
+    *out = NULL;
+    struct server *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_set(err, errlen, "out of memory");
+    s->conf = *conf;
+    pthread_mutex_init(&s->reload_mu, NULL);
+    pthread_mutex_init(&s->sh.engine_mu, NULL);
+    s->sh.conf = &s->conf;
+    struct region_conf rc;
+    memset(&rc, 0, sizeof rc);
+    snprintf(rc.name, sizeof rc.name, "router");
+    snprintf(rc.host, sizeof rc.host, "%s", conf->router_host[0] ? conf->router_host : "127.0.0.1");
+    snprintf(rc.location, sizeof rc.location, "global router");
+    rc.port = port;
+    if (!(s->w[0] = worker_new(s, &rc, 1, err, errlen))) {
+        server_stop(s);
+        return -1;
+    }
+    s->n = 1;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc_th = pthread_create(&s->w[0]->th, NULL, worker_main, s->w[0]);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc_th != 0) {
+        err_set(err, errlen, "cannot start the router thread");
+        server_stop(s);
+        return -1;
+    }
+    s->w[0]->started = 1;
+    *out = s;
+    return 0;
 }
 
 static struct worker *find_worker(const struct server *s, const char *region)

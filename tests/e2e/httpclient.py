@@ -9,6 +9,8 @@ Subcommands (all talk to 127.0.0.1:PORT and print one summary line):
   raw PORT HEADBYTES NHEADERS BODYBYTES   one oversized request; prints the status
   load PORT THREADS SECONDS PATH [PATH2]  keep-alive load; "ok=N fail=M"
   maxconn PORT N                N idle connections, then one request; its status
+  hintload PORT THREADS SECONDS HINT PATH   keep-alive load with Region-Hint HINT
+                                ("-" = none); "ok=N fail=M 5xx=K served=A:n,B:n failover=F"
 """
 import http.client
 import socket
@@ -158,6 +160,48 @@ def main(argv):
         for t in ts:
             t.join()
         print("ok=%d fail=%d %s" % (sum(ok), sum(fail), "; ".join(errors[:3])))
+    elif cmd == "hintload":
+        threads, secs, hint, path = int(argv[3]), float(argv[4]), argv[5], argv[6]
+        lock = threading.Lock()
+        tally = {"ok": 0, "fail": 0, "5xx": 0, "failover": 0}
+        served = {}
+        errors = []
+
+        def run_hint(i):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            headers = {} if hint == "-" else {"Region-Hint": hint}
+            end = time.time() + secs
+            while time.time() < end:
+                try:
+                    c.request("GET", path, headers=headers)
+                    r = c.getresponse()
+                    r.read()
+                    with lock:
+                        key = "ok" if r.status == 200 else "fail"
+                        tally[key] += 1
+                        if r.status >= 500:
+                            tally["5xx"] += 1
+                            errors.append("%d %s" % (r.status, r.getheader("X-Region")))
+                        reg = r.getheader("X-Region") or "?"
+                        served[reg] = served.get(reg, 0) + 1
+                        if r.getheader("X-Failover"):
+                            tally["failover"] += 1
+                except Exception as e:  # a failed request is what we count
+                    with lock:
+                        tally["fail"] += 1
+                        errors.append(repr(e))
+                    c.close()
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+        ts = [threading.Thread(target=run_hint, args=(i,)) for i in range(threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        print("ok=%d fail=%d 5xx=%d served=%s failover=%d %s" % (
+            tally["ok"], tally["fail"], tally["5xx"],
+            ",".join("%s:%d" % kv for kv in sorted(served.items())), tally["failover"],
+            "; ".join(errors[:3])))
     elif cmd == "maxconn":
         held = [connect(port) for _ in range(int(argv[3]))]
         time.sleep(0.3)  # let the server accept them all

@@ -126,6 +126,29 @@ PY
   check_grep "the message names the payments file" 'olist_order_payments_dataset.csv' "$TMP/corrupt.err"
   check_eq "real database checksum unchanged" "$(sha256sum <"$db")" "$before"
   check_eq "no temporary file beside the real database" "$(ls "$TMP" | grep -c '\.tmp-')" 0
+
+  # Interrupted mid-way (Ctrl-C, then SIGTERM): exit 128 + signal, the message
+  # says so, the old database is byte-identical and no temporary file is left.
+  for sig in INT TERM; do
+    before=$(sha256sum <"$db")
+    rm -f "$TMP"/real.db.tmp-*
+    "$BIN" ingest --quiet --data "$OLIST_DIR" --db "$db" >/dev/null 2>"$TMP/sig.err" &
+    pid=$!
+    # the temporary file appears once the load has begun (handlers installed)
+    for _ in $(seq 500); do
+      ls "$TMP"/real.db.tmp-* >/dev/null 2>&1 && break
+      sleep 0.01
+    done
+    sleep 0.2
+    kill -s "$sig" "$pid"
+    wait "$pid"
+    rc=$?
+    want=130; [ "$sig" = TERM ] && want=143
+    check_eq "SIG$sig during the real ingest: exit $want" "$rc" "$want"
+    check_grep "SIG$sig: the message says it was interrupted" 'interrupted' "$TMP/sig.err"
+    check_eq "SIG$sig: old database checksum unchanged" "$(sha256sum <"$db")" "$before"
+    check_eq "SIG$sig: no temporary file left" "$(ls "$TMP" | grep -c '\.tmp-')" 0
+  done
 else
   skip "real Olist data" "no data in ${OLIST_DIR:-\$OLIST_DIR}"
 fi

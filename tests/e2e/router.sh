@@ -1,0 +1,175 @@
+#!/bin/bash
+# End-to-end tests of the global router: four regions as separate
+# `recsys-tui --serve --region NAME` processes on ephemeral ports, plus a
+# `--serve --router-only` process forwarding to them. One region is killed
+# (SIGKILL) under load and the router must fail over to the nearest one by
+# coordinates with no 5xx, then route back once it is restarted.
+. "$(dirname "$0")/lib.sh"
+PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+HC="$PY $ROOT/tests/e2e/httpclient.py"
+PIDS=""
+trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
+
+DB=$TMP/db.sqlite
+if ! { "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >/dev/null 2>&1 &&
+       "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 &&
+       "$BIN" train --db "$DB" --quiet >/dev/null 2>&1; }; then
+  skip "router" "no database (gen-sample/ingest/train unavailable)"
+  exit 0
+fi
+KNOWN=$(sqlite3 "$DB" "SELECT customer_unique_id FROM customers LIMIT 1")
+
+NAMES="us-west us-east eu-west ap-south"
+coords() { case $1 in us-west) echo "37.77 -122.42" ;; us-east) echo "38.03 -78.48" ;;
+                      eu-west) echo "53.35 -6.26" ;; ap-south) echo "19.08 72.88" ;; esac; }
+# conf FILE PORT_OF_FN: the four regions with the ports the function prints.
+conf() {
+  f=$1 pf=$2; shift 2
+  { echo "[global]"; echo "rate_limit = 0"; echo "database = $DB"; printf '%s\n' "$@"
+    for r in $NAMES; do
+      set -- $(coords $r)
+      echo "[region $r]"; echo "port = $($pf $r)"; echo "latitude = $1"; echo "longitude = $2"
+    done; } >"$f"
+}
+zero() { echo 0; }
+port_var() { eval "echo \$PORT_${1//-/_}"; }
+
+# start NAME ARGS...: a --serve process, waits for its "listening" line.
+start() {
+  name=$1; shift
+  "$BIN" --serve "$@" 2>"$TMP/$name.err" &
+  pid=$!
+  PIDS="$PIDS $pid"
+  eval "PID_${name//-/_}=$pid"
+  for _ in $(seq 1 200); do
+    grep -q 'listening on' "$TMP/$name.err" && return 0
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$TMP/$name.err"
+  return 1
+}
+listen_port() { sed -n 's/.*listening on .*://p' "$TMP/$1.err" | head -1; }
+req() {
+  p=$1 path=$2; shift 2
+  curl -s -o "$TMP/b" -D "$TMP/h" -w '%{http_code}' "$@" "http://127.0.0.1:$p$path"
+}
+json() { $PY -c "import json,sys; d=json.load(open('$TMP/b')); print($1)"; }
+header() { grep -i "^$1:" "$TMP/h" | tr -d '\r' | sed 's/^[^:]*: *//'; }
+# wait_health NAME true|false: until the router's status says so (at most 5 s).
+wait_health() {
+  for _ in $(seq 1 50); do
+    req $PR /api/v1/router >/dev/null
+    [ "$(json "str([r['healthy'] for r in d['regions'] if r['name']=='$1'][0]).lower()")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# nearest FROM EXCLUDED...: the nearest other region by great-circle distance.
+nearest() {
+  from=$1; shift
+  $PY - "$from" "$@" <<'PYEOF'
+import math, sys
+c = {"us-west": (37.77, -122.42), "us-east": (38.03, -78.48),
+     "eu-west": (53.35, -6.26), "ap-south": (19.08, 72.88)}
+def km(a, b):
+    (la1, lo1), (la2, lo2) = [(math.radians(x), math.radians(y)) for x, y in (a, b)]
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+src, skip = sys.argv[1], set(sys.argv[1:])
+print(min((km(c[src], c[n]), n) for n in c if n not in skip)[1])
+PYEOF
+}
+
+# --- four regions, one process each -------------------------------------------------
+conf "$TMP/regions.conf" zero
+for r in $NAMES; do
+  start "$r" --config "$TMP/regions.conf" --region "$r" || { fail "region $r starts"; exit 1; }
+  eval "PORT_${r//-/_}=$(listen_port "$r")"
+done
+ok "four region processes start"
+
+"$BIN" --serve --config "$TMP/regions.conf" --router-only 2>"$TMP/bad.err"
+check_eq "router over port-0 regions exits 1" "$?" 1
+check_grep "and says the region needs a fixed port" 'needs a fixed port' "$TMP/bad.err"
+"$BIN" --serve --config "$TMP/regions.conf" --router-only --region us-west 2>/dev/null
+check_eq "--router-only with --region exits 2" "$?" 2
+
+conf "$TMP/router.conf" port_var "router_port = 0"
+start router --config "$TMP/router.conf" --router-only || { fail "router starts"; exit 1; }
+PR=$(listen_port router)
+ok "router process starts"
+check "router sees every region healthy" wait_health ap-south true
+check_eq "router status lists 4 healthy regions" "$(json "sum(r['healthy'] for r in d['regions'])")" 4
+
+# --- routing ------------------------------------------------------------------------
+check_eq "no Region-Hint: the first region serves" \
+  "$(req $PR /api/v1/health/) $(header X-Region) $(json 'd["served_by"]')" "200 us-west us-west"
+check_eq "no failover header when the asked region served" "$(header X-Failover)" ""
+for r in us-east eu-west ap-south; do
+  check_eq "Region-Hint $r reaches $r" \
+    "$(req $PR /api/v1/health/ -H "Region-Hint: $r") $(header X-Region) $(json 'd["served_by"]')" "200 $r $r"
+done
+R=/api/v1/recommendations/user/$KNOWN
+check_eq "recommendation through the router" "$(req $PR "$R?count=3" -H 'Region-Hint: eu-west')" 200
+check_eq "with 3 items, served by eu-west" "$(json 'len(d["recommendations"]), d["served_by"]')" "3 eu-west"
+check_eq "POST body forwarded" "$(req $PR "$R" -X POST -d '{"count": 4}' -H 'Region-Hint: us-east')" 200
+check_eq "POST gives 4 items" "$(json 'len(d["recommendations"])')" 4
+check_eq "a region's error is relayed (404)" "$(req $PR /api/v1/nope -H 'Region-Hint: us-east') $(json 'd["error"]["status"]')" "404 404"
+check_eq "unknown Region-Hint is 400" "$(req $PR /api/v1/health/ -H 'Region-Hint: mars')" 400
+check_eq "router checks its own limits (431)" "$($HC raw $PR 9000 0 0)" 431
+check_eq "pipelined requests through the router answer in order" \
+  "$($HC pipeline $PR 4 /api/v1/health/)" "200 200 200 200"
+check_eq "keep-alive to the router" "$($HC keepalive $PR 5 /api/v1/health/)" "5 reused"
+
+# Pooled connections: 200 requests from 4 clients must not open 200 connections.
+out=$($HC hintload $PR 4 1 ap-south "$R?count=2")
+check_grep "4 clients for 1 s via the router: no failure" '^ok=[1-9][0-9]* fail=0 ' <(echo "$out")
+conns=$(ss -Htn state established "( dport = :$PORT_ap_south )" 2>/dev/null | wc -l)
+check_eq "connections to the region stay pooled (<= 4 + 1 health, got $conns)" \
+  "$([ "$conns" -ge 1 ] && [ "$conns" -le 5 ] && echo pooled)" pooled
+served=$(echo "$out" | sed -n 's/.*served=\([^ ]*\).*/\1/p')
+check_eq "all served by ap-south" "$served" "ap-south:$(echo "$out" | sed -n 's/^ok=\([0-9]*\).*/\1/p')"
+
+# --- failover: kill us-east under load ------------------------------------------------
+NEAR=$(nearest us-east)
+$HC hintload $PR 4 3 us-east /api/v1/health/ >"$TMP/kill.out" &
+lp=$!
+sleep 1
+kill -9 "$PID_us_east"
+wait "$PID_us_east" 2>/dev/null
+wait $lp
+check_grep "SIGKILL of us-east under load: no 5xx, no failed request" '^ok=[1-9][0-9]* fail=0 5xx=0 ' "$TMP/kill.out"
+check_grep "and the load moved to $NEAR (nearest by coordinates)" "served=.*$NEAR:[1-9]" "$TMP/kill.out"
+check "health check marks us-east down" wait_health us-east false
+out=$($HC hintload $PR 4 1 us-east /api/v1/health/)
+check_grep "after detection: zero 5xx" '^ok=[1-9][0-9]* fail=0 5xx=0 ' <(echo "$out")
+check_grep "every request served by $NEAR with X-Failover" \
+  "served=$NEAR:([0-9]+) failover=\\1( |$)" <(echo "$out")
+check_eq "single request: X-Failover names us-east, served by $NEAR" \
+  "$(req $PR /api/v1/health/ -H 'Region-Hint: us-east') $(header X-Failover) $(header X-Region) $(json 'd["served_by"]')" \
+  "200 us-east $NEAR $NEAR"
+NEAR2=$(nearest us-east "$NEAR")
+kill -9 "$(eval echo \$PID_${NEAR//-/_})"; wait "$(eval echo \$PID_${NEAR//-/_})" 2>/dev/null
+check_eq "with $NEAR also down, the next nearest ($NEAR2) serves" \
+  "$(req $PR /api/v1/health/ -H 'Region-Hint: us-east') $(header X-Region) $(header X-Failover)" "200 $NEAR2 us-east"
+
+# --- restart: the router routes back -------------------------------------------------------
+conf "$TMP/back.conf" port_var
+start us-east2 --config "$TMP/back.conf" --region us-east || fail "us-east restarts on its port"
+PID_us_east=$PID_us_east2
+check "health check marks us-east up again" wait_health us-east true
+check_eq "us-east serves its own traffic again, no failover" \
+  "$(req $PR /api/v1/health/ -H 'Region-Hint: us-east') $(header X-Region) x$(header X-Failover)" "200 us-east x"
+
+# --- nothing healthy -------------------------------------------------------------------------
+for r in us-west eu-west ap-south us-east; do
+  pid=$(eval echo \$PID_${r//-/_}); kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+done
+wait_health us-east false
+check_eq "no healthy region: 503" "$(req $PR /api/v1/health/)" 503
+check_eq "503 is JSON and says why" "$(json 'd["error"]["status"], "no healthy region" in d["error"]["message"]')" "503 True"
+check_eq "503 carries Retry-After" "$(header Retry-After)" 1
+
+kill -TERM "$PID_router"; wait "$PID_router"
+check_eq "router exits 0 on SIGTERM" "$?" 0
