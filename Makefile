@@ -83,6 +83,16 @@ bench: deps all
 	@for b in bench/ingest bench/train bench/recommend bench/serve; do \
 	  [ -x $$b ] && OLIST_DIR=$(OLIST_DIR) BIN=$(abspath $(BIN)) $$b || exit 1; done
 
+## fuzz: libFuzzer (clang) on the HTTP parsers for FUZZ_SECONDS; new inputs go to $(BUILD)/fuzz/corpus
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined
+fuzz: deps
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_http fuzz/fuzz_http.c src/net/http.c
+	$(BUILD)/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+	  $(BUILD)/fuzz/corpus fuzz/corpus/http
+
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/recsys-tui
 	install -D -m 0644 man/recsys-tui.1 $(DESTDIR)$(PREFIX)/share/man/man1/recsys-tui.1

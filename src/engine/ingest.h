@@ -27,6 +27,12 @@ enum ingest_file {
  * meta.dataset = 'sample' when it is there, 'real' otherwise. */
 #define INGEST_SAMPLE_MARKER "GENERATED_SAMPLE.txt"
 
+/* The pragmas of the temporary database; `ingest --print-pragmas` prints them
+ * so bench/ingest gives the sqlite3 shell exactly the same. */
+#define INGEST_PRAGMAS                                                            \
+    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; " \
+    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192;"
+
 struct ingest_options {
     const char *data_dir;  /* holds the nine files, .csv or .csv.gz */
     const char *db_path;   /* target database (replaced atomically) */

@@ -11,8 +11,6 @@
 
 #include "engine/keyset.h"
 #include "util/error.h"
-#include "util/progress.h"
-#include <stdio.h>
 
 enum { NCHUNKS = 2 };
 enum chunk_state { FREE, FILLING, READY, TAKEN };
@@ -187,11 +185,9 @@ int readahead_start(struct readahead **out, const char (*paths)[PATH_MAX], int s
 struct readahead_chunk *readahead_next(struct readahead *r, char *err, size_t errlen)
 {
     struct readahead_chunk *c = NULL;
-    double w0 = monotonic_seconds();
     pthread_mutex_lock(&r->mu);
     while (!r->nready && !r->done)
         pthread_cond_wait(&r->cv, &r->mu);
-    if (getenv("E_TIMING")) fprintf(stderr, "W wait %.3f\n", monotonic_seconds() - w0);
     if (r->nready) {
         int i = r->ready[0];
         memmove(r->ready, r->ready + 1, (size_t)--r->nready * sizeof r->ready[0]);

@@ -3,6 +3,9 @@
  * builds. */
 #include "engine/schema.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static const char SCHEMA_TABLES[] =
     "CREATE TABLE product_category_name_translation (\n"
     "  product_category_name TEXT PRIMARY KEY,\n"
@@ -143,4 +146,28 @@ const char *schema_sql(void)
 const char *schema_index_sql(void)
 {
     return SCHEMA_INDEXES;
+}
+
+int schema_table_index_sql(const char *table, char *out, size_t outlen)
+{
+    char on[96];
+    size_t used = 0;
+    snprintf(on, sizeof on, " ON %s(", table);
+    if (!outlen)
+        return -1;
+    out[0] = '\0';
+    for (const char *line = SCHEMA_INDEXES; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        const char *hit = strstr(line, on);
+        if (hit && hit < line + len) {
+            if (used + len + 1 > outlen)
+                return -1;
+            memcpy(out + used, line, len);
+            used += len;
+            out[used] = '\0';
+        }
+        line += len;
+    }
+    return 0;
 }

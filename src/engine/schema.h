@@ -4,10 +4,17 @@
 #ifndef RECSYS_ENGINE_SCHEMA_H
 #define RECSYS_ENGINE_SCHEMA_H
 
+#include <stddef.h>
+
 /* Tables and views, no indexes: ingest creates the tables, loads the rows,
  * then runs schema_index_sql() (building indexes after the load is faster).
  * Static strings; never NULL. */
 const char *schema_sql(void);
 const char *schema_index_sql(void);
+
+/* The statements of schema_index_sql() that index one table, copied into out
+ * (NUL-terminated; "" when none), so ingest can index each table as soon as
+ * it is loaded. Returns 0, or -1 when out is too small. */
+int schema_table_index_sql(const char *table, char *out, size_t outlen);
 
 #endif

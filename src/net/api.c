@@ -374,6 +374,58 @@ static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
     cJSON_Delete(j);
 }
 
+/* GET /api/v1/users/random?with_history=1[&seed=N]: {"user_id": ...} of a
+ * user with purchase history, for demos (the dashboard's "random user").
+ * Without seed, a per-region counter mixed with the clock picks one. */
+static void h_random_user(struct reply *rp)
+{
+    struct api_region *r = rp->r;
+    char v[24];
+    uint64_t seed;
+    if (http_query_get(rp->req, "with_history", v, sizeof v) == 0 && strcmp(v, "1") &&
+        strcmp(v, "true")) {
+        set_error(rp, 400, "with_history must be 1 (only users with purchase history are offered)");
+        return;
+    }
+    if (http_query_get(rp->req, "seed", v, sizeof v) == 0) {
+        char *end;
+        unsigned long long x = strtoull(v, &end, 10);
+        if (!*v || *end || v[0] == '-') {
+            set_error(rp, 400, "seed must be a non-negative integer");
+            return;
+        }
+        seed = (uint64_t)x;
+    } else {
+        seed = (uint64_t)(rp->t0 * 1e9) ^ (r->m.total * 0x9e3779b97f4a7c15ull);
+    }
+    if (!r->engine) {
+        set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
+        return;
+    }
+    /* ---- BEGIN engine_random_user (needs src/engine/recommend.c, engineer B) ----
+     * Enabled with -DRECSYS_HAVE_RANDOM_USER until the engine defines it;
+     * then drop the #if. */
+#ifdef RECSYS_HAVE_RANDOM_USER
+    char uid[REC_ID_LEN];
+    if (engine_random_user(r->engine, seed, uid) < 0) {
+        set_error(rp, 404, "no user with purchase history in the active model");
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    if (!j) {
+        set_error(rp, 500, "out of memory rendering JSON");
+        return;
+    }
+    cJSON_AddStringToObject(j, "user_id", uid);
+    send_json(rp, j);
+    cJSON_Delete(j);
+#else
+    (void)seed;
+    set_error(rp, 501, "random user is not available yet: the engine lacks engine_random_user");
+#endif
+    /* ---- END engine_random_user ---- */
+}
+
 /* Reloads every region of the process after a model change; the new active
  * version goes into the reply. */
 static void models_done(struct reply *rp, int64_t active)
@@ -506,6 +558,11 @@ static void match_route(const char *p, size_t n, struct match *m)
                !memchr(p + k, '/', n - k)) {
         m->route = ROUTE_RECOMMEND;
         m->allow = "GET, POST";
+    } else if (IS("/api/v1/users/random")) { /* before /api/v1/users/{id} */
+        m->route = ROUTE_USER;
+        m->protected_route = 1;
+        m->arg = NULL;
+        return;
     } else if (prefix(p, n, "/api/v1/users/", &k) && n > k && !memchr(p + k, '/', n - k)) {
         m->route = ROUTE_USER;
     } else if (prefix(p, n, "/api/v1/products/", &k) && n > k && !memchr(p + k, '/', n - k)) {
@@ -584,7 +641,12 @@ static void dispatch(struct reply *rp, const struct match *m)
     case ROUTE_HEALTH: h_health(rp); break;
     case ROUTE_RECOMMEND: h_recommend(rp, m->arg, m->arg_len); break;
     case ROUTE_STATS: h_stats(rp); break;
-    case ROUTE_USER: h_entity(rp, m->arg, m->arg_len, 1); break;
+    case ROUTE_USER:
+        if (m->arg)
+            h_entity(rp, m->arg, m->arg_len, 1);
+        else
+            h_random_user(rp);
+        break;
     case ROUTE_PRODUCT: h_entity(rp, m->arg, m->arg_len, 0); break;
     case ROUTE_MODELS:
     case ROUTE_MODEL_ACTIVATE:

@@ -110,6 +110,28 @@ if [ "$HAVE_DB" = 1 ]; then
     "['cache', 'model', 'requests']"
   check_eq "user 200" "$(req $P GET /api/v1/users/$KNOWN)" 200
   check_eq "unknown user 404" "$(req $P GET /api/v1/users/$UNKNOWN)" 404
+  # random user: matched before /api/v1/users/{id} (which would say 400 malformed id)
+  RU=/api/v1/users/random
+  code=$(req $P GET "$RU?with_history=1")
+  check_eq "users/random is its own route, not a malformed id" "$([ "$code" != 400 ] && echo routed)" routed
+  if [ "$code" = 501 ]; then
+    skip "random user with history" "the engine does not define engine_random_user yet"
+  else
+    check_eq "users/random 200" "$code" 200
+    U=$(json 'd["user_id"]')
+    check_grep "users/random gives a 32-hex id" '^[0-9a-f]{32}$' <(echo "$U")
+    check_eq "that user has purchase history in the database" "$(sqlite3 "$DB" \
+      "SELECT COUNT(*) > 0 FROM orders o JOIN customers c ON c.customer_id = o.customer_id WHERE c.customer_unique_id = '$U'")" 1
+    check_eq "and the user route knows them" "$(req $P GET /api/v1/users/$U)" 200
+    req $P GET "$RU?with_history=1&seed=7" >/dev/null; U1=$(json 'd["user_id"]')
+    req $P GET "$RU?with_history=1&seed=7" >/dev/null; U2=$(json 'd["user_id"]')
+    check_eq "same seed, same user" "$U2" "$U1"
+    seen=$(for s in 1 2 3 4 5 6 7 8; do req $P GET "$RU?seed=$s" >/dev/null; json 'd["user_id"]'; done | sort -u | wc -l)
+    check_eq "different seeds spread over users (8 seeds, >1 user)" "$([ "$seen" -gt 1 ] && echo spread)" spread
+  fi
+  check_eq "users/random with_history=0 is 400" "$(req $P GET "$RU?with_history=0")" 400
+  check_eq "users/random seed=abc is 400" "$(req $P GET "$RU?seed=abc")" 400
+  check_eq "POST users/random is 405" "$(req $P POST "$RU")" 405
   check_eq "product 200" "$(req $P GET /api/v1/products/$PRODUCT)" 200
   check_eq "unknown product 404" "$(req $P GET /api/v1/products/$UNKNOWN)" 404
   check_eq "models list 200" "$(req $P GET /api/v1/models)" 200
@@ -166,7 +188,7 @@ for l in open('$TMP/b'):
 check_eq "openapi 200" "$(req $P GET /openapi.json)" 200
 check "openapi parses and lists every path" $PY -c "
 import json; d=json.load(open('$TMP/b')); assert d['openapi'].startswith('3.')
-want={'/api/v1/health/','/api/v1/recommendations/user/{user_id}','/api/v1/recommendations/stats',
+want={'/api/v1/health/','/api/v1/recommendations/user/{user_id}','/api/v1/recommendations/stats','/api/v1/users/random',
 '/api/v1/users/{user_id}','/api/v1/products/{product_id}','/api/v1/models','/api/v1/models/{version}/activate',
 '/api/v1/models/rollback','/metrics','/openapi.json','/docs'}
 assert want <= set(d['paths']), want - set(d['paths'])"
