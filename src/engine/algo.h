@@ -105,12 +105,20 @@ struct rec_list {
     char explain[1024];
 };
 
-/* Serialisation buffers (implemented in modelstore.c). A writer grows
- * without bound only up to MS_MAX_BLOB; a reader never reads past its end. */
+/* Serialisation buffers (implemented in modelstore.c). A writer has three
+ * modes: in memory (the default, zero-initialised; grows up to MS_MAX_BLOB),
+ * counting (count_only: only len advances, to size a blob before writing it)
+ * and streaming (sink set: buf is a fixed chunk of cap bytes handed to sink
+ * whenever it fills, and by bw_flush; a sink returning -1 fails the writer).
+ * len always counts every byte put. A reader never reads past its end. */
 struct blob_writer {
     uint8_t *buf;
     size_t len, cap;
     int failed;
+    int count_only;
+    int (*sink)(void *ctx, const uint8_t *p, size_t n);
+    void *sink_ctx;
+    size_t fill;           /* streaming: bytes waiting in buf */
 };
 struct blob_reader {
     const uint8_t *p;
@@ -119,6 +127,7 @@ struct blob_reader {
 };
 void bw_put(struct blob_writer *w, const void *p, size_t n);
 void bw_i64(struct blob_writer *w, int64_t v);
+void bw_flush(struct blob_writer *w); /* streaming: hands the rest of buf to the sink */
 /* count then count * size bytes */
 void bw_array(struct blob_writer *w, const void *p, size_t size, int64_t count);
 int64_t br_i64(struct blob_reader *r);

@@ -17,17 +17,54 @@
 
 static const char ms_magic[8] = {'R', 'E', 'C', 'S', 'Y', 'S', 'M', 'D'};
 #define MS_END 0x454e444d4f44454cLL
+#define MS_CHUNK ((size_t)1 << 20) /* streaming buffer when storing a model */
 
 /* --- blob writer / reader --- */
+static void bw_sink(struct blob_writer *w, const void *p, size_t n)
+{
+    if (!w->failed && n && w->sink(w->sink_ctx, p, n) < 0)
+        w->failed = 1;
+}
+
+void bw_flush(struct blob_writer *w)
+{
+    if (w->sink && w->fill) {
+        bw_sink(w, w->buf, w->fill);
+        w->fill = 0;
+    }
+}
+
 void bw_put(struct blob_writer *w, const void *p, size_t n)
 {
     if (w->failed || !n)
         return;
+    if (w->len + n > MS_MAX_BLOB) {
+        w->failed = 1;
+        return;
+    }
+    if (w->count_only) {
+        w->len += n;
+        return;
+    }
+    if (w->sink) {
+        w->len += n;
+        if (n >= w->cap - w->fill) {
+            /* large arrays go straight to the sink, small ones are gathered */
+            bw_flush(w);
+            if (n >= w->cap) {
+                bw_sink(w, p, n);
+                return;
+            }
+        }
+        memcpy(w->buf + w->fill, p, n);
+        w->fill += n;
+        return;
+    }
     if (w->len + n > w->cap) {
         size_t cap = w->cap ? w->cap : 4096;
         while (cap < w->len + n)
             cap *= 2;
-        void *b = cap <= MS_MAX_BLOB ? realloc(w->buf, cap) : NULL;
+        void *b = realloc(w->buf, cap);
         if (!b) {
             w->failed = 1;
             return;
@@ -113,28 +150,35 @@ static int get_params(struct blob_reader *r, struct algo_params *p)
     return rc;
 }
 
+/* Writes the whole model into w (any mode). */
+static void ms_write(const struct model *m, struct blob_writer *w)
+{
+    const struct dataset *c = &m->ctx;
+    bw_put(w, ms_magic, sizeof ms_magic);
+    bw_i64(w, MS_FORMAT);
+    bw_array(w, m->algorithm, 1, (int64_t)strlen(m->algorithm));
+    put_params(w, &m->params);
+    bw_array(w, c->users.ids, DS_ID_LEN, c->users.n);
+    bw_array(w, c->items.ids, DS_ID_LEN, c->items.n);
+    bw_array(w, c->states, 3, c->n_states);
+    bw_array(w, c->cats, DS_CAT_LEN, c->n_cats);
+    bw_array(w, c->user_state, sizeof *c->user_state, c->users.n);
+    bw_array(w, c->item_cat, sizeof *c->item_cat, c->items.n);
+    bw_array(w, c->item_price, sizeof *c->item_price, c->items.n);
+    bw_array(w, m->ui.ptr, 8, (int64_t)m->ui.n_rows + 1);
+    bw_array(w, m->ui.idx, 4, m->ui.nnz);
+    bw_array(w, m->ui.val, 4, m->ui.nnz);
+    popularity_save(&m->pop, c->items.n, c->n_states, c->n_cats, w);
+    m->ops->save(m, w);
+    bw_i64(w, MS_END);
+    bw_flush(w);
+}
+
 int modelstore_serialize(const struct model *m, uint8_t **blob, size_t *len, char *err,
                          size_t errlen)
 {
     struct blob_writer w = {0};
-    const struct dataset *c = &m->ctx;
-    bw_put(&w, ms_magic, sizeof ms_magic);
-    bw_i64(&w, MS_FORMAT);
-    bw_array(&w, m->algorithm, 1, (int64_t)strlen(m->algorithm));
-    put_params(&w, &m->params);
-    bw_array(&w, c->users.ids, DS_ID_LEN, c->users.n);
-    bw_array(&w, c->items.ids, DS_ID_LEN, c->items.n);
-    bw_array(&w, c->states, 3, c->n_states);
-    bw_array(&w, c->cats, DS_CAT_LEN, c->n_cats);
-    bw_array(&w, c->user_state, sizeof *c->user_state, c->users.n);
-    bw_array(&w, c->item_cat, sizeof *c->item_cat, c->items.n);
-    bw_array(&w, c->item_price, sizeof *c->item_price, c->items.n);
-    bw_array(&w, m->ui.ptr, 8, (int64_t)m->ui.n_rows + 1);
-    bw_array(&w, m->ui.idx, 4, m->ui.nnz);
-    bw_array(&w, m->ui.val, 4, m->ui.nnz);
-    popularity_save(&m->pop, c->items.n, c->n_states, c->n_cats, &w);
-    m->ops->save(m, &w);
-    bw_i64(&w, MS_END);
+    ms_write(m, &w);
     if (w.failed) {
         free(w.buf);
         return err_set(err, errlen, "out of memory serialising the model (limit %zu bytes)",
@@ -270,7 +314,10 @@ static const char ms_schema[] =
     /* active before blob: reading a column stored after a large blob walks
      * its overflow pages, which made every activation read every model */
     "CREATE TABLE IF NOT EXISTS model_activations(id INTEGER PRIMARY KEY,"
-    " version INTEGER NOT NULL, at TEXT);";
+    " version INTEGER NOT NULL, at TEXT);"
+    /* the blobs of new versions (models.blob stays NULL; older databases may
+     * still hold blobs there, and loading reads either) */
+    "CREATE TABLE IF NOT EXISTS model_blobs(version INTEGER PRIMARY KEY, blob BLOB NOT NULL);";
 
 /* Opens db_path read-write with the models tables present. */
 static int ms_open_rw(const char *db_path, sqlite3 **db, char *err, size_t errlen)
@@ -326,27 +373,61 @@ static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errl
                             sqlite3_errmsg(db));
 }
 
+struct ms_sink {
+    sqlite3_blob *blob;
+    int64_t off, len;
+    struct sha256_ctx sha;
+};
+
+/* Streaming sink: checksum and write the next bytes of the blob in place. */
+static int ms_sink_write(void *ctx, const uint8_t *p, size_t n)
+{
+    struct ms_sink *k = ctx;
+    if ((int64_t)n > k->len - k->off)
+        return -1; /* the counting pass and the writing pass disagree */
+    sha256_update(&k->sha, p, n);
+    while (n) {
+        int part = n > (1u << 30) ? 1 << 30 : (int)n;
+        if (sqlite3_blob_write(k->blob, p, part, (int)k->off) != SQLITE_OK)
+            return -1;
+        p += part;
+        n -= (size_t)part;
+        k->off += part;
+    }
+    return 0;
+}
+
+/* The blob is written incrementally: a counting pass sizes it, a zeroblob of
+ * that size is inserted into model_blobs, and the second pass streams the
+ * serialisation into it through a 1 MiB buffer while hashing it. No copy of
+ * the whole blob is ever held in memory, and the small models row (updated
+ * by every activation) does not carry the blob. */
 int modelstore_save(const char *db_path, const struct model *m, struct model_meta *meta,
                     int activate, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    uint8_t *blob = NULL;
-    size_t len = 0;
+    struct ms_sink sink = {0};
+    struct blob_writer w = {.count_only = 1};
+    uint8_t *chunk = NULL;
     int rc = -1;
-    if (modelstore_serialize(m, &blob, &len, err, errlen) < 0)
-        return -1;
-    sha256_hex(blob, len, meta->sha256);
-    meta->size = (int64_t)len;
+    ms_write(m, &w);
+    if (w.failed || w.len > (size_t)INT32_MAX)
+        return err_set(err, errlen, "the model is too large to store (limit %zu bytes)",
+                       MS_MAX_BLOB < (size_t)INT32_MAX ? MS_MAX_BLOB : (size_t)INT32_MAX);
+    sink.len = (int64_t)w.len;
+    meta->size = (int64_t)w.len;
     now_text(meta->created_at);
+    if (!(chunk = malloc(MS_CHUNK)))
+        return err_set(err, errlen, "out of memory");
     if (ms_open_rw(db_path, &db, err, errlen) < 0)
         goto out;
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO models(algorithm, params, cutoff, metrics, created_at,"
-                           " train_seconds, sha256, size, blob, active)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
+                           " train_seconds, sha256, size, active)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6, '', ?7, 0)",
                            -1, &st, NULL) != SQLITE_OK)
         goto sqlerr;
     sqlite3_bind_text(st, 1, m->algorithm, -1, SQLITE_TRANSIENT);
@@ -356,12 +437,42 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
                       SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, meta->created_at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(st, 6, meta->train_seconds);
-    sqlite3_bind_text(st, 7, meta->sha256, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 8, meta->size);
-    sqlite3_bind_blob64(st, 9, blob, len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, meta->size);
     if (sqlite3_step(st) != SQLITE_DONE)
         goto sqlerr;
     meta->version = sqlite3_last_insert_rowid(db);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_prepare_v2(db, "INSERT INTO model_blobs(version, blob) VALUES(?1, zeroblob(?2))",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 1, meta->version) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, meta->size) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+        goto sqlerr;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_blob_open(db, "main", "model_blobs", "blob", meta->version, 1, &sink.blob) !=
+        SQLITE_OK)
+        goto sqlerr;
+    sha256_init(&sink.sha);
+    w = (struct blob_writer){.buf = chunk, .cap = MS_CHUNK, .sink = ms_sink_write,
+                             .sink_ctx = &sink};
+    ms_write(m, &w);
+    sqlite3_blob_close(sink.blob);
+    sink.blob = NULL;
+    if (w.failed || sink.off != sink.len) {
+        err_set(err, errlen, "cannot write the model blob into %s: %s", db_path,
+                sqlite3_errmsg(db));
+        goto rollback;
+    }
+    uint8_t digest[32];
+    sha256_final(&sink.sha, digest);
+    for (int i = 0; i < 32; i++)
+        snprintf(meta->sha256 + 2 * i, 3, "%02x", digest[i]);
+    if (sqlite3_prepare_v2(db, "UPDATE models SET sha256 = ?1 WHERE version = ?2", -1, &st,
+                           NULL) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, meta->sha256, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, meta->version) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
+        goto sqlerr;
     if (activate && ms_set_active(db, meta->version, 1, err, errlen) < 0)
         goto rollback;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -374,9 +485,11 @@ sqlerr:
 rollback:
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
+    if (sink.blob)
+        sqlite3_blob_close(sink.blob);
     sqlite3_finalize(st);
     sqlite3_close(db);
-    free(blob);
+    free(chunk);
     return rc;
 }
 
@@ -399,11 +512,18 @@ int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta
     int rc = -1;
     memset(meta, 0, sizeof *meta);
     memset(m, 0, sizeof *m);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT version, algorithm, params, cutoff, metrics, created_at,"
-                           " train_seconds, sha256, size, blob FROM models WHERE active = 1"
-                           " ORDER BY version DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
+    static const char *const sql[] = {
+        "SELECT m.version, m.algorithm, m.params, m.cutoff, m.metrics, m.created_at,"
+        " m.train_seconds, m.sha256, m.size, COALESCE(b.blob, m.blob) FROM models m"
+        " LEFT JOIN model_blobs b ON b.version = m.version WHERE m.active = 1"
+        " ORDER BY m.version DESC LIMIT 1",
+        /* a database from before model_blobs */
+        "SELECT version, algorithm, params, cutoff, metrics, created_at,"
+        " train_seconds, sha256, size, blob FROM models WHERE active = 1"
+        " ORDER BY version DESC LIMIT 1"};
+    if (sqlite3_prepare_v2(db, sql[0], -1, &st, NULL) != SQLITE_OK &&
+        (sqlite3_finalize(st), st = NULL,
+         sqlite3_prepare_v2(db, sql[1], -1, &st, NULL) != SQLITE_OK)) {
         /* no models table: nothing trained yet */
         sqlite3_finalize(st);
         err_set(err, errlen, "no model has been trained yet");

@@ -47,6 +47,7 @@ struct engine {
     int32_t *people_model;      /* index in m.ctx.users, -1 */
     char latest[24];            /* latest purchase timestamp: "now" for recency */
     int64_t users_with_history; /* counted once at open: info is called per request */
+    int32_t *hist_users;        /* the model users with history, ascending (random user) */
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
@@ -227,6 +228,14 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
     sqlite3_close(db);
     for (int32_t u = 0; u < e->m.ui.n_rows; u++)
         e->users_with_history += e->m.ui.ptr[u + 1] > e->m.ui.ptr[u];
+    e->hist_users = malloc(((size_t)e->users_with_history + 1) * sizeof *e->hist_users);
+    if (!e->hist_users) {
+        err_set(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (int32_t u = 0, k = 0; u < e->m.ui.n_rows; u++)
+        if (e->m.ui.ptr[u + 1] > e->m.ui.ptr[u])
+            e->hist_users[k++] = u;
     *out = e;
     return 0;
 fail:
@@ -253,6 +262,7 @@ void engine_release(struct engine *e)
     idmap_free(&e->people);
     free(e->people_state);
     free(e->people_model);
+    free(e->hist_users);
     free(e->db_path);
     free(e);
 }
@@ -338,6 +348,29 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
                      by_state ? out->state : "");
         snprintf(out->explain, sizeof out->explain, "%s", list.explain);
     }
+    return 0;
+}
+
+/* splitmix64: a well-mixed 64-bit value from any seed (0, 1, 2... included). */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+/* Users "with history" are exactly those engine_recommend reports as known
+ * (a non-empty row in the model's training matrix). The mixed seed is mapped
+ * onto them by a 128-bit multiply: bias below n / 2^64, i.e. uniform. */
+int engine_random_user(struct engine *e, uint64_t seed, char out[REC_ID_LEN])
+{
+    if (!e || e->users_with_history <= 0 || !e->hist_users)
+        return -1;
+    unsigned __int128 wide = (unsigned __int128)mix64(seed) * (uint64_t)e->users_with_history;
+    int32_t u = e->hist_users[(size_t)(wide >> 64)];
+    memcpy(out, e->m.ctx.users.ids[u], REC_ID_LEN);
+    out[REC_ID_LEN - 1] = 0;
     return 0;
 }
 

@@ -71,10 +71,10 @@ static void *take(struct rowbatch *b, size_t n)
         c->used = 0;
         c->next = b->chunks;
         b->chunks = c;
-        b->bytes += c->cap;
     }
     void *r = c->data + c->used;
     c->used += n;
+    b->bytes += n;
     return r;
 }
 

@@ -38,7 +38,8 @@ struct rowbatch {
     struct rowbatch_val **rows;    /* each: ncols values, preceded by its CSV line */
     struct rowbatch_chunk *chunks; /* in use, newest first */
     struct rowbatch_chunk *spare;  /* emptied, kept for reuse */
-    size_t bytes;                  /* chunk bytes in use */
+    size_t bytes;                  /* bytes of rows held (chunk tails add at most
+                                      one record's size each) */
 };
 
 /* ncols: 1..ROWBATCH_MAX_COLS; max_bytes: the memory the batch may hold. */

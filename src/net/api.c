@@ -402,10 +402,6 @@ static void h_random_user(struct reply *rp)
         set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
         return;
     }
-    /* ---- BEGIN engine_random_user (needs src/engine/recommend.c, engineer B) ----
-     * Enabled with -DRECSYS_HAVE_RANDOM_USER until the engine defines it;
-     * then drop the #if. */
-#ifdef RECSYS_HAVE_RANDOM_USER
     char uid[REC_ID_LEN];
     if (engine_random_user(r->engine, seed, uid) < 0) {
         set_error(rp, 404, "no user with purchase history in the active model");
@@ -419,11 +415,6 @@ static void h_random_user(struct reply *rp)
     cJSON_AddStringToObject(j, "user_id", uid);
     send_json(rp, j);
     cJSON_Delete(j);
-#else
-    (void)seed;
-    set_error(rp, 501, "random user is not available yet: the engine lacks engine_random_user");
-#endif
-    /* ---- END engine_random_user ---- */
 }
 
 /* Reloads every region of the process after a model change; the new active

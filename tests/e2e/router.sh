@@ -173,3 +173,16 @@ check_eq "503 carries Retry-After" "$(header Retry-After)" 1
 
 kill -TERM "$PID_router"; wait "$PID_router"
 check_eq "router exits 0 on SIGTERM" "$?" 0
+
+# --- router and regions in one process (--router) -------------------------------------------
+for r in $NAMES; do eval "PORT_${r//-/_}=$(free_port)"; done
+conf "$TMP/one.conf" port_var
+if start one --config "$TMP/one.conf" --router --router-port 0; then
+  PR=$(sed -n 's/^router listening on .*://p' "$TMP/one.err")
+  check "in-process router sees its regions" wait_health ap-south true
+  check_eq "in-process router forwards by Region-Hint" \
+    "$(req $PR /api/v1/health/ -H 'Region-Hint: eu-west') $(header X-Region)" "200 eu-west"
+  kill -TERM "$PID_one"; wait "$PID_one"; check_eq "regions + router exit 0 on SIGTERM" "$?" 0
+else
+  fail "regions + router in one process start"
+fi

@@ -590,6 +590,84 @@ static void test_engine_recommend_contract(void)
     engine_release(e);
 }
 
+/* Counts how often each of the people 0..5 comes out of engine_random_user
+ * for seeds 0..n-1; *other counts ids that are none of them. */
+static void random_user_counts(struct engine *e, int n, int counts[6], int *other)
+{
+    char uid[REC_ID_LEN], a[33];
+    memset(counts, 0, 6 * sizeof *counts);
+    *other = 0;
+    for (int s = 0; s < n; s++) {
+        if (engine_random_user(e, (uint64_t)s, uid) < 0) {
+            (*other)++;
+            continue;
+        }
+        int k = 0;
+        for (; k < 6; k++) {
+            id(a, 0xA000, (unsigned)k);
+            if (!strcmp(uid, a))
+                break;
+        }
+        if (k < 6)
+            counts[k]++;
+        else
+            (*other)++;
+    }
+}
+
+/* Random users with history: deterministic per seed, spread over exactly the
+ * users the active model knows (person 4 buys only in 2018, so a model cut
+ * at 2018-01-01 must never return it), and -1 when nobody has history. */
+static void test_engine_random_user(void)
+{
+    struct engine *e;
+    char err[512], u1[REC_ID_LEN], u2[REC_ID_LEN];
+    int counts[6], other;
+    int64_t v = 0, before = 0;
+    if (engine_open(db_path, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(engine_random_user(e, 12345, u1), 0);
+    CHECK_INT(engine_random_user(e, 12345, u2), 0);
+    CHECK_STR(u1, u2);
+    CHECK_INT((int)strlen(u1), 32);
+    random_user_counts(e, 1000, counts, &other);
+    CHECK_INT(other, 0);
+    for (int k = 0; k < 5; k++) /* 200 expected each; a sane generator stays far above 120 */
+        CHECK(counts[k] > 120 && counts[k] < 280);
+    engine_release(e);
+
+    models_active_version(db_path, &before);
+    struct train_options o = {.db_path = db_path, .algo = "usercf", .cutoff = "2018-01-01",
+                              .quiet = 1, .no_eval = 1};
+    CHECK_INT(train_run(&o, &v, err, sizeof err), 0);
+    CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
+    random_user_counts(e, 400, counts, &other);
+    CHECK_INT(other, 0);
+    CHECK_INT(counts[4], 0);
+    for (int k = 0; k < 4; k++)
+        CHECK(counts[k] > 50);
+    engine_release(e);
+    CHECK_INT(models_activate(db_path, before, err, sizeof err), 0);
+
+    /* a database without purchases: the popularity fallback knows nobody */
+    char empty[160];
+    sqlite3 *db;
+    snprintf(empty, sizeof empty, "%s/empty.db", dir);
+    sqlite3_open(empty, &db);
+    exec(db, schema_sql());
+    sqlite3_close(db);
+    if (engine_open(empty, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(engine_random_user(e, 1, u1), -1);
+    engine_release(e);
+}
+
 struct thread_arg {
     struct engine *e;
     int ok;
@@ -691,6 +769,7 @@ int main(void)
     RUN(test_serialize_roundtrip);
     RUN(test_models_save_activate_rollback);
     RUN(test_engine_recommend_contract);
+    RUN(test_engine_random_user);
     RUN(test_engine_shared_by_threads);
     RUN(test_corrupted_blob_falls_back);
     char cmd[160];

@@ -1,0 +1,661 @@
+/* dataset_load: the interactions of olist.db into memory (see dataset.h).
+ *
+ * Speed matters here: loading is most of what `train` does for the simpler
+ * algorithms. Ids are 32 hex characters, so they are parsed once into
+ * 128-bit integers and every sort, hash and comparison works on two 64-bit
+ * words instead of strings. Each table is scanned once: customers gives both
+ * the people (customer_unique_id) and the customer_id -> person map; orders
+ * and order items are then joined in memory through integer-keyed hashes. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/dataset.h"
+#include "util/error.h"
+
+struct key128 {
+    uint64_t hi, lo;
+};
+
+/* hex digit value + 1, 0 for anything else: a table, because branching on
+ * digit-or-letter mispredicts half the time on random ids */
+static const uint8_t hex1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
+
+/* 32 lowercase hex characters -> key; -1 when malformed. For fixed-length
+ * lowercase hex the numeric order of keys is the string order of the ids. */
+static int parse_key(const unsigned char *s, struct key128 *k)
+{
+    uint64_t hi = 0, lo = 0;
+    unsigned bad = 0;
+    if (!s)
+        return -1;
+    for (int i = 0; i < 16; i++) {
+        unsigned v = hex1[s[i]]; /* the NUL of a short id is 0: bad, and stops */
+        if (!v)
+            return -1;
+        hi = hi << 4 | (v - 1);
+    }
+    for (int i = 16; i < 32; i++) {
+        unsigned v = hex1[s[i]];
+        if (!v)
+            return -1;
+        lo = lo << 4 | (v - 1);
+    }
+    bad |= s[32] != 0;
+    if (bad)
+        return -1;
+    k->hi = hi;
+    k->lo = lo;
+    return 0;
+}
+
+static void format_key(const struct key128 *k, char out[DS_ID_LEN])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        out[i] = hex[(k->hi >> (60 - 4 * i)) & 15];
+        out[16 + i] = hex[(k->lo >> (60 - 4 * i)) & 15];
+    }
+    out[32] = 0;
+}
+
+static int key_cmp(const struct key128 *a, const struct key128 *b)
+{
+    if (a->hi != b->hi)
+        return a->hi < b->hi ? -1 : 1;
+    return (a->lo > b->lo) - (a->lo < b->lo);
+}
+
+/* --- integer-keyed open addressing: keys live in the caller's rows ------ */
+struct kslot {
+    uint64_t hi; /* the key's high word: most probes end without touching the row */
+    int32_t row; /* -1 empty */
+};
+struct khash {
+    uint32_t mask;
+    struct kslot *slot;
+    const char *base;
+    size_t stride; /* a struct key128 at the start of every row */
+};
+
+static uint32_t key_hash(const struct key128 *k)
+{
+    uint64_t h = (k->hi ^ (k->lo * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
+    return (uint32_t)(h >> 32);
+}
+
+static const struct key128 *kh_key(const struct khash *h, int32_t i)
+{
+    return (const struct key128 *)(h->base + (size_t)i * h->stride);
+}
+
+static int32_t kh_find(const struct khash *h, const struct key128 *k)
+{
+    for (uint32_t i = key_hash(k) & h->mask;; i = (i + 1) & h->mask) {
+        const struct kslot *s = &h->slot[i];
+        if (s->row < 0 || (s->hi == k->hi && kh_key(h, s->row)->lo == k->lo))
+            return s->row;
+    }
+}
+
+/* Builds the table over rows 0..n-1 (the first row wins for a repeated key). */
+static int kh_build(struct khash *h, const void *base, size_t stride, int32_t n)
+{
+    uint32_t cap = 16;
+    while (cap < (uint32_t)n * 2u + 1u && cap < (1u << 30))
+        cap <<= 1;
+    h->mask = cap - 1;
+    h->base = base;
+    h->stride = stride;
+    h->slot = malloc((size_t)cap * sizeof *h->slot);
+    if (!h->slot)
+        return -1;
+    for (uint32_t i = 0; i < cap; i++)
+        h->slot[i].row = -1;
+    for (int32_t r = 0; r < n; r++) {
+        const struct key128 *k = kh_key(h, r);
+        uint32_t i = key_hash(k) & h->mask;
+        while (h->slot[i].row >= 0 &&
+               !(h->slot[i].hi == k->hi && kh_key(h, h->slot[i].row)->lo == k->lo))
+            i = (i + 1) & h->mask;
+        if (h->slot[i].row < 0)
+            h->slot[i] = (struct kslot){k->hi, r};
+    }
+    return 0;
+}
+
+/* Row-count estimate for pre-sizing (max rowid: one B-tree descent). */
+static size_t table_rows(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3_int64 n = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n > 0 && n < DS_MAX_ROWS ? (size_t)n + 1 : 4096;
+}
+
+/* Grows *arr (elements of size) to hold one more than *n; -1 at DS_MAX_ROWS
+ * or out of memory. */
+static int grow(void **arr, size_t size, size_t n, size_t *cap)
+{
+    if (n < *cap)
+        return 0;
+    if (*cap >= DS_MAX_ROWS)
+        return -1;
+    size_t nc = *cap * 2;
+    void *p = realloc(*arr, nc * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+struct sorted_key {
+    struct key128 k;
+    int32_t row;
+};
+
+static int cmp_sorted_key(const void *a, const void *b)
+{
+    const struct sorted_key *x = a, *y = b;
+    int c = key_cmp(&x->k, &y->k);
+    return c ? c : (x->row > y->row) - (x->row < y->row);
+}
+
+/* Sorts s by key, then row: LSD radix on the high word (11-bit digits,
+ * stable, rows enter in order) and insertion sort for the rare runs of equal
+ * high words. Falls back to qsort when out of memory. */
+static void sort_keys(struct sorted_key *s, int32_t n)
+{
+    struct sorted_key *tmp = malloc(((size_t)n + 1) * sizeof *tmp), *a = s, *b = tmp;
+    if (!tmp) {
+        qsort(s, (size_t)n, sizeof *s, cmp_sorted_key);
+        return;
+    }
+    for (int shift = 0; shift < 64; shift += 11) {
+        int32_t cnt[2049] = {0};
+        for (int32_t i = 0; i < n; i++)
+            cnt[((a[i].k.hi >> shift) & 2047) + 1]++;
+        for (int d = 0; d < 2048; d++)
+            cnt[d + 1] += cnt[d];
+        for (int32_t i = 0; i < n; i++)
+            b[cnt[(a[i].k.hi >> shift) & 2047]++] = a[i];
+        struct sorted_key *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != s)
+        memcpy(s, a, (size_t)n * sizeof *s);
+    free(tmp);
+    for (int32_t i = 1; i < n; i++) {
+        struct sorted_key v = s[i];
+        int32_t j = i;
+        while (j > 0 && s[j - 1].k.hi == v.k.hi && cmp_sorted_key(&s[j - 1], &v) > 0) {
+            s[j] = s[j - 1];
+            j--;
+        }
+        s[j] = v;
+    }
+}
+
+/* Sorts the keys of rows 0..n-1 (key at the start of each row, stride bytes
+ * apart) and fills ids with the distinct ones in order; first_row[j] is the
+ * first row carrying id j, and row_id (optional) maps each row to its id.
+ * Returns the number of distinct ids, or -1 out of memory. */
+static int32_t distinct_ids(const void *rows, size_t stride, int32_t n, struct idmap *ids,
+                            int32_t **first_row, int32_t *row_id)
+{
+    struct sorted_key *s = malloc(((size_t)n + 1) * sizeof *s);
+    ids->ids = malloc(((size_t)n + 1) * DS_ID_LEN);
+    *first_row = malloc(((size_t)n + 1) * sizeof **first_row);
+    if (!s || !ids->ids || !*first_row) {
+        free(s);
+        return -1;
+    }
+    for (int32_t r = 0; r < n; r++) {
+        memcpy(&s[r].k, (const char *)rows + (size_t)r * stride, sizeof s[r].k);
+        s[r].row = r;
+    }
+    sort_keys(s, n);
+    int32_t m = 0;
+    for (int32_t r = 0; r < n; r++) {
+        if (!m || key_cmp(&s[r - 1].k, &s[r].k)) {
+            format_key(&s[r].k, ids->ids[m]);
+            (*first_row)[m++] = s[r].row;
+        }
+        if (row_id)
+            row_id[s[r].row] = m - 1;
+    }
+    ids->n = m;
+    free(s);
+    return m;
+}
+
+/* --- customers: people, their state, and customer_id -> person --------- */
+struct cust_row {
+    struct key128 uid; /* sorted on: must stay first */
+    struct key128 cid;
+    int32_t user;      /* index into ds->users */
+    char state[2];
+    char cid_ok;
+};
+
+/* Distinct two-letter states, sorted, through a 64k table of codes (a code
+ * compares like the string; "" is code 0). Users with an empty state get -1
+ * but "" still takes a dictionary slot, as any other label would. */
+static int intern_states(struct dataset *ds, const struct cust_row *rows, const int32_t *first,
+                         char *err, size_t errlen)
+{
+    int32_t *code_state = malloc(65536 * sizeof *code_state);
+    int rc = -1;
+    if (!code_state)
+        return err_set(err, errlen, "out of memory");
+    memset(code_state, 0xff, 65536 * sizeof *code_state);
+    for (int32_t u = 0; u < ds->users.n; u++) {
+        const char *s = rows[first[u]].state;
+        code_state[(unsigned char)s[0] << 8 | (unsigned char)s[1]] = 0;
+    }
+    int n = 0;
+    for (int c = 0; c < 65536; c++)
+        if (code_state[c] == 0)
+            code_state[c] = n++;
+    ds->states = calloc((size_t)n + 1, 3);
+    if (!ds->states) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    for (int c = 0; c < 65536; c++)
+        if (code_state[c] >= 0) {
+            ds->states[code_state[c]][0] = (char)(c >> 8);
+            ds->states[code_state[c]][1] = (char)(c & 255);
+        }
+    ds->n_states = n;
+    for (int32_t u = 0; u < ds->users.n; u++) {
+        const char *s = rows[first[u]].state;
+        ds->user_state[u] =
+            s[0] ? (int16_t)code_state[(unsigned char)s[0] << 8 | (unsigned char)s[1]] : -1;
+    }
+    rc = 0;
+out:
+    free(code_state);
+    return rc;
+}
+
+/* One scan of customers. *rows_out (caller frees) keeps every row with a
+ * valid customer_unique_id, its person index set. */
+static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_out,
+                       int32_t *n_out, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = table_rows(db, "SELECT MAX(rowid) FROM customers"), n = 0;
+    struct cust_row *rows = malloc(cap * sizeof *rows);
+    int32_t *first = NULL, *row_user = NULL;
+    int rc = -1, s;
+    if (!rows)
+        return err_set(err, errlen, "out of memory");
+    if (sqlite3_prepare_v2(db, "SELECT customer_unique_id, customer_id, customer_state"
+                           " FROM customers", -1, &st, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot read the customers table: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cust_row r = {0};
+        if (parse_key(sqlite3_column_text(st, 0), &r.uid) < 0)
+            continue;
+        r.cid_ok = parse_key(sqlite3_column_text(st, 1), &r.cid) == 0;
+        const unsigned char *state = sqlite3_column_text(st, 2);
+        if (state && state[0])
+            r.state[0] = (char)state[0], r.state[1] = (char)state[1];
+        if (grow((void **)&rows, sizeof *rows, n, &cap) < 0) {
+            err_set(err, errlen, "more than %d customers, or out of memory", DS_MAX_ROWS);
+            goto out;
+        }
+        rows[n++] = r;
+    }
+    if (s != SQLITE_DONE) {
+        err_set(err, errlen, "cannot read the customers table: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    row_user = malloc((n + 1) * sizeof *row_user);
+    if (!row_user || distinct_ids(rows, sizeof *rows, (int32_t)n, &ds->users, &first,
+                                  row_user) < 0 ||
+        !(ds->user_state = malloc(((size_t)ds->users.n + 1) * sizeof *ds->user_state))) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < n; r++)
+        rows[r].user = row_user[r];
+    if (intern_states(ds, rows, first, err, errlen) < 0)
+        goto out;
+    *rows_out = rows;
+    *n_out = (int32_t)n;
+    rows = NULL;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    free(rows);
+    free(first);
+    free(row_user);
+    return rc;
+}
+
+/* --- products and their categories ------------------------------------- */
+struct item_row {
+    struct key128 pid;
+    char cat[DS_CAT_LEN];
+};
+
+static int cmp_label(const void *a, const void *b) { return strcmp(a, b); }
+
+/* Distinct category labels of the items (sorted) and each item's index. */
+static int intern_cats(struct dataset *ds, const struct item_row *rows, const int32_t *first,
+                       char *err, size_t errlen)
+{
+    int32_t n = ds->items.n, k = 0;
+    char(*sorted)[DS_CAT_LEN] = malloc(((size_t)n + 1) * DS_CAT_LEN);
+    int rc = -1;
+    if (!sorted)
+        return err_set(err, errlen, "out of memory");
+    for (int32_t i = 0; i < n; i++)
+        memcpy(sorted[i], rows[first[i]].cat, DS_CAT_LEN);
+    qsort(sorted, (size_t)n, DS_CAT_LEN, cmp_label);
+    for (int32_t i = 0; i < n; i++)
+        if (!k || strcmp(sorted[k - 1], sorted[i]))
+            memmove(sorted[k++], sorted[i], DS_CAT_LEN);
+    ds->cats = calloc((size_t)k + 1, DS_CAT_LEN);
+    if (!ds->cats) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    memcpy(ds->cats, sorted, (size_t)k * DS_CAT_LEN);
+    ds->n_cats = k;
+    for (int32_t i = 0; i < n; i++) {
+        char(*hit)[DS_CAT_LEN] = bsearch(rows[first[i]].cat, ds->cats, (size_t)k, DS_CAT_LEN,
+                                         cmp_label);
+        ds->item_cat[i] = hit ? (int32_t)(hit - ds->cats) : 0;
+    }
+    rc = 0;
+out:
+    free(sorted);
+    return rc;
+}
+
+static int load_items(sqlite3 *db, struct dataset *ds, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = table_rows(db, "SELECT MAX(rowid) FROM products"), n = 0;
+    struct item_row *rows = malloc(cap * sizeof *rows);
+    int32_t *first = NULL;
+    int rc = -1, s;
+    if (!rows)
+        return err_set(err, errlen, "out of memory");
+    if (sqlite3_prepare_v2(db, "SELECT product_id, category FROM product_catalog", -1, &st,
+                           NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot read product_catalog: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct key128 k;
+        if (parse_key(sqlite3_column_text(st, 0), &k) < 0)
+            continue;
+        if (grow((void **)&rows, sizeof *rows, n, &cap) < 0) {
+            err_set(err, errlen, "more than %d products, or out of memory", DS_MAX_ROWS);
+            goto out;
+        }
+        const unsigned char *c = sqlite3_column_text(st, 1);
+        rows[n].pid = k;
+        snprintf(rows[n].cat, DS_CAT_LEN, "%s", c ? (const char *)c : "");
+        n++;
+    }
+    if (s != SQLITE_DONE) {
+        err_set(err, errlen, "cannot read product_catalog: %s", sqlite3_errmsg(db));
+        goto out;
+    }
+    if (distinct_ids(rows, sizeof *rows, (int32_t)n, &ds->items, &first, NULL) < 0 ||
+        !(ds->item_cat = malloc(((size_t)ds->items.n + 1) * sizeof *ds->item_cat))) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    rc = intern_cats(ds, rows, first, err, errlen);
+out:
+    sqlite3_finalize(st);
+    free(rows);
+    free(first);
+    return rc;
+}
+
+/* --- events --------------------------------------------------------------- */
+struct order_row {
+    struct key128 oid;
+    int32_t user, day;
+};
+
+/* Appends one event; -1 at DS_MAX_ROWS or out of memory. */
+static int add_event(struct dataset *ds, size_t *cap, struct event ev)
+{
+    if (grow((void **)&ds->events, sizeof *ds->events, (size_t)ds->n_events, cap) < 0)
+        return -1;
+    ds->events[ds->n_events++] = ev;
+    return 0;
+}
+
+/* The interactions view, joined in memory: orders and order items scanned
+ * once each, with integer-keyed hash lookups instead of two B-tree seeks per
+ * order item. The filters must stay those of the view in schema.c: orders
+ * not canceled or unavailable, with a purchase timestamp, items not price
+ * outliers; test_engine checks both give the same rows. Returns -1 when the
+ * tables cannot be read (the caller then uses the view). */
+static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust_row *cust,
+                              int32_t n_cust, size_t *cap)
+{
+    struct khash hc = {0}, hi = {0}, ho = {0};
+    sqlite3_stmt *st = NULL;
+    size_t ocap = table_rows(db, "SELECT MAX(rowid) FROM orders"), n_ord = 0;
+    struct order_row *ord = malloc(ocap * sizeof *ord);
+    struct key128 *item_keys = malloc(((size_t)ds->items.n + 1) * sizeof *item_keys);
+    struct cust_row *ck = malloc(((size_t)n_cust + 1) * sizeof *ck);
+    int rc = -1, s;
+    if (!ord || !item_keys || !ck)
+        goto out;
+    /* customer_id keys first in their own rows, for the hash */
+    int32_t nck = 0;
+    for (int32_t r = 0; r < n_cust; r++)
+        if (cust[r].cid_ok) {
+            ck[nck] = cust[r];
+            ck[nck++].uid = cust[r].cid;
+        }
+    for (int32_t i = 0; i < ds->items.n; i++)
+        parse_key((const unsigned char *)ds->items.ids[i], &item_keys[i]);
+    if (kh_build(&hc, ck, sizeof *ck, nck) < 0 ||
+        kh_build(&hi, item_keys, sizeof *item_keys, ds->items.n) < 0)
+        goto out;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT order_id, customer_id, order_purchase_timestamp FROM orders"
+                           " WHERE order_status NOT IN ('canceled', 'unavailable')"
+                           " AND order_purchase_timestamp IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct order_row o;
+        struct key128 c;
+        if (parse_key(sqlite3_column_text(st, 0), &o.oid) < 0 ||
+            parse_key(sqlite3_column_text(st, 1), &c) < 0)
+            continue;
+        int32_t cr = kh_find(&hc, &c);
+        o.day = ds_parse_day((const char *)sqlite3_column_text(st, 2));
+        if (cr < 0 || o.day < 0)
+            continue;
+        o.user = ck[cr].user;
+        if (grow((void **)&ord, sizeof *ord, n_ord, &ocap) < 0)
+            goto out;
+        ord[n_ord++] = o;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (s != SQLITE_DONE || kh_build(&ho, ord, sizeof *ord, (int32_t)n_ord) < 0)
+        goto out;
+    if (sqlite3_prepare_v2(db, "SELECT order_id, product_id, price FROM order_items"
+                           " WHERE price_outlier = 0", -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct key128 ko, kp;
+        if (parse_key(sqlite3_column_text(st, 0), &ko) < 0 ||
+            parse_key(sqlite3_column_text(st, 1), &kp) < 0)
+            continue;
+        int32_t o = kh_find(&ho, &ko), it = kh_find(&hi, &kp);
+        if (o < 0 || it < 0)
+            continue;
+        float price = (float)sqlite3_column_double(st, 2);
+        if (add_event(ds, cap, (struct event){ord[o].user, it, ord[o].day, price}) < 0)
+            goto out;
+    }
+    rc = s == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(st);
+    free(ord);
+    free(item_keys);
+    free(ck);
+    free(hc.slot);
+    free(hi.slot);
+    free(ho.slot);
+    return rc;
+}
+
+/* The same rows through the interactions view (the contract's definition). */
+static int load_events_view(sqlite3 *db, struct dataset *ds, size_t *cap)
+{
+    sqlite3_stmt *st = NULL;
+    int s;
+    if (sqlite3_prepare_v2(db, "SELECT user_id, product_id, ts, price FROM interactions"
+                           " WHERE ts IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int32_t u = idmap_find(&ds->users, (const char *)sqlite3_column_text(st, 0));
+        int32_t it = idmap_find(&ds->items, (const char *)sqlite3_column_text(st, 1));
+        int32_t day = ds_parse_day((const char *)sqlite3_column_text(st, 2));
+        if (u < 0 || it < 0 || day < 0)
+            continue; /* dangling ids or a bad timestamp: ingest reported them */
+        float price = (float)sqlite3_column_double(st, 3);
+        if (add_event(ds, cap, (struct event){u, it, day, price}) < 0) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? 0 : -1;
+}
+
+/* Stable counting sort of ev by key(ev) in [0, range) through tmp. */
+static int count_sort(struct event *ev, struct event *tmp, int64_t n, int field, int32_t lo,
+                      int32_t range)
+{
+    int64_t *pos = calloc((size_t)range + 1, sizeof *pos);
+    if (!pos)
+        return -1;
+#define EV_KEY(e) ((field == 0 ? (e).item : field == 1 ? (e).user : (e).day) - lo)
+    for (int64_t k = 0; k < n; k++)
+        pos[EV_KEY(ev[k]) + 1]++;
+    for (int32_t r = 0; r < range; r++)
+        pos[r + 1] += pos[r];
+    for (int64_t k = 0; k < n; k++)
+        tmp[pos[EV_KEY(ev[k])]++] = ev[k];
+#undef EV_KEY
+    memcpy(ev, tmp, (size_t)n * sizeof *ev);
+    free(pos);
+    return 0;
+}
+
+/* Events by day, then user, then item: three stable counting passes (least
+ * significant key first), O(events + users + items + days) where a
+ * comparison sort of 10M events took seconds. */
+static int sort_events(struct dataset *ds)
+{
+    int64_t n = ds->n_events;
+    if (n < 2)
+        return 0;
+    int32_t dmin = ds->events[0].day, dmax = dmin;
+    for (int64_t k = 1; k < n; k++) {
+        if (ds->events[k].day < dmin)
+            dmin = ds->events[k].day;
+        if (ds->events[k].day > dmax)
+            dmax = ds->events[k].day;
+    }
+    struct event *tmp = malloc((size_t)n * sizeof *tmp);
+    int rc = tmp && count_sort(ds->events, tmp, n, 0, 0, ds->items.n) == 0 &&
+                     count_sort(ds->events, tmp, n, 1, 0, ds->users.n) == 0 &&
+                     count_sort(ds->events, tmp, n, 2, dmin, dmax - dmin + 1) == 0
+                 ? 0
+                 : -1;
+    free(tmp);
+    return rc;
+}
+
+int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen)
+{
+    return dataset_load_mode(path, ds, 0, err, errlen);
+}
+
+int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err,
+                      size_t errlen)
+{
+    sqlite3 *db = NULL;
+    struct cust_row *cust = NULL;
+    int32_t n_cust = 0;
+    double *psum = NULL;
+    int32_t *pcnt = NULL;
+    int rc = -1;
+    memset(ds, 0, sizeof *ds);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        err_set(err, errlen, "cannot open database %s: %s", path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+        goto out;
+    }
+    /* a larger page cache for the view path's random seeks (the direct path
+     * scans sequentially); no mmap, which would count the file as our RSS */
+    sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
+    if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 ||
+        load_items(db, ds, err, errlen) < 0)
+        goto out;
+    size_t cap = table_rows(db, "SELECT MAX(rowid) FROM order_items");
+    ds->events = malloc(cap * sizeof *ds->events);
+    ds->item_price = malloc(((size_t)ds->items.n + 1) * sizeof *ds->item_price);
+    psum = calloc((size_t)ds->items.n + 1, sizeof *psum);
+    pcnt = calloc((size_t)ds->items.n + 1, sizeof *pcnt);
+    if (!ds->events || !ds->item_price || !psum || !pcnt) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    if (via_view || load_events_direct(db, ds, cust, n_cust, &cap) < 0) {
+        ds->n_events = 0;
+        if (load_events_view(db, ds, &cap) < 0) {
+            err_set(err, errlen, "cannot read the interactions view of %s: %s", path,
+                    sqlite3_errmsg(db));
+            goto out;
+        }
+    }
+    for (int64_t k = 0; k < ds->n_events; k++) {
+        psum[ds->events[k].item] += ds->events[k].price;
+        pcnt[ds->events[k].item]++;
+    }
+    for (int32_t i = 0; i < ds->items.n; i++)
+        ds->item_price[i] = pcnt[i] ? (float)(psum[i] / pcnt[i]) : -1.0f;
+    if (sort_events(ds) < 0) {
+        err_set(err, errlen, "out of memory sorting %lld purchases", (long long)ds->n_events);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_close(db);
+    free(cust);
+    free(psum);
+    free(pcnt);
+    if (rc < 0)
+        dataset_free(ds);
+    return rc;
+}
