@@ -47,23 +47,31 @@ static const char serve_usage[] =
     "finish in-flight requests and exit 0. API: docs/API.md, GET /docs.\n"
     "Exit status: 0 stopped by a signal, 1 failure to start, 2 usage error.\n";
 
-int cmd_serve(int argc, char **argv)
-{
-    const char *config = "regions.conf", *db = NULL;
+struct serve_opts {
+    const char *config, *db;
     const char *names[REGIONS_MAX];
-    int n = 0, router = 0, router_only = 0, router_port = -1;
+    int n, router, router_only, router_port;
+};
+
+/* Parses the options into o. -1 when the command may go on, else the exit
+ * status (--help: 0, a usage error: 2, with the message printed). */
+static int serve_parse_args(int argc, char **argv, struct serve_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->config = "regions.conf";
+    o->router_port = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(serve_usage, stdout);
             return EXIT_OK;
         } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-            config = argv[++i];
+            o->config = argv[++i];
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-            db = argv[++i];
+            o->db = argv[++i];
         } else if (!strcmp(argv[i], "--router")) {
-            router = 1;
+            o->router = 1;
         } else if (!strcmp(argv[i], "--router-only")) {
-            router = router_only = 1;
+            o->router = o->router_only = 1;
         } else if (!strcmp(argv[i], "--router-port") && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -72,20 +80,33 @@ int cmd_serve(int argc, char **argv)
                         argv[i]);
                 return EXIT_USAGE;
             }
-            router_port = (int)v;
+            o->router_port = (int)v;
         } else if (!strcmp(argv[i], "--region") && i + 1 < argc) {
-            if (n == REGIONS_MAX) {
+            if (o->n == REGIONS_MAX) {
                 fprintf(stderr, "recsys-tui --serve: more than %d --region options\n",
                         REGIONS_MAX);
                 return EXIT_USAGE;
             }
-            names[n++] = argv[++i];
+            o->names[o->n++] = argv[++i];
         } else {
             fprintf(stderr, "recsys-tui --serve: unknown or incomplete option '%s'\n%s", argv[i],
                     serve_usage);
             return EXIT_USAGE;
         }
     }
+    return -1;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+    struct serve_opts opt;
+    int st = serve_parse_args(argc, argv, &opt);
+    if (st >= 0)
+        return st;
+    const char *config = opt.config, *db = opt.db;
+    const char *const *names = opt.names;
+    int n = opt.n, router = opt.router, router_only = opt.router_only,
+        router_port = opt.router_port;
     struct regions_conf conf;
     char err[ERR_LEN];
     if (regions_load(config, &conf, err, sizeof err) < 0) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/error.h"
 
@@ -39,6 +40,18 @@ const struct algo_ops *algo_find(const char *name)
         if (!strcmp(all[i]->name, name))
             return all[i];
     return NULL;
+}
+
+void *big_alloc(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < huge)
+        return malloc(n);
+    size_t r = (n + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, r);
+    if (p)
+        madvise(p, r, MADV_HUGEPAGE);
+    return p;
 }
 
 void knn_free(struct knn *k)

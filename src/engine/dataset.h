@@ -18,6 +18,14 @@ struct idmap {
     char (*ids)[DS_ID_LEN];
 };
 int32_t idmap_find(const struct idmap *m, const char *id); /* -1 when absent */
+
+/* An id as a 128-bit number: 32 lowercase hex characters parse into it (and
+ * back); for such ids the numeric order is the string order. */
+struct ds_key {
+    uint64_t hi, lo;
+};
+int ds_id_key(const char *id, struct ds_key *k); /* -1 when not 32 lowercase hex */
+void ds_key_id(const struct ds_key *k, char out[DS_ID_LEN]);
 void idmap_free(struct idmap *m);
 
 /* Compressed sparse rows; val may be NULL (binary). */

@@ -11,121 +11,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/algo.h"
 #include "engine/dataset.h"
 #include "util/error.h"
 
-struct key128 {
-    uint64_t hi, lo;
-};
-
-/* hex digit value + 1, 0 for anything else: a table, because branching on
- * digit-or-letter mispredicts half the time on random ids */
-static const uint8_t hex1[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
-    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
-    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
-
-/* 32 lowercase hex characters -> key; -1 when malformed. For fixed-length
- * lowercase hex the numeric order of keys is the string order of the ids. */
-static int parse_key(const unsigned char *s, struct key128 *k)
-{
-    uint64_t hi = 0, lo = 0;
-    unsigned bad = 0;
-    if (!s)
-        return -1;
-    for (int i = 0; i < 16; i++) {
-        unsigned v = hex1[s[i]]; /* the NUL of a short id is 0: bad, and stops */
-        if (!v)
-            return -1;
-        hi = hi << 4 | (v - 1);
-    }
-    for (int i = 16; i < 32; i++) {
-        unsigned v = hex1[s[i]];
-        if (!v)
-            return -1;
-        lo = lo << 4 | (v - 1);
-    }
-    bad |= s[32] != 0;
-    if (bad)
-        return -1;
-    k->hi = hi;
-    k->lo = lo;
-    return 0;
-}
-
-static void format_key(const struct key128 *k, char out[DS_ID_LEN])
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 16; i++) {
-        out[i] = hex[(k->hi >> (60 - 4 * i)) & 15];
-        out[16 + i] = hex[(k->lo >> (60 - 4 * i)) & 15];
-    }
-    out[32] = 0;
-}
-
-static int key_cmp(const struct key128 *a, const struct key128 *b)
+static int key_cmp(const struct ds_key *a, const struct ds_key *b)
 {
     if (a->hi != b->hi)
         return a->hi < b->hi ? -1 : 1;
     return (a->lo > b->lo) - (a->lo < b->lo);
 }
 
-/* --- integer-keyed open addressing: keys live in the caller's rows ------ */
+/* --- integer-keyed open addressing ----------------------------------------
+ * A slot holds the key and the value the caller wants (a person index, an
+ * item index, an order's person and day), so a lookup costs one cache miss:
+ * probes that went on to the caller's rows were most of the load time. */
 struct kslot {
-    uint64_t hi; /* the key's high word: most probes end without touching the row */
-    int32_t row; /* -1 empty */
+    struct ds_key k;
+    int64_t val; /* -1 empty */
 };
 struct khash {
     uint32_t mask;
     struct kslot *slot;
-    const char *base;
-    size_t stride; /* a struct key128 at the start of every row */
 };
 
-static uint32_t key_hash(const struct key128 *k)
+static uint32_t key_hash(const struct ds_key *k)
 {
     uint64_t h = (k->hi ^ (k->lo * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
     return (uint32_t)(h >> 32);
 }
 
-static const struct key128 *kh_key(const struct khash *h, int32_t i)
-{
-    return (const struct key128 *)(h->base + (size_t)i * h->stride);
-}
-
-static int32_t kh_find(const struct khash *h, const struct key128 *k)
-{
-    for (uint32_t i = key_hash(k) & h->mask;; i = (i + 1) & h->mask) {
-        const struct kslot *s = &h->slot[i];
-        if (s->row < 0 || (s->hi == k->hi && kh_key(h, s->row)->lo == k->lo))
-            return s->row;
-    }
-}
-
-/* Builds the table over rows 0..n-1 (the first row wins for a repeated key). */
-static int kh_build(struct khash *h, const void *base, size_t stride, int32_t n)
+/* An empty table for up to n keys. */
+static int kh_init(struct khash *h, size_t n)
 {
     uint32_t cap = 16;
-    while (cap < (uint32_t)n * 2u + 1u && cap < (1u << 30))
+    while (cap < n * 2 + 1 && cap < (1u << 30))
         cap <<= 1;
     h->mask = cap - 1;
-    h->base = base;
-    h->stride = stride;
-    h->slot = malloc((size_t)cap * sizeof *h->slot);
+    h->slot = big_alloc((size_t)cap * sizeof *h->slot);
     if (!h->slot)
         return -1;
     for (uint32_t i = 0; i < cap; i++)
-        h->slot[i].row = -1;
-    for (int32_t r = 0; r < n; r++) {
-        const struct key128 *k = kh_key(h, r);
-        uint32_t i = key_hash(k) & h->mask;
-        while (h->slot[i].row >= 0 &&
-               !(h->slot[i].hi == k->hi && kh_key(h, h->slot[i].row)->lo == k->lo))
-            i = (i + 1) & h->mask;
-        if (h->slot[i].row < 0)
-            h->slot[i] = (struct kslot){k->hi, r};
-    }
+        h->slot[i].val = -1;
     return 0;
+}
+
+/* Adds key -> val (val >= 0) unless the key is present: the first wins. */
+static void kh_put(struct khash *h, const struct ds_key *k, int64_t val)
+{
+    uint32_t i = key_hash(k) & h->mask;
+    while (h->slot[i].val >= 0 && key_cmp(&h->slot[i].k, k))
+        i = (i + 1) & h->mask;
+    if (h->slot[i].val < 0)
+        h->slot[i] = (struct kslot){*k, val};
+}
+
+static int64_t kh_find(const struct khash *h, const struct ds_key *k)
+{
+    for (uint32_t i = key_hash(k) & h->mask;; i = (i + 1) & h->mask) {
+        const struct kslot *s = &h->slot[i];
+        if (s->val < 0 || (s->k.hi == k->hi && s->k.lo == k->lo))
+            return s->val;
+    }
 }
 
 /* Row-count estimate for pre-sizing (max rowid: one B-tree descent). */
@@ -157,7 +104,7 @@ static int grow(void **arr, size_t size, size_t n, size_t *cap)
 }
 
 struct sorted_key {
-    struct key128 k;
+    struct ds_key k;
     int32_t row;
 };
 
@@ -226,7 +173,7 @@ static int32_t distinct_ids(const void *rows, size_t stride, int32_t n, struct i
     int32_t m = 0;
     for (int32_t r = 0; r < n; r++) {
         if (!m || key_cmp(&s[r - 1].k, &s[r].k)) {
-            format_key(&s[r].k, ids->ids[m]);
+            ds_key_id(&s[r].k, ids->ids[m]);
             (*first_row)[m++] = s[r].row;
         }
         if (row_id)
@@ -239,8 +186,8 @@ static int32_t distinct_ids(const void *rows, size_t stride, int32_t n, struct i
 
 /* --- customers: people, their state, and customer_id -> person --------- */
 struct cust_row {
-    struct key128 uid; /* sorted on: must stay first */
-    struct key128 cid;
+    struct ds_key uid; /* sorted on: must stay first */
+    struct ds_key cid;
     int32_t user;      /* index into ds->users */
     char state[2];
     char cid_ok;
@@ -306,9 +253,9 @@ static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_o
     }
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         struct cust_row r = {0};
-        if (parse_key(sqlite3_column_text(st, 0), &r.uid) < 0)
+        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &r.uid) < 0)
             continue;
-        r.cid_ok = parse_key(sqlite3_column_text(st, 1), &r.cid) == 0;
+        r.cid_ok = ds_id_key((const char *)sqlite3_column_text(st, 1), &r.cid) == 0;
         const unsigned char *state = sqlite3_column_text(st, 2);
         if (state && state[0])
             r.state[0] = (char)state[0], r.state[1] = (char)state[1];
@@ -347,7 +294,7 @@ out:
 
 /* --- products and their categories ------------------------------------- */
 struct item_row {
-    struct key128 pid;
+    struct ds_key pid;
     char cat[DS_CAT_LEN];
 };
 
@@ -401,8 +348,8 @@ static int load_items(sqlite3 *db, struct dataset *ds, char *err, size_t errlen)
         goto out;
     }
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct key128 k;
-        if (parse_key(sqlite3_column_text(st, 0), &k) < 0)
+        struct ds_key k;
+        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &k) < 0)
             continue;
         if (grow((void **)&rows, sizeof *rows, n, &cap) < 0) {
             err_set(err, errlen, "more than %d products, or out of memory", DS_MAX_ROWS);
@@ -431,11 +378,6 @@ out:
 }
 
 /* --- events --------------------------------------------------------------- */
-struct order_row {
-    struct key128 oid;
-    int32_t user, day;
-};
-
 /* Appends one event; -1 at DS_MAX_ROWS or out of memory. */
 static int add_event(struct dataset *ds, size_t *cap, struct event ev)
 {
@@ -451,30 +393,87 @@ static int add_event(struct dataset *ds, size_t *cap, struct event ev)
  * not canceled or unavailable, with a purchase timestamp, items not price
  * outliers; test_engine checks both give the same rows. Returns -1 when the
  * tables cannot be read (the caller then uses the view). */
+static void kh_prefetch(const struct khash *h, const struct ds_key *k)
+{
+    __builtin_prefetch(&h->slot[key_hash(k) & h->mask]);
+}
+
+/* Rows are parsed in batches of DS_BATCH and their hash slots prefetched
+ * before any lookup, so the cache misses of a batch overlap. */
+#define DS_BATCH 64
+struct pending {
+    struct ds_key a, b;
+    int32_t day;
+    float price;
+};
+
+/* Adds one batch of orders (a = order, b = customer) to ho. */
+static int put_orders(struct khash *hc, struct khash *ho, size_t *n_ord, struct pending *pb,
+                      int n)
+{
+    if ((*n_ord + (size_t)n) * 2 > (size_t)ho->mask) {
+        /* sized from max(rowid): rehash when the rows outgrow it */
+        struct khash bigger;
+        if (kh_init(&bigger, (*n_ord + (size_t)n) * 2) < 0)
+            return -1;
+        for (uint32_t i = 0; i <= ho->mask; i++)
+            if (ho->slot[i].val >= 0)
+                kh_put(&bigger, &ho->slot[i].k, ho->slot[i].val);
+        free(ho->slot);
+        *ho = bigger;
+    }
+    for (int i = 0; i < n; i++) {
+        kh_prefetch(hc, &pb[i].b);
+        kh_prefetch(ho, &pb[i].a);
+    }
+    for (int i = 0; i < n; i++) {
+        int64_t user = kh_find(hc, &pb[i].b);
+        if (user >= 0) {
+            kh_put(ho, &pb[i].a, user << 32 | (uint32_t)pb[i].day);
+            (*n_ord)++;
+        }
+    }
+    return 0;
+}
+
+/* Turns one batch of order items (a = order, b = product) into events. */
+static int add_items(struct dataset *ds, size_t *cap, const struct khash *ho,
+                     const struct khash *hi, const struct pending *pb, int n)
+{
+    for (int i = 0; i < n; i++) {
+        kh_prefetch(ho, &pb[i].a);
+        kh_prefetch(hi, &pb[i].b);
+    }
+    for (int i = 0; i < n; i++) {
+        int64_t o = kh_find(ho, &pb[i].a), it = kh_find(hi, &pb[i].b);
+        if (o < 0 || it < 0)
+            continue;
+        struct event ev = {(int32_t)(o >> 32), (int32_t)it, (int32_t)(uint32_t)o, pb[i].price};
+        if (add_event(ds, cap, ev) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust_row *cust,
                               int32_t n_cust, size_t *cap)
 {
     struct khash hc = {0}, hi = {0}, ho = {0};
+    struct pending pb[DS_BATCH];
     sqlite3_stmt *st = NULL;
-    size_t ocap = table_rows(db, "SELECT MAX(rowid) FROM orders"), n_ord = 0;
-    struct order_row *ord = malloc(ocap * sizeof *ord);
-    struct key128 *item_keys = malloc(((size_t)ds->items.n + 1) * sizeof *item_keys);
-    struct cust_row *ck = malloc(((size_t)n_cust + 1) * sizeof *ck);
-    int rc = -1, s;
-    if (!ord || !item_keys || !ck)
+    size_t n_ord = 0;
+    int rc = -1, s, n = 0;
+    if (kh_init(&hc, (size_t)n_cust) < 0 || kh_init(&hi, (size_t)ds->items.n) < 0 ||
+        kh_init(&ho, table_rows(db, "SELECT MAX(rowid) FROM orders")) < 0)
         goto out;
-    /* customer_id keys first in their own rows, for the hash */
-    int32_t nck = 0;
     for (int32_t r = 0; r < n_cust; r++)
-        if (cust[r].cid_ok) {
-            ck[nck] = cust[r];
-            ck[nck++].uid = cust[r].cid;
-        }
-    for (int32_t i = 0; i < ds->items.n; i++)
-        parse_key((const unsigned char *)ds->items.ids[i], &item_keys[i]);
-    if (kh_build(&hc, ck, sizeof *ck, nck) < 0 ||
-        kh_build(&hi, item_keys, sizeof *item_keys, ds->items.n) < 0)
-        goto out;
+        if (cust[r].cid_ok)
+            kh_put(&hc, &cust[r].cid, cust[r].user);
+    for (int32_t i = 0; i < ds->items.n; i++) {
+        struct ds_key k;
+        ds_id_key(ds->items.ids[i], &k);
+        kh_put(&hi, &k, i);
+    }
     if (sqlite3_prepare_v2(db,
                            "SELECT order_id, customer_id, order_purchase_timestamp FROM orders"
                            " WHERE order_status NOT IN ('canceled', 'unavailable')"
@@ -482,45 +481,42 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust
                            -1, &st, NULL) != SQLITE_OK)
         goto out;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct order_row o;
-        struct key128 c;
-        if (parse_key(sqlite3_column_text(st, 0), &o.oid) < 0 ||
-            parse_key(sqlite3_column_text(st, 1), &c) < 0)
+        struct pending *p = &pb[n];
+        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
+            ds_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0 ||
+            (p->day = ds_parse_day((const char *)sqlite3_column_text(st, 2))) < 0)
             continue;
-        int32_t cr = kh_find(&hc, &c);
-        o.day = ds_parse_day((const char *)sqlite3_column_text(st, 2));
-        if (cr < 0 || o.day < 0)
-            continue;
-        o.user = ck[cr].user;
-        if (grow((void **)&ord, sizeof *ord, n_ord, &ocap) < 0)
-            goto out;
-        ord[n_ord++] = o;
+        if (++n == DS_BATCH) {
+            if (put_orders(&hc, &ho, &n_ord, pb, n) < 0)
+                goto out;
+            n = 0;
+        }
     }
+    if (s != SQLITE_DONE || put_orders(&hc, &ho, &n_ord, pb, n) < 0)
+        goto out;
     sqlite3_finalize(st);
     st = NULL;
-    if (s != SQLITE_DONE || kh_build(&ho, ord, sizeof *ord, (int32_t)n_ord) < 0)
-        goto out;
+    n = 0;
     if (sqlite3_prepare_v2(db, "SELECT order_id, product_id, price FROM order_items"
                            " WHERE price_outlier = 0", -1, &st, NULL) != SQLITE_OK)
         goto out;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct key128 ko, kp;
-        if (parse_key(sqlite3_column_text(st, 0), &ko) < 0 ||
-            parse_key(sqlite3_column_text(st, 1), &kp) < 0)
+        struct pending *p = &pb[n];
+        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
+            ds_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0)
             continue;
-        int32_t o = kh_find(&ho, &ko), it = kh_find(&hi, &kp);
-        if (o < 0 || it < 0)
-            continue;
-        float price = (float)sqlite3_column_double(st, 2);
-        if (add_event(ds, cap, (struct event){ord[o].user, it, ord[o].day, price}) < 0)
-            goto out;
+        p->price = (float)sqlite3_column_double(st, 2);
+        if (++n == DS_BATCH) {
+            if (add_items(ds, cap, &ho, &hi, pb, n) < 0)
+                goto out;
+            n = 0;
+        }
     }
-    rc = s == SQLITE_DONE ? 0 : -1;
+    if (s != SQLITE_DONE || add_items(ds, cap, &ho, &hi, pb, n) < 0)
+        goto out;
+    rc = 0;
 out:
     sqlite3_finalize(st);
-    free(ord);
-    free(item_keys);
-    free(ck);
     free(hc.slot);
     free(hi.slot);
     free(ho.slot);
@@ -616,9 +612,10 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
                 db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
-    /* a larger page cache for the view path's random seeks (the direct path
-     * scans sequentially); no mmap, which would count the file as our RSS */
-    sqlite3_exec(db, getenv("G_PRAGMA") ? getenv("G_PRAGMA") : "PRAGMA cache_size=-16384", NULL, NULL, NULL);
+    /* table scans reuse a small page cache (a large one only costs page
+     * faults); the view path below enlarges it for its random seeks. No mmap,
+     * which would count the file as our RSS. */
+    sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
     if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 ||
         load_items(db, ds, err, errlen) < 0)
         goto out;
@@ -633,6 +630,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
     }
     if (via_view || load_events_direct(db, ds, cust, n_cust, &cap) < 0) {
         ds->n_events = 0;
+        sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
         if (load_events_view(db, ds, &cap) < 0) {
             err_set(err, errlen, "cannot read the interactions view of %s: %s", path,
                     sqlite3_errmsg(db));

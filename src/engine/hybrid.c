@@ -87,13 +87,13 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q,
 
 static void hybrid_save(const struct model *m, struct blob_writer *w)
 {
-    knn_save(&m->ucf, w);
+    ucf_save_lists(&m->ucf, w);
     knn_save(&m->icf, w);
 }
 
 static int hybrid_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
-    if (knn_load(&m->ucf, m->ctx.users.n, m->ctx.users.n, r) < 0 ||
+    if (ucf_load_lists(&m->ucf, &m->ui, r) < 0 ||
         knn_load(&m->icf, m->ctx.items.n, m->ctx.items.n, r) < 0)
         return err_set(err, errlen, "the hybrid neighbour lists are corrupted");
     return 0;

@@ -1,6 +1,6 @@
-/* Olist ingest: see ingest.h. One generic loader driven by a table of file
- * specs (column names, types, cleaning flags) keeps the nine files uniform;
- * the per-file differences are data, not code. */
+/* Olist ingest: see ingest.h. One generic loader driven by the file specs
+ * of olist.h keeps the nine files uniform. This file is the inserting side
+ * (SQLite, reports, atomic publish); readahead.c reads and validates. */
 #include "engine/ingest.h"
 
 #include <errno.h>

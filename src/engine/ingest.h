@@ -3,7 +3,11 @@
  * loaded, validated and cross-checked. Tables the old database had and the
  * schema does not (the engine's `models`, ...) are copied over first, so a
  * re-ingest never loses trained models. Knows nothing of terminals: progress
- * goes through util/progress.h, messages through the err buffer. */
+ * goes through util/progress.h, messages through the err buffer.
+ * How it is fast: a second thread parses and validates (readahead.h) while
+ * this one inserts; each file's rows are sorted by primary key and inserted
+ * in groups (B-tree appends, not random inserts), and each table is indexed
+ * as soon as it is loaded, while the next file is parsed. */
 #ifndef RECSYS_ENGINE_INGEST_H
 #define RECSYS_ENGINE_INGEST_H
 

@@ -1,6 +1,9 @@
-/* A set of short strings (Olist ids) for referential checks during ingest:
- * open addressing over an arena, so 100k ids cost a few MB and one lookup a
- * hash and usually one memcmp. Hard maximum: KEYSET_MAX_KEYS keys. */
+/* A set of short strings (Olist ids) for referential checks during ingest.
+ * Olist ids are 32 lowercase hex digits: those are stored inline as 128-bit
+ * values, so a lookup touches one cache line (the table is too big for the
+ * cache, and the misses were what a lookup cost). Any other key goes to a
+ * second table over an arena of length-prefixed bytes. Hard maximum:
+ * KEYSET_MAX_KEYS keys in each table. */
 #ifndef RECSYS_ENGINE_KEYSET_H
 #define RECSYS_ENGINE_KEYSET_H
 
@@ -11,6 +14,8 @@
 #define KEYSET_MAX_KEY 255
 
 struct keyset {
+    uint64_t *hex;     /* 2 words per slot: the id's 128 bits; 0,0 = empty */
+    size_t hex_mask, hex_count;
     uint64_t *slots;   /* 0 = empty, else (hash high 32 bits << 32) | (offset + 1) */
     size_t mask;       /* capacity - 1 */
     size_t count;

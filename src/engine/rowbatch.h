@@ -15,13 +15,13 @@
 
 #define ROWBATCH_MAX_COLS 16
 #define ROWBATCH_MAX_ROWS (1u << 30)
-#define ROWBATCH_CHUNK ((size_t)1 << 20)
+#define ROWBATCH_CHUNK    ((size_t)2 << 20) /* also the alignment: a huge page */
 
 enum rowbatch_type { RB_NULL, RB_INT, RB_REAL, RB_TEXT };
 
 struct rowbatch_val {
-    int type;          /* enum rowbatch_type */
-    uint32_t len;      /* RB_TEXT: bytes (not NUL-terminated) */
+    int type;     /* enum rowbatch_type */
+    uint32_t len; /* RB_TEXT: bytes (not NUL-terminated) */
     union {
         int64_t i;
         double d;

@@ -11,8 +11,10 @@
  * product gets. Accumulators are a sparse touched-list over one reusable
  * array, never a users x users matrix. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/algo.h"
 #include "engine/usercf.h"
@@ -43,12 +45,13 @@ int knn_append_row(struct knn *k, int32_t row, const struct cand_buf *b, int top
     return 0;
 }
 
-int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int32_t v,
-                      double *cos)
+/* Exact cosine of two users' binary purchase vectors (sorted item lists):
+ * the one formula of fit and load, so the similarities recomputed when a
+ * model is loaded are bit-identical to the fitted ones. */
+static double ucf_cos(const struct csr *ui, int32_t u, int32_t v)
 {
     int64_t a = ui->ptr[u], ae = ui->ptr[u + 1], b = ui->ptr[v], be = ui->ptr[v + 1];
     double na = (double)(ae - a), nb = (double)(be - b), dot = 0;
-    (void)iu;
     while (a < ae && b < be) {
         if (ui->idx[a] == ui->idx[b])
             dot++, a++, b++;
@@ -57,60 +60,233 @@ int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int
         else
             b++;
     }
-    *cos = na && nb ? dot / sqrt(na * nb) : 0;
+    return na && nb ? dot / sqrt(na * nb) : 0;
+}
+
+int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int32_t v,
+                      double *cos)
+{
+    (void)iu;
+    *cos = ucf_cos(ui, u, v);
     return 0;
+}
+
+/* a ranks before b: higher score, then lower index (the cand_finish order) */
+static int cand_better(const struct cand *a, const struct cand *b)
+{
+    return a->score > b->score || (a->score == b->score && a->item < b->item);
+}
+
+static void heap_sift(struct cand *h, size_t n, size_t i)
+{
+    for (;;) { /* worst (per cand_better) at the root */
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && cand_better(&h[w], &h[l]))
+            w = l;
+        if (r < n && cand_better(&h[w], &h[r]))
+            w = r;
+        if (w == i)
+            return;
+        struct cand t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+/* Keeps the best k of c[0..n) in c[0..k), sorted best first: a bounded heap
+ * (worst at the root) over the candidates, then heapsort of what it kept.
+ * O(n log k) with no calls through a comparator. Returns the number kept. */
+size_t knn_select_top(struct cand *c, size_t n, size_t k)
+{
+    size_t m = n < k ? n : k;
+    if (m == 0 || n < 2)
+        return m;
+    for (size_t i = m / 2; i-- > 0;)
+        heap_sift(c, m, i);
+    for (size_t i = m; i < n; i++)
+        if (cand_better(&c[i], &c[0])) {
+            c[0] = c[i];
+            heap_sift(c, m, 0);
+        }
+    for (size_t end = m - 1; end > 0; end--) { /* the worst goes last */
+        struct cand t = c[0];
+        c[0] = c[end];
+        c[end] = t;
+        heap_sift(c, end, 0);
+    }
+    return m;
+}
+
+/* The users are cut into chunks of UCF_CHUNK that worker threads take in
+ * turn; each chunk keeps its own neighbour lists, concatenated in chunk order
+ * afterwards, so the result is the same for any number of threads. */
+#define UCF_CHUNK 2048
+#define UCF_MAX_THREADS 8
+
+struct ucf_chunk {
+    int64_t n;
+    int32_t *idx;
+    float *sim;
+    int32_t *len; /* per user of the chunk */
+};
+
+struct ucf_job {
+    const struct csr *ui, *iu;
+    int k;
+    double threshold;
+    int max_postings;
+    int32_t n_chunks;
+    int next;   /* __atomic: the next chunk to take */
+    int failed; /* __atomic */
+    struct ucf_chunk *chunks;
+};
+
+/* Neighbours of one user into b (cleared first): overlaps accumulated through
+ * the (sampled) postings of its items into acc, touched listing the users
+ * seen; acc is left all zero again. */
+static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *touched,
+                    struct cand_buf *b)
+{
+    const struct csr *ui = j->ui, *iu = j->iu;
+    int32_t nt = 0;
+    double nu_len = (double)(ui->ptr[u + 1] - ui->ptr[u]);
+    b->n = 0;
+    for (int64_t p = ui->ptr[u]; p < ui->ptr[u + 1]; p++) {
+        int32_t it = ui->idx[p];
+        int64_t s = iu->ptr[it], len = iu->ptr[it + 1] - s;
+        /* evenly spaced sample of at most max_postings buyers */
+        int64_t take = len < j->max_postings ? len : j->max_postings;
+        for (int64_t q = 0; q < take; q++) {
+            int32_t v = iu->idx[s + (take == len ? q : q * len / take)];
+            if (v == u)
+                continue;
+            if (acc[v] == 0)
+                touched[nt++] = v;
+            acc[v] += 1.0f;
+        }
+    }
+    int rc = 0;
+    for (int32_t t = 0; t < nt; t++) {
+        int32_t v = touched[t];
+        /* the sampled overlap only finds candidates and bounds the cosine
+         * from below; the similarity kept is the exact one (cheap: both item
+         * lists are short), which the model does not need to store */
+        double low = acc[v] / sqrt(nu_len * (double)(ui->ptr[v + 1] - ui->ptr[v]));
+        double cos = nu_len > 1 ? ucf_cos(ui, u, v) : low;
+        acc[v] = 0;
+        if (rc == 0 && cos >= j->threshold - 1e-9 && cand_add(b, v, (float)cos) < 0)
+            rc = -1;
+    }
+    if (rc == 0)
+        b->n = knn_select_top(b->c, b->n, (size_t)(j->k > 0 ? j->k : 0));
+    return rc;
+}
+
+static void chunk_append(struct ucf_chunk *c, const struct cand_buf *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        c->idx[c->n] = b->c[i].item;
+        c->sim[c->n++] = b->c[i].score;
+    }
+}
+
+static void *ucf_worker(void *arg)
+{
+    struct ucf_job *j = arg;
+    int32_t nu = j->ui->n_rows;
+    float *acc = calloc((size_t)nu + 1, sizeof *acc);
+    int32_t *touched = malloc(((size_t)nu + 1) * sizeof *touched);
+    struct cand_buf b = {0};
+    if (!acc || !touched)
+        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+    while (acc && touched && !__atomic_load_n(&j->failed, __ATOMIC_RELAXED)) {
+        int32_t c = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+        if (c >= j->n_chunks)
+            break;
+        struct ucf_chunk *ch = &j->chunks[c];
+        int32_t u0 = c * UCF_CHUNK, u1 = u0 + UCF_CHUNK < nu ? u0 + UCF_CHUNK : nu;
+        /* room for k neighbours per user: only the pages written are touched */
+        size_t room = (size_t)(u1 - u0) * (size_t)(j->k > 0 ? j->k : 1);
+        ch->len = malloc((size_t)(u1 - u0) * sizeof *ch->len);
+        ch->idx = malloc(room * sizeof *ch->idx);
+        ch->sim = malloc(room * sizeof *ch->sim);
+        for (int32_t u = u0; ch->len && ch->idx && ch->sim && u < u1; u++) {
+            if (ucf_user(j, u, acc, touched, &b) < 0) {
+                __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+                break;
+            }
+            chunk_append(ch, &b);
+            ch->len[u - u0] = (int32_t)b.n;
+        }
+        if (!ch->len || !ch->idx || !ch->sim)
+            __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+    }
+    free(acc);
+    free(touched);
+    cand_free(&b);
+    return NULL;
+}
+
+/* Worker threads for the neighbour searches: the online CPUs, at most
+ * UCF_MAX_THREADS (RECSYS_THREADS overrides, for benchmarks). */
+int knn_threads(void)
+{
+    const char *env = getenv("RECSYS_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > UCF_MAX_THREADS ? UCF_MAX_THREADS : (int)n;
 }
 
 int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double threshold,
                    int max_postings, struct knn *out, char *err, size_t errlen)
 {
     int32_t nu = ui->n_rows;
-    float *acc = calloc((size_t)nu + 1, sizeof *acc);
-    int32_t *touched = malloc(((size_t)nu + 1) * sizeof *touched);
-    struct cand_buf b = {0};
-    int64_t cap = 0;
-    int rc = -1;
+    struct ucf_job j = {.ui = ui, .iu = iu, .k = k, .threshold = threshold,
+                        .max_postings = max_postings < 1 ? 1 : max_postings,
+                        .n_chunks = (nu + UCF_CHUNK - 1) / UCF_CHUNK};
+    pthread_t th[UCF_MAX_THREADS];
+    int nth = knn_threads(), started = 0, rc = -1;
     memset(out, 0, sizeof *out);
     out->n_rows = nu;
     out->ptr = calloc((size_t)nu + 1, sizeof *out->ptr);
-    if (!acc || !touched || !out->ptr)
+    j.chunks = calloc((size_t)j.n_chunks + 1, sizeof *j.chunks);
+    if (!out->ptr || !j.chunks)
         goto out;
-    if (max_postings < 1)
-        max_postings = 1;
-    for (int32_t u = 0; u < nu; u++) {
-        int32_t nt = 0;
-        double nu_len = (double)(ui->ptr[u + 1] - ui->ptr[u]);
-        for (int64_t p = ui->ptr[u]; p < ui->ptr[u + 1]; p++) {
-            int32_t it = ui->idx[p];
-            int64_t s = iu->ptr[it], len = iu->ptr[it + 1] - s;
-            /* evenly spaced sample of at most max_postings buyers */
-            int64_t take = len < max_postings ? len : max_postings;
-            for (int64_t j = 0; j < take; j++) {
-                int32_t v = iu->idx[s + (take == len ? j : j * len / take)];
-                if (v == u)
-                    continue;
-                if (acc[v] == 0)
-                    touched[nt++] = v;
-                acc[v] += 1.0f;
-            }
+    if (nth > j.n_chunks)
+        nth = j.n_chunks > 0 ? j.n_chunks : 1;
+    for (; started < nth - 1; started++)
+        if (pthread_create(&th[started], NULL, ucf_worker, &j) != 0)
+            break;
+    ucf_worker(&j); /* the calling thread works too */
+    for (int t = 0; t < started; t++)
+        pthread_join(th[t], NULL);
+    if (j.failed)
+        goto out;
+    int64_t nnz = 0;
+    for (int32_t c = 0; c < j.n_chunks; c++)
+        nnz += j.chunks[c].n;
+    out->idx = big_alloc((size_t)(nnz ? nnz : 1) * sizeof *out->idx);
+    out->sim = big_alloc((size_t)(nnz ? nnz : 1) * sizeof *out->sim);
+    if (!out->idx || !out->sim)
+        goto out;
+    for (int32_t c = 0; c < j.n_chunks; c++) {
+        struct ucf_chunk *ch = &j.chunks[c];
+        int32_t u0 = c * UCF_CHUNK, u1 = u0 + UCF_CHUNK < nu ? u0 + UCF_CHUNK : nu;
+        if (ch->n) {
+            memcpy(out->idx + out->nnz, ch->idx, (size_t)ch->n * sizeof *out->idx);
+            memcpy(out->sim + out->nnz, ch->sim, (size_t)ch->n * sizeof *out->sim);
         }
-        b.n = 0;
-        for (int32_t t = 0; t < nt; t++) {
-            int32_t v = touched[t];
-            double cos = acc[v] / sqrt(nu_len * (double)(ui->ptr[v + 1] - ui->ptr[v]));
-            acc[v] = 0;
-            if (cos >= threshold - 1e-9 && cand_add(&b, v, (float)cos) < 0)
-                goto out;
-        }
-        cand_finish(&b);
-        if (knn_append_row(out, u, &b, k, &cap) < 0)
-            goto out;
+        for (int32_t u = u0; u < u1; u++)
+            out->ptr[u + 1] = out->ptr[u] + ch->len[u - u0];
+        out->nnz += ch->n;
+        free(ch->idx), free(ch->sim), free(ch->len);
+        ch->idx = NULL, ch->sim = NULL, ch->len = NULL;
     }
     rc = 0;
 out:
-    free(acc);
-    free(touched);
-    cand_free(&b);
+    for (int32_t c = 0; j.chunks && c < j.n_chunks; c++)
+        free(j.chunks[c].idx), free(j.chunks[c].sim), free(j.chunks[c].len);
+    free(j.chunks);
     if (rc < 0) {
         knn_free(out);
         err_set(err, errlen, "out of memory computing user neighbours");
@@ -199,10 +375,73 @@ int knn_load(struct knn *k, int32_t rows, int32_t cols, struct blob_reader *r)
     return 0;
 }
 
-static void ucf_save(const struct model *m, struct blob_writer *w) { knn_save(&m->ucf, w); }
+/* User neighbour lists without their similarities: per-user counts and the
+ * neighbour indexes, best first. ucf_load_lists recomputes the (exact)
+ * cosines from the purchase matrix, which halves the stored model. */
+void ucf_save_lists(const struct knn *k, struct blob_writer *w)
+{
+    bw_i64(w, k->n_rows);
+    bw_i64(w, k->nnz);
+    int32_t len[1024];
+    int n = 0;
+    for (int32_t u = 0; u < k->n_rows; u++) {
+        len[n++] = (int32_t)(k->ptr[u + 1] - k->ptr[u]);
+        if (n == 1024 || u == k->n_rows - 1) {
+            bw_put(w, len, (size_t)n * sizeof *len);
+            n = 0;
+        }
+    }
+    bw_array(w, k->idx, sizeof *k->idx, k->nnz);
+}
+
+/* Reads lists written by ucf_save_lists for ui's users; -1 when they are
+ * malformed: a count or index out of range, a user its own neighbour, or an
+ * order that the recomputed similarities contradict. */
+int ucf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r)
+{
+    int32_t rows = ui->n_rows;
+    memset(k, 0, sizeof *k);
+    if (br_i64(r) != rows)
+        return -1;
+    int64_t nnz = br_i64(r);
+    if (r->failed || nnz < 0 || (uint64_t)nnz > (r->len - r->off) / sizeof(int32_t))
+        return -1;
+    k->n_rows = rows;
+    k->ptr = malloc(((size_t)rows + 1) * sizeof *k->ptr);
+    if (!k->ptr)
+        return -1;
+    k->ptr[0] = 0;
+    for (int32_t u = 0; u < rows; u++) {
+        int32_t len;
+        br_get(r, &len, sizeof len);
+        if (r->failed || len < 0 || len > rows || k->ptr[u] + len > nnz)
+            return -1;
+        k->ptr[u + 1] = k->ptr[u] + len;
+    }
+    if (k->ptr[rows] != nnz)
+        return -1;
+    k->nnz = nnz;
+    k->idx = br_array(r, 4, nnz, 0, NULL);
+    k->sim = malloc((size_t)(nnz ? nnz : 1) * sizeof *k->sim);
+    if (!k->idx || !k->sim)
+        return -1;
+    for (int32_t u = 0; u < rows; u++)
+        for (int64_t p = k->ptr[u]; p < k->ptr[u + 1]; p++) {
+            int32_t v = k->idx[p];
+            if (v < 0 || v >= rows || v == u)
+                return -1;
+            k->sim[p] = (float)ucf_cos(ui, u, v);
+            if (p > k->ptr[u] && !(k->sim[p - 1] > k->sim[p] ||
+                                   (k->sim[p - 1] == k->sim[p] && k->idx[p - 1] < v)))
+                return -1;
+        }
+    return 0;
+}
+
+static void ucf_save(const struct model *m, struct blob_writer *w) { ucf_save_lists(&m->ucf, w); }
 static int ucf_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
-    if (knn_load(&m->ucf, m->ctx.users.n, m->ctx.users.n, r) < 0)
+    if (ucf_load_lists(&m->ucf, &m->ui, r) < 0)
         return err_set(err, errlen, "the user-user neighbour lists are corrupted");
     return 0;
 }

@@ -11,6 +11,15 @@ int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int
  * the max_postings cap that keeps the cost linear. */
 int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double threshold,
                    int max_postings, struct knn *out, char *err, size_t errlen);
+/* Keeps the best k of c[0..n) (score descending, index ascending) in
+ * c[0..k), sorted; returns how many were kept. */
+size_t knn_select_top(struct cand *c, size_t n, size_t k);
+/* User neighbour lists in a model blob: indexes only, the similarities are
+ * recomputed from ui on load (bit-identical to the fit). */
+void ucf_save_lists(const struct knn *k, struct blob_writer *w);
+int ucf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r);
+/* Threads for neighbour searches: online CPUs (max 8), or RECSYS_THREADS. */
+int knn_threads(void);
 /* Top-k most similar products of every product (itemcf.c). */
 int itemcf_fit_knn(const struct csr *ui, const struct csr *iu, int k, int max_postings,
                    struct knn *out, char *err, size_t errlen);

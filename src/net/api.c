@@ -171,6 +171,28 @@ static void h_health(struct reply *rp)
     rp->status = 200;
 }
 
+static int is_method(const struct http_request *q, const char *m)
+{
+    size_t n = strlen(m);
+    return q->method_len == n && !memcmp(q->method, m, n);
+}
+
+/* Whether the query string has parameter `key` (as "key=..." or "key"),
+ * matched at a parameter boundary, so "discount=5" is not "count". */
+static int query_has(const struct http_request *q, const char *key)
+{
+    size_t kl = strlen(key);
+    const char *p = q->query, *end = q->query ? q->query + q->query_len : NULL;
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *pe = amp ? amp : end;
+        if ((size_t)(pe - p) >= kl && !memcmp(p, key, kl) && (p + kl == pe || p[kl] == '='))
+            return 1;
+        p = amp ? amp + 1 : end;
+    }
+    return 0;
+}
+
 /* count and allow_repurchase from ?count= or the JSON body; 0 or -1 (error set). */
 static int rec_params(struct reply *rp, int *count, int *repurchase)
 {
@@ -186,11 +208,11 @@ static int rec_params(struct reply *rp, int *count, int *repurchase)
             return -1;
         }
         *count = (int)n;
-    } else if (q->query && memmem(q->query, q->query_len, "count=", 6)) {
+    } else if (query_has(q, "count")) { /* present but too long to be valid */
         set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
         return -1;
     }
-    if (q->method_len != 4 || q->body_len == 0)
+    if (!is_method(q, "POST") || q->body_len == 0)
         return 0;
     cJSON *j = cJSON_ParseWithLength(q->body, q->body_len);
     int rc = -1;
@@ -200,8 +222,9 @@ static int rec_params(struct reply *rp, int *count, int *repurchase)
     }
     cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "count");
     if (c) {
-        if (!cJSON_IsNumber(c) || c->valuedouble != (double)(int)c->valuedouble ||
-            c->valuedouble < 1 || c->valuedouble > REC_MAX_ITEMS) {
+        /* Range first: casting 1e300 (or -1e300) to int is undefined. */
+        if (!cJSON_IsNumber(c) || !(c->valuedouble >= 1 && c->valuedouble <= REC_MAX_ITEMS) ||
+            c->valuedouble != (double)(int)c->valuedouble) {
             set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
             goto out;
         }
@@ -522,7 +545,7 @@ static void match_route(const char *p, size_t n, struct match *m)
     size_t k;
     memset(m, 0, sizeof *m);
     m->route = -1;
-    m->allow = "GET";
+    m->allow = "GET, HEAD";
     m->limited = 1;
 #define IS(s) (n == sizeof(s) - 1 && !memcmp(p, s, n))
     if (IS("/api/v1/health/") || IS("/api/v1/health")) {
@@ -548,7 +571,7 @@ static void match_route(const char *p, size_t n, struct match *m)
     } else if (prefix(p, n, "/api/v1/recommendations/user/", &k) && n > k &&
                !memchr(p + k, '/', n - k)) {
         m->route = ROUTE_RECOMMEND;
-        m->allow = "GET, POST";
+        m->allow = "GET, HEAD, POST";
     } else if (IS("/api/v1/users/random")) { /* before /api/v1/users/{id} */
         m->route = ROUTE_USER;
         m->protected_route = 1;
@@ -664,12 +687,7 @@ static void handle_locked(struct reply *rp, int parse_status, const unsigned cha
     struct match m;
     sync_engine(rp->r);
     if (parse_status < 0) {
-        static const char *const why[] = {"malformed request", "request body too large",
-                                          "request line or headers too large",
-                                          "Transfer-Encoding is not supported",
-                                          "only HTTP/1.0 and HTTP/1.1 are served"};
-        int s = -parse_status;
-        set_error(rp, s, "%s", why[s == 413 ? 1 : s == 431 ? 2 : s == 501 ? 3 : s == 505 ? 4 : 0]);
+        set_error(rp, -parse_status, "%s", http_reject_reason(parse_status));
         return;
     }
     match_route(q->path, q->path_len, &m);
@@ -743,7 +761,8 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
     const char *body = rp.static_body ? rp.static_body : rp.r->body.p;
     size_t blen = rp.static_body ? rp.static_len : rp.r->body.len;
     write_head(out, &rp, blen, keep);
-    sbuf_append(out, body ? body : "", blen);
+    if (parse_status < 0 || !is_method(req, "HEAD")) /* HEAD: the length, not the bytes */
+        sbuf_append(out, body ? body : "", blen);
     double secs = api_now() - rp.t0;
     metrics_record(&rp.r->m, rp.route, rp.status, secs);
     if (parse_status >= 0)

@@ -121,8 +121,26 @@ static int parse_headers(const char *p, const char *end, int max_headers, struct
     return 0;
 }
 
+static long parse_one(const char *buf, size_t len, const struct http_limits *lim,
+                      struct http_request *req);
+
+/* RFC 9112 2.2: empty lines before a request line are ignored (clients may
+ * send a stray CRLF after a POST body); up to 4 are skipped and counted in
+ * the consumed length. */
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
                         struct http_request *req)
+{
+    size_t skip = 0;
+    while (skip + 2 <= len && skip < 8 && buf[skip] == '\r' && buf[skip + 1] == '\n')
+        skip += 2;
+    if (skip == len)
+        return 0;
+    long r = parse_one(buf + skip, len - skip, lim, req);
+    return r > 0 ? r + (long)skip : r;
+}
+
+static long parse_one(const char *buf, size_t len, const struct http_limits *lim,
+                      struct http_request *req)
 {
     const char *end = memmem(buf, len, "\r\n\r\n", 4);
     if (!end)
@@ -221,6 +239,17 @@ int http_query_get(const struct http_request *req, const char *key, char *out, s
         p = pe + 1;
     }
     return -1;
+}
+
+const char *http_reject_reason(int status)
+{
+    switch (status < 0 ? -status : status) {
+    case 413: return "request body too large";
+    case 431: return "request line or headers too large";
+    case 501: return "Transfer-Encoding is not supported";
+    case 505: return "only HTTP/1.0 and HTTP/1.1 are served";
+    default: return "malformed request";
+    }
 }
 
 const char *http_status_text(int status)

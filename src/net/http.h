@@ -70,6 +70,9 @@ const char *http_header_get(const struct http_request *req, const char *name, si
 /* Copies the (undecoded) value of query parameter `key` into out; 0 when
  * present and it fits, -1 otherwise. */
 int http_query_get(const struct http_request *req, const char *key, char *out, size_t outlen);
+/* The error message for a status (or -status) http_parse_request returned:
+ * "request body too large", ...; "malformed request" for 400 and others. */
+const char *http_reject_reason(int status);
 /* "OK", "Not Found", ...; "Unknown" for codes we never send. */
 const char *http_status_text(int status);
 

@@ -80,6 +80,7 @@ int ratelimit_take(struct ratelimit *r, const unsigned char addr[16], double now
         b->tokens -= 1;
         return 0;
     }
-    int wait = (int)ceil((1 - b->tokens) / r->rate);
-    return wait < 1 ? 1 : wait;
+    /* A tiny rate gives a wait beyond int range: clamp before the cast. */
+    double wait = ceil((1 - b->tokens) / r->rate);
+    return wait < 1 ? 1 : wait > RATELIMIT_WAIT_MAX ? RATELIMIT_WAIT_MAX : (int)wait;
 }

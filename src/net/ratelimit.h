@@ -4,6 +4,7 @@
 #define RECSYS_NET_RATELIMIT_H
 
 #define RATELIMIT_SLOTS 4096 /* clients tracked at once; the stalest is forgotten */
+#define RATELIMIT_WAIT_MAX 86400 /* largest Retry-After, for absurdly low rates */
 
 struct ratelimit;
 
@@ -12,8 +13,8 @@ struct ratelimit;
 struct ratelimit *ratelimit_new(double rate, double burst);
 void ratelimit_free(struct ratelimit *r);
 /* Takes one token for the 16-byte address (IPv4 mapped into IPv6). Returns 0
- * when allowed, else the whole seconds (>= 1) until a token is available:
- * the Retry-After value. */
+ * when allowed, else the whole seconds (1..RATELIMIT_WAIT_MAX) until a token
+ * is available: the Retry-After value. */
 int ratelimit_take(struct ratelimit *r, const unsigned char addr[16], double now);
 
 #endif

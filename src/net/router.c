@@ -58,6 +58,7 @@ struct fwd {
     struct sbuf req;         /* request line + kept headers, then (from head_len) the body */
     size_t head_len;
     int keep, retry_safe, stale_retry;
+    int head;                /* HEAD: forwarded as GET, relayed without the body */
     int want, cur;           /* region asked for, region of this attempt */
     int tried[REGIONS_MAX];
     struct upstream *up;
@@ -277,7 +278,8 @@ static void relay(struct router *rt, struct fwd *f, const char *buf, const struc
         rt->failovers++;
     }
     sbuf_puts(o, f->keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
-    sbuf_append(o, buf + resp->head_len, resp->body_len);
+    if (!f->head)
+        sbuf_append(o, buf + resp->head_len, resp->body_len);
     rt->forwarded++;
     rt->reg[f->cur].forwarded++;
 }
@@ -597,20 +599,47 @@ static void status_reply(struct router *rt, struct sbuf *out, int keep, double n
     free(s);
 }
 
+/* The request as sent upstream into f->req: request line (HEAD becomes
+ * GET), the client's headers minus hop-by-hop ones, X-Forwarded-For, then
+ * the body from f->head_len. f->req.overflow tells when it did not fit. */
+static void fwd_build(struct fwd *f, const struct http_request *req, const unsigned char addr[16])
+{
+    char ip[INET6_ADDRSTRLEN] = "";
+    static const unsigned char v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (!memcmp(addr, v4map, 12))
+        inet_ntop(AF_INET, addr + 12, ip, sizeof ip);
+    else
+        inet_ntop(AF_INET6, addr, ip, sizeof ip);
+    sbuf_init(&f->req, REQ_MAX);
+    /* A region's HEAD answer has a Content-Length but no body, which the
+     * response parser cannot frame; ask for the GET and drop its body. */
+    f->head = req->method_len == 4 && !memcmp(req->method, "HEAD", 4);
+    sbuf_printf(&f->req, "%.*s %.*s%s%.*s HTTP/1.1\r\n", f->head ? 3 : (int)req->method_len,
+                f->head ? "GET" : req->method,
+                (int)req->path_len, req->path, req->query ? "?" : "", (int)req->query_len,
+                req->query ? req->query : "");
+    for (int i = 0; i < req->n_headers; i++) {
+        const struct http_header *hd = &req->headers[i];
+        if (skip_header(hd))
+            continue;
+        sbuf_append(&f->req, hd->name, hd->name_len);
+        sbuf_puts(&f->req, ": ");
+        sbuf_append(&f->req, hd->value, hd->value_len);
+        sbuf_puts(&f->req, "\r\n");
+    }
+    sbuf_printf(&f->req, "X-Forwarded-For: %s\r\n", ip);
+    f->head_len = f->req.len;
+    sbuf_append(&f->req, req->body ? req->body : "", req->body_len);
+}
+
 int router_request(struct router *rt, void *client, struct sbuf *out,
                    const struct http_request *req, int parse_status, const unsigned char addr[16],
                    double now, void **pending, int *keep)
 {
     *pending = NULL;
     if (parse_status < 0) {
-        static const char *const why[] = {"malformed request", "request body too large",
-                                          "request line or headers too large",
-                                          "Transfer-Encoding is not supported",
-                                          "only HTTP/1.0 and HTTP/1.1 are served"};
-        int s = -parse_status;
         *keep = 0;
-        error_reply(out, s, 0,
-                    why[s == 413 ? 1 : s == 431 ? 2 : s == 501 ? 3 : s == 505 ? 4 : 0]);
+        error_reply(out, -parse_status, 0, http_reject_reason(parse_status));
         return 0;
     }
     *keep = req->keep_alive;
@@ -647,28 +676,7 @@ int router_request(struct router *rt, void *client, struct sbuf *out,
     f->retry_safe = !(req->method_len == 4 && !memcmp(req->method, "POST", 4) &&
                       !(req->path_len > 29 &&
                         !memcmp(req->path, "/api/v1/recommendations/user/", 29)));
-    char ip[INET6_ADDRSTRLEN] = "";
-    static const unsigned char v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (!memcmp(addr, v4map, 12))
-        inet_ntop(AF_INET, addr + 12, ip, sizeof ip);
-    else
-        inet_ntop(AF_INET6, addr, ip, sizeof ip);
-    sbuf_init(&f->req, REQ_MAX);
-    sbuf_printf(&f->req, "%.*s %.*s%s%.*s HTTP/1.1\r\n", (int)req->method_len, req->method,
-                (int)req->path_len, req->path, req->query ? "?" : "", (int)req->query_len,
-                req->query ? req->query : "");
-    for (int i = 0; i < req->n_headers; i++) {
-        const struct http_header *hd = &req->headers[i];
-        if (skip_header(hd))
-            continue;
-        sbuf_append(&f->req, hd->name, hd->name_len);
-        sbuf_puts(&f->req, ": ");
-        sbuf_append(&f->req, hd->value, hd->value_len);
-        sbuf_puts(&f->req, "\r\n");
-    }
-    sbuf_printf(&f->req, "X-Forwarded-For: %s\r\n", ip);
-    f->head_len = f->req.len;
-    sbuf_append(&f->req, req->body ? req->body : "", req->body_len);
+    fwd_build(f, req, addr);
     if (f->req.overflow) {
         sbuf_free(&f->req);
         free(f);

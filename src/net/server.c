@@ -33,7 +33,9 @@
 #define DRAIN_SECONDS 5.0
 #define TICK_MS 100
 
-enum { CMD_NONE, CMD_PAUSE, CMD_RESUME, CMD_DRAIN };
+/* Command bits: several may be pending at once (a stop from the dashboard
+ * thread racing server_stop must not overwrite the drain). */
+enum { CMD_PAUSE = 1, CMD_RESUME = 2, CMD_DRAIN = 4 };
 
 struct conn {
     int kind; /* 0; upstreams of router.c carry ROUTER_KIND (router_owns) */
@@ -57,11 +59,15 @@ struct worker {
     int epfd, lfd, evfd, port;
     struct conn **conns;
     int n_conns, max_conns;
-    struct conn **dead; /* closed this iteration, freed after it (max_conns slots) */
+    struct conn **dead; /* closed this iteration, freed after it; n_conns + n_dead
+                           <= max_conns (accept_all waits for the reap) */
     int n_dead;
     pthread_mutex_t cmu; /* command hand-off */
     pthread_cond_t ccv;
-    int cmd, cmd_done, new_lfd;
+    int cmd;                     /* pending CMD_* bits */
+    unsigned long cmd_seq, cmd_done; /* commands sent / carried out */
+    int new_lfd;
+    int exited;                  /* the loop has ended: nobody reads commands */
     int paused, draining;
     double drain_deadline;
     struct http_limits lim;
@@ -293,6 +299,12 @@ static void to_addr16(const struct sockaddr_storage *ss, unsigned char out[16])
 static void accept_all(struct worker *w, double now)
 {
     for (;;) {
+        /* A slot closed in this iteration is free in conns[] but its conn
+         * still sits in dead[] until the reap: accepting into it could
+         * overflow dead[] if the new conn closed in the same iteration.
+         * The listener is level-triggered, so the next iteration accepts. */
+        if (w->n_conns < w->max_conns && w->n_conns + w->n_dead >= w->max_conns)
+            return;
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
         int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -381,22 +393,30 @@ static void handle_command(struct worker *w)
     (void)r;
     pthread_mutex_lock(&w->cmu);
     int cmd = w->cmd;
-    w->cmd = CMD_NONE;
-    if (cmd == CMD_PAUSE) {
+    unsigned long seq = w->cmd_seq;
+    w->cmd = 0;
+    if (cmd & CMD_PAUSE) {
         close_listener(w);
         for (int i = 0; i < w->max_conns; i++)
             if (w->conns[i])
                 conn_close(w, w->conns[i]);
         w->paused = 1;
-    } else if (cmd == CMD_RESUME) {
-        open_listener(w, w->new_lfd);
+    }
+    if ((cmd & CMD_RESUME) && !(cmd & CMD_DRAIN)) {
+        if (w->lfd < 0)
+            open_listener(w, w->new_lfd);
+        else
+            close(w->new_lfd); /* already listening */
         w->paused = 0;
-    } else if (cmd == CMD_DRAIN) {
+    } else if (cmd & CMD_RESUME) {
+        close(w->new_lfd);
+    }
+    if (cmd & CMD_DRAIN) {
         close_listener(w);
         w->draining = 1;
         w->drain_deadline = api_now() + DRAIN_SECONDS;
     }
-    w->cmd_done = 1;
+    w->cmd_done = seq;
     pthread_cond_broadcast(&w->ccv);
     pthread_mutex_unlock(&w->cmu);
 }
@@ -450,21 +470,36 @@ static void *worker_main(void *arg)
     reap_dead(w);
     if (w->rt)
         router_reap(w->rt);
+    pthread_mutex_lock(&w->cmu); /* release anyone waiting on a late command */
+    w->exited = 1;
+    if (w->cmd & CMD_RESUME) /* a restart that came too late */
+        close(w->new_lfd);
+    w->cmd = 0;
+    w->cmd_done = w->cmd_seq;
+    pthread_cond_broadcast(&w->ccv);
+    pthread_mutex_unlock(&w->cmu);
     return NULL;
 }
 
-/* Sends a command and waits until the worker has carried it out. */
-static void worker_command(struct worker *w, int cmd, int wait)
+/* Sends a command and, when wait is set, waits until the worker has carried
+ * it out (commands from several threads add up; none is lost). 0, or -1
+ * when the worker's loop has already ended (the command was not run). */
+static int worker_command(struct worker *w, int cmd, int wait)
 {
     uint64_t one = 1;
     pthread_mutex_lock(&w->cmu);
-    w->cmd = cmd;
-    w->cmd_done = 0;
+    if (w->exited) {
+        pthread_mutex_unlock(&w->cmu);
+        return -1;
+    }
+    w->cmd |= cmd;
+    unsigned long mine = ++w->cmd_seq;
     ssize_t r = write(w->evfd, &one, sizeof one);
     (void)r;
-    while (wait && !w->cmd_done)
+    while (wait && w->cmd_done < mine)
         pthread_cond_wait(&w->ccv, &w->cmu);
     pthread_mutex_unlock(&w->cmu);
+    return 0;
 }
 
 static void worker_free(struct worker *w)
@@ -547,17 +582,46 @@ static int reload_cb(void *ctx, char *err, size_t errlen)
     return server_reload(ctx, err, errlen);
 }
 
-int server_start(const struct regions_conf *conf, const char *db_path, const char *const *names,
-                 int n, struct server **out, char *err, size_t errlen)
+/* A server with no worker yet (conf copied); NULL on OOM. */
+static struct server *server_alloc(const struct regions_conf *conf)
 {
-    *out = NULL;
     struct server *s = calloc(1, sizeof *s);
     if (!s)
-        return err_set(err, errlen, "out of memory");
+        return NULL;
     s->conf = *conf;
     pthread_mutex_init(&s->reload_mu, NULL);
     pthread_mutex_init(&s->sh.engine_mu, NULL);
     s->sh.conf = &s->conf;
+    return s;
+}
+
+/* Starts the thread of every worker. Workers never take process signals
+ * (the front end waits for them), so they start with all signals blocked.
+ * 0, or -1 with err (the threads already started keep running: server_stop
+ * joins them). */
+static int start_threads(struct server *s, char *err, size_t errlen)
+{
+    sigset_t all, old;
+    int rc = 0;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (int i = 0; i < s->n && rc == 0; i++) {
+        if (pthread_create(&s->w[i]->th, NULL, worker_main, s->w[i]) != 0)
+            rc = err_set(err, errlen, "cannot start the thread of %s", s->w[i]->reg.conf->name);
+        else
+            s->w[i]->started = 1;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+int server_start(const struct regions_conf *conf, const char *db_path, const char *const *names,
+                 int n, struct server **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct server *s = server_alloc(conf);
+    if (!s)
+        return err_set(err, errlen, "out of memory");
     snprintf(s->sh.db_path, sizeof s->sh.db_path, "%s", db_path ? db_path : conf->database);
     s->sh.reload = reload_cb;
     s->sh.reload_ctx = s;
@@ -584,19 +648,8 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
         s->sh.n_regions = s->n;
     }
     open_engine(s);
-    /* Workers never take process signals: the front end waits for them. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    for (int i = 0; i < s->n; i++) {
-        if (pthread_create(&s->w[i]->th, NULL, worker_main, s->w[i]) != 0) {
-            pthread_sigmask(SIG_SETMASK, &old, NULL);
-            err_set(err, errlen, "cannot start the thread of region %s", s->w[i]->reg.conf->name);
-            goto fail;
-        }
-        s->w[i]->started = 1;
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (start_threads(s, err, errlen) < 0)
+        goto fail;
     *out = s;
     return 0;
 fail:
@@ -608,35 +661,20 @@ int server_router_start(const struct regions_conf *conf, int port, struct server
                         char *err, size_t errlen)
 {
     *out = NULL;
-    struct server *s = calloc(1, sizeof *s);
+    struct server *s = server_alloc(conf);
     if (!s)
         return err_set(err, errlen, "out of memory");
-    s->conf = *conf;
-    pthread_mutex_init(&s->reload_mu, NULL);
-    pthread_mutex_init(&s->sh.engine_mu, NULL);
-    s->sh.conf = &s->conf;
     struct region_conf rc;
     memset(&rc, 0, sizeof rc);
     snprintf(rc.name, sizeof rc.name, "router");
     snprintf(rc.host, sizeof rc.host, "%s", conf->router_host[0] ? conf->router_host : "127.0.0.1");
     snprintf(rc.location, sizeof rc.location, "global router");
     rc.port = port;
-    if (!(s->w[0] = worker_new(s, &rc, 1, err, errlen))) {
+    if (!(s->w[0] = worker_new(s, &rc, 1, err, errlen)) ||
+        (s->n = 1, start_threads(s, err, errlen) < 0)) {
         server_stop(s);
         return -1;
     }
-    s->n = 1;
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc_th = pthread_create(&s->w[0]->th, NULL, worker_main, s->w[0]);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc_th != 0) {
-        err_set(err, errlen, "cannot start the router thread");
-        server_stop(s);
-        return -1;
-    }
-    s->w[0]->started = 1;
     *out = s;
     return 0;
 }
@@ -660,8 +698,7 @@ int server_region_stop(struct server *s, const char *region)
     struct worker *w = find_worker(s, region);
     if (!w)
         return -1;
-    worker_command(w, CMD_PAUSE, 1);
-    return 0;
+    return worker_command(w, CMD_PAUSE, 1);
 }
 
 int server_region_start(struct server *s, const char *region)
@@ -678,7 +715,10 @@ int server_region_start(struct server *s, const char *region)
     pthread_mutex_lock(&w->cmu);
     w->new_lfd = fd;
     pthread_mutex_unlock(&w->cmu);
-    worker_command(w, CMD_RESUME, 1);
+    if (worker_command(w, CMD_RESUME, 1) < 0) {
+        close(fd);
+        return -1;
+    }
     return 0;
 }
 

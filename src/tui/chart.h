@@ -61,8 +61,10 @@ void chart_x_axis(int width, int spc, double interval_s, char *buf, size_t n);
 
 /* Tiles `n` cards over an area of width w and height h: returns the number of
  * columns used and fills out[i] = {y, x, h, w} per card (relative to the
- * area). Cards are at least min_w wide; with too little height they keep
- * min_h rows and the caller clips what falls outside. */
+ * area). Cards are at least min_w wide and share the height equally; min_h is
+ * the least height the caller can draw a card in: when even that does not
+ * fit, cards keep min_h rows, pass the area's bottom and the caller scrolls
+ * by card rows. */
 struct chart_rect {
     int y, x, h, w;
 };

@@ -19,7 +19,7 @@
 #include "tui/view.h"
 #include "util/error.h"
 
-#define WAIT_MAX_MS 250
+#define WAIT_MAX_MS 250 /* upper bound on one sleep, so a resize shows quickly */
 
 /* Under AddressSanitizer its own reports on SIGSEGV matter more than a tidy
  * terminal, so the fatal-signal handlers stay out of its way. */
@@ -32,7 +32,7 @@
 #endif
 #ifndef FATAL_HANDLERS
 #define FATAL_HANDLERS 1
-#endif /* upper bound on one sleep, so a resize shows quickly */
+#endif
 
 static volatile sig_atomic_t got_stop_signal;
 static int curses_active;
@@ -409,14 +409,68 @@ static void handle_key(struct dash *ds, int ch)
     }
 }
 
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define N_FATAL ((int)(sizeof fatal_signals / sizeof fatal_signals[0]))
+
+/* The handlers the dashboard replaces, put back when it returns. */
+struct saved_signals {
+    struct sigaction s_int, s_term, s_pipe, fatal[N_FATAL];
+};
+
+/* SIGINT/SIGTERM end the loop (no SA_RESTART: the poll wakes up), SIGPIPE
+ * is ignored, fatal signals restore the terminal first. */
+static void signals_install(struct saved_signals *old)
+{
+    struct sigaction sa;
+    got_stop_signal = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old->s_int);
+    sigaction(SIGTERM, &sa, &old->s_term);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old->s_pipe);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    for (int i = 0; i < N_FATAL; i++)
+        sigaction(fatal_signals[i], FATAL_HANDLERS ? &sa : NULL, &old->fatal[i]);
+}
+
+static void signals_restore(const struct saved_signals *old)
+{
+    sigaction(SIGINT, &old->s_int, NULL);
+    sigaction(SIGTERM, &old->s_term, NULL);
+    sigaction(SIGPIPE, &old->s_pipe, NULL);
+    for (int i = 0; i < N_FATAL; i++)
+        sigaction(fatal_signals[i], &old->fatal[i], NULL);
+}
+
+/* Curses on the controlling terminal: 0, or -1 with err. */
+static int screen_open(struct dash *ds, SCREEN **scr, char *err, size_t errlen)
+{
+    setlocale(LC_ALL, "");
+    ds->glyphs = detect_glyphs();
+    if (!(*scr = newterm(NULL, stdout, stdin)))
+        return err_set(err, errlen, "cannot initialise the terminal (TERM=%s)",
+                       getenv("TERM") ? getenv("TERM") : "unset");
+    curses_active = 1;
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    init_colors(ds);
+    return 0;
+}
+
 int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
 {
     int rc = -1;
     struct dash ds;
     SCREEN *scr = NULL;
-    struct sigaction sa, old_int, old_term, old_pipe;
-    static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-    struct sigaction old_fatal[sizeof fatal / sizeof fatal[0]];
+    struct saved_signals old;
     memset(&ds, 0, sizeof ds);
     if (!o || !o->conf)
         return err_set(err, errlen, "dashboard_run: no region configuration");
@@ -431,38 +485,12 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
     ds.count = 10;
     ds.region = -1;
 
-    got_stop_signal = 0;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal; /* no SA_RESTART: the poll wakes up */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, &old_pipe);
-    sa.sa_handler = on_fatal_signal;
-    sa.sa_flags = SA_RESETHAND;
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        sigaction(fatal[i], FATAL_HANDLERS ? &sa : NULL, &old_fatal[i]);
+    signals_install(&old);
     static int atexit_done;
     if (!atexit_done && atexit(restore_at_exit) == 0)
         atexit_done = 1;
-
-    setlocale(LC_ALL, "");
-    ds.glyphs = detect_glyphs();
-    if (!(scr = newterm(NULL, stdout, stdin))) {
-        err_set(err, errlen, "cannot initialise the terminal (TERM=%s)",
-                getenv("TERM") ? getenv("TERM") : "unset");
+    if (screen_open(&ds, &scr, err, errlen) < 0)
         goto out;
-    }
-    curses_active = 1;
-    cbreak();
-    noecho();
-    nonl();
-    keypad(stdscr, TRUE);
-    nodelay(stdscr, TRUE);
-    set_escdelay(25);
-    curs_set(0);
-    init_colors(&ds);
 
     int dirty = 1;
     time_t last_second = 0;
@@ -499,10 +527,6 @@ out:
     if (scr)
         delscreen(scr);
     poller_destroy(ds.p);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGPIPE, &old_pipe, NULL);
-    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
-        sigaction(fatal[i], &old_fatal[i], NULL);
+    signals_restore(&old);
     return rc;
 }

@@ -320,91 +320,119 @@ static void record_recent(struct poller *p, int region)
         d->n_recent++;
 }
 
-/* Dispatches one finished transfer to its parser. */
-static void job_done(struct poller *p, struct job *j, CURLcode rc)
+/* One finished transfer: ok when it got a 200 with a body, else msg says
+ * why (the server's JSON error message when there is one). */
+struct answer {
+    int ok, stale; /* stale: for a lookup that was replaced meanwhile */
+    long status;
+    double ms;
+    const char *msg;
+};
+
+static void on_recs(struct poller *p, struct job *j, const struct answer *a)
+{
+    struct rec_result *rr = &p->d.recs[j->region];
+    rr->client_ms = a->ms;
+    if (a->ok && pj_recs(j->body, rr, rr->error, sizeof rr->error) == 0) {
+        rr->state = LOOKUP_OK;
+        record_recent(p, j->region);
+    } else {
+        rr->state = LOOKUP_ERROR;
+        if (!a->ok)
+            snprintf(rr->error, sizeof rr->error, "%s", a->msg);
+    }
+}
+
+static void on_user(struct poller *p, struct job *j, const struct answer *a)
+{
+    struct user_history *h = &p->d.hist;
+    if (a->ok && pj_user(j->body, h, h->error, sizeof h->error) == 0) {
+        h->state = LOOKUP_OK;
+    } else {
+        h->state = LOOKUP_ERROR;
+        if (!a->ok)
+            snprintf(h->error, sizeof h->error, "%s",
+                     a->status == 404 ? "no purchase history (unknown user)" : a->msg);
+    }
+}
+
+/* GET /api/v1/users/random answered: look that user up (R key). A 404 means
+ * the model knows no user with history (popularity fallback). */
+static void on_random(struct poller *p, struct job *j, const struct answer *a)
+{
+    char uid[40];
+    if (a->ok && pj_random_user(j->body, uid, sizeof uid) == 0)
+        poller_lookup(p, uid, p->random_count, p->random_region);
+    else
+        snprintf(p->d.lookup_msg, sizeof p->d.lookup_msg, "random user: %s",
+                 a->ok ? "no user_id in the answer" : a->msg);
+}
+
+static void on_models(struct poller *p, struct job *j, const struct answer *a)
 {
     struct tui_data *d = &p->d;
-    long status = 0;
-    double ms = (now_s() - j->started) * 1000;
+    if (j->kind == JOB_MODELS && a->ok && pj_models(j->body, d) == 0) {
+        d->models_state = LOOKUP_OK;
+        return;
+    }
+    if (j->kind == JOB_MODELS) {
+        d->models_state = LOOKUP_ERROR;
+        snprintf(d->models_msg, sizeof d->models_msg, "models: %s",
+                 a->ok ? "unreadable JSON" : a->msg);
+        return;
+    }
+    int active = -1; /* JOB_MODEL_POST: activate or rollback */
+    if (a->ok && pj_active(j->body, &active) == 0)
+        snprintf(d->models_msg, sizeof d->models_msg, "active model is now v%d", active);
+    else
+        snprintf(d->models_msg, sizeof d->models_msg, "failed: %s",
+                 a->ok ? "unreadable JSON" : a->msg);
+    poller_models_refresh(p);
+}
+
+/* Dispatches one finished transfer to its handler. */
+static void job_done(struct poller *p, struct job *j, CURLcode rc)
+{
+    struct region_view *r = &p->d.r[j->region];
     char msg[120] = "";
-    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+    struct answer a = {.ms = (now_s() - j->started) * 1000, .msg = msg};
+    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &a.status);
     if (rc != CURLE_OK)
         snprintf(msg, sizeof msg, "%s",
                  j->too_big ? "answer larger than 1 MiB" : curl_easy_strerror(rc));
     else if (!j->body)
-        snprintf(msg, sizeof msg, "HTTP %ld with an empty body", status);
-    else if (status != 200)
-        pj_error_message(j->body, status, msg, sizeof msg);
-    int ok = msg[0] == '\0';
-    int stale = j->gen != p->lookup_gen;
+        snprintf(msg, sizeof msg, "HTTP %ld with an empty body", a.status);
+    else if (a.status != 200)
+        pj_error_message(j->body, a.status, msg, sizeof msg);
+    a.ok = msg[0] == '\0';
+    a.stale = j->gen != p->lookup_gen;
     switch (j->kind) {
     case JOB_HEALTH:
-        on_health(p, j, ok, ok ? NULL : msg, ms);
+        on_health(p, j, a.ok, a.ok ? NULL : msg, a.ms);
         break;
     case JOB_STATS:
-        if (ok && pj_stats(j->body, &d->r[j->region].stats) == 0)
-            d->r[j->region].have_stats = 1;
-        else if (!ok && d->r[j->region].fsm.fails == 0)
-            set_region_error(&d->r[j->region], "stats", msg);
+        if (a.ok && pj_stats(j->body, &r->stats) == 0)
+            r->have_stats = 1;
+        else if (!a.ok && r->fsm.fails == 0)
+            set_region_error(r, "stats", msg);
         break;
-    case JOB_RECS: {
-        if (stale)
-            break;
-        struct rec_result *rr = &d->recs[j->region];
-        rr->client_ms = ms;
-        if (ok && pj_recs(j->body, rr, rr->error, sizeof rr->error) == 0) {
-            rr->state = LOOKUP_OK;
-            record_recent(p, j->region);
-        } else {
-            rr->state = LOOKUP_ERROR;
-            if (!ok)
-                snprintf(rr->error, sizeof rr->error, "%s", msg);
-        }
-        break;
-    }
+    case JOB_RECS:
     case JOB_USER:
-        if (stale)
+    case JOB_RANDOM:
+        if (a.stale) /* answers to a replaced lookup (or a random pick the user
+                        overrode by typing an id) are dropped */
             break;
-        if (ok && pj_user(j->body, &d->hist, d->hist.error, sizeof d->hist.error) == 0) {
-            d->hist.state = LOOKUP_OK;
-        } else {
-            d->hist.state = LOOKUP_ERROR;
-            if (!ok)
-                snprintf(d->hist.error, sizeof d->hist.error, "%s",
-                         status == 404 ? "no purchase history (unknown user)" : msg);
-        }
-        break;
-    case JOB_RANDOM: {
-        char uid[40];
-        if (ok && pj_random_user(j->body, uid, sizeof uid) == 0)
-            poller_lookup(p, uid, p->random_count, p->random_region);
-        else if (status == 400 || status == 404)
-            snprintf(d->lookup_msg, sizeof d->lookup_msg,
-                     "random user: the region has no GET /api/v1/users/random (HTTP %ld)", status);
+        if (j->kind == JOB_RECS)
+            on_recs(p, j, &a);
+        else if (j->kind == JOB_USER)
+            on_user(p, j, &a);
         else
-            snprintf(d->lookup_msg, sizeof d->lookup_msg, "random user: %s",
-                     ok ? "no user_id in the answer" : msg);
+            on_random(p, j, &a);
         break;
-    }
     case JOB_MODELS:
-        if (ok && pj_models(j->body, d) == 0) {
-            d->models_state = LOOKUP_OK;
-        } else {
-            d->models_state = LOOKUP_ERROR;
-            snprintf(d->models_msg, sizeof d->models_msg, "models: %s",
-                     ok ? "unreadable JSON" : msg);
-        }
+    case JOB_MODEL_POST:
+        on_models(p, j, &a);
         break;
-    case JOB_MODEL_POST: {
-        int active = -1;
-        if (ok && pj_active(j->body, &active) == 0)
-            snprintf(d->models_msg, sizeof d->models_msg, "active model is now v%d", active);
-        else
-            snprintf(d->models_msg, sizeof d->models_msg, "failed: %s",
-                     ok ? "unreadable JSON" : msg);
-        poller_models_refresh(p);
-        break;
-    }
     }
 }
 

@@ -37,6 +37,7 @@ struct dash {
     int colors; /* 0, 16 or 256 */
     enum chart_glyphs glyphs;
     int sel_region;
+    int ov_top; /* View 1: first card row shown when the cards do not all fit */
     enum perf_metric metric;
     /* View 3 */
     int editing;

@@ -8,7 +8,44 @@
 #include "tui/view.h"
 
 #define CARD_MIN_W 38
-#define CARD_MIN_H 10
+#define CARD_MIN_H 4 /* border, status word, latency, border: cards shrink to this */
+
+/* The rows of a card left below the text (row+1..last): a p99 chart with a
+ * labelled axis when there are 4 or more, else a one-row sparkline. */
+static void draw_card_chart(struct dash *ds, const struct region_view *r, int row, int last,
+                            int cx, int cw)
+{
+    int spare = last - row, lw = 9, chw = cw - lw - 1;
+    if (spare < 1 || chw < 4 || chw > 200)
+        return;
+    double v[SERIES_CAP];
+    if (spare >= 4) {
+        int chh = spare - 1 > 12 ? 12 : spare - 1;
+        int spc = chart_samples_per_cell(ds->glyphs);
+        size_t n = series_last(&r->p99_hist, v, (size_t)(chw * spc));
+        double ymax = chart_nice_max(series_max(&r->p99_hist, (size_t)(chw * spc)));
+        static char rows[12][CHART_ROW_BYTES(200)];
+        if (chart_render(v, n, chw, chh, ymax, ds->glyphs, &rows[0][0], sizeof rows[0]) < 0)
+            return;
+        int top = last - chh + 1;
+        ui_text(top - 1, cx, cw, ui_attr(ds, UI_DIM), "p99 latency, last %.0f s",
+                chw * spc * ds->d->interval_s);
+        for (int k = 0; k < chh; k++) {
+            char lab[24];
+            chart_y_label(ymax, k, chh, "ms", lab, sizeof lab);
+            ui_text(top + k, cx, lw, ui_attr(ds, UI_DIM), "%8s|", lab);
+            ui_utf8(top + k, cx + lw, ui_attr(ds, UI_ACCENT), rows[k]);
+        }
+        return;
+    }
+    char spark[CHART_ROW_BYTES(200)];
+    size_t n = series_last(&r->p99_hist, v, (size_t)chw);
+    if (chart_sparkline(v, n, chw, chart_nice_max(series_max(&r->p99_hist, (size_t)chw)),
+                        ds->glyphs, spark, sizeof spark) == 0) {
+        ui_text(last, cx, lw, ui_attr(ds, UI_DIM), "p99 hist");
+        ui_utf8(last, cx + lw, ui_attr(ds, UI_ACCENT), spark);
+    }
+}
 
 static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
 {
@@ -75,47 +112,45 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
     }
     if (r->model_warning[0] && ++row <= last)
         ui_text(row, cx, cw, ui_attr(ds, UI_DEGRADED), "warning: %s", r->model_warning);
-    /* Spare rows: a p99 chart with a labelled axis, or a sparkline. */
-    int spare = last - row, lw = 9, chw = cw - lw - 1;
-    if (spare < 1 || chw < 4 || chw > 200)
-        return;
-    double v[SERIES_CAP];
-    if (spare >= 4) {
-        int chh = spare - 1 > 12 ? 12 : spare - 1;
-        int spc = chart_samples_per_cell(ds->glyphs);
-        size_t n = series_last(&r->p99_hist, v, (size_t)(chw * spc));
-        double ymax = chart_nice_max(series_max(&r->p99_hist, (size_t)(chw * spc)));
-        static char rows[12][CHART_ROW_BYTES(200)];
-        if (chart_render(v, n, chw, chh, ymax, ds->glyphs, &rows[0][0], sizeof rows[0]) < 0)
-            return;
-        int top = last - chh + 1;
-        ui_text(top - 1, cx, cw, ui_attr(ds, UI_DIM), "p99 latency, last %.0f s",
-                chw * spc * ds->d->interval_s);
-        for (int k = 0; k < chh; k++) {
-            char lab[24];
-            chart_y_label(ymax, k, chh, "ms", lab, sizeof lab);
-            ui_text(top + k, cx, lw, ui_attr(ds, UI_DIM), "%8s|", lab);
-            ui_utf8(top + k, cx + lw, ui_attr(ds, UI_ACCENT), rows[k]);
-        }
-        return;
-    }
-    char spark[CHART_ROW_BYTES(200)];
-    size_t n = series_last(&r->p99_hist, v, (size_t)chw);
-    if (chart_sparkline(v, n, chw, chart_nice_max(series_max(&r->p99_hist, (size_t)chw)),
-                        ds->glyphs, spark, sizeof spark) == 0) {
-        ui_text(last, cx, lw, ui_attr(ds, UI_DIM), "p99 hist");
-        ui_utf8(last, cx + lw, ui_attr(ds, UI_ACCENT), spark);
-    }
+    draw_card_chart(ds, r, row, last, cx, cw);
 }
 
+/* Cards share the height; with many regions they shrink (showing fewer
+ * lines) and, when even the smallest do not fit, the grid scrolls by card
+ * rows to keep the selected region on screen while the last line names the
+ * regions off screen with their status, so none is ever hidden. */
 void view_overview_draw(struct dash *ds, int y, int h, int w)
 {
     struct chart_rect rc[REGIONS_MAX];
-    int n = ds->d->n_regions;
-    chart_layout_cards(w, h, n, CARD_MIN_W, CARD_MIN_H, rc);
-    for (int i = 0; i < n; i++)
-        if (y + rc[i].y < y + h)
-            draw_card(ds, i, y + rc[i].y, rc[i].x, rc[i].h, rc[i].w);
+    const struct tui_data *d = ds->d;
+    int n = d->n_regions;
+    int cols = chart_layout_cards(w, h, n, CARD_MIN_W, CARD_MIN_H, rc);
+    if (cols < 1)
+        return;
+    int rows = (n + cols - 1) / cols, ch = rc[0].h;
+    int fit = rows * ch <= h ? rows : (h - 1) / ch;
+    if (fit < 1)
+        fit = 1;
+    int sel_row = ds->sel_region / cols;
+    if (sel_row < ds->ov_top)
+        ds->ov_top = sel_row;
+    if (sel_row >= ds->ov_top + fit)
+        ds->ov_top = sel_row - fit + 1;
+    if (ds->ov_top > rows - fit)
+        ds->ov_top = rows - fit;
+    char off[256] = "";
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        int r = i / cols;
+        if (r >= ds->ov_top && r < ds->ov_top + fit) {
+            draw_card(ds, i, y + rc[i].y - ds->ov_top * ch, rc[i].x, rc[i].h, rc[i].w);
+        } else if (used < sizeof off) {
+            used += (size_t)snprintf(off + used, sizeof off - used, "%s%s %s", used ? ", " : "",
+                                     d->r[i].name, poller_status_word(d->r[i].fsm.status));
+        }
+    }
+    if (fit < rows)
+        ui_text(y + h - 1, 0, w, ui_attr(ds, UI_DIM), " off screen (<-/-> scroll): %s", off);
 }
 
 /* Fault injection goes through dashboard_ops; --monitor has none. */

@@ -9,6 +9,10 @@ Subcommands (all talk to 127.0.0.1:PORT and print one summary line):
   raw PORT HEADBYTES NHEADERS BODYBYTES   one oversized request; prints the status
   load PORT THREADS SECONDS PATH [PATH2]  keep-alive load; "ok=N fail=M"
   maxconn PORT N                N idle connections, then one request; its status
+  head PORT PATH                HEAD then GET of PATH pipelined on one connection;
+                                "HEADSTATUS HEADLEN GETSTATUS GETLEN": HEAD must carry
+                                the GET's Content-Length and no body, or the GET after
+                                it is misread
   hintload PORT THREADS SECONDS HINT PATH   keep-alive load with Region-Hint HINT
                                 ("-" = none); "ok=N fail=M 5xx=K served=A:n,B:n failover=F"
 """
@@ -202,6 +206,33 @@ def main(argv):
             tally["ok"], tally["fail"], tally["5xx"],
             ",".join("%s:%d" % kv for kv in sorted(served.items())), tally["failover"],
             "; ".join(errors[:3])))
+    elif cmd == "head":
+        path = argv[3]
+        s = connect(port)
+        s.sendall(("HEAD %s HTTP/1.1\r\nHost: t\r\n\r\nGET %s HTTP/1.1\r\nHost: t\r\n"
+                   "Connection: close\r\n\r\n" % (path, path)).encode())
+        s.settimeout(5)
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        out = []
+        for _ in range(2):  # HEAD: no body whatever Content-Length says
+            head_end = buf.find(b"\r\n\r\n")
+            if head_end < 0:
+                out += ["-", "-"]
+                break
+            head = buf[:head_end].decode("latin-1")
+            length = 0
+            for line in head.split("\r\n")[1:]:
+                k, _, v = line.partition(":")
+                if k.strip().lower() == "content-length":
+                    length = int(v.strip())
+            out += [head.split(" ")[1], str(length)]
+            buf = buf[head_end + 4 + (length if out and len(out) > 2 else 0):]
+        print(" ".join(out), "rest=%d" % len(buf))
     elif cmd == "maxconn":
         held = [connect(port) for _ in range(int(argv[3]))]
         time.sleep(0.3)  # let the server accept them all

@@ -121,6 +121,8 @@ check_eq "router checks its own limits (431)" "$($HC raw $PR 9000 0 0)" 431
 check_eq "pipelined requests through the router answer in order" \
   "$($HC pipeline $PR 4 /api/v1/health/)" "200 200 200 200"
 check_eq "keep-alive to the router" "$($HC keepalive $PR 5 /api/v1/health/)" "5 reused"
+check_eq "HEAD through the router: the region's length, no body, connection still in step" \
+  "$($HC head $PR /api/v1/health/ | awk '{print $1, ($2 > 100), $3, ($4 > 100), $5}')" "200 1 200 1 rest=0"
 
 # Pooled connections: 200 requests from 4 clients must not open 200 connections.
 out=$($HC hintload $PR 4 1 ap-south "$R?count=2")

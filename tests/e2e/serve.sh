@@ -161,7 +161,14 @@ check_eq "malformed id is 400" "$(req $P GET /api/v1/recommendations/user/xyz)" 
 check_eq "unknown route is 404" "$(req $P GET /api/v1/nope)" 404
 check_eq "404 is JSON" "$(json 'd["error"]["status"]')" 404
 check_eq "DELETE is 405" "$(req $P DELETE /api/v1/recommendations/user/$UNKNOWN)" 405
-check_eq "405 carries Allow" "$(header Allow)" "GET, POST"
+check_eq "405 carries Allow" "$(header Allow)" "GET, HEAD, POST"
+check_eq "HEAD health: GET's Content-Length, no body (the GET after it parses)" \
+  "$($HC head $P /api/v1/health/ | awk '{print $1, ($2 > 100), $3, ($4 > 100), $5}')" "200 1 200 1 rest=0"
+check_eq "HEAD of an unknown route is a bodiless 404" "$($HC head $P /api/v1/nope | awk '{print $1, $3, $5}')" "404 404 rest=0"
+check_eq "count 1e300 in body is 400 (no undefined cast)" \
+  "$(req $P POST /api/v1/recommendations/user/$UNKNOWN -d '{"count":1e300}')" 400
+check_eq "a parameter merely ending in count= is ignored" \
+  "$(req $P GET "/api/v1/recommendations/user/$UNKNOWN?discount=5&count=3" | sed 's/^400$/bad/; s/^[0-9]*$/not 400/')" "not 400"
 check_eq "POST health is 405" "$(req $P POST /api/v1/health/)" 405
 check_eq "GET rollback is 405 Allow POST" "$(req $P GET /api/v1/models/rollback) $(header Allow)" "405 POST"
 check_eq "body over 64 KiB is 413" "$($HC raw $P 0 0 70000)" 413

@@ -144,6 +144,45 @@ check_grep "the user's purchase history is shown" '[0-9]+ orders, [0-9]+ product
 check_grep "every region's latency is listed" 'us-west [0-9.]+ m?s.*ap-south [0-9.]+ m?s' "$TMP/screen.txt"
 check_grep "a known user gets personalised results" '^ known user' "$TMP/screen.txt"
 save_screen recommendations-120x40
+
+# R: a random user with purchase history (GET /api/v1/users/random), looked
+# up at once; the table must be that user's recommendations as the API gives
+# them, and the history that user's purchases.
+$TM send-keys -t dash R
+RAND_ID=""
+for _ in $(seq 100); do
+  screen >"$TMP/screen.txt"
+  RAND_ID=$(sed -n 's/^ User id: *\([0-9a-f]\{32\}\).*/\1/p' "$TMP/screen.txt" | head -1)
+  [ -n "$RAND_ID" ] && [ "$RAND_ID" != "$USER_ID" ] && grep -q 'orders, [0-9]* products' "$TMP/screen.txt" &&
+    grep -Eq '^ +1 [0-9a-f]{32}' "$TMP/screen.txt" && break
+  sleep 0.1
+done
+if [ -n "$RAND_ID" ] && [ "$RAND_ID" != "$USER_ID" ]; then
+  ok "R picks a random user (${RAND_ID:0:8}..)"
+  curl -fsS -m 5 "http://127.0.0.1:$(port_of us-east)/api/v1/recommendations/user/$RAND_ID?count=10" |
+    python3 -c 'import json,sys; [print(r["product_id"]) for r in json.load(sys.stdin)["recommendations"]]' >"$TMP/rexpected"
+  wait_screen "^ +1 $(head -1 "$TMP/rexpected")" 5
+  grep -Eo '^ +[0-9]+ [0-9a-f]{32}' "$TMP/screen.txt" | awk '{print $2}' >"$TMP/rshown"
+  check_eq "R: the table is the API's recommendations for that user, in order" \
+    "$(tr '\n' ' ' <"$TMP/rshown")" "$(tr '\n' ' ' <"$TMP/rexpected")"
+  check_grep "R: a user with history gets personalised results" '^ known user' "$TMP/screen.txt"
+  curl -fsS -m 5 "http://127.0.0.1:$(port_of us-east)/api/v1/users/$RAND_ID" >"$TMP/ruser.json"
+  R_ORDERS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["orders"])' "$TMP/ruser.json")
+  check_grep "R: the history is that user's ($R_ORDERS orders, as the API says)" "[ |]$R_ORDERS orders, " "$TMP/screen.txt"
+  save_screen recommendations-random-120x40
+  first=$(head -1 "$TMP/rexpected") # the table now shows this user
+  # - lowers the count (the lookup is redone), a narrows to one region.
+  $TM send-keys -t dash -
+  check "- sets count 9 and the table has 9 rows" wait_count 9 '^ +[0-9]+ [0-9a-f]{32}' 5
+  $TM send-keys -t dash a
+  check "a picks one region (us-west)" wait_screen 'region us-west' 5
+  wait_screen '^ us-west [0-9.]+ m?s' 5
+  check_fails "only us-west is asked then" grep -q 'us-east [0-9.]* m\?s' "$TMP/screen.txt"
+  $TM send-keys -t dash + a a a a
+  check "back to count 10 and all regions" wait_screen 'count 10  region all regions' 5
+else
+  fail "R picks a random user and shows its recommendations"; sed 's/^/#   /' "$TMP/screen.txt" | head -20
+fi
 $TM send-keys -t dash 2
 wait_screen 'p99 latency, now' 5
 check_grep "performance view has labelled ms axes" '[0-9.]+ ms \|' "$TMP/screen.txt"
@@ -254,11 +293,79 @@ check_eq "q exits with status 0" "$(cat "$TMP/rc" 2>/dev/null)" 0
 check_grep "terminal is back in canonical mode with echo" '(^| )icanon .*( )echo ' "$TMP/stty"
 check_eq "alternate screen is left" "$($TM display -p -t dash '#{alternate_on}')" 0
 
+# The main job (no subcommand): six regions in this process at 80x24. Every
+# card stays visible (they shrink), and the fault keys stop and restart the
+# selected region's server for real (its port refuses, then answers again).
+CONF6=$TMP/regions6.conf
+{
+  printf '[global]\ndatabase = %s\nlog = off\nrate_limit = 0\n' "$DB"
+  n=0
+  for r in r-one r-two r-three r-four r-five r-six; do
+    port=$(free_port)
+    [ $n -eq 0 ] && P6=$port
+    printf '[region %s]\nport = %s\nlocation = L%s\nlatitude = %s\nlongitude = 0\n' "$r" "$port" "$n" "$((n * 10))"
+    n=$((n + 1))
+  done
+} >"$CONF6"
+$TM new-session -d -s six -x 80 -y 24 \
+  "'$BIN' --db '$DB' --config '$CONF6' --interval $INTERVAL; echo \$? >'$TMP/rc6'; sleep 30"
+screen6() { $TM capture-pane -p -t six >"$TMP/screen6.txt"; }
+wait6() {
+  local end=$((SECONDS + ${2:-10}))
+  while [ $SECONDS -le "$end" ]; do
+    screen6
+    grep -Eq -- "$1" "$TMP/screen6.txt" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+if wait6 '6/6 regions UP' 20; then
+  sleep 0.5; screen6
+  check_eq "six in-process regions at 80x24: six UP cards on one screen" \
+    "$(grep -Eo '\[\+\] UP' "$TMP/screen6.txt" | wc -l)" 6
+  check_grep "the last card (r-six) is on screen" 'r-six - L5' "$TMP/screen6.txt"
+  [ -n "$SCREENS" ] && cp "$TMP/screen6.txt" "$SCREENS/overview-6-regions-80x24.txt"
+  $TM send-keys -t six s
+  check "s stops the selected region (flash)" wait6 'stopped r-one' 5
+  check_fails "the stopped region's port refuses connections" curl -fsS -m 2 "http://127.0.0.1:$P6/api/v1/health/"
+  check "the stopped region's card turns DOWN" wait6 '\[x\] DOWN' 10
+  $TM send-keys -t six r
+  check "r restarts it: the port answers again" curl -fsS -m 2 --retry 5 --retry-connrefused "http://127.0.0.1:$P6/api/v1/health/"
+  check "the restarted region's card is UP again" wait6 '6/6 regions UP' 10
+  $TM resize-window -t six -x 80 -y 14
+  $TM send-keys -t six Left
+  if wait6 'off screen' 5; then
+    ok "too short for six cards: the grid scrolls and names the regions off screen"
+    check_grep "the selected (last) region is scrolled into view" '> r-six' "$TMP/screen6.txt"
+  else
+    fail "too short for six cards: the grid scrolls"; sed 's/^/#   /' "$TMP/screen6.txt"
+  fi
+  $TM send-keys -t six q
+  for _ in $(seq 50); do [ -s "$TMP/rc6" ] && break; sleep 0.1; done
+  check_eq "q ends the main job with status 0" "$(cat "$TMP/rc6" 2>/dev/null)" 0
+  check_fails "quitting stopped the in-process servers" curl -fsS -m 2 "http://127.0.0.1:$P6/api/v1/health/"
+else
+  fail "six in-process regions come up"; sed 's/^/#   /' "$TMP/screen6.txt" | head -24
+fi
+
 # SIGTERM also restores the terminal; NO_COLOR turns colour off.
+# At the default 1 s interval, this idle dashboard also shows its CPU use.
 $TM new-session -d -s term -x 100 -y 30 \
-  "sh -c 'echo \$\$ >$TMP/dash.pid; NO_COLOR=1 exec $BIN --monitor --config $CONF --interval $INTERVAL'; echo \$? >'$TMP/rc2'; stty -a >'$TMP/stty2'; sleep 30"
-for _ in $(seq 50); do $TM capture-pane -p -t term | grep -q 'regions' && break; sleep 0.1; done
+  "sh -c 'echo \$\$ >$TMP/dash.pid; NO_COLOR=1 exec $BIN --monitor --config $CONF'; echo \$? >'$TMP/rc2'; stty -a >'$TMP/stty2'; sleep 30"
+for _ in $(seq 100); do $TM capture-pane -p -t term | grep -Eq '\[\+\] UP|\[!\] DEGRADED' && break; sleep 0.1; done
 $TM capture-pane -e -p -t term >"$TMP/escapes2.txt"
+# utime + stime of the dashboard over 4 idle seconds (clock ticks -> % of a core).
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$TMP/dash.pid")/stat" 2>/dev/null; }
+c0=$(cpu_ticks); sleep 4; c1=$(cpu_ticks)
+if [ -n "$c0" ] && [ -n "$c1" ]; then
+  pct=$(python3 -c "import os; print(round(100.0 * ($c1 - $c0) / os.sysconf('SC_CLK_TCK') / 4, 2))")
+  echo "# idle dashboard (4 regions, 1 s interval): ${pct}% of a core"
+  # Sanitizer builds run several times slower: the 2% target is for the plain build.
+  limit=2; [ -n "${SAN:-}" ] && limit=10
+  check "idle dashboard uses under ${limit}% of a core (${pct}%)" python3 -c "import sys; sys.exit(0 if $pct < $limit else 1)"
+else
+  skip "idle CPU" "no /proc/PID/stat"
+fi
 check_grep "NO_COLOR still shows the status words" '\[\+\] UP|\[!\] DEGRADED' "$TMP/escapes2.txt"
 check_fails "NO_COLOR: no colour escapes" grep -Eq $'\e\\[[0-9;]*3[0-8]m|38;5;' "$TMP/escapes2.txt"
 kill -TERM "$(cat "$TMP/dash.pid")" 2>/dev/null

@@ -190,9 +190,19 @@ static void test_layout_cards(void)
     CHECK_INT(r[0].h, 57);
     /* 120 columns fit 3, but a 2x2 grid is as tall and balanced. */
     CHECK_INT(chart_layout_cards(120, 37, 4, 38, 10, r), 2);
-    /* Narrow: one column, min height kept (caller clips). */
+    /* Narrow: one column, min height kept (caller scrolls). */
     CHECK_INT(chart_layout_cards(30, 20, 3, 38, 10, r), 1);
     CHECK_INT(r[2].y, 20);
+    /* Six regions at 80x24 (21 rows): 2x3 cards of 7 rows, all inside. */
+    struct chart_rect r6[16];
+    CHECK_INT(chart_layout_cards(80, 21, 6, 38, 4, r6), 2);
+    CHECK_INT(r6[5].h, 7);
+    CHECK_INT(r6[5].y + r6[5].h, 21);
+    CHECK_INT(r6[4].x, 0);
+    /* Sixteen: cards stop at 4 rows and run past the bottom (scrolled). */
+    CHECK_INT(chart_layout_cards(80, 21, 16, 38, 4, r6), 2);
+    CHECK_INT(r6[15].h, 4);
+    CHECK_INT(r6[15].y, 28);
     CHECK_INT(chart_layout_cards(80, 20, 0, 38, 10, r), 0);
 }
 

@@ -725,8 +725,9 @@ static void test_corrupted_blob_falls_back(void)
     struct rec_result r;
     sqlite3_open(db_path, &db);
     /* same length, one byte changed: only the checksum can tell */
-    exec(db, "UPDATE models SET blob = CAST(substr(blob, 1, 1000) || x'ff' ||"
-             " substr(blob, 1002) AS BLOB) WHERE active = 1");
+    exec(db, "UPDATE model_blobs SET blob = CAST(substr(blob, 1, 1000) || x'ff' ||"
+             " substr(blob, 1002) AS BLOB) WHERE version = (SELECT version FROM models"
+             " WHERE active = 1)");
     sqlite3_close(db);
     CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
     CHECK(engine_warning(e) && strstr(engine_warning(e), "sha256"));
@@ -742,7 +743,8 @@ static void test_corrupted_blob_falls_back(void)
     engine_release(e);
     /* truncated */
     sqlite3_open(db_path, &db);
-    snprintf(sql, sizeof sql, "UPDATE models SET blob = substr(blob, 1, 100) WHERE active = 1");
+    snprintf(sql, sizeof sql, "UPDATE model_blobs SET blob = substr(blob, 1, 100) WHERE"
+             " version = (SELECT version FROM models WHERE active = 1)");
     exec(db, sql);
     sqlite3_close(db);
     CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);

@@ -36,6 +36,25 @@ static void test_simple_get(void)
     CHECK_STR(q, "1");
 }
 
+/* A stray CRLF before a request (after a POST body) is skipped and counted;
+ * only a few are, so a stream of them is still a bad request. */
+static void test_leading_crlf_and_reasons(void)
+{
+    struct http_request r;
+    const char *s = "\r\nGET /a HTTP/1.1\r\n\r\n";
+    CHECK_INT(parse(s, &r), (long)strlen(s));
+    CHECK_INT(r.path_len, 2);
+    CHECK(!memcmp(r.path, "/a", 2));
+    CHECK_INT(parse("\r\n", &r), 0);
+    CHECK_INT(parse("\r\n\r\n", &r), 0);
+    CHECK_INT(parse("\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", &r), -400);
+    CHECK_STR(http_reject_reason(-413), "request body too large");
+    CHECK_STR(http_reject_reason(431), "request line or headers too large");
+    CHECK_STR(http_reject_reason(-501), "Transfer-Encoding is not supported");
+    CHECK_STR(http_reject_reason(-505), "only HTTP/1.0 and HTTP/1.1 are served");
+    CHECK_STR(http_reject_reason(-400), "malformed request");
+}
+
 static void test_keep_alive_rules(void)
 {
     struct http_request r;
@@ -212,5 +231,6 @@ int main(void)
     RUN(test_rejections);
     RUN(test_header_limits);
     RUN(test_sbuf);
+    RUN(test_leading_crlf_and_reasons);
     return TEST_SUMMARY();
 }

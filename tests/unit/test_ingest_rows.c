@@ -32,8 +32,8 @@ static void test_rowbatch_sorts_like_sqlite(void)
         const char *k;
         long long n;
         long line;
-    } in[] = {{"b", 1, 1}, {"abc", 1, 3}, {"a", 2, 5}, {"a", 2, 2},
-              {"ab", 9, 4}, {"a", 1, 6}, {"0123456789z", 1, 7}, {"0123456789a", 1, 8}};
+    } in[] = {{"b", 1, 1},  {"abc", 1, 3}, {"a", 2, 5},           {"a", 2, 2},
+              {"ab", 9, 4}, {"a", 1, 6},   {"0123456789z", 1, 7}, {"0123456789a", 1, 8}};
     for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
         char payload[16];
         snprintf(payload, sizeof payload, "row%zu", i);
@@ -42,8 +42,8 @@ static void test_rowbatch_sorts_like_sqlite(void)
     }
     CHECK_INT(b.nrows, 8);
     CHECK_INT(rowbatch_sort(&b, 2), 0);
-    static const char *const want_key[] = {"0123456789a", "0123456789z", "a", "a", "a",
-                                           "ab", "abc", "b"};
+    static const char *const want_key[] = {"0123456789a", "0123456789z", "a",   "a",
+                                           "a",           "ab",          "abc", "b"};
     static const long want_line[] = {8, 7, 6, 2, 5, 4, 3, 1};
     for (size_t k = 0; k < b.nrows; k++) {
         long line = 0;
@@ -64,8 +64,8 @@ static void test_rowbatch_types_and_nulls(void)
 {
     struct rowbatch b;
     rowbatch_init(&b, 1, 1 << 20);
-    struct rowbatch_val vals[] = {text("x"), integer(3), {.type = RB_NULL},
-                                  {.type = RB_REAL, .u.d = 2.5}, integer(-7)};
+    struct rowbatch_val vals[] = {
+        text("x"), integer(3), {.type = RB_NULL}, {.type = RB_REAL, .u.d = 2.5}, integer(-7)};
     for (size_t i = 0; i < 5; i++)
         CHECK_INT(rowbatch_push(&b, (long)i + 1, &vals[i]), 0);
     CHECK_INT(rowbatch_sort(&b, 1), 0);
@@ -112,11 +112,15 @@ static void test_rowbatch_bounded_and_reusable(void)
 
 static void test_parse_real_matches_strtod(void)
 {
-    static const char *const cases[] = {"0",     "0.0",      "1",         "1.5",       "-2.25",
-                                        "19.9",  "0.1",      "1234.56",   "6735.00",   "13664.08",
-                                        ".5",    "5.",       "-0",        "0.3",       "99999999999.9999",
-                                        "1e3",   "-1.5e-2",  "123456789012345678", "  7", "inf",
-                                        "nan",   "12,50",    "1.2.3",     "-",         "abc"};
+    static const char *const cases[] = {"0",        "0.0",     "1",
+                                        "1.5",      "-2.25",   "19.9",
+                                        "0.1",      "1234.56", "6735.00",
+                                        "13664.08", ".5",      "5.",
+                                        "-0",       "0.3",     "99999999999.9999",
+                                        "1e3",      "-1.5e-2", "123456789012345678",
+                                        "  7",      "inf",     "nan",
+                                        "12,50",    "1.2.3",   "-",
+                                        "abc"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *s = cases[i];
         char *end;
@@ -182,8 +186,8 @@ static void test_check_row(void)
     const char *names[OLIST_MAX_COLS];
     for (int i = 0; i < sp->ncols; i++)
         names[i] = sp->cols[i].name;
-    struct csvload_row row = {.file = "olist_order_items_dataset.csv", .line = 7,
-                              .nfields = sp->ncols, .name = names};
+    struct csvload_row row = {
+        .file = "olist_order_items_dataset.csv", .line = 7, .nfields = sp->ncols, .name = names};
     const char *f[] = {"o1", "2", "p1", "s1", NULL, "58.90", "13.29"};
     for (int i = 0; i < sp->ncols; i++) {
         row.field[i] = f[i];
@@ -215,6 +219,46 @@ static void test_check_row(void)
         keyset_free(&sets[i]);
 }
 
+/* Olist ids (inline 128-bit table) and any other key (arena table), through
+ * several growths; near misses are absent. */
+static void test_keyset(void)
+{
+    struct keyset k;
+    keyset_init(&k);
+    char key[40];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "%016x%016x", i * 2654435761u, i + 1);
+        CHECK_INT(keyset_add(&k, key, 32), 0);
+        snprintf(key, sizeof key, "id-%d", i);
+        CHECK_INT(keyset_add(&k, key, strlen(key)), 0);
+    }
+    CHECK_INT(keyset_add(&k, "00000000000000000000000000000000", 32), 0); /* the 0,0 id */
+    CHECK_INT(keyset_add(&k, "000000000000000000000000000000AB", 32), 0); /* upper case */
+    int missing = 0, false_hits = 0;
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "%016x%016x", i * 2654435761u, i + 1);
+        missing += !keyset_has(&k, key, 32);
+        snprintf(key, sizeof key, "%016x%016x", i * 2654435761u, i + 7000);
+        false_hits += keyset_has(&k, key, 32);
+        snprintf(key, sizeof key, "id-%d", i);
+        missing += !keyset_has(&k, key, strlen(key));
+        snprintf(key, sizeof key, "id-%d", i + 5000);
+        false_hits += keyset_has(&k, key, strlen(key));
+    }
+    CHECK_INT(missing, 0);
+    CHECK_INT(false_hits, 0);
+    CHECK_INT(keyset_has(&k, "00000000000000000000000000000000", 32), 1);
+    CHECK_INT(keyset_has(&k, "000000000000000000000000000000AB", 32), 1);
+    CHECK_INT(keyset_has(&k, "000000000000000000000000000000ab", 32), 0);
+    CHECK_INT(keyset_has(&k, "0000000000000000000000000000000", 31), 0);
+    CHECK_INT(k.hex_count, 5000);
+    CHECK_INT(k.count, 5002);
+    CHECK_INT(keyset_add(&k, "twice", 5), 0);
+    CHECK_INT(keyset_add(&k, "twice", 5), 0);
+    CHECK_INT(k.count, 5003);
+    keyset_free(&k);
+}
+
 static void test_schema_table_indexes(void)
 {
     char sql[2048];
@@ -241,6 +285,7 @@ int main(void)
     RUN(test_parse_real_matches_strtod);
     RUN(test_parse_int_and_timestamp);
     RUN(test_check_row);
+    RUN(test_keyset);
     RUN(test_schema_table_indexes);
     return TEST_SUMMARY();
 }

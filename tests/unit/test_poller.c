@@ -231,6 +231,18 @@ static void test_poller_real_socket(void)
     CHECK_NEAR(d->r[0].p99, 1.9, 1e-12);
     CHECK_STR(d->r[0].location, "California");
     CHECK(d->r[0].p99_hist.len >= 2);
+    /* R then typing an id before the random pick arrives: the typed lookup
+     * wins and the late random answer (here not even a user) is dropped. */
+    CHECK_INT(poller_random_user(p, 5, -1), 0);
+    CHECK_INT(poller_lookup(p, "0123456789abcdef0123456789abcdef", 5, -1), 0);
+    step_until_checks(p, d->r[0].fsm.checks + 4);
+    CHECK_STR(d->user_id, "0123456789abcdef0123456789abcdef");
+    CHECK_STR(d->lookup_msg, "");
+    CHECK_INT(d->recs[0].state, LOOKUP_ERROR); /* health JSON is no recommendation */
+    /* Alone, the same answer is reported. */
+    CHECK_INT(poller_random_user(p, 5, -1), 0);
+    step_until_checks(p, d->r[0].fsm.checks + 4);
+    CHECK_STR(d->lookup_msg, "random user: no user_id in the answer");
     mini_stop(&s); /* now every check is refused */
     long base = d->r[0].fsm.checks;
     step_until_checks(p, base + 2);

@@ -29,6 +29,17 @@ static void test_burst_then_refill(void)
     ratelimit_free(r);
 }
 
+/* (1 - tokens) / 1e-300 is far beyond int: the wait is clamped, not cast. */
+static void test_tiny_rate_wait_is_clamped(void)
+{
+    struct ratelimit *r = ratelimit_new(1e-300, 1);
+    unsigned char a[16];
+    addr(a, 7);
+    CHECK_INT(ratelimit_take(r, a, 10.0), 0);
+    CHECK_INT(ratelimit_take(r, a, 10.0), RATELIMIT_WAIT_MAX);
+    ratelimit_free(r);
+}
+
 static void test_clients_independent(void)
 {
     struct ratelimit *r = ratelimit_new(0.1, 1);
@@ -63,6 +74,7 @@ static void test_disabled_and_many_clients(void)
 int main(void)
 {
     RUN(test_burst_then_refill);
+    RUN(test_tiny_rate_wait_is_clamped);
     RUN(test_clients_independent);
     RUN(test_disabled_and_many_clients);
     return TEST_SUMMARY();
