@@ -82,25 +82,40 @@ static int ensure_model(const char *db_path, char *err, size_t errlen)
     return train_run(&opt, &version, err, errlen);
 }
 
-static int ops_stop(void *ctx, const char *region) { return server_region_stop(ctx, region); }
-static int ops_start(void *ctx, const char *region) { return server_region_start(ctx, region); }
-
+/* While the database is built, SIGINT/SIGTERM ask the ingest to stop at the
+ * next row so it removes its temporary file (the handler only sets a flag). */
 static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+    ingest_interrupt();
 }
 
-/* Headless: serve until SIGINT/SIGTERM. */
-static void wait_for_stop_signal(void)
+static void catch_stop_signals(void)
 {
     struct sigaction sa = {.sa_handler = on_stop_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+static int ops_stop(void *ctx, const char *region) { return server_region_stop(ctx, region); }
+static int ops_start(void *ctx, const char *region) { return server_region_start(ctx, region); }
+
+/* Headless: serve until SIGINT/SIGTERM (the handlers are already set).
+ * The signals stay blocked between the test and the wait, so one that
+ * arrives in between is not lost. */
+static void wait_for_stop_signal(void)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
     while (!stop_requested)
-        pause();
+        sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 int cmd_main(int argc, char **argv)
@@ -141,11 +156,15 @@ int cmd_main(int argc, char **argv)
     }
     if (!db_path)
         db_path = conf.database;
+    catch_stop_signals();
+    signal(SIGPIPE, SIG_IGN); /* a client that hangs up must not kill the servers */
     if (ensure_database(data_dir, db_path, err, sizeof err) < 0 ||
         ensure_model(db_path, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui: %s\n", err);
-        return EXIT_FAIL;
+        return stop_requested ? 130 : EXIT_FAIL;
     }
+    if (stop_requested) /* interrupted while training: do not start serving */
+        return 130;
 
     struct server *srv = NULL;
     if (server_start(&conf, db_path, NULL, 0, &srv, err, sizeof err) < 0) {
@@ -162,6 +181,9 @@ int cmd_main(int argc, char **argv)
             rc = EXIT_FAIL;
         }
     } else {
+        for (int i = 0; i < conf.n_regions; i++)
+            fprintf(stderr, "region %s listening on %s:%d\n", conf.regions[i].name,
+                    conf.regions[i].host, server_port(srv, conf.regions[i].name));
         fprintf(stderr, "recsys-tui: no terminal; serving headless until SIGINT/SIGTERM\n");
         wait_for_stop_signal();
     }

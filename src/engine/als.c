@@ -166,9 +166,64 @@ static int als_fit(struct model *m, char *err, size_t errlen)
     return als_fit_factors(&m->ui, &m->iu, &m->params, &m->als_u, &m->als_v, err, errlen);
 }
 
-/* Top `want` items by x_u . y_i, by a bounded insertion list (no sort of the
- * whole catalogue, no shared scratch: the dot products are done here, not in
- * OpenBLAS, so concurrent callers never enter its thread pool). */
+/* --- scoring ---------------------------------------------------------------
+ * A request scores the whole catalogue: x_u . y_i for every item with
+ * buyers. Done as 8-float vector lanes (GCC/clang vector extensions, SSE2 by
+ * default, AVX2 when the CPU has it), in blocks of ALS_BLOCK items whose
+ * scores then feed a bounded top-n list, so only items that beat the current
+ * n-th score are looked at again. No OpenBLAS here: concurrent callers must
+ * never enter its thread pool, and a 32 x 32k product is too small for it.
+ * Both code paths do the same multiplications and additions in the same
+ * order (no FMA contraction in ISO C mode), so the scores are identical. */
+#define ALS_BLOCK 256
+typedef float als_v8 __attribute__((vector_size(32)));
+
+static inline __attribute__((always_inline)) void dots_body(const float *x, const float *v,
+                                                            int f, int32_t n, float *out)
+{
+    for (int32_t i = 0; i < n; i++) {
+        const float *y = v + (size_t)i * f;
+        als_v8 acc = {0, 0, 0, 0, 0, 0, 0, 0};
+        int k = 0;
+        for (; k + 8 <= f; k += 8) {
+            als_v8 a, b;
+            memcpy(&a, x + k, sizeof a);
+            memcpy(&b, y + k, sizeof b);
+            acc += a * b;
+        }
+        float tail = 0;
+        for (; k < f; k++)
+            tail += x[k] * y[k];
+        out[i] = tail + (((acc[0] + acc[4]) + (acc[1] + acc[5])) +
+                         ((acc[2] + acc[6]) + (acc[3] + acc[7])));
+    }
+}
+
+static void dots_generic(const float *x, const float *v, int f, int32_t n, float *out)
+{
+    dots_body(x, v, f, n, out);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+__attribute__((target("avx2"))) static void dots_avx2(const float *x, const float *v, int f,
+                                                      int32_t n, float *out)
+{
+    dots_body(x, v, f, n, out);
+}
+#endif
+
+static void als_dots(const float *x, const float *v, int f, int32_t n, float *out)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (__builtin_cpu_supports("avx2")) {
+        dots_avx2(x, v, f, n, out);
+        return;
+    }
+#endif
+    dots_generic(x, v, f, n, out);
+}
+
+/* Top `want` items by x_u . y_i into b, best first (ties: lower index). */
 int als_scores(const struct model *m, const struct rec_query *q, int want, struct cand_buf *b)
 {
     b->n = 0;
@@ -186,23 +241,25 @@ int als_scores(const struct model *m, const struct rec_query *q, int want, struc
         b->c = np;
         b->cap = (size_t)want;
     }
-    for (int32_t i = 0; i < m->ctx.items.n; i++) {
-        if (m->pop.count_all[i] <= 0)
-            continue; /* no buyers: its factors are zero */
-        const float *y = m->als_v + (size_t)i * f;
-        float sc = 0;
-        for (int k = 0; k < f; k++)
-            sc += x[k] * y[k];
-        if (b->n == (size_t)want && sc <= b->c[b->n - 1].score)
-            continue;
-        if (!q->allow_repurchase && model_owns(m, u, i))
-            continue;
-        size_t j = b->n < (size_t)want ? b->n++ : b->n - 1;
-        while (j > 0 && b->c[j - 1].score < sc) {
-            b->c[j] = b->c[j - 1];
-            j--;
+    float sc[ALS_BLOCK];
+    for (int32_t i0 = 0; i0 < m->ctx.items.n; i0 += ALS_BLOCK) {
+        int32_t nb = m->ctx.items.n - i0 < ALS_BLOCK ? m->ctx.items.n - i0 : ALS_BLOCK;
+        als_dots(x, m->als_v + (size_t)i0 * f, f, nb, sc);
+        for (int32_t t = 0; t < nb; t++) {
+            int32_t i = i0 + t;
+            if (b->n == (size_t)want && sc[t] <= b->c[b->n - 1].score)
+                continue;
+            if (m->pop.count_all[i] <= 0)
+                continue; /* no buyers: its factors are zero */
+            if (!q->allow_repurchase && model_owns(m, u, i))
+                continue;
+            size_t j = b->n < (size_t)want ? b->n++ : b->n - 1;
+            while (j > 0 && b->c[j - 1].score < sc[t]) {
+                b->c[j] = b->c[j - 1];
+                j--;
+            }
+            b->c[j] = (struct cand){i, sc[t]};
         }
-        b->c[j] = (struct cand){i, sc};
     }
     return 0;
 }

@@ -504,10 +504,15 @@ static int id_ok(const char *s)
     return 1;
 }
 
-int poller_lookup(struct poller *p, const char *user_id, int count, int idx)
+int poller_lookup(struct poller *p, const char *user_id_in, int count, int idx)
 {
     struct tui_data *d = &p->d;
-    if (!id_ok(user_id)) {
+    /* Callers redoing the current lookup (count, region keys) pass d->user_id
+     * itself: copy it first, as it is overwritten below (snprintf onto its
+     * own source would be undefined and in practice empties it). */
+    char user_id[sizeof d->user_id];
+    snprintf(user_id, sizeof user_id, "%s", user_id_in);
+    if (strlen(user_id_in) >= sizeof user_id || !id_ok(user_id)) {
         snprintf(d->lookup_msg, sizeof d->lookup_msg, "a user id is 32 hex characters");
         return -1;
     }

@@ -239,6 +239,12 @@ static void test_poller_real_socket(void)
     CHECK_STR(d->user_id, "0123456789abcdef0123456789abcdef");
     CHECK_STR(d->lookup_msg, "");
     CHECK_INT(d->recs[0].state, LOOKUP_ERROR); /* health JSON is no recommendation */
+    /* Redoing the current lookup (the count and region keys) passes the
+     * poller's own user_id buffer: the id must survive. */
+    CHECK_INT(poller_lookup(p, d->user_id, 9, 0), 0);
+    CHECK_STR(d->user_id, "0123456789abcdef0123456789abcdef");
+    CHECK_INT(d->count, 9);
+    CHECK_INT(d->recs[0].state, LOOKUP_PENDING);
     /* Alone, the same answer is reported. */
     CHECK_INT(poller_random_user(p, 5, -1), 0);
     step_until_checks(p, d->r[0].fsm.checks + 4);
