@@ -77,58 +77,60 @@ void csr_free(struct csr *m)
     memset(m, 0, sizeof *m);
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
+/* Two stable counting sorts, by column and then by row, leave every row's
+ * columns in order: O(n + rows + cols), where sorting each row cost
+ * O(n log n) on the long rows (a state's purchases). Repeats are then summed
+ * into val (a purchase count). */
 int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *rows,
                    const int32_t *cols, struct csr *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->n_rows = n_rows;
     out->n_cols = n_cols;
-    int64_t *cnt = calloc((size_t)n_rows + 1, sizeof *cnt);
-    int32_t *tmp = malloc((size_t)(n ? n : 1) * sizeof *tmp);
+    size_t nn = (size_t)(n ? n : 1);
+    int64_t *ccnt = calloc((size_t)n_cols + 1, sizeof *ccnt);
+    int32_t *by_col = malloc(nn * sizeof *by_col); /* pair indexes by column */
+    int32_t *tmp = malloc(nn * sizeof *tmp);
     out->ptr = calloc((size_t)n_rows + 1, sizeof *out->ptr);
-    out->idx = malloc((size_t)(n ? n : 1) * sizeof *out->idx);
-    out->val = malloc((size_t)(n ? n : 1) * sizeof *out->val);
-    if (!cnt || !tmp || !out->ptr || !out->idx || !out->val) {
-        free(cnt);
+    out->idx = malloc(nn * sizeof *out->idx);
+    out->val = malloc(nn * sizeof *out->val);
+    if (!ccnt || !by_col || !tmp || !out->ptr || !out->idx || !out->val || n > INT32_MAX) {
+        free(ccnt);
+        free(by_col);
         free(tmp);
         csr_free(out);
         return err_set(err, errlen, "out of memory building a %d x %d matrix", n_rows, n_cols);
     }
-    /* Counting sort by row, then sort each row's columns and merge repeats. */
     for (int64_t k = 0; k < n; k++)
-        cnt[rows[k] + 1]++;
+        ccnt[cols[k] + 1]++;
+    for (int32_t c = 0; c < n_cols; c++)
+        ccnt[c + 1] += ccnt[c];
+    for (int64_t k = 0; k < n; k++)
+        by_col[ccnt[cols[k]]++] = (int32_t)k;
+    free(ccnt);
+    int64_t *fill = out->ptr; /* row counts, then cursors */
+    for (int64_t k = 0; k < n; k++)
+        fill[rows[k] + 1]++;
     for (int32_t r = 0; r < n_rows; r++)
-        cnt[r + 1] += cnt[r];
-    int64_t *fill = out->ptr; /* reuse as cursor */
-    memcpy(fill, cnt, ((size_t)n_rows + 1) * sizeof *fill);
-    for (int64_t k = 0; k < n; k++)
-        tmp[fill[rows[k]]++] = cols[k];
-    int64_t w = 0;
-    out->ptr[0] = 0;
+        fill[r + 1] += fill[r];
+    int64_t *start = malloc(((size_t)n_rows + 1) * sizeof *start);
+    if (!start) {
+        free(by_col);
+        free(tmp);
+        csr_free(out);
+        return err_set(err, errlen, "out of memory building a %d x %d matrix", n_rows, n_cols);
+    }
+    memcpy(start, fill, ((size_t)n_rows + 1) * sizeof *start);
+    for (int64_t k = 0; k < n; k++) {
+        int32_t pk = by_col[k];
+        tmp[start[rows[pk]]++] = cols[pk];
+    }
+    free(by_col);
+    int64_t w = 0, a = 0;
     for (int32_t r = 0; r < n_rows; r++) {
-        int64_t a = cnt[r], b = cnt[r + 1];
-        /* insertion sort for short rows (a customer's products), qsort for long
-         * ones (a state's purchases) so no row can go quadratic */
-        if (b - a > 32)
-            qsort(tmp + a, (size_t)(b - a), sizeof *tmp, cmp_i32);
-        else
-            for (int64_t i = a + 1; i < b; i++) {
-            int32_t v = tmp[i];
-            int64_t j = i;
-            while (j > a && tmp[j - 1] > v) {
-                tmp[j] = tmp[j - 1];
-                j--;
-            }
-            tmp[j] = v;
-        }
+        int64_t b = fill[r + 1];
         for (int64_t i = a; i < b; i++) {
-            if (w > 0 && i > a && out->idx[w - 1] == tmp[i]) {
+            if (i > a && out->idx[w - 1] == tmp[i]) {
                 out->val[w - 1] += 1.0f;
                 continue;
             }
@@ -136,10 +138,12 @@ int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *row
             out->val[w] = 1.0f;
             w++;
         }
+        a = b;
         out->ptr[r + 1] = w;
     }
+    out->ptr[0] = 0;
     out->nnz = w;
-    free(cnt);
+    free(start);
     free(tmp);
     return 0;
 }

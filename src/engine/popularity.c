@@ -44,6 +44,52 @@ static int cmp_keyed(const void *a, const void *b)
     return (x->item > y->item) - (x->item < y->item);
 }
 
+static int keyed_before(const struct keyed *a, const struct keyed *b)
+{
+    return cmp_keyed(a, b) < 0;
+}
+
+static void keyed_sift(struct keyed *h, size_t n, size_t i)
+{
+    for (;;) { /* the last in rank order at the root */
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && keyed_before(&h[w], &h[l]))
+            w = l;
+        if (r < n && keyed_before(&h[w], &h[r]))
+            w = r;
+        if (w == i)
+            return;
+        struct keyed t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+/* The first k of t[0..n) in cmp_keyed order into t[0..k), sorted, through a
+ * bounded heap: the rankings keep 200 or 1000 entries of tens of thousands,
+ * and sorting them all was most of the popularity fit. Returns the count. */
+static size_t keyed_top(struct keyed *t, size_t n, size_t k)
+{
+    size_t m = n < k ? n : k;
+    if (m == 0)
+        return 0;
+    for (size_t i = m / 2; i-- > 0;)
+        keyed_sift(t, m, i);
+    for (size_t i = m; i < n; i++)
+        if (keyed_before(&t[i], &t[0])) {
+            t[0] = t[i];
+            keyed_sift(t, m, 0);
+        }
+    for (size_t end = m - 1; end > 0; end--) {
+        struct keyed x = t[0];
+        t[0] = t[end];
+        t[end] = x;
+        keyed_sift(t, end, 0);
+    }
+    return m;
+}
+
 static int fit_states(struct model *m, const struct dataset *full, struct keyed *tmp)
 {
     struct popularity *p = &m->pop;
@@ -88,8 +134,8 @@ static int fit_states(struct model *m, const struct dataset *full, struct keyed 
                 wc = win.val[j];
             tmp[nk++] = (struct keyed){wc, all.val[k], all.idx[k]};
         }
-        qsort(tmp, (size_t)nk, sizeof *tmp, cmp_keyed);
-        for (int64_t k = 0; k < nk && k < POP_STATE_MAX; k++) {
+        nk = (int64_t)keyed_top(tmp, (size_t)nk, POP_STATE_MAX);
+        for (int64_t k = 0; k < nk; k++) {
             p->state_list[o] = tmp[k].item;
             p->state_score[o++] = tmp[k].k1 + tmp[k].k2 / 1000.0f;
         }
@@ -141,8 +187,7 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
         if (p->count_all[i] > 0)
             tmp[n++] = (struct keyed){win[i], p->count_all[i], i};
     }
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_keyed);
-    p->n_global = n < POP_GLOBAL_MAX ? n : POP_GLOBAL_MAX;
+    p->n_global = (int32_t)keyed_top(tmp, (size_t)n, POP_GLOBAL_MAX);
     for (int32_t k = 0; k < p->n_global; k++)
         p->global[k] = tmp[k].item;
     /* Smoothed recency: the short window plus the longer one at equal
@@ -154,8 +199,7 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
         if (p->count_all[i] > 0)
             tmp[n++] = (struct keyed){p->blend_score[i], p->count_all[i], i};
     }
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_keyed);
-    p->n_blend = n < POP_GLOBAL_MAX ? n : POP_GLOBAL_MAX;
+    p->n_blend = (int32_t)keyed_top(tmp, (size_t)n, POP_GLOBAL_MAX);
     for (int32_t k = 0; k < p->n_blend; k++)
         p->blend[k] = tmp[k].item;
 
@@ -165,11 +209,21 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
     for (int32_t c = 0; c < nc; c++)
         p->cat_ptr[c + 1] += p->cat_ptr[c];
     int tiers = m->params.price_tiers < 1 ? 1 : m->params.price_tiers;
+    /* items bucketed by category once (cat_list as scratch), not one scan of
+     * the catalogue per category */
+    int64_t *cur = malloc(((size_t)nc + 1) * sizeof *cur);
+    if (!cur)
+        goto oom;
+    memcpy(cur, p->cat_ptr, ((size_t)nc + 1) * sizeof *cur);
+    for (int32_t i = 0; i < ni; i++)
+        p->cat_list[cur[m->ctx.item_cat[i]]++] = i;
+    free(cur);
     for (int32_t c = 0; c < nc; c++) {
         int32_t k = 0, known = 0;
-        for (int32_t i = 0; i < ni; i++)
-            if (m->ctx.item_cat[i] == c)
-                tmp[k++] = (struct keyed){m->ctx.item_price[i], 0, i};
+        for (int64_t q = p->cat_ptr[c]; q < p->cat_ptr[c + 1]; q++) {
+            int32_t i = p->cat_list[q];
+            tmp[k++] = (struct keyed){m->ctx.item_price[i], 0, i};
+        }
         /* price tiers: rank by price within the category, unknown price in the middle */
         qsort(tmp, (size_t)k, sizeof *tmp, cmp_keyed);
         for (int32_t j = 0; j < k; j++)

@@ -119,8 +119,8 @@ size_t knn_select_top(struct cand *c, size_t n, size_t k)
 }
 
 /* The users are cut into chunks of UCF_CHUNK that worker threads take in
- * turn; each chunk keeps its own neighbour lists, concatenated in chunk order
- * afterwards, so the result is the same for any number of threads. */
+ * turn; each chunk keeps its own neighbour lists, appended to the result in
+ * chunk order, so the result is the same for any number of threads. */
 #define UCF_CHUNK 2048
 #define UCF_MAX_THREADS 8
 
@@ -140,7 +140,112 @@ struct ucf_job {
     int next;   /* __atomic: the next chunk to take */
     int failed; /* __atomic */
     struct ucf_chunk *chunks;
+    /* ordered commit: finished chunks are appended to out in chunk order as
+     * soon as their predecessors are, then freed, so only the chunks in
+     * flight exist twice (peak memory: the lists once, not twice) */
+    pthread_mutex_t lock;
+    char *done;          /* per chunk, under lock */
+    int32_t committed;   /* under lock: chunks already in out */
+    int64_t out_cap;     /* under lock */
+    struct knn *out;
+    /* per item, the neighbour list shared by all its one-product buyers */
+    int64_t *lptr;
+    struct cand *lists;
 };
+
+/* Appends every finished chunk that is next in order to j->out (call with
+ * j->lock held); -1 when out cannot grow. */
+static int ucf_commit(struct ucf_job *j)
+{
+    struct knn *out = j->out;
+    int32_t nu = j->ui->n_rows;
+    while (j->committed < j->n_chunks && j->done[j->committed]) {
+        int32_t c = j->committed;
+        struct ucf_chunk *ch = &j->chunks[c];
+        int32_t u0 = c * UCF_CHUNK, u1 = u0 + UCF_CHUNK < nu ? u0 + UCF_CHUNK : nu;
+        if (out->nnz + ch->n > j->out_cap) {
+            int64_t cap = j->out_cap ? j->out_cap : 1 << 16;
+            while (cap < out->nnz + ch->n)
+                cap *= 2; /* glibc moves large blocks by remapping, not copying */
+            int32_t *ni = realloc(out->idx, (size_t)cap * sizeof *ni);
+            if (ni)
+                out->idx = ni;
+            float *ns = realloc(out->sim, (size_t)cap * sizeof *ns);
+            if (ns)
+                out->sim = ns;
+            if (!ni || !ns)
+                return -1;
+            j->out_cap = cap;
+        }
+        if (ch->n) {
+            memcpy(out->idx + out->nnz, ch->idx, (size_t)ch->n * sizeof *out->idx);
+            memcpy(out->sim + out->nnz, ch->sim, (size_t)ch->n * sizeof *out->sim);
+        }
+        for (int32_t u = u0; u < u1; u++)
+            out->ptr[u + 1] = out->ptr[u] + ch->len[u - u0];
+        out->nnz += ch->n;
+        free(ch->idx), free(ch->sim), free(ch->len);
+        ch->idx = NULL, ch->sim = NULL, ch->len = NULL;
+        j->committed++;
+    }
+    return 0;
+}
+
+/* Cosine of a one-product user with v, a buyer of that product: the
+ * expression ucf_user evaluates for such a user (overlap 1). */
+static double single_cos(const struct csr *ui, int32_t v)
+{
+    float one = 1.0f;
+    return one / sqrt(1.0 * (double)(ui->ptr[v + 1] - ui->ptr[v]));
+}
+
+/* Most buyers bought one product only (about 90% on Olist), and all the
+ * one-product buyers of item i have the same candidates (the sampled buyers
+ * of i) with the same similarities. So the best k + 1 of them are computed
+ * once per item; a one-product buyer's list is that one without itself,
+ * exactly what ucf_user would compute, at a fraction of the cost. Entries:
+ * at most min(k + 1, buyers) per item, so at most the interactions. */
+static int ucf_shared_lists(struct ucf_job *j)
+{
+    const struct csr *ui = j->ui, *iu = j->iu;
+    int32_t ni = iu->n_rows;
+    size_t keep = (size_t)(j->k > 0 ? j->k : 0) + 1, cap = 1024;
+    struct cand_buf b = {0};
+    j->lptr = calloc((size_t)ni + 1, sizeof *j->lptr);
+    j->lists = malloc(cap * sizeof *j->lists);
+    if (!j->lptr || !j->lists)
+        goto fail;
+    for (int32_t i = 0; i < ni; i++) {
+        int64_t s = iu->ptr[i], len = iu->ptr[i + 1] - s, single = 0;
+        for (int64_t q = s; q < s + len && !single; q++)
+            single = ui->ptr[iu->idx[q] + 1] - ui->ptr[iu->idx[q]] == 1;
+        b.n = 0;
+        int64_t take = len < j->max_postings ? len : j->max_postings;
+        for (int64_t q = 0; single && q < take; q++) {
+            int32_t v = iu->idx[s + (take == len ? q : q * len / take)];
+            double cos = single_cos(ui, v);
+            if (cos >= j->threshold - 1e-9 && cand_add(&b, v, (float)cos) < 0)
+                goto fail;
+        }
+        size_t n = knn_select_top(b.c, b.n, keep);
+        if ((size_t)j->lptr[i] + n > cap) {
+            while ((size_t)j->lptr[i] + n > cap)
+                cap *= 2;
+            void *p = realloc(j->lists, cap * sizeof *j->lists);
+            if (!p)
+                goto fail;
+            j->lists = p;
+        }
+        if (n)
+            memcpy(j->lists + j->lptr[i], b.c, n * sizeof *b.c);
+        j->lptr[i + 1] = j->lptr[i] + (int64_t)n;
+    }
+    cand_free(&b);
+    return 0;
+fail:
+    cand_free(&b);
+    return -1;
+}
 
 /* Neighbours of one user into b (cleared first): overlaps accumulated through
  * the (sampled) postings of its items into acc, touched listing the users
@@ -152,11 +257,20 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
     int32_t nt = 0;
     double nu_len = (double)(ui->ptr[u + 1] - ui->ptr[u]);
     b->n = 0;
+    if (nu_len == 1) { /* the shared list of its product, without itself */
+        int32_t it = ui->idx[ui->ptr[u]];
+        for (int64_t p = j->lptr[it]; p < j->lptr[it + 1] && b->n < (size_t)j->k; p++)
+            if (j->lists[p].item != u && cand_add(b, j->lists[p].item, j->lists[p].score) < 0)
+                return -1;
+        return 0;
+    }
+    int sampled = 0;
     for (int64_t p = ui->ptr[u]; p < ui->ptr[u + 1]; p++) {
         int32_t it = ui->idx[p];
         int64_t s = iu->ptr[it], len = iu->ptr[it + 1] - s;
         /* evenly spaced sample of at most max_postings buyers */
         int64_t take = len < j->max_postings ? len : j->max_postings;
+        sampled |= take < len;
         for (int64_t q = 0; q < take; q++) {
             int32_t v = iu->idx[s + (take == len ? q : q * len / take)];
             if (v == u)
@@ -169,11 +283,12 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
     int rc = 0;
     for (int32_t t = 0; t < nt; t++) {
         int32_t v = touched[t];
-        /* the sampled overlap only finds candidates and bounds the cosine
-         * from below; the similarity kept is the exact one (cheap: both item
-         * lists are short), which the model does not need to store */
+        /* with a sampled product the overlap found is only a lower bound:
+         * the similarity kept is always the exact one (both item lists are
+         * short), so the model need not store it; without sampling the
+         * overlap is exact and so is this same expression */
         double low = acc[v] / sqrt(nu_len * (double)(ui->ptr[v + 1] - ui->ptr[v]));
-        double cos = nu_len > 1 ? ucf_cos(ui, u, v) : low;
+        double cos = sampled ? ucf_cos(ui, u, v) : low;
         acc[v] = 0;
         if (rc == 0 && cos >= j->threshold - 1e-9 && cand_add(b, v, (float)cos) < 0)
             rc = -1;
@@ -221,6 +336,13 @@ static void *ucf_worker(void *arg)
         }
         if (!ch->len || !ch->idx || !ch->sim)
             __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+        if (__atomic_load_n(&j->failed, __ATOMIC_RELAXED))
+            break;
+        pthread_mutex_lock(&j->lock);
+        j->done[c] = 1;
+        if (ucf_commit(j) < 0)
+            __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+        pthread_mutex_unlock(&j->lock);
     }
     free(acc);
     free(touched);
@@ -243,50 +365,60 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
     int32_t nu = ui->n_rows;
     struct ucf_job j = {.ui = ui, .iu = iu, .k = k, .threshold = threshold,
                         .max_postings = max_postings < 1 ? 1 : max_postings,
-                        .n_chunks = (nu + UCF_CHUNK - 1) / UCF_CHUNK};
+                        .n_chunks = (nu + UCF_CHUNK - 1) / UCF_CHUNK, .out = out};
     pthread_t th[UCF_MAX_THREADS];
     int nth = knn_threads(), started = 0, rc = -1;
     memset(out, 0, sizeof *out);
     out->n_rows = nu;
     out->ptr = calloc((size_t)nu + 1, sizeof *out->ptr);
     j.chunks = calloc((size_t)j.n_chunks + 1, sizeof *j.chunks);
-    if (!out->ptr || !j.chunks)
-        goto out;
+    j.done = calloc((size_t)j.n_chunks + 1, 1);
+    if (!out->ptr || !j.chunks || !j.done || pthread_mutex_init(&j.lock, NULL) != 0) {
+        free(j.chunks);
+        free(j.done);
+        knn_free(out);
+        return err_set(err, errlen, "out of memory computing user neighbours");
+    }
     if (nth > j.n_chunks)
         nth = j.n_chunks > 0 ? j.n_chunks : 1;
-    for (; started < nth - 1; started++)
+    /* reserve room for k neighbours per user: address space only, the pages
+     * the lists do not reach are never touched, and no growth copies them */
+    if (k > 0 && (uint64_t)nu * (uint64_t)k < ((uint64_t)1 << 31)) {
+        size_t room = (size_t)nu * (size_t)k + 1;
+        out->idx = big_alloc(room * sizeof *out->idx);
+        out->sim = big_alloc(room * sizeof *out->sim);
+        if (out->idx && out->sim)
+            j.out_cap = (int64_t)room;
+        else {
+            free(out->idx), free(out->sim);
+            out->idx = NULL, out->sim = NULL;
+        }
+    }
+    if (ucf_shared_lists(&j) < 0)
+        j.failed = 1;
+    for (; started < nth - 1 && !j.failed; started++)
         if (pthread_create(&th[started], NULL, ucf_worker, &j) != 0)
             break;
     ucf_worker(&j); /* the calling thread works too */
     for (int t = 0; t < started; t++)
         pthread_join(th[t], NULL);
-    if (j.failed)
-        goto out;
-    int64_t nnz = 0;
-    for (int32_t c = 0; c < j.n_chunks; c++)
-        nnz += j.chunks[c].n;
-    out->idx = big_alloc((size_t)(nnz ? nnz : 1) * sizeof *out->idx);
-    out->sim = big_alloc((size_t)(nnz ? nnz : 1) * sizeof *out->sim);
-    if (!out->idx || !out->sim)
-        goto out;
-    for (int32_t c = 0; c < j.n_chunks; c++) {
-        struct ucf_chunk *ch = &j.chunks[c];
-        int32_t u0 = c * UCF_CHUNK, u1 = u0 + UCF_CHUNK < nu ? u0 + UCF_CHUNK : nu;
-        if (ch->n) {
-            memcpy(out->idx + out->nnz, ch->idx, (size_t)ch->n * sizeof *out->idx);
-            memcpy(out->sim + out->nnz, ch->sim, (size_t)ch->n * sizeof *out->sim);
-        }
-        for (int32_t u = u0; u < u1; u++)
-            out->ptr[u + 1] = out->ptr[u] + ch->len[u - u0];
-        out->nnz += ch->n;
-        free(ch->idx), free(ch->sim), free(ch->len);
-        ch->idx = NULL, ch->sim = NULL, ch->len = NULL;
+    if (!j.failed && j.committed == j.n_chunks) {
+        /* give back the unused tail of the doubling */
+        int32_t *ni = realloc(out->idx, (size_t)(out->nnz ? out->nnz : 1) * sizeof *ni);
+        float *ns = ni ? realloc(out->sim, (size_t)(out->nnz ? out->nnz : 1) * sizeof *ns) : NULL;
+        if (ni)
+            out->idx = ni;
+        if (ns)
+            out->sim = ns;
+        rc = ni && ns ? 0 : -1;
     }
-    rc = 0;
-out:
-    for (int32_t c = 0; j.chunks && c < j.n_chunks; c++)
+    for (int32_t c = 0; c < j.n_chunks; c++)
         free(j.chunks[c].idx), free(j.chunks[c].sim), free(j.chunks[c].len);
     free(j.chunks);
+    free(j.done);
+    free(j.lptr);
+    free(j.lists);
+    pthread_mutex_destroy(&j.lock);
     if (rc < 0) {
         knn_free(out);
         err_set(err, errlen, "out of memory computing user neighbours");

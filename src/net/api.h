@@ -33,7 +33,8 @@ struct api_shared {
     struct accesslog *log;   /* NULL: no access log */
     pthread_mutex_t engine_mu;
     struct engine *engine;   /* the process's reference; NULL when engine_open failed */
-    char engine_err[512];    /* why engine is NULL */
+    char engine_err[512];    /* why the first engine_open failed; written once, before
+                                the region threads start, read only while NULL */
     atomic_uint_fast64_t engine_gen;
     /* Re-opens the engine and swaps it in (server_reload); used by the models routes. */
     int (*reload)(void *ctx, char *err, size_t errlen);

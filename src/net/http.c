@@ -135,7 +135,9 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
         skip += 2;
     if (skip == len)
         return 0;
-    long r = parse_one(buf + skip, len - skip, lim, req);
+    struct http_limits l = *lim; /* the skipped lines count against the head limit */
+    l.max_head = lim->max_head > skip ? lim->max_head - skip : 0;
+    long r = parse_one(buf + skip, len - skip, &l, req);
     return r > 0 ? r + (long)skip : r;
 }
 
@@ -222,9 +224,10 @@ const char *http_header_get(const struct http_request *req, const char *name, si
 int http_query_get(const struct http_request *req, const char *key, char *out, size_t outlen)
 {
     size_t kl = strlen(key);
-    const char *p = req->query, *end = req->query + req->query_len;
-    if (!p)
+    const char *p = req->query;
+    if (!p) /* and NULL + 0 below would be undefined */
         return -1;
+    const char *end = p + req->query_len;
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *pe = amp ? amp : end;

@@ -237,6 +237,8 @@ static void error_reply(struct sbuf *out, int status, int keep, const char *msg)
                 status, http_status_text(status), b.len);
     if (status == 503)
         sbuf_puts(out, "Retry-After: 1\r\n");
+    if (status == 405) /* the router's one route, /api/v1/router */
+        sbuf_puts(out, "Allow: GET, HEAD\r\n");
     sbuf_puts(out, keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
     sbuf_append(out, b.p ? b.p : "", b.len);
     sbuf_free(&b);
@@ -599,6 +601,11 @@ static void status_reply(struct router *rt, struct sbuf *out, int keep, double n
     free(s);
 }
 
+static int is_head(const struct http_request *req)
+{
+    return req->method_len == 4 && !memcmp(req->method, "HEAD", 4);
+}
+
 /* The request as sent upstream into f->req: request line (HEAD becomes
  * GET), the client's headers minus hop-by-hop ones, X-Forwarded-For, then
  * the body from f->head_len. f->req.overflow tells when it did not fit. */
@@ -613,7 +620,7 @@ static void fwd_build(struct fwd *f, const struct http_request *req, const unsig
     sbuf_init(&f->req, REQ_MAX);
     /* A region's HEAD answer has a Content-Length but no body, which the
      * response parser cannot frame; ask for the GET and drop its body. */
-    f->head = req->method_len == 4 && !memcmp(req->method, "HEAD", 4);
+    f->head = is_head(req);
     sbuf_printf(&f->req, "%.*s %.*s%s%.*s HTTP/1.1\r\n", f->head ? 3 : (int)req->method_len,
                 f->head ? "GET" : req->method,
                 (int)req->path_len, req->path, req->query ? "?" : "", (int)req->query_len,
@@ -632,9 +639,31 @@ static void fwd_build(struct fwd *f, const struct http_request *req, const unsig
     sbuf_append(&f->req, req->body ? req->body : "", req->body_len);
 }
 
+static int request_inner(struct router *rt, void *client, struct sbuf *out,
+                         const struct http_request *req, int parse_status,
+                         const unsigned char addr[16], double now, void **pending, int *keep);
+
 int router_request(struct router *rt, void *client, struct sbuf *out,
                    const struct http_request *req, int parse_status, const unsigned char addr[16],
                    double now, void **pending, int *keep)
+{
+    size_t mark = out->len;
+    int started = request_inner(rt, client, out, req, parse_status, addr, now, pending, keep);
+    /* The router's own answers to a HEAD (status, errors) keep their head and
+     * Content-Length but lose the body, as the regions do. */
+    if (!started && parse_status >= 0 && is_head(req) && !out->overflow) {
+        const char *e = memmem(out->p + mark, out->len - mark, "\r\n\r\n", 4);
+        if (e) {
+            out->len = (size_t)(e + 4 - out->p);
+            out->p[out->len] = '\0';
+        }
+    }
+    return started;
+}
+
+static int request_inner(struct router *rt, void *client, struct sbuf *out,
+                         const struct http_request *req, int parse_status,
+                         const unsigned char addr[16], double now, void **pending, int *keep)
 {
     *pending = NULL;
     if (parse_status < 0) {
@@ -644,10 +673,10 @@ int router_request(struct router *rt, void *client, struct sbuf *out,
     }
     *keep = req->keep_alive;
     if (req->path_len == 14 && !memcmp(req->path, "/api/v1/router", 14)) {
-        if (req->method_len == 3 && !memcmp(req->method, "GET", 3))
+        if ((req->method_len == 3 && !memcmp(req->method, "GET", 3)) || is_head(req))
             status_reply(rt, out, *keep, now);
         else
-            error_reply(out, 405, *keep, "method not allowed here (allowed: GET)");
+            error_reply(out, 405, *keep, "method not allowed here (allowed: GET, HEAD)");
         return 0;
     }
     int want = 0;

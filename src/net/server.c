@@ -69,6 +69,7 @@ struct worker {
     int new_lfd;
     int exited;                  /* the loop has ended: nobody reads commands */
     int paused, draining;
+    int accept_muted; /* out of fds: listener out of the epoll set until the next tick */
     double drain_deadline;
     struct http_limits lim;
     struct router *rt;         /* the router worker; NULL for regions */
@@ -311,7 +312,15 @@ static void accept_all(struct worker *w, double now)
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
-            return; /* EAGAIN, or EMFILE: level-triggered, retried next tick */
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                /* EMFILE, ENFILE, ENOBUFS...: the pending connection keeps the
+                 * level-triggered listener readable, so epoll_wait would spin.
+                 * Mute it until the next sweep tick (fds may be free then). */
+                struct epoll_event ev = {.events = 0, .data.ptr = &marker_listen};
+                epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->lfd, &ev);
+                w->accept_muted = 1;
+            }
+            return;
         }
         if (w->n_conns >= w->max_conns) {
             size_t len;
@@ -453,6 +462,11 @@ static void *worker_main(void *arg)
             }
         }
         if (now - last_sweep >= TICK_MS / 1000.0 || w->draining) {
+            if (w->accept_muted && w->lfd >= 0) {
+                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &marker_listen};
+                epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->lfd, &ev);
+            }
+            w->accept_muted = 0;
             sweep(w, now);
             if (w->rt)
                 router_tick(w->rt, now);
@@ -734,7 +748,8 @@ int server_reload(struct server *s, char *err, size_t errlen)
     pthread_mutex_lock(&s->sh.engine_mu);
     old = s->sh.engine;
     s->sh.engine = e;
-    s->sh.engine_err[0] = '\0';
+    /* engine_err is left alone: regions read it without a lock while their
+     * engine is NULL, and it is only written before the threads start. */
     atomic_fetch_add(&s->sh.engine_gen, 1);
     pthread_mutex_unlock(&s->sh.engine_mu);
     engine_release(old); /* regions still holding it release theirs on their next request */

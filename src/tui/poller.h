@@ -140,10 +140,15 @@ int poller_step(struct poller *p, int extra_fd, int timeout_ms, int *fd_ready, c
 
 /* Asks for recommendations of user_id (count 1..100) from region idx or from
  * every region (idx -1), and for the user's purchase history. Replaces the
- * previous lookup. Returns 0, or -1 when user_id is empty or too long. */
+ * previous lookup; user_id may be tui_data.user_id itself (redo with another
+ * count or region). Returns 0, or -1 when user_id is empty, too long or has
+ * characters other than letters, digits, '_' and '-'. */
 int poller_lookup(struct poller *p, const char *user_id, int count, int idx);
 /* GET /api/v1/users/random?with_history=1 on a healthy region, then looks the
- * user up. */
+ * user up (count, idx as poller_lookup). The answer is dropped when a
+ * poller_lookup starts before it arrives (the user typed an id meanwhile);
+ * a failure (404: the model knows no user with history) goes to lookup_msg.
+ * 0, or -1 when no job slot is free. */
 int poller_random_user(struct poller *p, int count, int idx);
 /* GET /api/v1/models; POST activate / rollback (any healthy region). */
 int poller_models_refresh(struct poller *p);

@@ -121,6 +121,10 @@ check_eq "router checks its own limits (431)" "$($HC raw $PR 9000 0 0)" 431
 check_eq "pipelined requests through the router answer in order" \
   "$($HC pipeline $PR 4 /api/v1/health/)" "200 200 200 200"
 check_eq "keep-alive to the router" "$($HC keepalive $PR 5 /api/v1/health/)" "5 reused"
+check_eq "the router's own status route answers HEAD without a body" \
+  "$($HC head $PR /api/v1/router | awk '{print $1, ($2 > 20), $3, $5}')" "200 1 200 rest=0"
+check_eq "POST to the router's status route is 405 with Allow" \
+  "$(req $PR /api/v1/router -X POST) $(header Allow)" "405 GET, HEAD"
 check_eq "HEAD through the router: the region's length, no body, connection still in step" \
   "$($HC head $PR /api/v1/health/ | awk '{print $1, ($2 > 100), $3, ($4 > 100), $5}')" "200 1 200 1 rest=0"
 

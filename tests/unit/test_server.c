@@ -7,7 +7,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* One request on a fresh connection; the response (NUL-terminated) in out.
@@ -121,9 +123,52 @@ static void test_start_errors(void)
     server_stop(a);
 }
 
+/* Out of descriptors: accept4 fails with EMFILE while the connection stays
+ * queued. The region takes its listener out of epoll (else epoll_wait would
+ * report it readable forever and spin) and must put it back on the next
+ * tick, so once descriptors are free the queued client is served. */
+static void test_fd_exhaustion(void)
+{
+    struct regions_conf c;
+    struct server *s = NULL;
+    char err[512] = "", buf[4096];
+    conf_init(&c);
+    c.n_regions = 1;
+    CHECK_INT(server_start(&c, NULL, NULL, 0, &s, err, sizeof err), 0);
+    if (!s)
+        return;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)server_port(s, "us-west"))};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    struct rlimit old, low;
+    getrlimit(RLIMIT_NOFILE, &old);
+    int probe = dup(0); /* the lowest free descriptor: none below it */
+    close(probe);
+    low = old;
+    low.rlim_cur = (rlim_t)probe; /* no descriptor left (the client socket exists) */
+    CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
+    CHECK_INT(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    static const char req[] = "GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    CHECK_INT(write(fd, req, sizeof req - 1), (long)(sizeof req - 1));
+    usleep(300 * 1000); /* the region meets EMFILE a few times meanwhile */
+    CHECK_INT(setrlimit(RLIMIT_NOFILE, &old), 0);
+    size_t len = 0;
+    ssize_t r;
+    while (len + 1 < sizeof buf && (r = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)r;
+    buf[len] = '\0';
+    close(fd);
+    CHECK(strncmp(buf, "HTTP/1.1 200 ", 13) == 0);
+    server_stop(s);
+}
+
 int main(void)
 {
     RUN(test_lifecycle);
     RUN(test_start_errors);
+    RUN(test_fd_exhaustion);
     return TEST_SUMMARY();
 }
