@@ -6,6 +6,7 @@
  * words instead of strings. Each table is scanned once: customers gives both
  * the people (customer_unique_id) and the customer_id -> person map; orders
  * and order items are then joined in memory through integer-keyed hashes. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,7 +321,8 @@ static int intern_cats(struct dataset *ds, const struct item_row *rows, const in
         err_set(err, errlen, "out of memory");
         goto out;
     }
-    memcpy(ds->cats, sorted, (size_t)k * DS_CAT_LEN);
+    for (int32_t c = 0; c < k; c++) /* zero-padded: the names go into model blobs */
+        snprintf(ds->cats[c], DS_CAT_LEN, "%s", sorted[c]);
     ds->n_cats = k;
     for (int32_t i = 0; i < n; i++) {
         char(*hit)[DS_CAT_LEN] = bsearch(rows[first[i]].cat, ds->cats, (size_t)k, DS_CAT_LEN,
@@ -455,16 +457,63 @@ static int add_items(struct dataset *ds, size_t *cap, const struct khash *ho,
     return 0;
 }
 
+/* The orders are scanned by a second thread (own connection) while the
+ * calling thread reads customers and products: two cores read SQLite at
+ * once. Rows are kept parsed (order, customer, day) until the customer map
+ * exists. */
+struct order_scan {
+    const char *path;
+    struct pending *rows;
+    size_t n;
+    int rc;
+};
+
+static void *scan_orders(void *arg)
+{
+    struct order_scan *o = arg;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int s = SQLITE_ERROR;
+    o->rc = -1;
+    if (sqlite3_open_v2(o->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
+    cap = table_rows(db, "SELECT MAX(rowid) FROM orders");
+    if (!(o->rows = big_alloc(cap * sizeof *o->rows)) ||
+        sqlite3_prepare_v2(db,
+                           "SELECT order_id, customer_id, order_purchase_timestamp FROM orders"
+                           " WHERE order_status NOT IN ('canceled', 'unavailable')"
+                           " AND order_purchase_timestamp IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct pending p = {0};
+        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p.a) < 0 ||
+            ds_id_key((const char *)sqlite3_column_text(st, 1), &p.b) < 0 ||
+            (p.day = ds_parse_day((const char *)sqlite3_column_text(st, 2))) < 0)
+            continue;
+        if (grow((void **)&o->rows, sizeof *o->rows, o->n, &cap) < 0)
+            goto out;
+        o->rows[o->n++] = p;
+    }
+    o->rc = s == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return NULL;
+}
+
 static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust_row *cust,
-                              int32_t n_cust, size_t *cap)
+                              int32_t n_cust, const struct order_scan *orders, size_t *cap)
 {
     struct khash hc = {0}, hi = {0}, ho = {0};
     struct pending pb[DS_BATCH];
     sqlite3_stmt *st = NULL;
     size_t n_ord = 0;
     int rc = -1, s, n = 0;
-    if (kh_init(&hc, (size_t)n_cust) < 0 || kh_init(&hi, (size_t)ds->items.n) < 0 ||
-        kh_init(&ho, table_rows(db, "SELECT MAX(rowid) FROM orders")) < 0)
+    if (orders->rc < 0 || kh_init(&hc, (size_t)n_cust) < 0 ||
+        kh_init(&hi, (size_t)ds->items.n) < 0 || kh_init(&ho, orders->n) < 0)
         goto out;
     for (int32_t r = 0; r < n_cust; r++)
         if (cust[r].cid_ok)
@@ -474,29 +523,11 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust
         ds_id_key(ds->items.ids[i], &k);
         kh_put(&hi, &k, i);
     }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT order_id, customer_id, order_purchase_timestamp FROM orders"
-                           " WHERE order_status NOT IN ('canceled', 'unavailable')"
-                           " AND order_purchase_timestamp IS NOT NULL",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct pending *p = &pb[n];
-        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
-            ds_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0 ||
-            (p->day = ds_parse_day((const char *)sqlite3_column_text(st, 2))) < 0)
-            continue;
-        if (++n == DS_BATCH) {
-            if (put_orders(&hc, &ho, &n_ord, pb, n) < 0)
-                goto out;
-            n = 0;
-        }
+    for (size_t k = 0; k < orders->n; k += DS_BATCH) {
+        int nb = orders->n - k < DS_BATCH ? (int)(orders->n - k) : DS_BATCH;
+        if (put_orders(&hc, &ho, &n_ord, orders->rows + k, nb) < 0)
+            goto out;
     }
-    if (s != SQLITE_DONE || put_orders(&hc, &ho, &n_ord, pb, n) < 0)
-        goto out;
-    sqlite3_finalize(st);
-    st = NULL;
-    n = 0;
     if (sqlite3_prepare_v2(db, "SELECT order_id, product_id, price FROM order_items"
                            " WHERE price_outlier = 0", -1, &st, NULL) != SQLITE_OK)
         goto out;
@@ -605,8 +636,15 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
     int32_t n_cust = 0;
     double *psum = NULL;
     int32_t *pcnt = NULL;
-    int rc = -1;
+    int rc = -1, scanning = 0;
+    struct order_scan orders = {.path = path, .rc = -1};
+    pthread_t scanner;
     memset(ds, 0, sizeof *ds);
+    if (!via_view) {
+        scanning = pthread_create(&scanner, NULL, scan_orders, &orders) == 0;
+        if (!scanning)
+            scan_orders(&orders); /* no thread: the same work, in turn */
+    }
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot open database %s: %s", path,
                 db ? sqlite3_errmsg(db) : "out of memory");
@@ -619,6 +657,9 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
     if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 ||
         load_items(db, ds, err, errlen) < 0)
         goto out;
+    if (scanning)
+        pthread_join(scanner, NULL);
+    scanning = 0;
     size_t cap = table_rows(db, "SELECT MAX(rowid) FROM order_items");
     ds->events = malloc(cap * sizeof *ds->events);
     ds->item_price = malloc(((size_t)ds->items.n + 1) * sizeof *ds->item_price);
@@ -628,7 +669,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
         err_set(err, errlen, "out of memory");
         goto out;
     }
-    if (via_view || load_events_direct(db, ds, cust, n_cust, &cap) < 0) {
+    if (via_view || load_events_direct(db, ds, cust, n_cust, &orders, &cap) < 0) {
         ds->n_events = 0;
         sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
         if (load_events_view(db, ds, &cap) < 0) {
@@ -649,6 +690,9 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
     }
     rc = 0;
 out:
+    if (scanning)
+        pthread_join(scanner, NULL);
+    free(orders.rows);
     sqlite3_close(db);
     free(cust);
     free(psum);

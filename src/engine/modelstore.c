@@ -360,9 +360,12 @@ static const char ms_schema[] =
      * its overflow pages, which made every activation read every model */
     "CREATE TABLE IF NOT EXISTS model_activations(id INTEGER PRIMARY KEY,"
     " version INTEGER NOT NULL, at TEXT);"
-    /* the blobs of new versions (models.blob stays NULL; older databases may
-     * still hold blobs there, and loading reads either) */
-    "CREATE TABLE IF NOT EXISTS model_blobs(version INTEGER PRIMARY KEY, blob BLOB NOT NULL);";
+    /* the blobs of new versions, in parts of at most MS_PART bytes (SQLite
+     * refuses values over 1 GB by default; a 100x model is larger).
+     * models.blob stays NULL; older databases may hold blobs there, and
+     * loading reads either */
+    "CREATE TABLE IF NOT EXISTS model_parts(version INTEGER NOT NULL, part INTEGER NOT NULL,"
+    " blob BLOB NOT NULL, PRIMARY KEY(version, part));";
 
 /* Opens db_path read-write with the models tables present. */
 static int ms_open_rw(const char *db_path, sqlite3 **db, char *err, size_t errlen)
@@ -419,13 +422,45 @@ static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errl
                             sqlite3_errmsg(db));
 }
 
+/* Bytes per stored part: MS_PART, or RECSYS_MODEL_PART (>= 64) for tests. */
+static int64_t ms_part_size(void)
+{
+    const char *e = getenv("RECSYS_MODEL_PART");
+    long long v = e && *e ? strtoll(e, NULL, 10) : 0;
+    return v >= 64 && v <= MS_PART ? v : MS_PART;
+}
+
 struct ms_sink {
+    sqlite3 *db;
+    sqlite3_stmt *ins; /* INSERT INTO model_parts ... zeroblob(?3) */
     sqlite3_blob *blob;
-    int64_t off, len;
+    int64_t version, part_size, part, part_off, part_len, off, len;
     struct sha256_ctx sha;
 };
 
-/* Streaming sink: checksum and write the next bytes of the blob in place. */
+/* Inserts the next part as a zeroblob of its final size and opens it. */
+static int ms_next_part(struct ms_sink *k)
+{
+    if (k->blob)
+        sqlite3_blob_close(k->blob);
+    k->blob = NULL;
+    k->part_len = k->len - k->off < k->part_size ? k->len - k->off : k->part_size;
+    k->part_off = 0;
+    if (sqlite3_reset(k->ins) != SQLITE_OK ||
+        sqlite3_bind_int64(k->ins, 1, k->version) != SQLITE_OK ||
+        sqlite3_bind_int64(k->ins, 2, k->part) != SQLITE_OK ||
+        sqlite3_bind_int64(k->ins, 3, k->part_len) != SQLITE_OK ||
+        sqlite3_step(k->ins) != SQLITE_DONE)
+        return -1;
+    k->part++;
+    return sqlite3_blob_open(k->db, "main", "model_parts", "blob",
+                             sqlite3_last_insert_rowid(k->db), 1, &k->blob) == SQLITE_OK
+               ? 0
+               : -1;
+}
+
+/* Streaming sink: checksum the next bytes and write them in place, part
+ * after part. */
 static int ms_sink_write(void *ctx, const uint8_t *p, size_t n)
 {
     struct ms_sink *k = ctx;
@@ -433,34 +468,38 @@ static int ms_sink_write(void *ctx, const uint8_t *p, size_t n)
         return -1; /* the counting pass and the writing pass disagree */
     sha256_update(&k->sha, p, n);
     while (n) {
-        int part = n > (1u << 30) ? 1 << 30 : (int)n;
-        if (sqlite3_blob_write(k->blob, p, part, (int)k->off) != SQLITE_OK)
+        if (k->part_off == k->part_len && ms_next_part(k) < 0)
             return -1;
-        p += part;
-        n -= (size_t)part;
-        k->off += part;
+        int64_t room = k->part_len - k->part_off;
+        int take = (int64_t)n < room ? (int)n : (int)room;
+        if (sqlite3_blob_write(k->blob, p, take, (int)k->part_off) != SQLITE_OK)
+            return -1;
+        p += take;
+        n -= (size_t)take;
+        k->part_off += take;
+        k->off += take;
     }
     return 0;
 }
 
-/* The blob is written incrementally: a counting pass sizes it, a zeroblob of
- * that size is inserted into model_blobs, and the second pass streams the
- * serialisation into it through a 1 MiB buffer while hashing it. No copy of
- * the whole blob is ever held in memory, and the small models row (updated
- * by every activation) does not carry the blob. */
+/* The blob is written incrementally: a counting pass sizes it, then the
+ * second pass streams the serialisation through a 1 MiB buffer into
+ * zeroblob parts of model_parts while hashing it. No copy of the whole blob
+ * is ever held in memory, and the small models row (updated by every
+ * activation) does not carry it. */
 int modelstore_save(const char *db_path, const struct model *m, struct model_meta *meta,
                     int activate, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    struct ms_sink sink = {0};
+    struct ms_sink sink = {.part_size = ms_part_size()};
     struct blob_writer w = {.count_only = 1};
     uint8_t *chunk = NULL;
     int rc = -1;
     ms_write(m, &w);
-    if (w.failed || w.len > (size_t)INT32_MAX)
+    if (w.failed)
         return err_set(err, errlen, "the model is too large to store (limit %zu bytes)",
-                       MS_MAX_BLOB < (size_t)INT32_MAX ? MS_MAX_BLOB : (size_t)INT32_MAX);
+                       MS_MAX_BLOB);
     sink.len = (int64_t)w.len;
     meta->size = (int64_t)w.len;
     now_text(meta->created_at);
@@ -489,21 +528,17 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
     meta->version = sqlite3_last_insert_rowid(db);
     sqlite3_finalize(st);
     st = NULL;
-    if (sqlite3_prepare_v2(db, "INSERT INTO model_blobs(version, blob) VALUES(?1, zeroblob(?2))",
-                           -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_int64(st, 1, meta->version) != SQLITE_OK ||
-        sqlite3_bind_int64(st, 2, meta->size) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
-        goto sqlerr;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_blob_open(db, "main", "model_blobs", "blob", meta->version, 1, &sink.blob) !=
-        SQLITE_OK)
+    sink.db = db;
+    sink.version = meta->version;
+    if (sqlite3_prepare_v2(db, "INSERT INTO model_parts(version, part, blob)"
+                           " VALUES(?1, ?2, zeroblob(?3))", -1, &sink.ins, NULL) != SQLITE_OK)
         goto sqlerr;
     sha256_init(&sink.sha);
     w = (struct blob_writer){.buf = chunk, .cap = MS_CHUNK, .sink = ms_sink_write,
                              .sink_ctx = &sink};
     ms_write(m, &w);
-    sqlite3_blob_close(sink.blob);
+    if (sink.blob)
+        sqlite3_blob_close(sink.blob);
     sink.blob = NULL;
     if (w.failed || sink.off != sink.len) {
         err_set(err, errlen, "cannot write the model blob into %s: %s", db_path,
@@ -533,6 +568,7 @@ rollback:
 out:
     if (sink.blob)
         sqlite3_blob_close(sink.blob);
+    sqlite3_finalize(sink.ins);
     sqlite3_finalize(st);
     sqlite3_close(db);
     free(chunk);
