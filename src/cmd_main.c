@@ -171,6 +171,10 @@ int cmd_main(int argc, char **argv)
         fprintf(stderr, "recsys-tui: %s\n", err);
         return EXIT_FAIL;
     }
+    /* Port 0 in regions.conf means "any free port": give the dashboard (and
+     * the listening lines) the ports the regions really bound. */
+    for (int i = 0; i < conf.n_regions; i++)
+        conf.regions[i].port = server_port(srv, conf.regions[i].name);
     int rc = EXIT_OK;
     if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
         struct dashboard_ops ops = {.ctx = srv, .region_stop = ops_stop, .region_start = ops_start};
@@ -183,7 +187,7 @@ int cmd_main(int argc, char **argv)
     } else {
         for (int i = 0; i < conf.n_regions; i++)
             fprintf(stderr, "region %s listening on %s:%d\n", conf.regions[i].name,
-                    conf.regions[i].host, server_port(srv, conf.regions[i].name));
+                    conf.regions[i].host, conf.regions[i].port);
         fprintf(stderr, "recsys-tui: no terminal; serving headless until SIGINT/SIGTERM\n");
         wait_for_stop_signal();
     }

@@ -587,25 +587,57 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t len)
     snprintf(out, len, "%s", t ? (const char *)t : "");
 }
 
+/* The blob of version v into a malloc'd buffer of exactly want bytes: its
+ * parts in order (model_parts), or models.blob in databases from before
+ * them. Returns the bytes found (a short or long blob is reported by the
+ * caller as truncated), -1 on allocation or SQL failure. */
+static int64_t ms_read_blob(sqlite3 *db, int64_t v, int64_t want, uint8_t **out)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t got = 0;
+    int parts = 0;
+    *out = NULL;
+    if (want <= 0 || (uint64_t)want > MS_MAX_BLOB || !(*out = malloc((size_t)want)))
+        return want <= 0 ? 0 : -1;
+    if (sqlite3_prepare_v2(db, "SELECT blob FROM model_parts WHERE version = ?1 ORDER BY part",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_int64(st, 1, v) == SQLITE_OK)
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t n = sqlite3_column_bytes(st, 0);
+            const void *p = sqlite3_column_blob(st, 0);
+            parts++;
+            if (p && n > 0 && got + n <= want)
+                memcpy(*out + got, p, (size_t)n);
+            got += n;
+        }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!parts && sqlite3_prepare_v2(db, "SELECT blob FROM models WHERE version = ?1", -1, &st,
+                                     NULL) == SQLITE_OK &&
+        sqlite3_bind_int64(st, 1, v) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_bytes(st, 0);
+        const void *p = sqlite3_column_blob(st, 0);
+        if (p && n > 0 && n <= want)
+            memcpy(*out, p, (size_t)n);
+        got = n;
+    }
+    sqlite3_finalize(st);
+    return got;
+}
+
 int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
                            size_t errlen)
 {
     sqlite3_stmt *st = NULL;
+    uint8_t *blob = NULL;
     int rc = -1;
     memset(meta, 0, sizeof *meta);
     memset(m, 0, sizeof *m);
-    static const char *const sql[] = {
-        "SELECT m.version, m.algorithm, m.params, m.cutoff, m.metrics, m.created_at,"
-        " m.train_seconds, m.sha256, m.size, COALESCE(b.blob, m.blob) FROM models m"
-        " LEFT JOIN model_blobs b ON b.version = m.version WHERE m.active = 1"
-        " ORDER BY m.version DESC LIMIT 1",
-        /* a database from before model_blobs */
-        "SELECT version, algorithm, params, cutoff, metrics, created_at,"
-        " train_seconds, sha256, size, blob FROM models WHERE active = 1"
-        " ORDER BY version DESC LIMIT 1"};
-    if (sqlite3_prepare_v2(db, sql[0], -1, &st, NULL) != SQLITE_OK &&
-        (sqlite3_finalize(st), st = NULL,
-         sqlite3_prepare_v2(db, sql[1], -1, &st, NULL) != SQLITE_OK)) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT version, algorithm, params, cutoff, metrics, created_at,"
+                           " train_seconds, sha256, size FROM models WHERE active = 1"
+                           " ORDER BY version DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK) {
         /* no models table: nothing trained yet */
         sqlite3_finalize(st);
         err_set(err, errlen, "no model has been trained yet");
@@ -631,32 +663,39 @@ int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta
     col_copy(st, 7, meta->sha256, sizeof meta->sha256);
     meta->size = sqlite3_column_int64(st, 8);
     meta->active = 1;
-    const void *blob = sqlite3_column_blob(st, 9);
-    size_t len = (size_t)sqlite3_column_bytes(st, 9);
+    sqlite3_finalize(st);
+    st = NULL;
+    int64_t len = ms_read_blob(db, meta->version, meta->size, &blob);
     char hex[65];
-    if (!blob || !len) {
+    if (len < 0) {
+        err_set(err, errlen, "model version %lld: out of memory reading %lld bytes",
+                (long long)meta->version, (long long)meta->size);
+        goto out;
+    }
+    if (!len) {
         err_set(err, errlen, "model version %lld has no blob", (long long)meta->version);
         goto out;
     }
-    if ((int64_t)len != meta->size) {
-        err_set(err, errlen, "model version %lld is truncated: %zu bytes, expected %lld",
-                (long long)meta->version, len, (long long)meta->size);
+    if (len != meta->size) {
+        err_set(err, errlen, "model version %lld is truncated: %lld bytes, expected %lld",
+                (long long)meta->version, (long long)len, (long long)meta->size);
         goto out;
     }
-    sha256_hex(blob, len, hex);
+    sha256_hex(blob, (size_t)len, hex);
     if (strcmp(hex, meta->sha256)) {
         err_set(err, errlen, "model version %lld fails its sha256 check (stored %.12s..., "
                 "computed %.12s...)", (long long)meta->version, meta->sha256, hex);
         goto out;
     }
     char derr[256];
-    if (modelstore_deserialize(blob, len, m, derr, sizeof derr) < 0) {
+    if (modelstore_deserialize(blob, (size_t)len, m, derr, sizeof derr) < 0) {
         err_set(err, errlen, "model version %lld: %s", (long long)meta->version, derr);
         goto out;
     }
     rc = 0;
 out:
     sqlite3_finalize(st);
+    free(blob);
     return rc;
 }
 

@@ -1,7 +1,9 @@
 /* Model versions in the `models` table of olist.db: a versioned binary
  * serialisation of struct model (little-endian, format MS_FORMAT), its
  * sha256, and activate / rollback with an activation log so rollback returns
- * to the previously active version. */
+ * to the previously active version. The blob itself lives in `model_parts`
+ * (version, part, blob), in parts of at most MS_PART bytes, written
+ * incrementally; blobs in models.blob (databases from before) still load. */
 #ifndef RECSYS_ENGINE_MODELSTORE_H
 #define RECSYS_ENGINE_MODELSTORE_H
 
@@ -11,7 +13,8 @@
 #include "engine/algo.h"
 
 #define MS_FORMAT 2 /* 2: user neighbour lists without similarities, binary ids */
-#define MS_MAX_BLOB ((size_t)2 << 30) /* 2 GiB: refuse anything larger */
+#define MS_MAX_BLOB ((size_t)16 << 30) /* 16 GiB: refuse anything larger */
+#define MS_PART ((int64_t)256 << 20)   /* bytes per stored part (model_parts) */
 
 struct model_meta {
     int64_t version;

@@ -56,7 +56,7 @@ check "rollback to version 1" "$BIN" models rollback --db "$TMP/s.db"
 check_eq "version 1 active after rollback" "$(sqlite3 "$TMP/s.db" 'SELECT version FROM models WHERE active = 1')" 1
 check "activate version 2" "$BIN" models activate 2 --db "$TMP/s.db"
 check_fails "activate a missing version fails" "$BIN" models activate 42 --db "$TMP/s.db"
-sqlite3 "$TMP/s.db" "UPDATE model_blobs SET blob = zeroblob(length(blob)) WHERE version = (SELECT version FROM models WHERE active = 1)"
+sqlite3 "$TMP/s.db" "UPDATE model_parts SET blob = zeroblob(length(blob)) WHERE version = (SELECT version FROM models WHERE active = 1)"
 "$BIN" recommend "$USER" --json --db "$TMP/s.db" >"$TMP/fb.json" 2>"$TMP/fb.err"
 check_eq "corrupted model still recommends" "$?" 0
 check_grep "corrupted model warns about the checksum" "sha256.*serving popularity" "$TMP/fb.err"

@@ -784,6 +784,49 @@ static void test_engine_random_user(void)
     engine_release(e);
 }
 
+/* A model stored in many small parts (RECSYS_MODEL_PART) loads back whole:
+ * same recommendations as the one stored in a single part. */
+static void test_model_in_parts(void)
+{
+    char err[512], p0[33];
+    int64_t v1 = 0, v2 = 0, before = 0;
+    struct engine *e;
+    struct rec_result a, b;
+    id(p0, 0xA000, 0);
+    struct rec_request req = {.user = p0, .count = 5};
+    struct train_options o = {.db_path = db_path, .algo = "hybrid", .quiet = 1, .no_eval = 1};
+    models_active_version(db_path, &before);
+    CHECK_INT(train_run(&o, &v1, err, sizeof err), 0);
+    CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
+    CHECK_INT(engine_recommend(e, &req, &a, err, sizeof err), 0);
+    engine_release(e);
+    setenv("RECSYS_MODEL_PART", "100", 1);
+    CHECK_INT(train_run(&o, &v2, err, sizeof err), 0);
+    unsetenv("RECSYS_MODEL_PART");
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int parts = 0, big = 0;
+    sqlite3_open(db_path, &db);
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(length(blob)) FROM model_parts"
+                           " WHERE version = ?1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, v2);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            parts = sqlite3_column_int(st, 0), big = sqlite3_column_int(st, 1);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    CHECK(parts > 10);
+    CHECK_INT(big, 100);
+    CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
+    CHECK(engine_warning(e) == NULL);
+    CHECK_INT(engine_recommend(e, &req, &b, err, sizeof err), 0);
+    CHECK_INT(a.n_items, b.n_items);
+    for (int i = 0; i < a.n_items && i < b.n_items; i++)
+        CHECK_STR(a.items[i].product_id, b.items[i].product_id);
+    engine_release(e);
+    CHECK_INT(models_activate(db_path, before, err, sizeof err), 0);
+}
+
 struct thread_arg {
     struct engine *e;
     int ok;
@@ -841,9 +884,9 @@ static void test_corrupted_blob_falls_back(void)
     struct rec_result r;
     sqlite3_open(db_path, &db);
     /* same length, one byte changed: only the checksum can tell */
-    exec(db, "UPDATE model_blobs SET blob = CAST(substr(blob, 1, 1000) || x'ff' ||"
-             " substr(blob, 1002) AS BLOB) WHERE version = (SELECT version FROM models"
-             " WHERE active = 1)");
+    exec(db, "UPDATE model_parts SET blob = CAST(substr(blob, 1, 1000) || x'ff' ||"
+             " substr(blob, 1002) AS BLOB) WHERE part = 0 AND version = (SELECT version"
+             " FROM models WHERE active = 1)");
     sqlite3_close(db);
     CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
     CHECK(engine_warning(e) && strstr(engine_warning(e), "sha256"));
@@ -859,7 +902,7 @@ static void test_corrupted_blob_falls_back(void)
     engine_release(e);
     /* truncated */
     sqlite3_open(db_path, &db);
-    snprintf(sql, sizeof sql, "UPDATE model_blobs SET blob = substr(blob, 1, 100) WHERE"
+    snprintf(sql, sizeof sql, "UPDATE model_parts SET blob = substr(blob, 1, 100) WHERE"
              " version = (SELECT version FROM models WHERE active = 1)");
     exec(db, sql);
     sqlite3_close(db);
@@ -889,6 +932,7 @@ int main(void)
     RUN(test_models_save_activate_rollback);
     RUN(test_engine_recommend_contract);
     RUN(test_engine_random_user);
+    RUN(test_model_in_parts);
     RUN(test_engine_shared_by_threads);
     RUN(test_corrupted_blob_falls_back);
     char cmd[160];
