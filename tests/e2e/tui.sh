@@ -189,7 +189,7 @@ check_grep "performance view has labelled ms axes" '[0-9.]+ ms \|' "$TMP/screen.
 check_grep "performance view has a time axis" '-[0-9]+s .*now' "$TMP/screen.txt"
 save_screen performance-120x40
 $TM send-keys -t dash 4
-wait_screen 'v[0-9]+ +[a-z]' 10
+wait_screen '^ \* v[0-9]+' 10
 check_grep "system view lists the model versions" '^ \* v[0-9]+' "$TMP/screen.txt"
 check_grep "system view shows model statistics" 'interactions +[0-9]' "$TMP/screen.txt"
 save_screen system-120x40
