@@ -95,7 +95,7 @@ static int grow(void **arr, size_t size, size_t n, size_t *cap)
         return 0;
     if (*cap >= DS_MAX_ROWS)
         return -1;
-    size_t nc = *cap * 2;
+    size_t nc = *cap ? *cap * 2 : 1024;
     void *p = realloc(*arr, nc * size);
     if (!p)
         return -1;
@@ -380,21 +380,22 @@ out:
 }
 
 /* --- events --------------------------------------------------------------- */
+/* A growing array of events (one per reading thread). */
+struct evbuf {
+    struct event *ev;
+    int64_t n;
+    size_t cap;
+};
+
 /* Appends one event; -1 at DS_MAX_ROWS or out of memory. */
-static int add_event(struct dataset *ds, size_t *cap, struct event ev)
+static int add_event(struct evbuf *b, struct event ev)
 {
-    if (grow((void **)&ds->events, sizeof *ds->events, (size_t)ds->n_events, cap) < 0)
+    if (grow((void **)&b->ev, sizeof *b->ev, (size_t)b->n, &b->cap) < 0)
         return -1;
-    ds->events[ds->n_events++] = ev;
+    b->ev[b->n++] = ev;
     return 0;
 }
 
-/* The interactions view, joined in memory: orders and order items scanned
- * once each, with integer-keyed hash lookups instead of two B-tree seeks per
- * order item. The filters must stay those of the view in schema.c: orders
- * not canceled or unavailable, with a purchase timestamp, items not price
- * outliers; test_engine checks both give the same rows. Returns -1 when the
- * tables cannot be read (the caller then uses the view). */
 static void kh_prefetch(const struct khash *h, const struct ds_key *k)
 {
     __builtin_prefetch(&h->slot[key_hash(k) & h->mask]);
@@ -439,8 +440,8 @@ static int put_orders(struct khash *hc, struct khash *ho, size_t *n_ord, struct 
 }
 
 /* Turns one batch of order items (a = order, b = product) into events. */
-static int add_items(struct dataset *ds, size_t *cap, const struct khash *ho,
-                     const struct khash *hi, const struct pending *pb, int n)
+static int add_items(struct evbuf *out, const struct khash *ho, const struct khash *hi,
+                     const struct pending *pb, int n)
 {
     for (int i = 0; i < n; i++) {
         kh_prefetch(ho, &pb[i].a);
@@ -451,7 +452,7 @@ static int add_items(struct dataset *ds, size_t *cap, const struct khash *ho,
         if (o < 0 || it < 0)
             continue;
         struct event ev = {(int32_t)(o >> 32), (int32_t)it, (int32_t)(uint32_t)o, pb[i].price};
-        if (add_event(ds, cap, ev) < 0)
+        if (add_event(out, ev) < 0)
             return -1;
     }
     return 0;
@@ -504,14 +505,64 @@ out:
     return NULL;
 }
 
+/* The order items with rowid in (lo, hi], joined through the order and
+ * product maps into out. Two of these run at once, on halves of the table,
+ * each on its own connection (db NULL: open path). */
+struct item_scan {
+    const char *path;
+    sqlite3 *db;
+    const struct khash *ho, *hi;
+    int64_t lo, hi_row;
+    struct evbuf out;
+    int rc;
+};
+
+static void *scan_items(void *arg)
+{
+    struct item_scan *t = arg;
+    sqlite3 *db = t->db;
+    sqlite3_stmt *st = NULL;
+    struct pending pb[DS_BATCH];
+    int s = SQLITE_ERROR, n = 0;
+    t->rc = -1;
+    if (!db) {
+        if (sqlite3_open_v2(t->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+            goto out;
+        sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
+    }
+    if (sqlite3_prepare_v2(db, "SELECT order_id, product_id, price FROM order_items"
+                           " WHERE rowid > ?1 AND rowid <= ?2 AND price_outlier = 0",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 1, t->lo) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 2, t->hi_row) != SQLITE_OK)
+        goto out;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        struct pending *p = &pb[n];
+        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
+            ds_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0)
+            continue;
+        p->price = (float)sqlite3_column_double(st, 2);
+        if (++n == DS_BATCH) {
+            if (add_items(&t->out, t->ho, t->hi, pb, n) < 0)
+                goto out;
+            n = 0;
+        }
+    }
+    if (s == SQLITE_DONE && add_items(&t->out, t->ho, t->hi, pb, n) == 0)
+        t->rc = 0;
+out:
+    sqlite3_finalize(st);
+    if (db != t->db)
+        sqlite3_close(db);
+    return NULL;
+}
+
 static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust_row *cust,
                               int32_t n_cust, const struct order_scan *orders, size_t *cap)
 {
     struct khash hc = {0}, hi = {0}, ho = {0};
-    struct pending pb[DS_BATCH];
-    sqlite3_stmt *st = NULL;
     size_t n_ord = 0;
-    int rc = -1, s, n = 0;
+    int rc = -1;
     if (orders->rc < 0 || kh_init(&hc, (size_t)n_cust) < 0 ||
         kh_init(&hi, (size_t)ds->items.n) < 0 || kh_init(&ho, orders->n) < 0)
         goto out;
@@ -528,26 +579,31 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust
         if (put_orders(&hc, &ho, &n_ord, orders->rows + k, nb) < 0)
             goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT order_id, product_id, price FROM order_items"
-                           " WHERE price_outlier = 0", -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct pending *p = &pb[n];
-        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
-            ds_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0)
-            continue;
-        p->price = (float)sqlite3_column_double(st, 2);
-        if (++n == DS_BATCH) {
-            if (add_items(ds, cap, &ho, &hi, pb, n) < 0)
-                goto out;
-            n = 0;
-        }
+    {
+        /* two halves by rowid: the second on a thread, the first here */
+        int64_t last = (int64_t)table_rows(db, "SELECT MAX(rowid) FROM order_items");
+        struct item_scan half[2] = {
+            {.db = db, .ho = &ho, .hi = &hi, .lo = INT64_MIN, .hi_row = last / 2,
+             .out = {ds->events, 0, *cap}},
+            {.path = sqlite3_db_filename(db, "main"), .ho = &ho, .hi = &hi,
+             .lo = last / 2, .hi_row = INT64_MAX}};
+        pthread_t th;
+        int threaded = half[1].path && pthread_create(&th, NULL, scan_items, &half[1]) == 0;
+        scan_items(&half[0]);
+        if (threaded)
+            pthread_join(th, NULL);
+        else
+            scan_items(&half[1]);
+        rc = half[0].rc == 0 && half[1].rc == 0 ? 0 : -1;
+        for (int64_t k = 0; rc == 0 && k < half[1].out.n; k++) /* table order kept */
+            if (add_event(&half[0].out, half[1].out.ev[k]) < 0)
+                rc = -1;
+        ds->events = half[0].out.ev; /* the caller's array, grown in place */
+        ds->n_events = half[0].out.n;
+        *cap = half[0].out.cap;
+        free(half[1].out.ev);
     }
-    if (s != SQLITE_DONE || add_items(ds, cap, &ho, &hi, pb, n) < 0)
-        goto out;
-    rc = 0;
 out:
-    sqlite3_finalize(st);
     free(hc.slot);
     free(hi.slot);
     free(ho.slot);
@@ -569,7 +625,10 @@ static int load_events_view(sqlite3 *db, struct dataset *ds, size_t *cap)
         if (u < 0 || it < 0 || day < 0)
             continue; /* dangling ids or a bad timestamp: ingest reported them */
         float price = (float)sqlite3_column_double(st, 3);
-        if (add_event(ds, cap, (struct event){u, it, day, price}) < 0) {
+        struct evbuf b = {ds->events, ds->n_events, *cap};
+        int bad = add_event(&b, (struct event){u, it, day, price});
+        ds->events = b.ev, ds->n_events = b.n, *cap = b.cap;
+        if (bad < 0) {
             sqlite3_finalize(st);
             return -1;
         }

@@ -19,106 +19,6 @@ static const char ms_magic[8] = {'R', 'E', 'C', 'S', 'Y', 'S', 'M', 'D'};
 #define MS_END 0x454e444d4f44454cLL
 #define MS_CHUNK ((size_t)1 << 20) /* streaming buffer when storing a model */
 
-/* --- blob writer / reader --- */
-static void bw_sink(struct blob_writer *w, const void *p, size_t n)
-{
-    if (!w->failed && n && w->sink(w->sink_ctx, p, n) < 0)
-        w->failed = 1;
-}
-
-void bw_flush(struct blob_writer *w)
-{
-    if (w->sink && w->fill) {
-        bw_sink(w, w->buf, w->fill);
-        w->fill = 0;
-    }
-}
-
-void bw_put(struct blob_writer *w, const void *p, size_t n)
-{
-    if (w->failed || !n)
-        return;
-    if (w->len + n > MS_MAX_BLOB) {
-        w->failed = 1;
-        return;
-    }
-    if (w->count_only) {
-        w->len += n;
-        return;
-    }
-    if (w->sink) {
-        w->len += n;
-        if (n >= w->cap - w->fill) {
-            /* large arrays go straight to the sink, small ones are gathered */
-            bw_flush(w);
-            if (n >= w->cap) {
-                bw_sink(w, p, n);
-                return;
-            }
-        }
-        memcpy(w->buf + w->fill, p, n);
-        w->fill += n;
-        return;
-    }
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n)
-            cap *= 2;
-        void *b = realloc(w->buf, cap);
-        if (!b) {
-            w->failed = 1;
-            return;
-        }
-        w->buf = b;
-        w->cap = cap;
-    }
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
-}
-void bw_i64(struct blob_writer *w, int64_t v) { bw_put(w, &v, sizeof v); }
-void bw_array(struct blob_writer *w, const void *p, size_t size, int64_t count)
-{
-    bw_i64(w, count);
-    if (count > 0)
-        bw_put(w, p, size * (size_t)count);
-}
-void br_get(struct blob_reader *r, void *p, size_t n)
-{
-    if (r->failed || n > r->len - r->off) {
-        r->failed = 1;
-        memset(p, 0, n);
-        return;
-    }
-    memcpy(p, r->p + r->off, n);
-    r->off += n;
-}
-int64_t br_i64(struct blob_reader *r)
-{
-    int64_t v;
-    br_get(r, &v, sizeof v);
-    return v;
-}
-void *br_array(struct blob_reader *r, size_t size, int64_t expect, int64_t max, int64_t *count)
-{
-    int64_t n = br_i64(r);
-    if (count)
-        *count = 0;
-    if (r->failed || n < 0 || (expect >= 0 && n != expect) || (expect < 0 && n > max) ||
-        (uint64_t)n > (r->len - r->off) / (size ? size : 1)) {
-        r->failed = 1;
-        return NULL;
-    }
-    void *p = malloc((size_t)n * size + 1);
-    if (!p) {
-        r->failed = 1;
-        return NULL;
-    }
-    br_get(r, p, (size_t)n * size);
-    if (count)
-        *count = n;
-    return p;
-}
-
 static void put_params(struct blob_writer *w, const struct algo_params *p)
 {
     int64_t iv[] = {p->window_days, p->state_window, p->neighbours, p->max_postings,
@@ -379,7 +279,6 @@ static int ms_open_rw(const char *db_path, sqlite3 **db, char *err, size_t errle
         return -1;
     }
     sqlite3_busy_timeout(*db, 10000);
-    if (getenv("G_PRAGMA")) sqlite3_exec(*db, getenv("G_PRAGMA"), NULL, NULL, NULL);
     if (sqlite3_exec(*db, ms_schema, NULL, NULL, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot create the models table in %s: %s", db_path,
                 sqlite3_errmsg(*db));

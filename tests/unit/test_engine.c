@@ -229,122 +229,6 @@ static void test_neighbour_threshold_and_topk(void)
     csr_free(&iu);
 }
 
-static int cmp_cand_ref(const void *a, const void *b)
-{
-    const struct cand *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score > y->score ? -1 : 1;
-    return (x->item > y->item) - (x->item < y->item);
-}
-
-/* The fast neighbour search (shared lists for one-product buyers, chunks over
- * threads, bounded top-k) against a brute force over every pair of users
- * sharing a product, on 3000 users (two chunks) with skewed popularity; and
- * the same lists for 1 and 3 threads. */
-static void test_usercf_matches_brute_force(void)
-{
-    enum { NU = 3000, NI = 40, K = 5 };
-    int32_t *r = malloc(4 * NU * sizeof *r), *c = malloc(4 * NU * sizeof *c);
-    int64_t n = 0;
-    uint64_t x = 12345;
-    for (int32_t u = 0; u < NU; u++) {
-        x = x * 6364136223846793005ull + 1442695040888963407ull;
-        int items = (x >> 60) < 11 ? 1 : 2 + (int)((x >> 40) % 3); /* ~70% one product */
-        for (int t = 0; t < items; t++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            uint32_t h = (uint32_t)(x >> 33) % 1000;
-            r[n] = u;
-            c[n++] = (int32_t)(h * h / 25000); /* skewed towards low item numbers */
-        }
-    }
-    struct csr ui, iu;
-    struct knn a, b;
-    csr_from_pairs(NU, NI, n, r, c, &ui, NULL, 0);
-    csr_transpose(&ui, &iu, NULL, 0);
-    setenv("RECSYS_THREADS", "1", 1);
-    CHECK_INT(usercf_fit_knn(&ui, &iu, K, 0.3, 1000000, &a, NULL, 0), 0);
-    setenv("RECSYS_THREADS", "3", 1);
-    CHECK_INT(usercf_fit_knn(&ui, &iu, K, 0.3, 1000000, &b, NULL, 0), 0);
-    unsetenv("RECSYS_THREADS");
-    CHECK_INT(a.nnz, b.nnz);
-    int same = a.nnz == b.nnz;
-    for (int32_t u = 0; same && u <= NU; u++)
-        same = a.ptr[u] == b.ptr[u];
-    for (int64_t k = 0; same && k < a.nnz; k++)
-        same = a.idx[k] == b.idx[k] && a.sim[k] == b.sim[k];
-    CHECK(same);
-    struct cand *cand = malloc(NU * sizeof *cand);
-    char *seen = calloc(NU, 1);
-    int32_t *touched = malloc(NU * sizeof *touched);
-    int bad = 0, singles = 0;
-    for (int32_t u = 0; u < NU; u++) {
-        size_t m = 0, nt = 0;
-        singles += ui.ptr[u + 1] - ui.ptr[u] == 1;
-        for (int64_t p = ui.ptr[u]; p < ui.ptr[u + 1]; p++)
-            for (int64_t q = iu.ptr[ui.idx[p]]; q < iu.ptr[ui.idx[p] + 1]; q++) {
-                int32_t v = iu.idx[q];
-                double cos;
-                if (v == u || seen[v])
-                    continue;
-                seen[v] = 1;
-                touched[nt++] = v;
-                usercf_similarity(&ui, &iu, u, v, &cos);
-                if (cos >= 0.3 - 1e-9)
-                    cand[m++] = (struct cand){v, (float)cos};
-            }
-        for (size_t t = 0; t < nt; t++)
-            seen[touched[t]] = 0;
-        qsort(cand, m, sizeof *cand, cmp_cand_ref);
-        if (m > K)
-            m = K;
-        if ((int64_t)m != a.ptr[u + 1] - a.ptr[u]) {
-            bad++;
-            continue;
-        }
-        for (size_t t = 0; t < m; t++)
-            bad += a.idx[a.ptr[u] + (int64_t)t] != cand[t].item ||
-                   a.sim[a.ptr[u] + (int64_t)t] != cand[t].score;
-    }
-    CHECK_INT(bad, 0);
-    CHECK(singles > NU / 2 && a.nnz > NU); /* the data exercises both paths */
-    /* sampled postings (3 buyers per product): fewer candidates, but every
-     * similarity kept is still the exact cosine, in order */
-    knn_free(&b);
-    CHECK_INT(usercf_fit_knn(&ui, &iu, K, 0.3, 3, &b, NULL, 0), 0);
-    CHECK(b.nnz > 0 && b.nnz < a.nnz);
-    bad = 0;
-    for (int32_t u = 0; u < NU; u++)
-        for (int64_t p = b.ptr[u]; p < b.ptr[u + 1]; p++) {
-            double cos;
-            usercf_similarity(&ui, &iu, u, b.idx[p], &cos);
-            bad += b.sim[p] != (float)cos || cos < 0.3 - 1e-9 ||
-                   (p > b.ptr[u] && b.sim[p - 1] < b.sim[p]);
-        }
-    CHECK_INT(bad, 0);
-    /* knn_select_top keeps the same best k as a full sort */
-    for (size_t t = 0; t < 500; t++) {
-        x = x * 6364136223846793005ull + 1442695040888963407ull;
-        cand[t] = (struct cand){(int32_t)t, (float)((x >> 59) % 7)};
-    }
-    struct cand *ref = malloc(500 * sizeof *ref);
-    memcpy(ref, cand, 500 * sizeof *ref);
-    qsort(ref, 500, sizeof *ref, cmp_cand_ref);
-    CHECK_INT((int)knn_select_top(cand, 500, 37), 37);
-    for (int t = 0; t < 37; t++)
-        CHECK(cand[t].item == ref[t].item);
-    CHECK_INT((int)knn_select_top(cand, 3, 10), 3);
-    free(ref);
-    free(cand);
-    free(seen);
-    free(touched);
-    free(r);
-    free(c);
-    knn_free(&a);
-    knn_free(&b);
-    csr_free(&ui);
-    csr_free(&iu);
-}
-
 static void test_metrics_hand_computed(void)
 {
     struct eval_metrics m = {0};
@@ -921,7 +805,6 @@ int main(void)
     RUN(test_dates);
     RUN(test_cosine_hand_computed);
     RUN(test_neighbour_threshold_and_topk);
-    RUN(test_usercf_matches_brute_force);
     RUN(test_metrics_hand_computed);
     RUN(test_dataset_from_sqlite);
     RUN(test_usercf_excludes_owned_and_scores);
