@@ -50,7 +50,7 @@ static const char gen_usage[] =
     "always give identical files.\n"
     "\n"
     "  --out DIR        output directory (created when missing)\n"
-    "  --customers N    number of people (default 5000, 10..2000000)\n"
+    "  --customers N    number of people (default 5000, 10..10000000)\n"
     "  --seed S         random seed (default 42)\n"
     "  --help, -h       this text\n";
 
