@@ -3,7 +3,9 @@
  * model (train one), start every region in this process, then open the
  * dashboard; quitting it stops the servers. Without a terminal it serves
  * headless until SIGINT/SIGTERM, like --serve. */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,6 +42,24 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+/* Removes a directory that holds only files (the generated sample). */
+static int remove_flat_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    struct dirent *ent;
+    char path[PATH_MAX];
+    while ((ent = readdir(d)) != NULL) {
+        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    return rmdir(dir);
+}
+
 /* Builds the database when it is missing: real data when present, else a
  * deterministic sample generated into a temporary directory. */
 static int ensure_database(const char *data_dir, const char *db_path, char *err, size_t errlen)
@@ -64,10 +84,8 @@ static int ensure_database(const char *data_dir, const char *db_path, char *err,
         opt.data_dir = tmpl;
         rc = ingest_run(&opt, &summary, err, errlen);
     }
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
-    if (system(cmd) != 0)
-        fprintf(stderr, "recsys-tui: warning: could not remove %s\n", tmpl);
+    if (remove_flat_dir(tmpl) < 0)
+        fprintf(stderr, "recsys-tui: warning: could not remove %s: %s\n", tmpl, strerror(errno));
     return rc;
 }
 

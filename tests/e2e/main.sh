@@ -35,6 +35,7 @@ DB=$TMP/olist.db
 port_of() { awk -v r="[region $1]" '$0 == r {f = 1} f && $1 == "port" {print $3; exit}' "$CONF"; }
 
 # --- headless: no data directory -> generated sample, ingest, train, serve ----
+samples_before=$(ls -d /tmp/recsys-sample.* 2>/dev/null | wc -l)
 "$BIN" --data "$TMP/no-olist-here" --config "$CONF" </dev/null >"$TMP/main.out" 2>"$TMP/main.err" &
 MAIN_PID=$!
 for _ in $(seq 600); do
@@ -46,6 +47,7 @@ check_grep "without Olist data it generates sample data" "generating sample data
 check_grep "it trains a model when none is active" "training the hybrid" "$TMP/main.err"
 check_grep "it reports every region listening" "region ap-south listening on 127.0.0.1:$(port_of ap-south)" "$TMP/main.err"
 check "the database was built" test -s "$DB"
+check_eq "the generated sample directory was removed" "$(ls -d /tmp/recsys-sample.* 2>/dev/null | wc -l)" "$samples_before"
 check_eq "no temporary database is left" "$(ls "$TMP" | grep -c 'olist.db.tmp')" 0
 for r in $REGIONS; do
   curl -s -m 5 "http://127.0.0.1:$(port_of "$r")/api/v1/health/" >"$TMP/h.json"
