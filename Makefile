@@ -72,7 +72,7 @@ test: deps $(BIN) $(TEST_BINS)
 sanitize:
 	$(MAKE) test SAN=1
 
-## test-tsan: the threaded (server) tests under ThreadSanitizer
+## test-tsan: every test under ThreadSanitizer (CI runs the multi-threaded ones)
 test-tsan:
 	$(MAKE) test SAN=thread
 

@@ -2,7 +2,7 @@
 # Runs every unit test binary and end-to-end script, prints their output, and
 # ends with one line: "N passed, N failed, N skipped".
 # Environment: BUILD (build tree), BIN (binary), OLIST_DIR (real data, optional),
-# ONLY (a substring to select tests by file name).
+# ONLY (space-separated substrings: run only the tests whose file name has one).
 set -u
 BUILD=${BUILD:-build}
 BIN=${BIN:-$BUILD/recsys-tui}
@@ -16,7 +16,11 @@ trap 'rm -f "$log"' EXIT
 
 run_one() {
   name=$1; shift
-  case "$name" in *"${ONLY:-}"*) ;; *) return ;; esac
+  if [ -n "${ONLY:-}" ]; then
+    hit=0
+    for pat in $ONLY; do case "$name" in *"$pat"*) hit=1 ;; esac; done
+    [ "$hit" -eq 1 ] || return
+  fi
   echo "# --- $name"
   start=$(date +%s)
   "$@" >"$log" 2>&1
