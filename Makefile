@@ -38,7 +38,7 @@ TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/recsys-tui
 
-.PHONY: all deps run test sanitize tsan test-tsan unit install uninstall bench clean help format fuzz
+.PHONY: all deps run test sanitize tsan test-tsan unit valgrind install uninstall bench clean help format fuzz
 
 all: $(BIN) $(if $(filter build,$(BUILD)),recsys-tui)
 
@@ -78,6 +78,12 @@ test-tsan:
 
 unit: $(TEST_BINS)
 
+## valgrind: the C unit tests under valgrind (leaks and memory errors fail them)
+valgrind: deps $(TEST_BINS)
+	@BUILD=$(BUILD) BIN=$(BIN) ONLY=test_ RECSYS_VALGRIND=1 \
+	  WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
+	  tests/run.sh
+
 ## bench: every benchmark under bench/ (needs the real data for the headline figures)
 bench: deps all
 	@for b in bench/ingest bench/train bench/recommend bench/serve; do \
@@ -113,6 +119,7 @@ help:
 	@echo "make run        build, ingest, train and open the dashboard (installs packages)"
 	@echo "make test       all tests (SAN=1: ASan+UBSan, SAN=thread: TSan)"
 	@echo "make sanitize   make test SAN=1"
+	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      benchmarks against peers (sqlite3 .import, scikit-learn, nginx)"
 	@echo "make install    PREFIX=/usr/local: binary, man page, regions.conf"
 	@echo "make deps       install the Debian packages needed"

@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config libsqlite3-dev libcsv-dev libncurses-dev libopenblas-dev
 liblapacke-dev libcurl4-openssl-dev libcjson-dev zlib1g-dev sqlite3 tmux curl python3
-wrk nginx-light python3-sklearn python3-pandas clang time"
+wrk nginx-light python3-sklearn python3-pandas clang time valgrind"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

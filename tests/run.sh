@@ -2,7 +2,8 @@
 # Runs every unit test binary and end-to-end script, prints their output, and
 # ends with one line: "N passed, N failed, N skipped".
 # Environment: BUILD (build tree), BIN (binary), OLIST_DIR (real data, optional),
-# ONLY (space-separated substrings: run only the tests whose file name has one).
+# ONLY (space-separated substrings: run only the tests whose file name has one),
+# WRAP (a command the unit test binaries run under, e.g. valgrind).
 set -u
 BUILD=${BUILD:-build}
 BIN=${BIN:-$BUILD/recsys-tui}
@@ -44,7 +45,8 @@ run_one() {
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   case "$t" in *.d) continue ;; esac
-  run_one "$(basename "$t")" "$t"
+  # shellcheck disable=SC2086
+  run_one "$(basename "$t")" ${WRAP:-} "$t"
 done
 for t in tests/e2e/*.sh; do
   [ -f "$t" ] || continue

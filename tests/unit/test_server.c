@@ -169,6 +169,11 @@ int main(void)
 {
     RUN(test_lifecycle);
     RUN(test_start_errors);
-    RUN(test_fd_exhaustion);
+    /* valgrind keeps descriptors of its own above the soft limit and
+     * emulates RLIMIT_NOFILE, so the exhaustion it would test is not real. */
+    if (getenv("RECSYS_VALGRIND"))
+        printf("skip - test_fd_exhaustion # valgrind emulates RLIMIT_NOFILE\n");
+    else
+        RUN(test_fd_exhaustion);
     return TEST_SUMMARY();
 }
