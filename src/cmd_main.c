@@ -105,8 +105,7 @@ static int ensure_model(const char *db_path, char *err, size_t errlen)
 static volatile sig_atomic_t stop_requested;
 static void on_stop_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    stop_requested = sig; /* the signal number: the exit code is 128 + it */
     ingest_interrupt();
 }
 
@@ -179,10 +178,10 @@ int cmd_main(int argc, char **argv)
     if (ensure_database(data_dir, db_path, err, sizeof err) < 0 ||
         ensure_model(db_path, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui: %s\n", err);
-        return stop_requested ? 130 : EXIT_FAIL;
+        return stop_requested ? 128 + stop_requested : EXIT_FAIL;
     }
     if (stop_requested) /* interrupted while training: do not start serving */
-        return 130;
+        return 128 + stop_requested;
 
     struct server *srv = NULL;
     if (server_start(&conf, db_path, NULL, 0, &srv, err, sizeof err) < 0) {

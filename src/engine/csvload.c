@@ -38,6 +38,7 @@ struct reader {
     int nf;
 
     long cur_line;              /* line being fed to the parser */
+    int line_dirty;             /* the line so far has more than CR/LF */
     long rec_start;             /* line where the current record began */
     long rows;
     int failed;
@@ -205,9 +206,15 @@ reset:
 /* Feeds one physical line (or the tail of the input) to libcsv. */
 static int feed(struct reader *r, const char *s, size_t n)
 {
-    if (n && (n == 1 || (n == 2 && s[0] == '\r')) && s[n - 1] == '\n' &&
-        r->rec_start == r->cur_line && r->nf == 0)
-        r->rec_start = r->cur_line + 1;  /* a blank line between records */
+    /* A line may come in two pieces (split by the read chunk): it is blank
+     * only when no piece of it held more than CR/LF. */
+    if (!(n == 1 && (s[0] == '\n' || s[0] == '\r')) && !(n == 2 && s[0] == '\r' && s[1] == '\n'))
+        r->line_dirty = 1;
+    if (n && s[n - 1] == '\n') {
+        if (!r->line_dirty && r->rec_start == r->cur_line && r->nf == 0)
+            r->rec_start = r->cur_line + 1;  /* a blank line between records */
+        r->line_dirty = 0;
+    }
     if (csv_parse(&r->parser, s, n, on_field, on_record, r) != n && !r->failed) {
         int e = csv_error(&r->parser);
         if (e == CSV_ENOMEM)
@@ -281,6 +288,7 @@ int csvload_file(const char *path, const char *const *columns, int ncols, csvloa
         progress_begin(&prog, r.file, (uint64_t)st.st_size);
 
     int first = 1;
+    size_t line_off = 0; /* bytes of the current line in earlier chunks */
     for (;;) {
         int n = gzread(gz, chunk, CHUNK);
         if (n < 0) {
@@ -302,13 +310,15 @@ int csvload_file(const char *path, const char *const *columns, int ncols, csvloa
         if (nul) {
             long line = r.cur_line;
             const char *bol = p;
+            size_t base = line_off; /* the chunk may start mid-line */
             for (const char *q = p; q < nul; q++)
                 if (*q == '\n') {
                     line++;
                     bol = q + 1;
+                    base = 0;
                 }
             err_set(err, errlen, "%s line %ld column %ld: not a CSV file (binary data: NUL byte)",
-                    r.file, line, (long)(nul - bol) + 1);
+                    r.file, line, (long)(base + (size_t)(nul - bol)) + 1);
             goto out;
         }
         while (p < end) {
@@ -318,6 +328,7 @@ int csvload_file(const char *path, const char *const *columns, int ncols, csvloa
                 goto out;
             if (nl)
                 r.cur_line++;
+            line_off = nl ? 0 : line_off + len;
             p += len;
         }
         if (show_progress)

@@ -658,9 +658,10 @@ static int publish(const char *tmp, const char *db_path, char *err, size_t errle
 {
     int fd = open(tmp, O_RDONLY);
     if (fd < 0 || fsync(fd) != 0) {
+        int e = errno; /* close may overwrite it */
         if (fd >= 0)
             close(fd);
-        return err_set(err, errlen, "cannot sync %s: %s", tmp, strerror(errno));
+        return err_set(err, errlen, "cannot sync %s: %s", tmp, strerror(e));
     }
     close(fd);
     if (rename(tmp, db_path) != 0)
@@ -696,9 +697,11 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     memset(&items_ctx, 0, sizeof items_ctx);
     if (!o || !o->data_dir || !o->db_path)
         return err_set(err, errlen, "ingest: data directory and database path are required");
-    if (stat(o->data_dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return err_set(err, errlen, "data directory %s: %s", o->data_dir,
-                       errno ? strerror(errno) : "not a directory");
+    /* errno only means something when stat itself failed. */
+    if (stat(o->data_dir, &st) != 0)
+        return err_set(err, errlen, "data directory %s: %s", o->data_dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return err_set(err, errlen, "data directory %s: not a directory", o->data_dir);
     for (int i = 0; i < INGEST_NFILES; i++) {
         if (find_input(o->data_dir, OLIST_FILES[i].base, paths[i], sizeof paths[i]) == 0)
             continue;

@@ -472,9 +472,14 @@ cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *er
         err_set(err, errlen, "no customer %s", id);
         return NULL;
     }
+    /* the user exists: from here a NULL is a failure (500), not a miss (404) */
+    *found = 1;
     if (!(db = open_ro(e, err, errlen)))
         return NULL;
-    o = cJSON_CreateObject();
+    if (!(o = cJSON_CreateObject())) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
     cJSON_AddStringToObject(o, "user_id", uid);
     cJSON_AddStringToObject(o, "state", e->people_state[p]);
     if (sqlite3_prepare_v2(db, "SELECT customer_city FROM customers WHERE customer_unique_id = ?1"
@@ -503,7 +508,15 @@ cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *er
     double monetary = 0;
     char first[24] = "", last[24] = "", prev_order[DS_ID_LEN] = "";
     char(*seen)[DS_ID_LEN] = malloc(ENGINE_MAX_HISTORY * DS_ID_LEN);
-    while (seen && sqlite3_step(st) == SQLITE_ROW && n < ENGINE_MAX_HISTORY) {
+    if (!arr || !seen) {
+        free(seen);
+        cJSON_Delete(arr);
+        cJSON_Delete(o);
+        o = NULL;
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW && n < ENGINE_MAX_HISTORY) {
         const char *oid = (const char *)sqlite3_column_text(st, 0);
         const char *pid = (const char *)sqlite3_column_text(st, 1);
         const char *ts = (const char *)sqlite3_column_text(st, 3);
@@ -546,7 +559,6 @@ cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *er
     cJSON_AddNumberToObject(o, "monetary", monetary);
     cJSON_AddBoolToObject(o, "known", n > 0);
     cJSON_AddItemToObject(o, "purchases", arr);
-    *found = 1;
 out:
     sqlite3_finalize(st);
     sqlite3_close(db);
@@ -569,8 +581,11 @@ cJSON *engine_product_json(struct engine *e, const char *product_id, int *found,
         return NULL;
     }
     cJSON *o = cJSON_CreateObject(), *arr;
-    if (!o)
+    if (!o) {
+        *found = 1; /* a failure (500), not an unknown product (404) */
+        err_set(err, errlen, "out of memory");
         return NULL;
+    }
     cJSON_AddStringToObject(o, "product_id", id);
     cJSON_AddStringToObject(o, "category", m->ctx.cats[m->ctx.item_cat[i]]);
     sqlite3 *db = open_ro(e, err, errlen);

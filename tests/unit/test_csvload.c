@@ -173,6 +173,60 @@ static void test_binary_and_missing_file(void)
     rows_free(&r);
 }
 
+/* A NUL in a line that began in an earlier read chunk: the column counts
+ * from the start of the line, not of the chunk. */
+static void test_binary_column_across_chunks(void)
+{
+    size_t n = 0, cap = 300000;
+    char *data = malloc(cap);
+    n += (size_t)snprintf(data, cap, "id,text,n\n");
+    for (int f = 0; f < 4; f++) {
+        memset(data + n, 'x', 59999);
+        n += 59999;
+        data[n++] = ',';
+    }
+    memset(data + n, 'y', 30000);
+    n += 30000;
+    data[n++] = '\0';
+    data[n++] = '\n';
+    const char *p = write_file("binlong.csv", data, n);
+    struct rows r = {0};
+    char err[ERR_SIZE] = "";
+    CHECK_INT(load(p, &r, err), -1);
+    CHECK(strstr(err, "binlong.csv line 2 column 270001: not a CSV file (binary data") != NULL);
+    free(data);
+    rows_free(&r);
+}
+
+/* A record whose first line is cut by the read chunk right before its '\n'
+ * (no field finished yet) still reports the line it starts on. */
+static void test_line_split_at_chunk_boundary(void)
+{
+    const size_t chunk = 256 * 1024; /* csvload.c's read size */
+    size_t n = 0, m = (chunk - 10 - 2) / 6;
+    char *data = malloc(chunk + 64);
+    n += (size_t)snprintf(data, 64, "id,text,n\n");
+    for (size_t i = 0; i < m; i++) {
+        memcpy(data + n, "a,b,1\n", 6);
+        n += 6;
+    }
+    data[n++] = '"';
+    while (n < chunk)
+        data[n++] = 'x';
+    memcpy(data + n, "\nz\",b,9\n", 8);
+    n += 8;
+    const char *p = write_file("split.csv", data, n);
+    struct rows r = {0};
+    r.fail_at = (int)m + 1;
+    char err[ERR_SIZE] = "";
+    CHECK_INT(load(p, &r, err), -1);
+    char want[128];
+    snprintf(want, sizeof want, "split.csv line %zu column 2 (text): rejected by the callback", m + 2);
+    CHECK_STR(err, want);
+    free(data);
+    rows_free(&r);
+}
+
 static void test_limits(void)
 {
     size_t big = CSVLOAD_MAX_FIELD + 100;
@@ -219,6 +273,8 @@ int main(void)
     RUN(test_gzip_input);
     RUN(test_errors_name_file_line_column);
     RUN(test_binary_and_missing_file);
+    RUN(test_binary_column_across_chunks);
+    RUN(test_line_split_at_chunk_boundary);
     RUN(test_limits);
     RUN(test_callback_error_stops);
     char cmd[300];

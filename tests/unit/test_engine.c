@@ -759,6 +759,83 @@ static void test_engine_shared_by_threads(void)
     }
 }
 
+/* A known user whose purchases cannot be read (the database went away after
+ * the engine loaded) is a failure (found = 1, NULL: HTTP 500), not an
+ * unknown user (found = 0: HTTP 404). */
+static void test_user_json_failure_is_not_a_miss(void)
+{
+    char err[512] = "", copy[160], c0b[33], cmd[400];
+    struct engine *e;
+    snprintf(copy, sizeof copy, "%s/copy.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", db_path, copy);
+    CHECK_INT(system(cmd), 0);
+    if (engine_open(copy, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(unlink(copy), 0);
+    id(c0b, 0xC000, 10);
+    int found = 0;
+    err[0] = 0;
+    cJSON *j = engine_user_json(e, c0b, &found, err, sizeof err);
+    CHECK(j == NULL);
+    CHECK_INT(found, 1);
+    CHECK(err[0] != 0);
+    cJSON_Delete(j);
+    /* an unknown user is still a miss */
+    j = engine_user_json(e, "0123456789abcdef0123456789abcdef", &found, err, sizeof err);
+    CHECK(j == NULL);
+    CHECK_INT(found, 0);
+    engine_release(e);
+}
+
+/* Single-byte corruptions of a valid blob (as if the checksum had matched):
+ * each is rejected or yields a model that recommends within bounds (ASan
+ * checks the reads) for every user. */
+static void test_flipped_blob_never_crashes(void)
+{
+    struct dataset ds;
+    struct model m;
+    uint8_t *blob;
+    size_t len;
+    char err[256];
+    if (load_ds(&ds) < 0 ||
+        model_train(&ds, "hybrid", NULL, ds_parse_day("2018-01-01"), &m, err, sizeof err) < 0) {
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(modelstore_serialize(&m, &blob, &len, err, sizeof err), 0);
+    int rejected = 0;
+    for (size_t at = 0; at < len; at++) {
+        static const uint8_t flips[] = {0x01, 0x80, 0xff};
+        for (size_t f = 0; f < sizeof flips; f++) {
+            struct model t;
+            blob[at] ^= flips[f];
+            if (modelstore_deserialize(blob, len, &t, err, sizeof err) == 0) {
+                for (int32_t u = -1; u < t.ctx.users.n; u++) {
+                    struct rec_query q = {.user = u, .state = u % 2 ? 0 : -1, .n = 10,
+                                          .explain = 1};
+                    if (q.state >= t.ctx.n_states)
+                        q.state = -1;
+                    struct rec_list out = {0};
+                    t.ops->recommend(&t, &q, &out);
+                    for (int i = 0; i < out.n; i++)
+                        if (out.items[i].item < 0 || out.items[i].item >= t.ctx.items.n)
+                            rejected = -1000000;
+                }
+                model_free(&t);
+            } else
+                rejected++;
+            blob[at] ^= flips[f];
+        }
+    }
+    CHECK(rejected > 0); /* most corruptions are caught; none returns a bad item */
+    free(blob);
+    model_free(&m);
+    dataset_free(&ds);
+}
+
 static void test_corrupted_blob_falls_back(void)
 {
     char err[512], sql[256];
@@ -817,6 +894,8 @@ int main(void)
     RUN(test_engine_random_user);
     RUN(test_model_in_parts);
     RUN(test_engine_shared_by_threads);
+    RUN(test_user_json_failure_is_not_a_miss);
+    RUN(test_flipped_blob_never_crashes);
     RUN(test_corrupted_blob_falls_back);
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

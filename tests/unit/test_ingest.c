@@ -4,6 +4,7 @@
  * trained models carried over a re-ingest, gzip input, optional files, and
  * gen-sample determinism. Fixtures: tests/fixtures/ingest/good and bad/. */
 #include <dirent.h>
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -346,6 +347,24 @@ static void test_interrupt_leaves_old_db(void)
     free(after);
 }
 
+/* A data "directory" that is a file: the message says so, whatever errno
+ * happened to hold before. */
+static void test_data_dir_not_a_directory(void)
+{
+    char file[300], db[400], err[ERR_LEN] = "";
+    struct ingest_summary s;
+    snprintf(file, sizeof file, "%s/plainfile", tmp);
+    FILE *f = fopen(file, "w");
+    CHECK(f != NULL);
+    if (f)
+        fclose(f);
+    snprintf(db, sizeof db, "%s/nd.db", tmp);
+    errno = ENOENT;
+    CHECK_INT(run(file, db, &s, err), -1);
+    CHECK(strstr(err, "not a directory") != NULL);
+    CHECK(strstr(err, "No such file") == NULL);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmp))
@@ -357,6 +376,7 @@ int main(void)
     RUN(test_gzip_and_optional_files);
     RUN(test_sample_deterministic_and_ingestible);
     RUN(test_interrupt_leaves_old_db);
+    RUN(test_data_dir_not_a_directory);
     sh("rm -rf '%s' %s", tmp, "");
     return TEST_SUMMARY();
 }
