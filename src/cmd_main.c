@@ -149,13 +149,15 @@ int cmd_main(int argc, char **argv)
         case 'd': data_dir = optarg; break;
         case 'b': db_path = optarg; break;
         case 'c': config = optarg; break;
-        case 'i':
-            interval = strtod(optarg, NULL);
-            if (interval < 0.05 || interval > 60) {
+        case 'i': {
+            char *end;
+            interval = strtod(optarg, &end);
+            if (end == optarg || *end || interval < 0.05 || interval > 60) {
                 fprintf(stderr, "recsys-tui: --interval must be between 0.05 and 60 seconds\n");
                 return EXIT_USAGE;
             }
             break;
+        }
         case 'h': fputs(main_usage, stdout); return EXIT_OK;
         default: fputs(main_usage, stderr); return EXIT_USAGE;
         }
