@@ -17,7 +17,7 @@
 #include "util/progress.h"
 
 #define DEFAULT_DATA_DIR "../shared/olist"
-#define DEFAULT_DB "olist.db"
+#define DEFAULT_DB       "olist.db"
 
 static const char ingest_usage[] =
     "usage: recsys-tui ingest [--data DIR] [--db PATH] [--quiet]\n"
@@ -116,8 +116,8 @@ static void catch_stop_signals(int on)
 static void print_summary(const struct ingest_options *o, const struct ingest_summary *s)
 {
     static const char *const label[INGEST_NFILES] = {
-        "category translations", "customers", "sellers", "products", "orders",
-        "order items", "payments", "reviews", "geolocation"};
+        "category translations", "customers", "sellers", "products",   "orders",
+        "order items",           "payments",  "reviews", "geolocation"};
     printf("ingested %s into %s in %.2f s (%s data)\n", o->data_dir, o->db_path, s->seconds,
            s->sample ? "sample" : "real");
     for (int i = 0; i < INGEST_NFILES; i++) {
@@ -135,8 +135,8 @@ static void print_summary(const struct ingest_options *o, const struct ingest_su
     printf("  %-38s %8lld\n", "empty timestamps stored as NULL", s->null_timestamps);
     printf("  %-38s %8lld\n", "categories without English name", s->untranslated);
     if (s->carried_tables)
-        printf("kept %d table%s from the previous database (trained models)\n",
-               s->carried_tables, s->carried_tables == 1 ? "" : "s");
+        printf("kept %d table%s from the previous database (trained models)\n", s->carried_tables,
+               s->carried_tables == 1 ? "" : "s");
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -178,7 +178,8 @@ int cmd_ingest(int argc, char **argv)
     }
     if (!o.data_dir) {
         if (!is_dir(DEFAULT_DATA_DIR)) {
-            fprintf(stderr, "recsys-tui ingest: no --data DIR given and %s does not exist "
+            fprintf(stderr,
+                    "recsys-tui ingest: no --data DIR given and %s does not exist "
                     "(try `recsys-tui gen-sample --out DIR` for sample data)\n",
                     DEFAULT_DATA_DIR);
             return EXIT_USAGE;
@@ -223,14 +224,16 @@ int cmd_gen_sample(int argc, char **argv)
             out = v;
         } else if (opt_value(argc, argv, &i, "--customers", &v)) {
             if (parse_long(v, 10, SAMPLE_MAX_CUSTOMERS, &customers) < 0) {
-                fprintf(stderr, "recsys-tui gen-sample: --customers wants a number from 10 "
-                        "to %d\n", SAMPLE_MAX_CUSTOMERS);
+                fprintf(stderr,
+                        "recsys-tui gen-sample: --customers wants a number from 10 "
+                        "to %d\n",
+                        SAMPLE_MAX_CUSTOMERS);
                 goto usage;
             }
         } else if (opt_value(argc, argv, &i, "--seed", &v)) {
             if (parse_long(v, 0, 4294967295L, &seed) < 0) {
                 fprintf(stderr, "recsys-tui gen-sample: --seed wants a number from 0 to "
-                        "4294967295\n");
+                                "4294967295\n");
                 goto usage;
             }
         } else {

@@ -24,7 +24,7 @@
 #include "util/error.h"
 
 #define SAMPLE_CUSTOMERS 20000
-#define SAMPLE_SEED 42
+#define SAMPLE_SEED      42
 
 static const char main_usage[] =
     "usage: recsys-tui [--data DIR] [--db PATH] [--config FILE] [--interval SECONDS]\n"
@@ -117,8 +117,14 @@ static void catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int ops_stop(void *ctx, const char *region) { return server_region_stop(ctx, region); }
-static int ops_start(void *ctx, const char *region) { return server_region_start(ctx, region); }
+static int ops_stop(void *ctx, const char *region)
+{
+    return server_region_stop(ctx, region);
+}
+static int ops_start(void *ctx, const char *region)
+{
+    return server_region_start(ctx, region);
+}
 
 /* Headless: serve until SIGINT/SIGTERM (the handlers are already set).
  * The signals stay blocked between the test and the wait, so one that
@@ -140,15 +146,21 @@ int cmd_main(int argc, char **argv)
     const char *data_dir = "../shared/olist", *db_path = NULL, *config = "regions.conf";
     double interval = 1.0;
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},    {"db", required_argument, NULL, 'b'},
-        {"config", required_argument, NULL, 'c'},  {"interval", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+        {"data", required_argument, NULL, 'd'},   {"db", required_argument, NULL, 'b'},
+        {"config", required_argument, NULL, 'c'}, {"interval", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': data_dir = optarg; break;
-        case 'b': db_path = optarg; break;
-        case 'c': config = optarg; break;
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'b':
+            db_path = optarg;
+            break;
+        case 'c':
+            config = optarg;
+            break;
         case 'i': {
             char *end;
             interval = strtod(optarg, &end);
@@ -158,8 +170,12 @@ int cmd_main(int argc, char **argv)
             }
             break;
         }
-        case 'h': fputs(main_usage, stdout); return EXIT_OK;
-        default: fputs(main_usage, stderr); return EXIT_USAGE;
+        case 'h':
+            fputs(main_usage, stdout);
+            return EXIT_OK;
+        default:
+            fputs(main_usage, stderr);
+            return EXIT_USAGE;
         }
     }
     if (optind < argc) {

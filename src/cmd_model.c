@@ -189,15 +189,16 @@ int cmd_eval(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int r;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: recsys-tui eval [--db PATH] [--cutoff YYYY-MM-DD] [--k K]\n"
-                   "                       [--algo NAME]... [--json] [--quiet] [algorithm options]\n\n"
-                   "Temporal split: trains each algorithm on the purchases before the cutoff\n"
-                   "(default %s) and ranks the whole catalogue for every customer who bought\n"
-                   "after it. Reports precision, recall, hit rate and NDCG at K (default 10)\n"
-                   "and catalogue coverage, for all test users and for warm ones (with\n"
-                   "training history); the popularity baseline is always included, and every\n"
-                   "algorithm also with repurchases allowed. Default: every algorithm.\n\n%s",
-                   TRAIN_EVAL_CUTOFF, algo_help);
+            printf(
+                "usage: recsys-tui eval [--db PATH] [--cutoff YYYY-MM-DD] [--k K]\n"
+                "                       [--algo NAME]... [--json] [--quiet] [algorithm options]\n\n"
+                "Temporal split: trains each algorithm on the purchases before the cutoff\n"
+                "(default %s) and ranks the whole catalogue for every customer who bought\n"
+                "after it. Reports precision, recall, hit rate and NDCG at K (default 10)\n"
+                "and catalogue coverage, for all test users and for warm ones (with\n"
+                "training history); the popularity baseline is always included, and every\n"
+                "algorithm also with repurchases allowed. Default: every algorithm.\n\n%s",
+                TRAIN_EVAL_CUTOFF, algo_help);
             return EXIT_OK;
         } else if ((r = algo_option(argc, argv, &i, &p)) != 0) {
             if (r < 0)
@@ -287,12 +288,12 @@ int cmd_eval(int argc, char **argv)
         free(s);
         cJSON_Delete(root);
     } else {
-        printf("Temporal split at %s, k = %d, ranking the whole catalogue (%d products)\n",
-               cutoff, k, ds.items.n);
+        printf("Temporal split at %s, k = %d, ranking the whole catalogue (%d products)\n", cutoff,
+               k, ds.items.n);
         for (int sec = 0; sec < 2; sec++) {
             printf("\n%s test users\n  %-22s %7s %8s %8s %8s %8s %8s %7s\n",
-                   sec ? "Warm (with training history)" : "All", "algorithm", "users", "P@k",
-                   "R@k", "HR@k", "NDCG@k", "cover", "train_s");
+                   sec ? "Warm (with training history)" : "All", "algorithm", "users", "P@k", "R@k",
+                   "HR@k", "NDCG@k", "cover", "train_s");
             for (int j = 0; j < n_res; j++) {
                 char name[48];
                 snprintf(name, sizeof name, "%s%s", res[j].algorithm,
@@ -391,8 +392,8 @@ int cmd_recommend(int argc, char **argv)
                r->known ? "known" : "no purchase history in the model (cold start)",
                ord ? ord->valueint : 0, prod ? prod->valueint : 0,
                r->state[0] ? r->state : "unknown");
-        printf("%4s  %-32s  %-28s %9s %6s %8s  %s\n", "rank", "product_id", "category",
-               "price", "rating", "score", "source");
+        printf("%4s  %-32s  %-28s %9s %6s %8s  %s\n", "rank", "product_id", "category", "price",
+               "rating", "score", "source");
         for (int i = 0; i < r->n_items; i++) {
             const struct rec_item *it = &r->items[i];
             char price[32] = "-", rating[16] = "-";
@@ -400,8 +401,8 @@ int cmd_recommend(int argc, char **argv)
                 snprintf(price, sizeof price, "%.2f", it->price);
             if (it->n_ratings)
                 snprintf(rating, sizeof rating, "%.1f", it->avg_rating);
-            printf("%4d  %-32s  %-28.28s %9s %6s %8.4f  %s\n", i + 1, it->product_id,
-                   it->category, price, rating, it->score, it->source);
+            printf("%4d  %-32s  %-28.28s %9s %6s %8.4f  %s\n", i + 1, it->product_id, it->category,
+                   price, rating, it->score, it->source);
         }
         if (req.explain && r->explain[0])
             printf("why: %s\n", r->explain);
@@ -461,9 +462,8 @@ int cmd_models(int argc, char **argv)
             cJSON_ArrayForEach(m, cJSON_GetObjectItem(l, "models"))
             {
                 cJSON *hr = cJSON_GetObjectItem(
-                    cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(m, "metrics"),
-                                                            "model"),
-                                        "all"),
+                    cJSON_GetObjectItem(
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(m, "metrics"), "model"), "all"),
                     "hit_rate");
                 char hrs[16] = "-";
                 if (cJSON_IsNumber(hr))
@@ -472,8 +472,8 @@ int cmd_models(int argc, char **argv)
                 printf("%7d %-6s %-11s %-10s %-19s %10.0f %8s  %.16s\n",
                        cJSON_GetObjectItem(m, "version")->valueint,
                        cJSON_IsTrue(cJSON_GetObjectItem(m, "active")) ? "*" : "",
-                       cJSON_GetObjectItem(m, "algorithm")->valuestring,
-                       cut[0] ? cut : "all", cJSON_GetObjectItem(m, "created_at")->valuestring,
+                       cJSON_GetObjectItem(m, "algorithm")->valuestring, cut[0] ? cut : "all",
+                       cJSON_GetObjectItem(m, "created_at")->valuestring,
                        cJSON_GetObjectItem(m, "size")->valuedouble, hrs,
                        cJSON_GetObjectItem(m, "sha256")->valuestring);
             }

@@ -83,8 +83,7 @@ static int serve_parse_args(int argc, char **argv, struct serve_opts *o)
             o->router_port = (int)v;
         } else if (!strcmp(argv[i], "--region") && i + 1 < argc) {
             if (o->n == REGIONS_MAX) {
-                fprintf(stderr, "recsys-tui --serve: more than %d --region options\n",
-                        REGIONS_MAX);
+                fprintf(stderr, "recsys-tui --serve: more than %d --region options\n", REGIONS_MAX);
                 return EXIT_USAGE;
             }
             o->names[o->n++] = argv[++i];

@@ -6,14 +6,14 @@
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-int cmd_ingest(int argc, char **argv);      /* src/cmd_ingest.c */
-int cmd_gen_sample(int argc, char **argv);  /* src/cmd_ingest.c */
-int cmd_train(int argc, char **argv);       /* src/cmd_model.c */
-int cmd_eval(int argc, char **argv);        /* src/cmd_model.c */
-int cmd_recommend(int argc, char **argv);   /* src/cmd_model.c */
-int cmd_models(int argc, char **argv);      /* src/cmd_model.c */
-int cmd_serve(int argc, char **argv);       /* src/cmd_serve.c:  --serve */
-int cmd_monitor(int argc, char **argv);     /* src/cmd_dashboard.c: --monitor */
-int cmd_main(int argc, char **argv);        /* src/cmd_main.c: no subcommand */
+int cmd_ingest(int argc, char **argv);     /* src/cmd_ingest.c */
+int cmd_gen_sample(int argc, char **argv); /* src/cmd_ingest.c */
+int cmd_train(int argc, char **argv);      /* src/cmd_model.c */
+int cmd_eval(int argc, char **argv);       /* src/cmd_model.c */
+int cmd_recommend(int argc, char **argv);  /* src/cmd_model.c */
+int cmd_models(int argc, char **argv);     /* src/cmd_model.c */
+int cmd_serve(int argc, char **argv);      /* src/cmd_serve.c:  --serve */
+int cmd_monitor(int argc, char **argv);    /* src/cmd_dashboard.c: --monitor */
+int cmd_main(int argc, char **argv);       /* src/cmd_main.c: no subcommand */
 
 #endif

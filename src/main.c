@@ -38,16 +38,16 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"ingest", cmd_ingest},       {"gen-sample", cmd_gen_sample}, {"train", cmd_train},
-    {"eval", cmd_eval},           {"recommend", cmd_recommend},   {"models", cmd_models},
-    {"--serve", cmd_serve},       {"serve", cmd_serve},           {"--monitor", cmd_monitor},
+    {"ingest", cmd_ingest},   {"gen-sample", cmd_gen_sample}, {"train", cmd_train},
+    {"eval", cmd_eval},       {"recommend", cmd_recommend},   {"models", cmd_models},
+    {"--serve", cmd_serve},   {"serve", cmd_serve},           {"--monitor", cmd_monitor},
     {"monitor", cmd_monitor},
 };
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-                      !strcmp(argv[1], "help"))) {
+    if (argc >= 2 &&
+        (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
         fputs(usage, stdout);
         return EXIT_OK;
     }

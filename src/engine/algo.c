@@ -34,7 +34,7 @@ const char *const algo_names[] = {"popularity", "usercf", "itemcf", "als",
 
 const struct algo_ops *algo_find(const char *name)
 {
-    static const struct algo_ops *const all[] = {&algo_popularity, &algo_usercf, &algo_itemcf,
+    static const struct algo_ops *const all[] = {&algo_popularity, &algo_usercf,  &algo_itemcf,
                                                  &algo_als,        &algo_content, &algo_hybrid};
     for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
         if (!strcmp(all[i]->name, name))
@@ -90,8 +90,8 @@ int rl_allowed(const struct model *m, const struct rec_query *q, const struct re
     return q->allow_repurchase || !model_owns(m, q->user, item);
 }
 
-int rl_push(const struct model *m, const struct rec_query *q, struct rec_list *out,
-            int32_t item, float score, const char *source)
+int rl_push(const struct model *m, const struct rec_query *q, struct rec_list *out, int32_t item,
+            float score, const char *source)
 {
     if (out->n >= q->n || out->n >= REC_MAX_ITEMS || !rl_allowed(m, q, out, item))
         return 0;

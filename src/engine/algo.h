@@ -53,20 +53,20 @@ struct cand_buf;
 int knn_append_row(struct knn *k, int32_t row, const struct cand_buf *b, int top, int64_t *cap);
 
 struct popularity {
-    int32_t cutoff_day;    /* training data is strictly before this day */
-    float *score;          /* per item: window purchases + all-time as tie-break */
-    float *count_all;      /* per item: training purchases */
+    int32_t cutoff_day; /* training data is strictly before this day */
+    float *score;       /* per item: window purchases + all-time as tie-break */
+    float *count_all;   /* per item: training purchases */
     int32_t n_global;
-    int32_t *global;       /* items ranked by score */
-    float *blend_score;    /* per item: window + (window / long_window) x long window */
+    int32_t *global;    /* items ranked by score */
+    float *blend_score; /* per item: window + (window / long_window) x long window */
     int32_t n_blend;
-    int32_t *blend;        /* items ranked by blend_score (the hybrid's cold start) */
-    int64_t *state_ptr;    /* n_states + 1 */
-    int32_t *state_list;   /* per state: items ranked by purchases in that state */
-    float *state_score;    /* parallel to state_list */
-    int64_t *cat_ptr;      /* n_cats + 1 */
-    int32_t *cat_list;     /* per category: every item, ranked by all-time purchases */
-    uint8_t *tier;         /* per item: price tier within its category */
+    int32_t *blend;      /* items ranked by blend_score (the hybrid's cold start) */
+    int64_t *state_ptr;  /* n_states + 1 */
+    int32_t *state_list; /* per state: items ranked by purchases in that state */
+    float *state_score;  /* parallel to state_list */
+    int64_t *cat_ptr;    /* n_cats + 1 */
+    int32_t *cat_list;   /* per category: every item, ranked by all-time purchases */
+    uint8_t *tier;       /* per item: price tier within its category */
 };
 
 struct algo_ops;
@@ -75,20 +75,20 @@ struct model {
     char algorithm[32];
     struct algo_params params;
     const struct algo_ops *ops;
-    struct dataset ctx;    /* ids, states, categories, prices; no events after load */
-    struct csr ui;         /* training purchases, users x items (counts) */
-    struct csr iu;         /* its transpose: buyers per item (derived, not stored) */
+    struct dataset ctx; /* ids, states, categories, prices; no events after load */
+    struct csr ui;      /* training purchases, users x items (counts) */
+    struct csr iu;      /* its transpose: buyers per item (derived, not stored) */
     struct popularity pop;
-    struct knn ucf;        /* user-user neighbours */
-    struct knn icf;        /* item-item neighbours */
+    struct knn ucf; /* user-user neighbours */
+    struct knn icf; /* item-item neighbours */
     int32_t als_f;
-    float *als_u, *als_v;  /* users x f, items x f, row-major */
+    float *als_u, *als_v; /* users x f, items x f, row-major */
 };
 
 struct rec_query {
-    int32_t user;          /* model user index, -1 when unknown */
-    int state;             /* index into ctx.states, -1 when unknown */
-    int n;                 /* 1..REC_MAX_ITEMS */
+    int32_t user; /* model user index, -1 when unknown */
+    int state;    /* index into ctx.states, -1 when unknown */
+    int n;        /* 1..REC_MAX_ITEMS */
     int allow_repurchase;
     int explain;
 };
@@ -96,7 +96,7 @@ struct rec_query {
 struct scored {
     int32_t item;
     float score;
-    const char *source;    /* static string */
+    const char *source; /* static string */
 };
 
 struct rec_list {
@@ -118,7 +118,7 @@ struct blob_writer {
     int count_only;
     int (*sink)(void *ctx, const uint8_t *p, size_t n);
     void *sink_ctx;
-    size_t fill;           /* streaming: bytes waiting in buf */
+    size_t fill; /* streaming: bytes waiting in buf */
 };
 struct blob_reader {
     const uint8_t *p;
@@ -147,10 +147,10 @@ struct algo_ops {
 };
 
 const struct algo_ops *algo_find(const char *name); /* NULL when unknown */
-extern const char *const algo_names[];             /* NULL-terminated */
+extern const char *const algo_names[];              /* NULL-terminated */
 
-extern const struct algo_ops algo_popularity, algo_usercf, algo_itemcf, algo_als,
-    algo_content, algo_hybrid;
+extern const struct algo_ops algo_popularity, algo_usercf, algo_itemcf, algo_als, algo_content,
+    algo_hybrid;
 
 /* --- shared helpers (algo.c) --- */
 /* malloc for large arrays filled at once: from 2 MiB up, aligned and advised
@@ -162,8 +162,8 @@ int model_owns(const struct model *m, int32_t user, int32_t item);
 int rl_allowed(const struct model *m, const struct rec_query *q, const struct rec_list *out,
                int32_t item);
 /* Appends when allowed and there is room; returns 1 when added. */
-int rl_push(const struct model *m, const struct rec_query *q, struct rec_list *out,
-            int32_t item, float score, const char *source);
+int rl_push(const struct model *m, const struct rec_query *q, struct rec_list *out, int32_t item,
+            float score, const char *source);
 void rl_explain(struct rec_list *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Candidate accumulation without a dense per-item array: pairs are appended,
@@ -184,8 +184,7 @@ void cand_free(struct cand_buf *b);
  * use_state), then the global list. */
 void popularity_fill(const struct model *m, const struct rec_query *q, struct rec_list *out,
                      int use_state);
-int popularity_fit_tables(struct model *m, const struct dataset *full, char *err,
-                          size_t errlen);
+int popularity_fit_tables(struct model *m, const struct dataset *full, char *err, size_t errlen);
 void popularity_free(struct popularity *p);
 void popularity_save(const struct popularity *p, int n_items, int n_states, int n_cats,
                      struct blob_writer *w);

@@ -34,7 +34,7 @@ struct solver {
     int f;
     double reg, alpha;
     int cg_steps;
-    double *gram;              /* f x f: Y^T Y */
+    double *gram;               /* f x f: Y^T Y */
     double *r, *p, *ap, *a, *b; /* scratch */
 };
 
@@ -105,8 +105,7 @@ static void half_sweep(struct solver *s, const struct csr *m, double *X, const d
                        int32_t n_y)
 {
     /* Y^T Y, upper triangle, row-major */
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, s->f, n_y, 1.0, Y, s->f, 0.0, s->gram,
-                s->f);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, s->f, n_y, 1.0, Y, s->f, 0.0, s->gram, s->f);
     for (int i = 0; i < s->f; i++) /* mirror for the Cholesky path */
         for (int j = 0; j < i; j++)
             s->gram[i * s->f + j] = s->gram[j * s->f + i];
@@ -178,8 +177,8 @@ static int als_fit(struct model *m, char *err, size_t errlen)
 #define ALS_BLOCK 256
 typedef float als_v8 __attribute__((vector_size(32)));
 
-static inline __attribute__((always_inline)) void dots_body(const float *x, const float *v,
-                                                            int f, int32_t n, float *out)
+static inline __attribute__((always_inline)) void dots_body(const float *x, const float *v, int f,
+                                                            int32_t n, float *out)
 {
     for (int32_t i = 0; i < n; i++) {
         const float *y = v + (size_t)i * f;
@@ -264,8 +263,7 @@ int als_scores(const struct model *m, const struct rec_query *q, int want, struc
     return 0;
 }
 
-static void als_recommend(const struct model *m, const struct rec_query *q,
-                          struct rec_list *out)
+static void als_recommend(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
     struct cand_buf b = {0};
     if (als_scores(m, q, q->n, &b) == 0) {

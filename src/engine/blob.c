@@ -62,7 +62,10 @@ void bw_put(struct blob_writer *w, const void *p, size_t n)
     memcpy(w->buf + w->len, p, n);
     w->len += n;
 }
-void bw_i64(struct blob_writer *w, int64_t v) { bw_put(w, &v, sizeof v); }
+void bw_i64(struct blob_writer *w, int64_t v)
+{
+    bw_put(w, &v, sizeof v);
+}
 void bw_array(struct blob_writer *w, const void *p, size_t size, int64_t count)
 {
     bw_i64(w, count);

@@ -8,7 +8,7 @@
 #include "util/error.h"
 
 #define CONTENT_SCAN_MAX 500 /* products scanned per category: bounds latency */
-#define CONTENT_SEEDS 5       /* most recent owned products used as seeds */
+#define CONTENT_SEEDS    5   /* most recent owned products used as seeds */
 
 static float content_score(const struct model *m, int32_t seed, int32_t item)
 {
@@ -87,7 +87,10 @@ static void content_recommend(const struct model *m, const struct rec_query *q,
     popularity_fill(m, q, out, 0);
 }
 
-static void content_save(const struct model *m, struct blob_writer *w) { (void)m, (void)w; }
+static void content_save(const struct model *m, struct blob_writer *w)
+{
+    (void)m, (void)w;
+}
 static int content_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
     (void)m, (void)r, (void)err, (void)errlen;

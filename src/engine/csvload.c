@@ -28,18 +28,18 @@ struct reader {
 
     int header_done;
     int nfile_cols;
-    int map[CSVLOAD_MAX_COLS];  /* caller's column -> position in the file */
+    int map[CSVLOAD_MAX_COLS]; /* caller's column -> position in the file */
 
-    char *buf;                  /* the current record's fields, NUL separated */
+    char *buf; /* the current record's fields, NUL separated */
     size_t used, cap;
     size_t off[CSVLOAD_MAX_COLS];
     size_t len[CSVLOAD_MAX_COLS];
     int isnull[CSVLOAD_MAX_COLS];
     int nf;
 
-    long cur_line;              /* line being fed to the parser */
-    int line_dirty;             /* the line so far has more than CR/LF */
-    long rec_start;             /* line where the current record began */
+    long cur_line;  /* line being fed to the parser */
+    int line_dirty; /* the line so far has more than CR/LF */
+    long rec_start; /* line where the current record began */
     long rows;
     int failed;
     char *err;
@@ -81,13 +81,13 @@ static void on_field(void *s, size_t len, void *data)
     if (r->failed)
         return;
     if (r->nf >= CSVLOAD_MAX_COLS) {
-        fail(r, "%s line %ld column %d: too many fields (more than %d)", r->file,
-             r->rec_start, r->nf + 1, CSVLOAD_MAX_COLS);
+        fail(r, "%s line %ld column %d: too many fields (more than %d)", r->file, r->rec_start,
+             r->nf + 1, CSVLOAD_MAX_COLS);
         return;
     }
     if (len > CSVLOAD_MAX_FIELD) {
-        fail(r, "%s line %ld column %d: field is longer than %d bytes", r->file,
-             r->rec_start, r->nf + 1, CSVLOAD_MAX_FIELD);
+        fail(r, "%s line %ld column %d: field is longer than %d bytes", r->file, r->rec_start,
+             r->nf + 1, CSVLOAD_MAX_FIELD);
         return;
     }
     if (r->used + len + 1 > r->cap) {
@@ -124,8 +124,10 @@ static void check_header(struct reader *r)
     if (r->len[0] >= 3 && memcmp(first, "\xEF\xBB\xBF", 3) == 0) /* BOM after quoting */
         first += 3;
     if (first[0] == '<' || strncmp(first, "{", 1) == 0) {
-        fail(r, "%s line 1 column 1: not a CSV file (starts with '%.20s', looks like HTML "
-                "or JSON)", r->file, first);
+        fail(r,
+             "%s line 1 column 1: not a CSV file (starts with '%.20s', looks like HTML "
+             "or JSON)",
+             r->file, first);
         return;
     }
     int seen[CSVLOAD_MAX_COLS] = {0};
@@ -141,8 +143,8 @@ static void check_header(struct reader *r)
                 if (strcmp(j == 0 ? first : r->buf + r->off[j], hint) == 0)
                     hint = NULL;
             if (hint)
-                fail(r, "%s line 1 column %d: unexpected column '%.60s' (expected '%s')",
-                     r->file, i + 1, h, hint);
+                fail(r, "%s line 1 column %d: unexpected column '%.60s' (expected '%s')", r->file,
+                     i + 1, h, hint);
             else
                 fail(r, "%s line 1 column %d: unexpected column '%.60s'", r->file, i + 1, h);
             return;
@@ -156,8 +158,7 @@ static void check_header(struct reader *r)
     }
     for (int k = 0; k < r->ncols; k++) {
         if (!seen[k]) {
-            fail(r, "%s line 1 column %d: missing column '%s'", r->file, r->nf + 1,
-                 r->columns[k]);
+            fail(r, "%s line 1 column %d: missing column '%s'", r->file, r->nf + 1, r->columns[k]);
             return;
         }
     }
@@ -179,8 +180,8 @@ static void on_record(int c, void *data)
     }
     if (r->nf != r->nfile_cols) {
         int col = r->nf < r->nfile_cols ? r->nf + 1 : r->nfile_cols + 1;
-        fail(r, "%s line %ld column %d: expected %d fields, found %d", r->file, r->rec_start,
-             col, r->nfile_cols, r->nf);
+        fail(r, "%s line %ld column %d: expected %d fields, found %d", r->file, r->rec_start, col,
+             r->nfile_cols, r->nf);
         goto reset;
     }
     struct csvload_row row;
@@ -212,17 +213,17 @@ static int feed(struct reader *r, const char *s, size_t n)
         r->line_dirty = 1;
     if (n && s[n - 1] == '\n') {
         if (!r->line_dirty && r->rec_start == r->cur_line && r->nf == 0)
-            r->rec_start = r->cur_line + 1;  /* a blank line between records */
+            r->rec_start = r->cur_line + 1; /* a blank line between records */
         r->line_dirty = 0;
     }
     if (csv_parse(&r->parser, s, n, on_field, on_record, r) != n && !r->failed) {
         int e = csv_error(&r->parser);
         if (e == CSV_ENOMEM)
-            fail(r, "%s line %ld column %d: field is longer than %d bytes", r->file,
-                 r->rec_start, r->nf + 1, CSVLOAD_MAX_FIELD);
+            fail(r, "%s line %ld column %d: field is longer than %d bytes", r->file, r->rec_start,
+                 r->nf + 1, CSVLOAD_MAX_FIELD);
         else
-            fail(r, "%s line %ld column %d: malformed CSV (%s)", r->file, r->cur_line,
-                 r->nf + 1, csv_strerror(e));
+            fail(r, "%s line %ld column %d: malformed CSV (%s)", r->file, r->cur_line, r->nf + 1,
+                 csv_strerror(e));
     }
     return r->failed ? -1 : 0;
 }
@@ -266,8 +267,7 @@ int csvload_file(const char *path, const char *const *columns, int ncols, csvloa
     }
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        err_set(err, errlen, "%s: cannot open %s (missing or not a regular file)", r.file,
-                path);
+        err_set(err, errlen, "%s: cannot open %s (missing or not a regular file)", r.file, path);
         goto out;
     }
     gz = gzopen(path, "rb");

@@ -9,23 +9,22 @@
 
 #include <stddef.h>
 
-#define CSVLOAD_MAX_COLS 32
+#define CSVLOAD_MAX_COLS  32
 #define CSVLOAD_MAX_FIELD (64 * 1024)  /* bytes in one field */
-#define CSVLOAD_MAX_ROW (512 * 1024)   /* bytes in one record, all fields */
+#define CSVLOAD_MAX_ROW   (512 * 1024) /* bytes in one record, all fields */
 
 struct csvload_row {
-    const char *file;     /* display name (base name of the path) */
-    long line;            /* physical line where the record starts; header = 1 */
-    int nfields;          /* the caller's ncols */
+    const char *file;                    /* display name (base name of the path) */
+    long line;                           /* physical line where the record starts; header = 1 */
+    int nfields;                         /* the caller's ncols */
     const char *field[CSVLOAD_MAX_COLS]; /* NUL-terminated; NULL when empty */
     size_t len[CSVLOAD_MAX_COLS];
-    int column[CSVLOAD_MAX_COLS];        /* 1-based position in the file */
-    const char *const *name;             /* the caller's column names */
+    int column[CSVLOAD_MAX_COLS]; /* 1-based position in the file */
+    const char *const *name;      /* the caller's column names */
 };
 
 /* Returns 0 to go on, negative (with err filled) to stop the whole read. */
-typedef int (*csvload_row_fn)(void *ctx, const struct csvload_row *row, char *err,
-                              size_t errlen);
+typedef int (*csvload_row_fn)(void *ctx, const struct csvload_row *row, char *err, size_t errlen);
 
 /* Reads path (plain or gzip) whose header must hold exactly the ncols names
  * in columns (any order), calling fn once per data row. *rows receives the

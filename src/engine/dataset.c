@@ -11,9 +11,8 @@
 /* hex digit value + 1, 0 for anything else: a table, because branching on
  * digit-or-letter mispredicts half the time on random ids */
 static const uint8_t hex1[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
-    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
-    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
+    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 
 int ds_id_key(const char *id, struct ds_key *k)
 {
@@ -52,7 +51,10 @@ void ds_key_id(const struct ds_key *k, char out[DS_ID_LEN])
     out[32] = 0;
 }
 
-static int cmp_id(const void *a, const void *b) { return strcmp(a, b); }
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 int32_t idmap_find(const struct idmap *m, const char *id)
 {

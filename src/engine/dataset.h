@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DS_ID_LEN 33
-#define DS_CAT_LEN 64
+#define DS_ID_LEN   33
+#define DS_CAT_LEN  64
 #define DS_MAX_ROWS 50000000 /* hard cap on rows read from any table */
 
 /* Sorted array of 32-hex ids; index = position. */
@@ -50,17 +50,17 @@ struct event {
 };
 
 struct dataset {
-    struct idmap users;      /* every customer_unique_id in customers */
-    struct idmap items;      /* every product_id in products: the catalogue */
-    int16_t *user_state;     /* index into states, -1 unknown */
-    int32_t *item_cat;       /* index into cats */
-    float *item_price;       /* mean price over all interactions, -1 unknown */
+    struct idmap users;  /* every customer_unique_id in customers */
+    struct idmap items;  /* every product_id in products: the catalogue */
+    int16_t *user_state; /* index into states, -1 unknown */
+    int32_t *item_cat;   /* index into cats */
+    float *item_price;   /* mean price over all interactions, -1 unknown */
     int n_states;
     char (*states)[3];
     int n_cats;
     char (*cats)[DS_CAT_LEN]; /* English name, Portuguese when untranslated */
     int64_t n_events;
-    struct event *events;     /* sorted by day, then user, then item */
+    struct event *events; /* sorted by day, then user, then item */
 };
 
 /* Reads customers, products (product_catalog) and the interactions view of the
@@ -68,8 +68,7 @@ struct dataset {
 int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen);
 /* via_view = 1 reads the interactions view itself instead of joining the
  * tables in memory (slower; used to check that both agree). */
-int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err,
-                      size_t errlen);
+int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err, size_t errlen);
 void dataset_free(struct dataset *ds);
 
 /* "YYYY-MM-DD[ HH:MM:SS]" -> days since epoch; -1 when malformed. */
@@ -81,8 +80,6 @@ int ds_state_index(const struct dataset *ds, const char *state); /* -1 when abse
 int ds_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui, char *err,
                     size_t errlen);
 
-
 /* Deep copy of everything but the events (for a model's own context). */
-int dataset_copy_context(const struct dataset *src, struct dataset *dst, char *err,
-                         size_t errlen);
+int dataset_copy_context(const struct dataset *src, struct dataset *dst, char *err, size_t errlen);
 #endif

@@ -189,7 +189,7 @@ static int32_t distinct_ids(const void *rows, size_t stride, int32_t n, struct i
 struct cust_row {
     struct ds_key uid; /* sorted on: must stay first */
     struct ds_key cid;
-    int32_t user;      /* index into ds->users */
+    int32_t user; /* index into ds->users */
     char state[2];
     char cid_ok;
 };
@@ -237,8 +237,8 @@ out:
 
 /* One scan of customers. *rows_out (caller frees) keeps every row with a
  * valid customer_unique_id, its person index set. */
-static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_out,
-                       int32_t *n_out, char *err, size_t errlen)
+static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_out, int32_t *n_out,
+                       char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     size_t cap = table_rows(db, "SELECT MAX(rowid) FROM customers"), n = 0;
@@ -247,8 +247,10 @@ static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_o
     int rc = -1, s;
     if (!rows)
         return err_set(err, errlen, "out of memory");
-    if (sqlite3_prepare_v2(db, "SELECT customer_unique_id, customer_id, customer_state"
-                           " FROM customers", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT customer_unique_id, customer_id, customer_state"
+                           " FROM customers",
+                           -1, &st, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot read the customers table: %s", sqlite3_errmsg(db));
         goto out;
     }
@@ -271,8 +273,8 @@ static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_o
         goto out;
     }
     row_user = malloc((n + 1) * sizeof *row_user);
-    if (!row_user || distinct_ids(rows, sizeof *rows, (int32_t)n, &ds->users, &first,
-                                  row_user) < 0 ||
+    if (!row_user ||
+        distinct_ids(rows, sizeof *rows, (int32_t)n, &ds->users, &first, row_user) < 0 ||
         !(ds->user_state = malloc(((size_t)ds->users.n + 1) * sizeof *ds->user_state))) {
         err_set(err, errlen, "out of memory");
         goto out;
@@ -299,7 +301,10 @@ struct item_row {
     char cat[DS_CAT_LEN];
 };
 
-static int cmp_label(const void *a, const void *b) { return strcmp(a, b); }
+static int cmp_label(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 /* Distinct category labels of the items (sorted) and each item's index. */
 static int intern_cats(struct dataset *ds, const struct item_row *rows, const int32_t *first,
@@ -325,8 +330,8 @@ static int intern_cats(struct dataset *ds, const struct item_row *rows, const in
         snprintf(ds->cats[c], DS_CAT_LEN, "%s", sorted[c]);
     ds->n_cats = k;
     for (int32_t i = 0; i < n; i++) {
-        char(*hit)[DS_CAT_LEN] = bsearch(rows[first[i]].cat, ds->cats, (size_t)k, DS_CAT_LEN,
-                                         cmp_label);
+        char(*hit)[DS_CAT_LEN] =
+            bsearch(rows[first[i]].cat, ds->cats, (size_t)k, DS_CAT_LEN, cmp_label);
         ds->item_cat[i] = hit ? (int32_t)(hit - ds->cats) : 0;
     }
     rc = 0;
@@ -344,8 +349,8 @@ static int load_items(sqlite3 *db, struct dataset *ds, char *err, size_t errlen)
     int rc = -1, s;
     if (!rows)
         return err_set(err, errlen, "out of memory");
-    if (sqlite3_prepare_v2(db, "SELECT product_id, category FROM product_catalog", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT product_id, category FROM product_catalog", -1, &st, NULL) !=
+        SQLITE_OK) {
         err_set(err, errlen, "cannot read product_catalog: %s", sqlite3_errmsg(db));
         goto out;
     }
@@ -411,8 +416,7 @@ struct pending {
 };
 
 /* Adds one batch of orders (a = order, b = customer) to ho. */
-static int put_orders(struct khash *hc, struct khash *ho, size_t *n_ord, struct pending *pb,
-                      int n)
+static int put_orders(struct khash *hc, struct khash *ho, size_t *n_ord, struct pending *pb, int n)
 {
     if ((*n_ord + (size_t)n) * 2 > (size_t)ho->mask) {
         /* sized from max(rowid): rehash when the rows outgrow it */
@@ -530,7 +534,8 @@ static void *scan_items(void *arg)
             goto out;
         sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
     }
-    if (sqlite3_prepare_v2(db, "SELECT order_id, product_id, price FROM order_items"
+    if (sqlite3_prepare_v2(db,
+                           "SELECT order_id, product_id, price FROM order_items"
                            " WHERE rowid > ?1 AND rowid <= ?2 AND price_outlier = 0",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_bind_int64(st, 1, t->lo) != SQLITE_OK ||
@@ -582,11 +587,17 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust
     {
         /* two halves by rowid: the second on a thread, the first here */
         int64_t last = (int64_t)table_rows(db, "SELECT MAX(rowid) FROM order_items");
-        struct item_scan half[2] = {
-            {.db = db, .ho = &ho, .hi = &hi, .lo = INT64_MIN, .hi_row = last / 2,
-             .out = {ds->events, 0, *cap}},
-            {.path = sqlite3_db_filename(db, "main"), .ho = &ho, .hi = &hi,
-             .lo = last / 2, .hi_row = INT64_MAX}};
+        struct item_scan half[2] = {{.db = db,
+                                     .ho = &ho,
+                                     .hi = &hi,
+                                     .lo = INT64_MIN,
+                                     .hi_row = last / 2,
+                                     .out = {ds->events, 0, *cap}},
+                                    {.path = sqlite3_db_filename(db, "main"),
+                                     .ho = &ho,
+                                     .hi = &hi,
+                                     .lo = last / 2,
+                                     .hi_row = INT64_MAX}};
         pthread_t th;
         int threaded = half[1].path && pthread_create(&th, NULL, scan_items, &half[1]) == 0;
         scan_items(&half[0]);
@@ -615,8 +626,10 @@ static int load_events_view(sqlite3 *db, struct dataset *ds, size_t *cap)
 {
     sqlite3_stmt *st = NULL;
     int s;
-    if (sqlite3_prepare_v2(db, "SELECT user_id, product_id, ts, price FROM interactions"
-                           " WHERE ts IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT user_id, product_id, ts, price FROM interactions"
+                           " WHERE ts IS NOT NULL",
+                           -1, &st, NULL) != SQLITE_OK)
         return -1;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         int32_t u = idmap_find(&ds->users, (const char *)sqlite3_column_text(st, 0));
@@ -687,8 +700,7 @@ int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen)
     return dataset_load_mode(path, ds, 0, err, errlen);
 }
 
-int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err,
-                      size_t errlen)
+int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     struct cust_row *cust = NULL;
@@ -713,8 +725,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
      * faults); the view path below enlarges it for its random seeks. No mmap,
      * which would count the file as our RSS. */
     sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
-    if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 ||
-        load_items(db, ds, err, errlen) < 0)
+    if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 || load_items(db, ds, err, errlen) < 0)
         goto out;
     if (scanning)
         pthread_join(scanner, NULL);

@@ -91,10 +91,8 @@ int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_d
         int64_t a = test.ptr[u], b = test.ptr[u + 1];
         if (a == b)
             continue;
-        struct rec_query q = {.user = u,
-                              .state = ds->user_state[u],
-                              .n = k,
-                              .allow_repurchase = allow_repurchase};
+        struct rec_query q = {
+            .user = u, .state = ds->user_state[u], .n = k, .allow_repurchase = allow_repurchase};
         list->n = 0;
         list->explain[0] = 0;
         m->ops->recommend(m, &q, list);

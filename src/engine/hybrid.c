@@ -26,8 +26,7 @@ static void normalise(struct cand_buf *b)
 /* Contextual popularity: smoothed global popularity (normalised to the top item)
  * plus state_weight x the share of the item in the customer's state list
  * (normalised likewise). With weight 0 this is the global ranking. */
-static void contextual_fill(const struct model *m, const struct rec_query *q,
-                            struct rec_list *out)
+static void contextual_fill(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
     const struct popularity *p = &m->pop;
     double w = m->params.state_weight;
@@ -52,8 +51,7 @@ out:
     cand_free(&b);
 }
 
-static void hybrid_recommend(const struct model *m, const struct rec_query *q,
-                             struct rec_list *out)
+static void hybrid_recommend(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
     struct cand_buf ub = {0}, ib = {0}, all = {0};
     if (q->user >= 0 && usercf_scores(m, q, &ub, out) == 0 && itemcf_scores(m, q, &ib, out) == 0) {

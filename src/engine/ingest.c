@@ -52,8 +52,7 @@ int ingest_data_present(const char *dir)
     if (!dir)
         return 0;
     for (int i = 0; i < INGEST_NFILES; i++)
-        if (OLIST_FILES[i].required &&
-            find_input(dir, OLIST_FILES[i].base, path, sizeof path) != 0)
+        if (OLIST_FILES[i].required && find_input(dir, OLIST_FILES[i].base, path, sizeof path) != 0)
             return 0;
     return 1;
 }
@@ -183,8 +182,7 @@ static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long lin
         int n = v[0].type == RB_TEXT ? (int)(v[0].len < 40 ? v[0].len : 40) : 0;
         return err_set(err, errlen,
                        "%s line %ld column %d (%s): duplicate key '%.*s' with different values",
-                       c->file, line, c->key_column, c->spec->cols[0].name, n,
-                       n ? v[0].u.s : "");
+                       c->file, line, c->key_column, c->spec->cols[0].name, n, n ? v[0].u.s : "");
     }
     if (rc == SQLITE_INTERRUPT || ingest_interrupted())
         return interrupted_error(err, errlen);
@@ -207,8 +205,8 @@ static int insert_group(struct load_ctx *c, const struct rowbatch_val *const *ro
     if (rc != SQLITE_DONE) {
         if (rc == SQLITE_INTERRUPT || ingest_interrupted())
             return interrupted_error(err, errlen);
-        return err_set(err, errlen, "%s lines %ld..%ld: cannot store rows: %s", c->file,
-                       lines[0], lines[INGEST_GROUP - 1], sqlite3_errmsg(c->db));
+        return err_set(err, errlen, "%s lines %ld..%ld: cannot store rows: %s", c->file, lines[0],
+                       lines[INGEST_GROUP - 1], sqlite3_errmsg(c->db));
     }
     for (int r = 0; r < INGEST_GROUP; r++)
         count_inserted(c, rows[r]);
@@ -248,9 +246,10 @@ static int insert_chunk(struct load_ctx *c, const struct readahead_chunk *chunk,
                     same_row = same_value(&prev[i], &v[i]);
                 if (!same_row) {
                     int len = v[0].type == RB_TEXT ? (int)(v[0].len < 40 ? v[0].len : 40) : 0;
-                    return err_set(err, errlen, "%s line %ld column %d (%s): duplicate key "
-                                   "'%.*s' with different values", c->file, line,
-                                   c->key_column, c->spec->cols[0].name, len,
+                    return err_set(err, errlen,
+                                   "%s line %ld column %d (%s): duplicate key "
+                                   "'%.*s' with different values",
+                                   c->file, line, c->key_column, c->spec->cols[0].name, len,
                                    len ? v[0].u.s : "");
                 }
                 c->duplicates++;
@@ -311,8 +310,7 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 {
     char *msg = NULL;
     if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        err_set(err, errlen, "database error: %s (in: %.60s)", msg ? msg : sqlite3_errmsg(db),
-                sql);
+        err_set(err, errlen, "database error: %s (in: %.60s)", msg ? msg : sqlite3_errmsg(db), sql);
         sqlite3_free(msg);
         return -1;
     }
@@ -323,8 +321,10 @@ static int report_add(sqlite3 *db, const char *file, const char *rule, long long
                       const char *detail, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, "INSERT INTO ingest_report(file, rule, count, detail) "
-                                    "VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO ingest_report(file, rule, count, detail) "
+                                "VALUES(?1, ?2, ?3, ?4)",
+                                -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, file, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
@@ -424,13 +424,11 @@ static int load_file(sqlite3 *db, int file, const char *path, struct readahead *
     snprintf(detail, sizeof detail, "%ld data rows read", rows);
     if (report_add(db, fname, "rows_loaded", c->inserted, detail, err, errlen) < 0)
         goto out;
-    if (c->duplicates &&
-        report_add(db, fname, "duplicate_removed", c->duplicates,
-                   "exact duplicate rows dropped", err, errlen) < 0)
+    if (c->duplicates && report_add(db, fname, "duplicate_removed", c->duplicates,
+                                    "exact duplicate rows dropped", err, errlen) < 0)
         goto out;
-    if (counts.outros &&
-        report_add(db, fname, "empty_category_outros", counts.outros,
-                   "empty product_category_name set to 'outros'", err, errlen) < 0)
+    if (counts.outros && report_add(db, fname, "empty_category_outros", counts.outros,
+                                    "empty product_category_name set to 'outros'", err, errlen) < 0)
         goto out;
     if (counts.null_ts) {
         size_t n = 0;
@@ -439,8 +437,7 @@ static int load_file(sqlite3 *db, int file, const char *path, struct readahead *
             if (counts.null_ts_col[i] && n < sizeof detail)
                 n += (size_t)snprintf(detail + n, sizeof detail - n, "%s%s %lld", n ? ", " : "",
                                       sp->cols[i].name, counts.null_ts_col[i]);
-        if (report_add(db, fname, "empty_timestamp_null", counts.null_ts, detail, err,
-                       errlen) < 0)
+        if (report_add(db, fname, "empty_timestamp_null", counts.null_ts, detail, err, errlen) < 0)
             goto out;
     }
     rc = 0;
@@ -464,15 +461,17 @@ static int flag_outliers(sqlite3 *db, const struct load_ctx *items, struct inges
     double var = (items->price_sumsq - n * mean * mean) / (n - 1);
     double thr = mean + 3.0 * sqrt(var > 0 ? var : 0);
     long long count;
-    if (query_int(db, "UPDATE order_items SET price_outlier = 1 WHERE price > ?1",
-                  thr, &count, err, errlen) < 0)
+    if (query_int(db, "UPDATE order_items SET price_outlier = 1 WHERE price > ?1", thr, &count, err,
+                  errlen) < 0)
         return -1;
     count = sqlite3_changes(db);
     s->outliers = count;
     s->outlier_threshold = thr;
     char detail[160];
-    snprintf(detail, sizeof detail, "price > %.2f (mean %.2f + 3 sd %.2f); kept, flagged "
-             "price_outlier = 1, left out of the interactions view", thr, mean, thr - mean);
+    snprintf(detail, sizeof detail,
+             "price > %.2f (mean %.2f + 3 sd %.2f); kept, flagged "
+             "price_outlier = 1, left out of the interactions view",
+             thr, mean, thr - mean);
     return report_add(db, "olist_order_items_dataset.csv", "price_outlier_flagged", count, detail,
                       err, errlen);
 }
@@ -489,9 +488,11 @@ static int index_table(sqlite3 *db, const char *table, char *err, size_t errlen)
 /* Geolocation has no key: exact duplicates are removed after the load. */
 static int dedupe_geolocation(sqlite3 *db, struct ingest_summary *s, char *err, size_t errlen)
 {
-    if (exec_sql(db, "DELETE FROM geolocation WHERE rowid NOT IN (SELECT min(rowid) FROM "
-                     "geolocation GROUP BY geolocation_zip_code_prefix, geolocation_lat, "
-                     "geolocation_lng, geolocation_city, geolocation_state)", err, errlen) < 0)
+    if (exec_sql(db,
+                 "DELETE FROM geolocation WHERE rowid NOT IN (SELECT min(rowid) FROM "
+                 "geolocation GROUP BY geolocation_zip_code_prefix, geolocation_lat, "
+                 "geolocation_lng, geolocation_city, geolocation_state)",
+                 err, errlen) < 0)
         return -1;
     long long n = sqlite3_changes(db);
     s->duplicates += n;
@@ -625,8 +626,8 @@ static int write_meta(sqlite3 *db, const struct ingest_options *o, struct ingest
     if (meta_set(db, "ingested_at", buf, err, errlen) < 0)
         return -1;
     char real[PATH_MAX];
-    if (meta_set(db, "source_dir", realpath(o->data_dir, real) ? real : o->data_dir, err,
-                 errlen) < 0 ||
+    if (meta_set(db, "source_dir", realpath(o->data_dir, real) ? real : o->data_dir, err, errlen) <
+            0 ||
         meta_set(db, "schema_version", "1", err, errlen) < 0)
         return -1;
     /* gen-sample's marker carries "seed=N" and "customers=N" lines. */
@@ -638,7 +639,7 @@ static int write_meta(sqlite3 *db, const struct ingest_options *o, struct ingest
     char line[256];
     while (f && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        const char *key = strncmp(line, "seed=", 5) == 0 ? "sample_seed"
+        const char *key = strncmp(line, "seed=", 5) == 0         ? "sample_seed"
                           : strncmp(line, "customers=", 10) == 0 ? "sample_customers"
                                                                  : NULL;
         if (key && meta_set(db, key, strchr(line, '=') + 1, err, errlen) < 0)
@@ -681,8 +682,7 @@ static int publish(const char *tmp, const char *db_path, char *err, size_t errle
     return 0;
 }
 
-int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err,
-               size_t errlen)
+int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err, size_t errlen)
 {
     double t0 = monotonic_seconds();
     char paths[INGEST_NFILES][PATH_MAX];
@@ -724,7 +724,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     close(fd);
     have_tmp = 1;
     /* The reader starts parsing while the database is being set up. */
-    if (readahead_start(&ra, (const char (*)[PATH_MAX])paths, !o->quiet, err, errlen) < 0)
+    if (readahead_start(&ra, (const char(*)[PATH_MAX])paths, !o->quiet, err, errlen) < 0)
         goto out;
 
     if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -748,8 +748,10 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
         long long n;
         if (arc != SQLITE_DONE ||
             query_int(db, "SELECT count(*) FROM old.sqlite_master", 0, &n, err, errlen) < 0) {
-            err_set(err, errlen, "existing database %s cannot be read (%s); refusing to "
-                    "replace it", o->db_path, sqlite3_errmsg(db));
+            err_set(err, errlen,
+                    "existing database %s cannot be read (%s); refusing to "
+                    "replace it",
+                    o->db_path, sqlite3_errmsg(db));
             goto out;
         }
         attached = 1;
@@ -762,8 +764,10 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
         if (i > 0 && index_table(db, OLIST_FILES[i - 1].table, err, errlen) < 0)
             goto out;
         if (!paths[i][0]) {
-            if (report_add(db, OLIST_FILES[i].base, "file_absent", 0, "optional file not found; "
-                           "table left empty", err, errlen) < 0)
+            if (report_add(db, OLIST_FILES[i].base, "file_absent", 0,
+                           "optional file not found; "
+                           "table left empty",
+                           err, errlen) < 0)
                 goto out;
             continue;
         }
@@ -775,8 +779,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
             goto out;
     }
     if (index_table(db, OLIST_FILES[INGEST_NFILES - 1].table, err, errlen) < 0 ||
-        report_untranslated(db, s, err, errlen) < 0 ||
-        write_meta(db, o, s, err, errlen) < 0)
+        report_untranslated(db, s, err, errlen) < 0 || write_meta(db, o, s, err, errlen) < 0)
         goto out;
     if (attached && carry_over(db, s, err, errlen) < 0)
         goto out;

@@ -33,36 +33,35 @@ enum ingest_file {
 
 /* The pragmas of the temporary database; `ingest --print-pragmas` prints them
  * so bench/ingest gives the sqlite3 shell exactly the same. */
-#define INGEST_PRAGMAS                                                            \
-    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; " \
+#define INGEST_PRAGMAS                                                                             \
+    "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; "             \
     "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-8192;"
 
 struct ingest_options {
-    const char *data_dir;  /* holds the nine files, .csv or .csv.gz */
-    const char *db_path;   /* target database (replaced atomically) */
-    int quiet;             /* no per-file progress even on a terminal */
+    const char *data_dir; /* holds the nine files, .csv or .csv.gz */
+    const char *db_path;  /* target database (replaced atomically) */
+    int quiet;            /* no per-file progress even on a terminal */
 };
 
 struct ingest_summary {
-    long long rows[INGEST_NFILES];  /* rows stored per table (after dedupe) */
-    long long duplicates;           /* exact duplicate rows removed */
-    long long outros;               /* empty product category -> 'outros' */
-    long long outliers;             /* items flagged price_outlier */
-    long long null_timestamps;      /* empty timestamp fields stored as NULL */
-    long long untranslated;         /* categories without an English name */
-    double outlier_threshold;       /* mean + 3 sd of item price */
-    double seconds;                 /* wall time of the whole run */
-    int present[INGEST_NFILES];     /* 1 when the file was found and loaded */
-    int sample;                     /* 1 when the dir came from gen-sample */
-    int carried_tables;             /* tables copied from the old database */
-    char warnings[512];             /* "reviews absent; ..." or "" */
+    long long rows[INGEST_NFILES]; /* rows stored per table (after dedupe) */
+    long long duplicates;          /* exact duplicate rows removed */
+    long long outros;              /* empty product category -> 'outros' */
+    long long outliers;            /* items flagged price_outlier */
+    long long null_timestamps;     /* empty timestamp fields stored as NULL */
+    long long untranslated;        /* categories without an English name */
+    double outlier_threshold;      /* mean + 3 sd of item price */
+    double seconds;                /* wall time of the whole run */
+    int present[INGEST_NFILES];    /* 1 when the file was found and loaded */
+    int sample;                    /* 1 when the dir came from gen-sample */
+    int carried_tables;            /* tables copied from the old database */
+    char warnings[512];            /* "reviews absent; ..." or "" */
 };
 
 /* Runs the whole ingest. Returns 0 and fills *s, or -1 with err naming the
  * file, line and column at fault; on failure the old database is untouched
  * and no temporary file remains. */
-int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err,
-               size_t errlen);
+int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err, size_t errlen);
 
 /* Interrupts a running ingest_run (SIGINT, SIGTERM): async-signal-safe, it
  * only sets a flag that the loader polls between rows and SQLite polls while

@@ -104,8 +104,7 @@ int itemcf_scores(const struct model *m, const struct rec_query *q, struct cand_
     return 0;
 }
 
-static void icf_recommend(const struct model *m, const struct rec_query *q,
-                          struct rec_list *out)
+static void icf_recommend(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
     struct cand_buf b = {0};
     if (itemcf_scores(m, q, &b, out) == 0)
@@ -115,7 +114,10 @@ static void icf_recommend(const struct model *m, const struct rec_query *q,
     popularity_fill(m, q, out, 0);
 }
 
-static void icf_save(const struct model *m, struct blob_writer *w) { knn_save(&m->icf, w); }
+static void icf_save(const struct model *m, struct blob_writer *w)
+{
+    knn_save(&m->icf, w);
+}
 static int icf_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
     if (knn_load(&m->icf, m->ctx.items.n, m->ctx.items.n, r) < 0)

@@ -11,15 +11,15 @@
 #include <stdint.h>
 
 #define KEYSET_MAX_KEYS (1u << 24)
-#define KEYSET_MAX_KEY 255
+#define KEYSET_MAX_KEY  255
 
 struct keyset {
-    uint64_t *hex;     /* 2 words per slot: the id's 128 bits; 0,0 = empty */
+    uint64_t *hex; /* 2 words per slot: the id's 128 bits; 0,0 = empty */
     size_t hex_mask, hex_count;
-    uint64_t *slots;   /* 0 = empty, else (hash high 32 bits << 32) | (offset + 1) */
-    size_t mask;       /* capacity - 1 */
+    uint64_t *slots; /* 0 = empty, else (hash high 32 bits << 32) | (offset + 1) */
+    size_t mask;     /* capacity - 1 */
     size_t count;
-    char *arena;       /* length-prefixed keys */
+    char *arena; /* length-prefixed keys */
     size_t used, cap;
 };
 

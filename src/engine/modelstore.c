@@ -16,14 +16,14 @@
 #include "util/error.h"
 
 static const char ms_magic[8] = {'R', 'E', 'C', 'S', 'Y', 'S', 'M', 'D'};
-#define MS_END 0x454e444d4f44454cLL
+#define MS_END   0x454e444d4f44454cLL
 #define MS_CHUNK ((size_t)1 << 20) /* streaming buffer when storing a model */
 
 static void put_params(struct blob_writer *w, const struct algo_params *p)
 {
-    int64_t iv[] = {p->window_days, p->state_window, p->neighbours, p->max_postings,
-                    p->item_neighbours, p->factors, p->iterations, p->cg_steps,
-                    (int64_t)p->seed, p->price_tiers, p->long_window};
+    int64_t iv[] = {p->window_days,     p->state_window, p->neighbours, p->max_postings,
+                    p->item_neighbours, p->factors,      p->iterations, p->cg_steps,
+                    (int64_t)p->seed,   p->price_tiers,  p->long_window};
     double dv[] = {p->threshold, p->reg, p->alpha, p->state_weight};
     bw_array(w, iv, 8, sizeof iv / 8);
     bw_array(w, dv, 8, sizeof dv / 8);
@@ -35,13 +35,20 @@ static int get_params(struct blob_reader *r, struct algo_params *p)
     double *dv = br_array(r, 8, 4, 0, NULL);
     int rc = -1;
     if (iv && dv) {
-        *p = (struct algo_params){.window_days = (int)iv[0], .state_window = (int)iv[1],
-                                  .neighbours = (int)iv[2], .max_postings = (int)iv[3],
-                                  .item_neighbours = (int)iv[4], .factors = (int)iv[5],
-                                  .iterations = (int)iv[6], .cg_steps = (int)iv[7],
-                                  .seed = (uint64_t)iv[8], .price_tiers = (int)iv[9],
+        *p = (struct algo_params){.window_days = (int)iv[0],
+                                  .state_window = (int)iv[1],
+                                  .neighbours = (int)iv[2],
+                                  .max_postings = (int)iv[3],
+                                  .item_neighbours = (int)iv[4],
+                                  .factors = (int)iv[5],
+                                  .iterations = (int)iv[6],
+                                  .cg_steps = (int)iv[7],
+                                  .seed = (uint64_t)iv[8],
+                                  .price_tiers = (int)iv[9],
                                   .long_window = (int)iv[10],
-                                  .threshold = dv[0], .reg = dv[1], .alpha = dv[2],
+                                  .threshold = dv[0],
+                                  .reg = dv[1],
+                                  .alpha = dv[2],
                                   .state_weight = dv[3]};
         rc = 0;
     }
@@ -242,13 +249,14 @@ char *algo_params_json(const struct algo_params *p)
     char *s = malloc(512);
     if (s)
         snprintf(s, 512,
-                 "{\"window_days\":%d,\"long_window\":%d,\"state_window\":%d,\"neighbours\":%d,\"threshold\":%g,"
+                 "{\"window_days\":%d,\"long_window\":%d,\"state_window\":%d,\"neighbours\":%d,"
+                 "\"threshold\":%g,"
                  "\"max_postings\":%d,\"item_neighbours\":%d,\"factors\":%d,\"reg\":%g,"
                  "\"alpha\":%g,\"iterations\":%d,\"cg_steps\":%d,\"seed\":%llu,"
                  "\"price_tiers\":%d,\"state_weight\":%g}",
-                 p->window_days, p->long_window, p->state_window, p->neighbours, p->threshold, p->max_postings,
-                 p->item_neighbours, p->factors, p->reg, p->alpha, p->iterations, p->cg_steps,
-                 (unsigned long long)p->seed, p->price_tiers, p->state_weight);
+                 p->window_days, p->long_window, p->state_window, p->neighbours, p->threshold,
+                 p->max_postings, p->item_neighbours, p->factors, p->reg, p->alpha, p->iterations,
+                 p->cg_steps, (unsigned long long)p->seed, p->price_tiers, p->state_weight);
     return s;
 }
 
@@ -304,21 +312,23 @@ static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errl
     char at[24];
     now_text(at);
     /* touch only the rows that change: an UPDATE rewrites the whole row, blob included */
-    int ok = sqlite3_prepare_v2(db, "UPDATE models SET active = (version = ?1)"
-                                " WHERE active <> (version = ?1)", -1, &st,
-                                NULL) == SQLITE_OK &&
+    int ok = sqlite3_prepare_v2(db,
+                                "UPDATE models SET active = (version = ?1)"
+                                " WHERE active <> (version = ?1)",
+                                -1, &st, NULL) == SQLITE_OK &&
              sqlite3_bind_int64(st, 1, v) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     st = NULL;
     if (ok && log)
-        ok = sqlite3_prepare_v2(db, "INSERT INTO model_activations(version, at) VALUES(?1, ?2)",
-                                -1, &st, NULL) == SQLITE_OK &&
+        ok = sqlite3_prepare_v2(db, "INSERT INTO model_activations(version, at) VALUES(?1, ?2)", -1,
+                                &st, NULL) == SQLITE_OK &&
              sqlite3_bind_int64(st, 1, v) == SQLITE_OK &&
              sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
              sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
-    return ok ? 0 : err_set(err, errlen, "cannot activate model %lld: %s", (long long)v,
-                            sqlite3_errmsg(db));
+    return ok ? 0
+              : err_set(err, errlen, "cannot activate model %lld: %s", (long long)v,
+                        sqlite3_errmsg(db));
 }
 
 /* Bytes per stored part: MS_PART, or RECSYS_MODEL_PART (>= 64) for tests. */
@@ -352,8 +362,8 @@ static int ms_next_part(struct ms_sink *k)
         sqlite3_step(k->ins) != SQLITE_DONE)
         return -1;
     k->part++;
-    return sqlite3_blob_open(k->db, "main", "model_parts", "blob",
-                             sqlite3_last_insert_rowid(k->db), 1, &k->blob) == SQLITE_OK
+    return sqlite3_blob_open(k->db, "main", "model_parts", "blob", sqlite3_last_insert_rowid(k->db),
+                             1, &k->blob) == SQLITE_OK
                ? 0
                : -1;
 }
@@ -417,8 +427,7 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
     sqlite3_bind_text(st, 1, m->algorithm, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, meta->params_json ? meta->params_json : "{}", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, meta->cutoff, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, meta->metrics_json ? meta->metrics_json : "{}", -1,
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, meta->metrics_json ? meta->metrics_json : "{}", -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, meta->created_at, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(st, 6, meta->train_seconds);
     sqlite3_bind_int64(st, 7, meta->size);
@@ -429,12 +438,14 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
     st = NULL;
     sink.db = db;
     sink.version = meta->version;
-    if (sqlite3_prepare_v2(db, "INSERT INTO model_parts(version, part, blob)"
-                           " VALUES(?1, ?2, zeroblob(?3))", -1, &sink.ins, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO model_parts(version, part, blob)"
+                           " VALUES(?1, ?2, zeroblob(?3))",
+                           -1, &sink.ins, NULL) != SQLITE_OK)
         goto sqlerr;
     sha256_init(&sink.sha);
-    w = (struct blob_writer){.buf = chunk, .cap = MS_CHUNK, .sink = ms_sink_write,
-                             .sink_ctx = &sink};
+    w = (struct blob_writer){
+        .buf = chunk, .cap = MS_CHUNK, .sink = ms_sink_write, .sink_ctx = &sink};
     ms_write(m, &w);
     if (sink.blob)
         sqlite3_blob_close(sink.blob);
@@ -448,8 +459,8 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
     sha256_final(&sink.sha, digest);
     for (int i = 0; i < 32; i++)
         snprintf(meta->sha256 + 2 * i, 3, "%02x", digest[i]);
-    if (sqlite3_prepare_v2(db, "UPDATE models SET sha256 = ?1 WHERE version = ?2", -1, &st,
-                           NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(db, "UPDATE models SET sha256 = ?1 WHERE version = ?2", -1, &st, NULL) !=
+            SQLITE_OK ||
         sqlite3_bind_text(st, 1, meta->sha256, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
         sqlite3_bind_int64(st, 2, meta->version) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
         goto sqlerr;
@@ -498,8 +509,8 @@ static int64_t ms_read_blob(sqlite3 *db, int64_t v, int64_t want, uint8_t **out)
     *out = NULL;
     if (want <= 0 || (uint64_t)want > MS_MAX_BLOB || !(*out = malloc((size_t)want)))
         return want <= 0 ? 0 : -1;
-    if (sqlite3_prepare_v2(db, "SELECT blob FROM model_parts WHERE version = ?1 ORDER BY part",
-                           -1, &st, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, "SELECT blob FROM model_parts WHERE version = ?1 ORDER BY part", -1,
+                           &st, NULL) == SQLITE_OK &&
         sqlite3_bind_int64(st, 1, v) == SQLITE_OK)
         while (sqlite3_step(st) == SQLITE_ROW) {
             int64_t n = sqlite3_column_bytes(st, 0);
@@ -511,8 +522,9 @@ static int64_t ms_read_blob(sqlite3 *db, int64_t v, int64_t want, uint8_t **out)
         }
     sqlite3_finalize(st);
     st = NULL;
-    if (!parts && sqlite3_prepare_v2(db, "SELECT blob FROM models WHERE version = ?1", -1, &st,
-                                     NULL) == SQLITE_OK &&
+    if (!parts &&
+        sqlite3_prepare_v2(db, "SELECT blob FROM models WHERE version = ?1", -1, &st, NULL) ==
+            SQLITE_OK &&
         sqlite3_bind_int64(st, 1, v) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
         int64_t n = sqlite3_column_bytes(st, 0);
         const void *p = sqlite3_column_blob(st, 0);
@@ -582,8 +594,10 @@ int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta
     }
     sha256_hex(blob, (size_t)len, hex);
     if (strcmp(hex, meta->sha256)) {
-        err_set(err, errlen, "model version %lld fails its sha256 check (stored %.12s..., "
-                "computed %.12s...)", (long long)meta->version, meta->sha256, hex);
+        err_set(err, errlen,
+                "model version %lld fails its sha256 check (stored %.12s..., "
+                "computed %.12s...)",
+                (long long)meta->version, meta->sha256, hex);
         goto out;
     }
     char derr[256];
@@ -635,11 +649,15 @@ struct cJSON *models_list_json(const char *db_path, char *err, size_t errlen)
         const char *t;
         int64_t v = sqlite3_column_int64(st, 0);
         cJSON_AddNumberToObject(o, "version", (double)v);
-        cJSON_AddStringToObject(o, "algorithm", (t = (const char *)sqlite3_column_text(st, 1)) ? t : "");
-        cJSON_AddStringToObject(o, "cutoff", (t = (const char *)sqlite3_column_text(st, 2)) ? t : "");
-        cJSON_AddStringToObject(o, "created_at", (t = (const char *)sqlite3_column_text(st, 3)) ? t : "");
+        cJSON_AddStringToObject(o, "algorithm",
+                                (t = (const char *)sqlite3_column_text(st, 1)) ? t : "");
+        cJSON_AddStringToObject(o, "cutoff",
+                                (t = (const char *)sqlite3_column_text(st, 2)) ? t : "");
+        cJSON_AddStringToObject(o, "created_at",
+                                (t = (const char *)sqlite3_column_text(st, 3)) ? t : "");
         cJSON_AddBoolToObject(o, "active", sqlite3_column_int(st, 4) != 0);
-        cJSON_AddStringToObject(o, "sha256", (t = (const char *)sqlite3_column_text(st, 5)) ? t : "");
+        cJSON_AddStringToObject(o, "sha256",
+                                (t = (const char *)sqlite3_column_text(st, 5)) ? t : "");
         cJSON_AddNumberToObject(o, "size", (double)sqlite3_column_int64(st, 6));
         t = (const char *)sqlite3_column_text(st, 7);
         cJSON *mj = t ? cJSON_Parse(t) : NULL;

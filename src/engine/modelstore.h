@@ -12,9 +12,9 @@
 
 #include "engine/algo.h"
 
-#define MS_FORMAT 2 /* 2: user neighbour lists without similarities, binary ids */
-#define MS_MAX_BLOB ((size_t)16 << 30) /* 16 GiB: refuse anything larger */
-#define MS_PART ((int64_t)256 << 20)   /* bytes per stored part (model_parts) */
+#define MS_FORMAT   2 /* 2: user neighbour lists without similarities, binary ids */
+#define MS_MAX_BLOB ((size_t)16 << 30)   /* 16 GiB: refuse anything larger */
+#define MS_PART     ((int64_t)256 << 20) /* bytes per stored part (model_parts) */
 
 struct model_meta {
     int64_t version;
@@ -47,8 +47,8 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
  * 1 when there is no active model, -1 when it is broken (err says why; the
  * meta is still filled when the row exists). */
 struct sqlite3;
-int modelstore_load_active(struct sqlite3 *db, struct model *m, struct model_meta *meta,
-                           char *err, size_t errlen);
+int modelstore_load_active(struct sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
+                           size_t errlen);
 
 /* JSON text of params (for the models table). */
 char *algo_params_json(const struct algo_params *p);

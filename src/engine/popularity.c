@@ -9,7 +9,7 @@
 #include "util/error.h"
 
 #define POP_GLOBAL_MAX 1000
-#define POP_STATE_MAX 200
+#define POP_STATE_MAX  200
 
 void popularity_free(struct popularity *p)
 {
@@ -166,8 +166,8 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
     p->cat_ptr = calloc((size_t)nc + 1, sizeof *p->cat_ptr);
     p->cat_list = malloc(((size_t)ni + 1) * sizeof *p->cat_list);
     p->tier = calloc((size_t)ni + 1, 1);
-    if (!win || !wlong || !p->blend_score || !p->blend || !tmp || !p->score || !p->count_all || !p->global || !p->cat_ptr ||
-        !p->cat_list || !p->tier)
+    if (!win || !wlong || !p->blend_score || !p->blend || !tmp || !p->score || !p->count_all ||
+        !p->global || !p->cat_ptr || !p->cat_list || !p->tier)
         goto oom;
     float maxall = 0;
     for (int64_t k = 0; k < full->n_events && full->events[k].day < p->cutoff_day; k++) {
@@ -192,7 +192,8 @@ int popularity_fit_tables(struct model *m, const struct dataset *full, char *err
         p->global[k] = tmp[k].item;
     /* Smoothed recency: the short window plus the longer one at equal
      * density. Chosen on validation cutoffs before 2018 (see README). */
-    double lw = m->params.long_window > 0 ? (double)m->params.window_days / m->params.long_window : 0;
+    double lw =
+        m->params.long_window > 0 ? (double)m->params.window_days / m->params.long_window : 0;
     n = 0;
     for (int32_t i = 0; i < ni; i++) {
         p->blend_score[i] = (float)(win[i] + lw * wlong[i]);
@@ -274,8 +275,7 @@ static int pop_fit(struct model *m, char *err, size_t errlen)
     return 0; /* the tables are fitted for every model */
 }
 
-static void pop_recommend(const struct model *m, const struct rec_query *q,
-                          struct rec_list *out)
+static void pop_recommend(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
     if (q->explain)
         rl_explain(out, "most purchased in the %d days before %s; ", m->params.window_days,
@@ -339,25 +339,25 @@ int popularity_load(struct popularity *p, int n_items, int n_states, int n_cats,
     p->cat_ptr = br_array(r, 8, (int64_t)n_cats + 1, 0, NULL);
     p->cat_list = br_array(r, 4, n_items, 0, NULL);
     p->tier = br_array(r, 1, n_items, 0, NULL);
-    if (r->failed || !p->score || !p->count_all || !p->state_ptr || !p->cat_ptr ||
-        !p->cat_list || !p->tier || (n && !p->global) || (ns && (!p->state_list || !p->state_score)) ||
-        !p->blend_score || (nb && !p->blend) ||
-        check_index(p->global, p->n_global, n_items) < 0 ||
+    if (r->failed || !p->score || !p->count_all || !p->state_ptr || !p->cat_ptr || !p->cat_list ||
+        !p->tier || (n && !p->global) || (ns && (!p->state_list || !p->state_score)) ||
+        !p->blend_score || (nb && !p->blend) || check_index(p->global, p->n_global, n_items) < 0 ||
         check_index(p->blend, p->n_blend, n_items) < 0 ||
-        check_ptr(p->state_ptr, n_states, ns) < 0 ||
-        check_index(p->state_list, ns, n_items) < 0 ||
+        check_ptr(p->state_ptr, n_states, ns) < 0 || check_index(p->state_list, ns, n_items) < 0 ||
         check_ptr(p->cat_ptr, n_cats, n_items) < 0 ||
         check_index(p->cat_list, n_items, n_items) < 0)
         return -1;
     return 0;
 }
 
-static void pop_save(const struct model *m, struct blob_writer *w) { (void)m, (void)w; }
+static void pop_save(const struct model *m, struct blob_writer *w)
+{
+    (void)m, (void)w;
+}
 static int pop_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
     (void)m, (void)r, (void)err, (void)errlen;
     return 0;
 }
 
-const struct algo_ops algo_popularity = {"popularity", pop_fit, pop_recommend, pop_save,
-                                         pop_load};
+const struct algo_ops algo_popularity = {"popularity", pop_fit, pop_recommend, pop_save, pop_load};

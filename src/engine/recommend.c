@@ -18,13 +18,13 @@
 #include "util/error.h"
 
 #define ENGINE_MAX_HISTORY 1000 /* purchases listed by engine_user_json */
-#define ENGINE_SIMILAR 10
+#define ENGINE_SIMILAR     10
 
 struct product_info {
     double price;      /* < 0 unknown */
     double avg_rating; /* 0 when none */
     int n_ratings;
-    int32_t rank;      /* 1-based popularity rank, 0 when never bought */
+    int32_t rank; /* 1-based popularity rank, 0 when never bought */
 };
 
 struct customer {
@@ -42,7 +42,7 @@ struct engine {
     struct product_info *pinfo; /* per model item */
     struct customer *cust;      /* sorted by customer_id */
     int32_t n_cust;
-    struct idmap people;        /* every customer_unique_id in the database */
+    struct idmap people; /* every customer_unique_id in the database */
     char (*people_state)[3];
     int32_t *people_model;      /* index in m.ctx.users, -1 */
     char latest[24];            /* latest purchase timestamp: "now" for recency */
@@ -50,7 +50,10 @@ struct engine {
     int32_t *hist_users;        /* the model users with history, ascending (random user) */
 };
 
-static int cmp_str(const void *a, const void *b) { return strcmp(a, b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
 
 /* Lowercases a 32-hex id into out; -1 when malformed. */
 static int normalise_id(const char *in, char out[DS_ID_LEN])
@@ -113,7 +116,8 @@ static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errle
     int rc = -1;
     if (!rows)
         return err_set(err, errlen, "out of memory");
-    if (sqlite3_prepare_v2(db, "SELECT customer_id, customer_unique_id, customer_state FROM customers",
+    if (sqlite3_prepare_v2(db,
+                           "SELECT customer_id, customer_unique_id, customer_state FROM customers",
                            -1, &st, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot read customers from %s: %s", e->db_path, sqlite3_errmsg(db));
         goto out;
@@ -267,7 +271,10 @@ void engine_release(struct engine *e)
     free(e);
 }
 
-const char *engine_warning(const struct engine *e) { return e->warning[0] ? e->warning : NULL; }
+const char *engine_warning(const struct engine *e)
+{
+    return e->warning[0] ? e->warning : NULL;
+}
 
 void engine_get_info(const struct engine *e, struct engine_info *info)
 {
@@ -374,7 +381,10 @@ int engine_random_user(struct engine *e, uint64_t seed, char out[REC_ID_LEN])
     return 0;
 }
 
-static cJSON *num_or_null(double v, int ok) { return ok ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+static cJSON *num_or_null(double v, int ok)
+{
+    return ok ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
 
 cJSON *rec_result_to_json(const struct rec_result *r)
 {
@@ -455,8 +465,7 @@ static sqlite3 *open_ro(const struct engine *e, char *err, size_t errlen)
     return db;
 }
 
-cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *err,
-                        size_t errlen)
+cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *err, size_t errlen)
 {
     char id[DS_ID_LEN], uid[DS_ID_LEN];
     sqlite3 *db = NULL;
@@ -482,8 +491,10 @@ cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *er
     }
     cJSON_AddStringToObject(o, "user_id", uid);
     cJSON_AddStringToObject(o, "state", e->people_state[p]);
-    if (sqlite3_prepare_v2(db, "SELECT customer_city FROM customers WHERE customer_unique_id = ?1"
-                           " LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db,
+                           "SELECT customer_city FROM customers WHERE customer_unique_id = ?1"
+                           " LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK &&
         sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         cJSON_AddStringToObject(o, "city", (const char *)sqlite3_column_text(st, 0));
@@ -551,8 +562,10 @@ cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *er
     free(seen);
     cJSON_AddNumberToObject(o, "orders", orders);
     cJSON_AddNumberToObject(o, "products", products);
-    cJSON_AddItemToObject(o, "first_purchase", first[0] ? cJSON_CreateString(first) : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "last_purchase", last[0] ? cJSON_CreateString(last) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "first_purchase",
+                          first[0] ? cJSON_CreateString(first) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "last_purchase",
+                          last[0] ? cJSON_CreateString(last) : cJSON_CreateNull());
     int32_t dl = ds_parse_day(last), dn = ds_parse_day(e->latest);
     cJSON_AddItemToObject(o, "recency_days", num_or_null(dn - dl, dl >= 0 && dn >= 0));
     cJSON_AddNumberToObject(o, "frequency", orders);
@@ -590,8 +603,9 @@ cJSON *engine_product_json(struct engine *e, const char *product_id, int *found,
     cJSON_AddStringToObject(o, "category", m->ctx.cats[m->ctx.item_cat[i]]);
     sqlite3 *db = open_ro(e, err, errlen);
     sqlite3_stmt *st = NULL;
-    if (db && sqlite3_prepare_v2(db, "SELECT category_pt FROM product_catalog WHERE product_id = ?1",
-                                 -1, &st, NULL) == SQLITE_OK &&
+    if (db &&
+        sqlite3_prepare_v2(db, "SELECT category_pt FROM product_catalog WHERE product_id = ?1", -1,
+                           &st, NULL) == SQLITE_OK &&
         sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         cJSON_AddStringToObject(o, "category_pt", (const char *)sqlite3_column_text(st, 0));

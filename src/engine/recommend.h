@@ -10,50 +10,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REC_ID_LEN 33   /* 32 hex characters + NUL: Olist ids */
+#define REC_ID_LEN    33 /* 32 hex characters + NUL: Olist ids */
 #define REC_MAX_ITEMS 100
 
 struct cJSON;
 
 struct rec_item {
     char product_id[REC_ID_LEN];
-    char category[64];     /* English name; Portuguese when untranslated; "outros" */
-    double price;          /* mean item price in BRL; < 0 when unknown */
-    double avg_rating;     /* mean review score 1..5; 0 when no review */
+    char category[64]; /* English name; Portuguese when untranslated; "outros" */
+    double price;      /* mean item price in BRL; < 0 when unknown */
+    double avg_rating; /* mean review score 1..5; 0 when no review */
     int n_ratings;
     double score;
-    const char *source;    /* static string: "usercf", "itemcf", "als", "content",
-                              "popularity:state", "popularity:category",
-                              "popularity:global", ... */
+    const char *source; /* static string: "usercf", "itemcf", "als", "content",
+                           "popularity:state", "popularity:category",
+                           "popularity:global", ... */
 };
 
 struct rec_request {
-    const char *user;      /* customer_unique_id or customer_id (mapped) */
-    int count;             /* 1..REC_MAX_ITEMS */
-    int allow_repurchase;  /* keep items the user already bought */
-    int explain;           /* fill rec_result.explain */
+    const char *user;     /* customer_unique_id or customer_id (mapped) */
+    int count;            /* 1..REC_MAX_ITEMS */
+    int allow_repurchase; /* keep items the user already bought */
+    int explain;          /* fill rec_result.explain */
 };
 
 struct rec_result {
-    char user_id[REC_ID_LEN];   /* resolved customer_unique_id (or the input) */
-    int known;                  /* 1 when the user has purchase history */
-    char state[3];              /* customer state, "" when unknown */
+    char user_id[REC_ID_LEN]; /* resolved customer_unique_id (or the input) */
+    int known;                /* 1 when the user has purchase history */
+    char state[3];            /* customer state, "" when unknown */
     int n_items;
     struct rec_item items[REC_MAX_ITEMS];
-    char explain[1024];         /* neighbours or reasons, when asked */
+    char explain[1024]; /* neighbours or reasons, when asked */
 };
 
 struct engine_info {
     char algorithm[32];
-    int64_t version;            /* model version; 0 for the fallback */
-    int fallback;               /* 1 when serving popularity because the model is
-                                   missing or broken (see engine_warning) */
-    char cutoff[20];            /* training cutoff "YYYY-MM-DD", "" for all data */
+    int64_t version; /* model version; 0 for the fallback */
+    int fallback;    /* 1 when serving popularity because the model is
+                        missing or broken (see engine_warning) */
+    char cutoff[20]; /* training cutoff "YYYY-MM-DD", "" for all data */
     char created_at[24];
     int64_t users, products, interactions;
-    double sparsity;            /* 1 - interactions / (users * products) */
+    double sparsity; /* 1 - interactions / (users * products) */
     double train_seconds;
-    const char *metrics_json;   /* evaluation metrics stored with the model, or "{}" */
+    const char *metrics_json; /* evaluation metrics stored with the model, or "{}" */
     const char *params_json;
 };
 
@@ -66,7 +66,7 @@ struct engine;
  * used at all. */
 int engine_open(const char *db_path, struct engine **out, char *err, size_t errlen);
 void engine_retain(struct engine *e);
-void engine_release(struct engine *e);   /* frees at zero; NULL is fine */
+void engine_release(struct engine *e); /* frees at zero; NULL is fine */
 
 /* NULL when the active model loaded cleanly, else a sentence for humans. */
 const char *engine_warning(const struct engine *e);
@@ -88,8 +88,8 @@ struct cJSON *engine_info_to_json(const struct engine *e);
 struct cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *err,
                                size_t errlen);
 /* Details, popularity and similar products of one product. */
-struct cJSON *engine_product_json(struct engine *e, const char *product_id, int *found,
-                                  char *err, size_t errlen);
+struct cJSON *engine_product_json(struct engine *e, const char *product_id, int *found, char *err,
+                                  size_t errlen);
 
 /* Model versions for the API and CLI (models list|activate|rollback). They
  * open db_path read-write themselves; a serving region reloads afterwards. */

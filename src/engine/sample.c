@@ -223,7 +223,7 @@ static const struct state {
 
 /* Review texts: commas, quotes and line breaks on purpose (CRLF inside the
  * quotes, as in the original file). */
-static const char *const TITLES[] = {"Recomendo", "Ótimo", "Muito bom", "Péssimo",
+static const char *const TITLES[] = {"Recomendo",       "Ótimo",          "Muito bom", "Péssimo",
                                      "Produto \"top\"", "Entrega rápida", "Não recebi"};
 static const char *const MESSAGES_GOOD[] = {
     "Produto muito bom, chegou antes do prazo.",
@@ -320,8 +320,8 @@ struct shop {
     int nproducts, nsellers;
     struct product *prod;
     char (*seller_id)[33];
-    int *cat_first, *cat_list;   /* products of category c: cat_list[cat_first[c]..] */
-    double *cat_cum;             /* Zipf cumulative weights, same layout */
+    int *cat_first, *cat_list; /* products of category c: cat_list[cat_first[c]..] */
+    double *cat_cum;           /* Zipf cumulative weights, same layout */
     double global_cum[NCATS];
     double group_cum[NGROUPS][NCATS];
     double group_weight[NGROUPS];
@@ -401,15 +401,14 @@ static int build_shop(struct shop *s, int customers)
     for (int p = 0; p < s->nproducts; p++) {
         int c = s->prod[p].cat, at = s->cat_first[c] + fill[c]++;
         s->cat_list[at] = p;
-        s->cat_cum[at] = (at > s->cat_first[c] ? s->cat_cum[at - 1] : 0) +
-                         1.0 / pow(fill[c], 1.05);
+        s->cat_cum[at] = (at > s->cat_first[c] ? s->cat_cum[at - 1] : 0) + 1.0 / pow(fill[c], 1.05);
     }
     free(fill);
     for (int p = 0; p < s->nproducts; p++)
         for (int k = 0; k < 3; k++) {
             int q = pick_product_in_group(s, CATS[s->prod[p].cat].group);
-            s->prod[p].related[k] = q == p ? pick_product_in_group(s, CATS[s->prod[p].cat].group)
-                                           : q;
+            s->prod[p].related[k] =
+                q == p ? pick_product_in_group(s, CATS[s->prod[p].cat].group) : q;
         }
     return 0;
 }
@@ -436,10 +435,11 @@ static void write_geo(struct rng *r, FILE *f, const char *zip, int state, const 
 
 static void write_static_files(struct shop *s, struct out *o)
 {
-    static const char *const ph[] = {
-        "product_id", "product_category_name", "product_name_lenght",
-        "product_description_lenght", "product_photos_qty", "product_weight_g",
-        "product_length_cm", "product_height_cm", "product_width_cm"};
+    static const char *const ph[] = {"product_id",          "product_category_name",
+                                     "product_name_lenght", "product_description_lenght",
+                                     "product_photos_qty",  "product_weight_g",
+                                     "product_length_cm",   "product_height_cm",
+                                     "product_width_cm"};
     static const char *const sh[] = {"seller_id", "seller_zip_code_prefix", "seller_city",
                                      "seller_state"};
     /* The real translation file: BOM, bare header, CRLF, no final newline. */
@@ -492,21 +492,21 @@ static void put_ts(FILE *f, int64_t t) /* t <= 0: empty */
 static const char *pick_status(struct rng *r)
 {
     double u = rng_unit(r);
-    return u < 0.006   ? "canceled"
-           : u < 0.012 ? "unavailable"
-           : u < 0.023 ? "shipped"
-           : u < 0.026 ? "invoiced"
-           : u < 0.029 ? "processing"
+    return u < 0.006    ? "canceled"
+           : u < 0.012  ? "unavailable"
+           : u < 0.023  ? "shipped"
+           : u < 0.026  ? "invoiced"
+           : u < 0.029  ? "processing"
            : u < 0.0295 ? "created"
-           : u < 0.030 ? "approved"
-                       : "delivered";
+           : u < 0.030  ? "approved"
+                        : "delivered";
 }
 
 /* One order: its customers row, items, payments, review. prev is the last
  * product this person bought (-1 for none), updated on return. */
 static void write_order(struct shop *s, struct out *o, const char *unique, const char *zip,
-                        const struct state *st, const char *city, int group, int64_t t,
-                        int64_t end, int *prev, char last_review[33])
+                        const struct state *st, const char *city, int group, int64_t t, int64_t end,
+                        int *prev, char last_review[33])
 {
     struct rng *r = &s->r;
     char cust[33], oid[33];
@@ -599,8 +599,15 @@ static void write_order(struct shop *s, struct out *o, const char *unique, const
     if (rng_unit(r) < 0.96) {
         int bad = !delivered || (arrived && arrived > estimated);
         double v = rng_unit(r);
-        int score = bad ? (v < 0.6 ? 1 : v < 0.75 ? 2 : v < 0.9 ? 3 : 4)
-                        : (v < 0.62 ? 5 : v < 0.84 ? 4 : v < 0.92 ? 3 : v < 0.95 ? 2 : 1);
+        int score = bad ? (v < 0.6    ? 1
+                           : v < 0.75 ? 2
+                           : v < 0.9  ? 3
+                                      : 4)
+                        : (v < 0.62   ? 5
+                           : v < 0.84 ? 4
+                           : v < 0.92 ? 3
+                           : v < 0.95 ? 2
+                                      : 1);
         char rid[33];
         if (last_review[0] && rng_unit(r) < 0.002)
             memcpy(rid, last_review, 33); /* Olist reuses a review id across orders */
@@ -617,7 +624,8 @@ static void write_order(struct shop *s, struct out *o, const char *unique, const
             put_str(f, TITLES[rng_int(r, 0, (int)(sizeof TITLES / sizeof *TITLES) - 1)]);
         fputc(',', f);
         if (rng_unit(r) < 0.42)
-            put_str(f, score >= 4 ? MESSAGES_GOOD[rng_int(r, 0, 5)] : MESSAGES_BAD[rng_int(r, 0, 3)]);
+            put_str(f,
+                    score >= 4 ? MESSAGES_GOOD[rng_int(r, 0, 5)] : MESSAGES_BAD[rng_int(r, 0, 3)]);
         fputc(',', f);
         put_ts(f, created);
         fputc(',', f);
@@ -660,20 +668,28 @@ static int mkdir_p(const char *dir)
 
 int sample_generate(const char *out_dir, int customers, unsigned seed, char *err, size_t errlen)
 {
-    static const char *const oh[] = {
-        "order_id", "customer_id", "order_status", "order_purchase_timestamp",
-        "order_approved_at", "order_delivered_carrier_date", "order_delivered_customer_date",
-        "order_estimated_delivery_date"};
+    static const char *const oh[] = {"order_id",
+                                     "customer_id",
+                                     "order_status",
+                                     "order_purchase_timestamp",
+                                     "order_approved_at",
+                                     "order_delivered_carrier_date",
+                                     "order_delivered_customer_date",
+                                     "order_estimated_delivery_date"};
     static const char *const ch[] = {"customer_id", "customer_unique_id",
-                                     "customer_zip_code_prefix", "customer_city",
-                                     "customer_state"};
-    static const char *const ih[] = {"order_id", "order_item_id", "product_id", "seller_id",
-                                     "shipping_limit_date", "price", "freight_value"};
+                                     "customer_zip_code_prefix", "customer_city", "customer_state"};
+    static const char *const ih[] = {"order_id",     "order_item_id",       "product_id",
+                                     "seller_id",    "shipping_limit_date", "price",
+                                     "freight_value"};
     static const char *const payh[] = {"order_id", "payment_sequential", "payment_type",
                                        "payment_installments", "payment_value"};
-    static const char *const rh[] = {"review_id", "order_id", "review_score",
-                                     "review_comment_title", "review_comment_message",
-                                     "review_creation_date", "review_answer_timestamp"};
+    static const char *const rh[] = {"review_id",
+                                     "order_id",
+                                     "review_score",
+                                     "review_comment_title",
+                                     "review_comment_message",
+                                     "review_creation_date",
+                                     "review_answer_timestamp"};
     static const char *const gh[] = {"geolocation_zip_code_prefix", "geolocation_lat",
                                      "geolocation_lng", "geolocation_city", "geolocation_state"};
     struct shop s;
@@ -743,8 +759,8 @@ int sample_generate(const char *out_dir, int customers, unsigned seed, char *err
         err_set(err, errlen, "cannot write %s: %s", marker, strerror(errno));
         goto out;
     }
-    fprintf(m, "generated by recsys-tui gen-sample (not real data)\nseed=%u\ncustomers=%d\n",
-            seed, customers);
+    fprintf(m, "generated by recsys-tui gen-sample (not real data)\nseed=%u\ncustomers=%d\n", seed,
+            customers);
     if (fclose(m) != 0) {
         err_set(err, errlen, "cannot write %s: %s", marker, strerror(errno));
         goto out;

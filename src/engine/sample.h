@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #define SAMPLE_DEFAULT_CUSTOMERS 5000
-#define SAMPLE_MAX_CUSTOMERS 10000000 /* about 100x Olist, for bench/train */
+#define SAMPLE_MAX_CUSTOMERS     10000000 /* about 100x Olist, for bench/train */
 
 /* Creates out_dir if needed and writes the nine .csv files plus
  * ingest.h's INGEST_SAMPLE_MARKER. customers: 10..SAMPLE_MAX_CUSTOMERS

@@ -21,8 +21,10 @@ int model_train(const struct dataset *ds, const char *algo, const struct algo_pa
     memset(m, 0, sizeof *m);
     m->ops = algo_find(algo);
     if (!m->ops)
-        return err_set(err, errlen, "unknown algorithm \"%s\" (popularity, usercf, itemcf, "
-                       "als, content, hybrid)", algo ? algo : "");
+        return err_set(err, errlen,
+                       "unknown algorithm \"%s\" (popularity, usercf, itemcf, "
+                       "als, content, hybrid)",
+                       algo ? algo : "");
     snprintf(m->algorithm, sizeof m->algorithm, "%s", algo);
     if (p)
         m->params = *p;
@@ -87,8 +89,10 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     else
         algo_params_default(&params);
     if (!algo_find(algo))
-        return err_set(err, errlen, "unknown algorithm \"%s\" (popularity, usercf, itemcf, als, "
-                       "content, hybrid)", algo);
+        return err_set(err, errlen,
+                       "unknown algorithm \"%s\" (popularity, usercf, itemcf, als, "
+                       "content, hybrid)",
+                       algo);
     int32_t cutoff_day = -1;
     if (o->cutoff && (cutoff_day = ds_parse_day(o->cutoff)) < 0)
         return err_set(err, errlen, "--cutoff \"%s\" is not a date YYYY-MM-DD", o->cutoff);
@@ -118,12 +122,11 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     if (!o->no_eval) {
         char eerr[256];
         if (o->cutoff)
-            meta.metrics_json = evaluate(&ds, algo, &params, &m, cutoff_day, o->cutoff, eerr,
-                                         sizeof eerr);
+            meta.metrics_json =
+                evaluate(&ds, algo, &params, &m, cutoff_day, o->cutoff, eerr, sizeof eerr);
         else if (ds_parse_day(TRAIN_EVAL_CUTOFF) < cutoff_day)
-            meta.metrics_json = evaluate(&ds, algo, &params, NULL,
-                                         ds_parse_day(TRAIN_EVAL_CUTOFF), TRAIN_EVAL_CUTOFF,
-                                         eerr, sizeof eerr);
+            meta.metrics_json = evaluate(&ds, algo, &params, NULL, ds_parse_day(TRAIN_EVAL_CUTOFF),
+                                         TRAIN_EVAL_CUTOFF, eerr, sizeof eerr);
         /* no test purchases is not a failure: the model is stored without metrics */
     }
     ph[2] = monotonic_seconds() - t0 - meta.train_seconds;

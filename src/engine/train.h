@@ -9,8 +9,8 @@
 
 struct train_options {
     const char *db_path;
-    const char *algo;                 /* default "hybrid" */
-    const char *cutoff;               /* "YYYY-MM-DD"; NULL = all data */
+    const char *algo;   /* default "hybrid" */
+    const char *cutoff; /* "YYYY-MM-DD"; NULL = all data */
     int quiet;
     const struct algo_params *params; /* NULL = defaults */
     int no_eval;                      /* skip the evaluation */

@@ -63,8 +63,7 @@ static double ucf_cos(const struct csr *ui, int32_t u, int32_t v)
     return na && nb ? dot / sqrt(na * nb) : 0;
 }
 
-int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int32_t v,
-                      double *cos)
+int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int32_t v, double *cos)
 {
     (void)iu;
     *cos = ucf_cos(ui, u, v);
@@ -121,7 +120,7 @@ size_t knn_select_top(struct cand *c, size_t n, size_t k)
 /* The users are cut into chunks of UCF_CHUNK that worker threads take in
  * turn; each chunk keeps its own neighbour lists, appended to the result in
  * chunk order, so the result is the same for any number of threads. */
-#define UCF_CHUNK 2048
+#define UCF_CHUNK       2048
 #define UCF_MAX_THREADS 8
 
 struct ucf_chunk {
@@ -144,9 +143,9 @@ struct ucf_job {
      * soon as their predecessors are, then freed, so only the chunks in
      * flight exist twice (peak memory: the lists once, not twice) */
     pthread_mutex_t lock;
-    char *done;          /* per chunk, under lock */
-    int32_t committed;   /* under lock: chunks already in out */
-    int64_t out_cap;     /* under lock */
+    char *done;        /* per chunk, under lock */
+    int32_t committed; /* under lock: chunks already in out */
+    int64_t out_cap;   /* under lock */
     struct knn *out;
     /* per item, the neighbour list shared by all its one-product buyers */
     int64_t *lptr;
@@ -363,9 +362,13 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
                    int max_postings, struct knn *out, char *err, size_t errlen)
 {
     int32_t nu = ui->n_rows;
-    struct ucf_job j = {.ui = ui, .iu = iu, .k = k, .threshold = threshold,
+    struct ucf_job j = {.ui = ui,
+                        .iu = iu,
+                        .k = k,
+                        .threshold = threshold,
                         .max_postings = max_postings < 1 ? 1 : max_postings,
-                        .n_chunks = (nu + UCF_CHUNK - 1) / UCF_CHUNK, .out = out};
+                        .n_chunks = (nu + UCF_CHUNK - 1) / UCF_CHUNK,
+                        .out = out};
     pthread_t th[UCF_MAX_THREADS];
     int nth = knn_threads(), started = 0, rc = -1;
     memset(out, 0, sizeof *out);
@@ -452,21 +455,18 @@ int usercf_scores(const struct model *m, const struct rec_query *q, struct cand_
         rl_explain(explain, "usercf: %lld neighbours, nearest:",
                    (long long)(m->ucf.ptr[u + 1] - m->ucf.ptr[u]));
         for (int64_t k = m->ucf.ptr[u]; k < m->ucf.ptr[u + 1] && k < m->ucf.ptr[u] + 3; k++)
-            rl_explain(explain, " %.8s (%.3f)", m->ctx.users.ids[m->ucf.idx[k]],
-                       m->ucf.sim[k]);
+            rl_explain(explain, " %.8s (%.3f)", m->ctx.users.ids[m->ucf.idx[k]], m->ucf.sim[k]);
         rl_explain(explain, "; ");
     }
     cand_finish(b);
     /* score = normalised similarity mass x product popularity */
     for (size_t i = 0; i < b->n; i++)
-        b->c[i].score =
-            (float)(b->c[i].score / total) * (1.0f + m->pop.count_all[b->c[i].item]);
+        b->c[i].score = (float)(b->c[i].score / total) * (1.0f + m->pop.count_all[b->c[i].item]);
     cand_finish(b);
     return 0;
 }
 
-static void ucf_recommend(const struct model *m, const struct rec_query *q,
-                          struct rec_list *out)
+static void ucf_recommend(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
     struct cand_buf b = {0};
     if (usercf_scores(m, q, &b, out) == 0)
@@ -563,14 +563,17 @@ int ucf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r)
             if (v < 0 || v >= rows || v == u)
                 return -1;
             k->sim[p] = (float)ucf_cos(ui, u, v);
-            if (p > k->ptr[u] && !(k->sim[p - 1] > k->sim[p] ||
-                                   (k->sim[p - 1] == k->sim[p] && k->idx[p - 1] < v)))
+            if (p > k->ptr[u] &&
+                !(k->sim[p - 1] > k->sim[p] || (k->sim[p - 1] == k->sim[p] && k->idx[p - 1] < v)))
                 return -1;
         }
     return 0;
 }
 
-static void ucf_save(const struct model *m, struct blob_writer *w) { ucf_save_lists(&m->ucf, w); }
+static void ucf_save(const struct model *m, struct blob_writer *w)
+{
+    ucf_save_lists(&m->ucf, w);
+}
 static int ucf_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
     if (ucf_load_lists(&m->ucf, &m->ui, r) < 0)

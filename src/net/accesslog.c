@@ -62,9 +62,9 @@ static char *esc(char *o, char *end, const char *s, size_t n)
     return o;
 }
 
-void accesslog_write(struct accesslog *l, const char *region, const char *method,
-                     size_t method_len, const char *path, size_t path_len, int status,
-                     double latency_ms, const char *cache)
+void accesslog_write(struct accesslog *l, const char *region, const char *method, size_t method_len,
+                     const char *path, size_t path_len, int status, double latency_ms,
+                     const char *cache)
 {
     if (!l)
         return;

@@ -14,8 +14,8 @@ int accesslog_open(const char *spec, struct accesslog **out, char *err, size_t e
 void accesslog_close(struct accesslog *l);
 /* Writes {"time","region","method","path","status","latency_ms","cache"}.
  * NULL log does nothing. method/path need not be NUL-terminated. */
-void accesslog_write(struct accesslog *l, const char *region, const char *method,
-                     size_t method_len, const char *path, size_t path_len, int status,
-                     double latency_ms, const char *cache);
+void accesslog_write(struct accesslog *l, const char *region, const char *method, size_t method_len,
+                     const char *path, size_t path_len, int status, double latency_ms,
+                     const char *cache);
 
 #endif

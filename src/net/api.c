@@ -151,11 +151,13 @@ static void h_health(struct reply *rp)
                 "\"hit_ratio\":%.4f},",
                 (!r->engine || warn) ? "DEGRADED" : "UP", up, (unsigned long long)r->m.total,
                 (unsigned long long)r->m.errors, up > 0 ? (double)r->m.total / up : 0.0,
-                metrics_quantile(&r->m, 0.5) * 1e3, metrics_quantile(&r->m, 0.99) * 1e3,
-                cs.size, cs.capacity, (unsigned long long)cs.hits,
-                (unsigned long long)cs.misses, lookups ? (double)cs.hits / (double)lookups : 0.0);
+                metrics_quantile(&r->m, 0.5) * 1e3, metrics_quantile(&r->m, 0.99) * 1e3, cs.size,
+                cs.capacity, (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+                lookups ? (double)cs.hits / (double)lookups : 0.0);
     sbuf_printf(b, "\"model\":{\"status\":\"%s\",\"version\":%lld,\"algorithm\":",
-                !r->engine ? "unavailable" : (warn || info.fallback) ? "fallback" : "ok",
+                !r->engine                ? "unavailable"
+                : (warn || info.fallback) ? "fallback"
+                                          : "ok",
                 (long long)info.version);
     sbuf_json_str(b, info.algorithm);
     sbuf_puts(b, ",\"warning\":");
@@ -445,8 +447,8 @@ static void h_random_user(struct reply *rp)
 static void models_done(struct reply *rp, int64_t active)
 {
     char err[512] = "";
-    int reloaded = rp->r->sh->reload ? rp->r->sh->reload(rp->r->sh->reload_ctx, err, sizeof err)
-                                     : 0;
+    int reloaded =
+        rp->r->sh->reload ? rp->r->sh->reload(rp->r->sh->reload_ctx, err, sizeof err) : 0;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "active", (double)active);
     cJSON_AddBoolToObject(j, "reloaded", reloaded == 0);
@@ -489,10 +491,11 @@ static void h_models(struct reply *rp, int route, const char *ver, size_t ver_le
             return;
         }
         if (models_activate(db, v, err, sizeof err) < 0) {
-            set_error(rp, strstr(err, "no model") || strstr(err, "not found") ||
-                                  strstr(err, "unknown") || strstr(err, "no such")
-                              ? 404
-                              : 400,
+            set_error(rp,
+                      strstr(err, "no model") || strstr(err, "not found") ||
+                              strstr(err, "unknown") || strstr(err, "no such")
+                          ? 404
+                          : 400,
                       "cannot activate version %lld: %s", v, err);
             return;
         }
@@ -523,10 +526,10 @@ static void h_metrics(struct reply *rp)
 
 struct match {
     int route;
-    const char *allow;     /* methods the route accepts, for 405 */
-    int protected_route;   /* needs X-API-Key when keys are configured */
-    int limited;           /* subject to the rate limit */
-    const char *arg;       /* path parameter */
+    const char *allow;   /* methods the route accepts, for 405 */
+    int protected_route; /* needs X-API-Key when keys are configured */
+    int limited;         /* subject to the rate limit */
+    const char *arg;     /* path parameter */
     size_t arg_len;
 };
 
@@ -615,8 +618,7 @@ static int method_allowed(const char *allow, const char *m, size_t n)
 /* Picks the region that serves a request carrying Region-Hint: the named
  * one when it is up in this process, else the nearest one that is up.
  * NULL with *unknown = 1 for a name regions.conf does not know. */
-static struct api_region *route_hint(struct api_region *self, const char *h, size_t n,
-                                     int *unknown)
+static struct api_region *route_hint(struct api_region *self, const char *h, size_t n, int *unknown)
 {
     struct api_shared *sh = self->sh;
     char name[32];
@@ -652,20 +654,32 @@ static struct api_region *route_hint(struct api_region *self, const char *h, siz
 static void dispatch(struct reply *rp, const struct match *m)
 {
     switch (m->route) {
-    case ROUTE_HEALTH: h_health(rp); break;
-    case ROUTE_RECOMMEND: h_recommend(rp, m->arg, m->arg_len); break;
-    case ROUTE_STATS: h_stats(rp); break;
+    case ROUTE_HEALTH:
+        h_health(rp);
+        break;
+    case ROUTE_RECOMMEND:
+        h_recommend(rp, m->arg, m->arg_len);
+        break;
+    case ROUTE_STATS:
+        h_stats(rp);
+        break;
     case ROUTE_USER:
         if (m->arg)
             h_entity(rp, m->arg, m->arg_len, 1);
         else
             h_random_user(rp);
         break;
-    case ROUTE_PRODUCT: h_entity(rp, m->arg, m->arg_len, 0); break;
+    case ROUTE_PRODUCT:
+        h_entity(rp, m->arg, m->arg_len, 0);
+        break;
     case ROUTE_MODELS:
     case ROUTE_MODEL_ACTIVATE:
-    case ROUTE_MODEL_ROLLBACK: h_models(rp, m->route, m->arg, m->arg_len); break;
-    case ROUTE_METRICS: h_metrics(rp); break;
+    case ROUTE_MODEL_ROLLBACK:
+        h_models(rp, m->route, m->arg, m->arg_len);
+        break;
+    case ROUTE_METRICS:
+        h_metrics(rp);
+        break;
     case ROUTE_OPENAPI:
         rp->static_body = openapi_json(&rp->static_len);
         rp->status = 200;
@@ -675,7 +689,9 @@ static void dispatch(struct reply *rp, const struct match *m)
         rp->ctype = "text/html; charset=utf-8";
         rp->status = 200;
         break;
-    default: set_error(rp, 500, "unrouted request"); break;
+    default:
+        set_error(rp, 500, "unrouted request");
+        break;
     }
 }
 
@@ -726,7 +742,8 @@ static void handle_locked(struct reply *rp, int parse_status, const unsigned cha
 
 static void write_head(struct sbuf *out, const struct reply *rp, size_t len, int keep)
 {
-    sbuf_printf(out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nX-Region: %s\r\n",
+    sbuf_printf(out,
+                "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nX-Region: %s\r\n",
                 rp->status, http_status_text(rp->status), rp->ctype, len, rp->r->conf->name);
     if (rp->allow)
         sbuf_printf(out, "Allow: %s\r\n", rp->allow);
@@ -738,8 +755,13 @@ static void write_head(struct sbuf *out, const struct reply *rp, size_t len, int
 int api_handle(struct api_region *self, const struct http_request *req, int parse_status,
                const unsigned char addr[16], struct sbuf *out)
 {
-    struct reply rp = {.entry = self, .r = self, .req = req, .route = ROUTE_OTHER,
-                       .status = 500, .ctype = JSON_CT, .t0 = api_now()};
+    struct reply rp = {.entry = self,
+                       .r = self,
+                       .req = req,
+                       .route = ROUTE_OTHER,
+                       .status = 500,
+                       .ctype = JSON_CT,
+                       .t0 = api_now()};
     int unknown = 0;
     if (parse_status >= 0) {
         size_t hl = 0;

@@ -29,12 +29,12 @@ struct ratelimit;
 struct api_shared {
     const struct regions_conf *conf;
     char db_path[512];
-    struct apikeys *keys;    /* NULL: no key required */
-    struct accesslog *log;   /* NULL: no access log */
+    struct apikeys *keys;  /* NULL: no key required */
+    struct accesslog *log; /* NULL: no access log */
     pthread_mutex_t engine_mu;
-    struct engine *engine;   /* the process's reference; NULL when engine_open failed */
-    char engine_err[512];    /* why the first engine_open failed; written once, before
-                                the region threads start, read only while NULL */
+    struct engine *engine; /* the process's reference; NULL when engine_open failed */
+    char engine_err[512];  /* why the first engine_open failed; written once, before
+                              the region threads start, read only while NULL */
     atomic_uint_fast64_t engine_gen;
     /* Re-opens the engine and swaps it in (server_reload); used by the models routes. */
     int (*reload)(void *ctx, char *err, size_t errlen);
@@ -46,17 +46,17 @@ struct api_shared {
 struct api_region {
     const struct region_conf *conf;
     struct api_shared *sh;
-    atomic_int up;           /* listener bound and accepting (Region-Hint targets) */
-    pthread_mutex_t mu;      /* guards everything below */
-    struct engine *engine;   /* this region's reference */
+    atomic_int up;         /* listener bound and accepting (Region-Hint targets) */
+    pthread_mutex_t mu;    /* guards everything below */
+    struct engine *engine; /* this region's reference */
     uint64_t gen;
     int64_t model_version;
     struct cache *cache;
     struct ratelimit *rl;
     struct metrics m;
-    double started;          /* monotonic seconds */
-    struct sbuf body;        /* scratch: response body */
-    struct rec_result *res;  /* scratch: engine output */
+    double started;         /* monotonic seconds */
+    struct sbuf body;       /* scratch: response body */
+    struct rec_result *res; /* scratch: engine output */
 };
 
 /* Monotonic clock in seconds. */

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#define APIKEYS_MAX 256
+#define APIKEYS_MAX    256
 #define APIKEY_LEN_MAX 128
 
 struct apikeys;

@@ -11,7 +11,7 @@ struct entry {
     uint64_t hash;
     double expires;
     size_t klen, vlen;
-    char data[];               /* key NUL value NUL */
+    char data[]; /* key NUL value NUL */
 };
 
 struct cache {

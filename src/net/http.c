@@ -247,31 +247,50 @@ int http_query_get(const struct http_request *req, const char *key, char *out, s
 const char *http_reject_reason(int status)
 {
     switch (status < 0 ? -status : status) {
-    case 413: return "request body too large";
-    case 431: return "request line or headers too large";
-    case 501: return "Transfer-Encoding is not supported";
-    case 505: return "only HTTP/1.0 and HTTP/1.1 are served";
-    default: return "malformed request";
+    case 413:
+        return "request body too large";
+    case 431:
+        return "request line or headers too large";
+    case 501:
+        return "Transfer-Encoding is not supported";
+    case 505:
+        return "only HTTP/1.0 and HTTP/1.1 are served";
+    default:
+        return "malformed request";
     }
 }
 
 const char *http_status_text(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
     }
 }
 

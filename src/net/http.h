@@ -9,9 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#define HTTP_MAX_HEAD 8192     /* request line + headers, bytes */
+#define HTTP_MAX_HEAD    8192 /* request line + headers, bytes */
 #define HTTP_MAX_HEADERS 64
-#define HTTP_MAX_BODY 65536
+#define HTTP_MAX_BODY    65536
 
 struct http_limits {
     size_t max_head;
@@ -49,11 +49,11 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
 /* A response from an upstream region, parsed by the router. Fields point
  * into the caller's buffer. */
 struct http_response {
-    int status;          /* 100..999 */
-    int minor;           /* HTTP/1.minor */
-    int keep_alive;      /* the server keeps the connection open */
-    size_t head_len;     /* status line + headers + blank line */
-    size_t body_len;     /* Content-Length (required: regions always send it) */
+    int status;      /* 100..999 */
+    int minor;       /* HTTP/1.minor */
+    int keep_alive;  /* the server keeps the connection open */
+    size_t head_len; /* status line + headers + blank line */
+    size_t body_len; /* Content-Length (required: regions always send it) */
     int n_headers;
     struct http_header headers[HTTP_MAX_HEADERS];
 };

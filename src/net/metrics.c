@@ -5,8 +5,8 @@
 #include <string.h>
 
 static const char *const route_names[ROUTE_COUNT] = {
-    "health", "recommend", "stats", "user", "product", "models", "model_activate",
-    "model_rollback", "metrics", "openapi", "docs", "other",
+    "health",         "recommend",      "stats",   "user",    "product", "models",
+    "model_activate", "model_rollback", "metrics", "openapi", "docs",    "other",
 };
 
 static const int statuses[METRICS_STATUSES - 1] = {200, 400, 401, 404, 405, 408, 413,
@@ -14,8 +14,7 @@ static const int statuses[METRICS_STATUSES - 1] = {200, 400, 401, 404, 405, 408,
 
 /* Upper bounds in seconds; the last bucket (+Inf) is implicit. */
 static const double prom_bounds[METRICS_PROM_BUCKETS - 1] = {
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-    0.025,  0.05,    0.1,    0.25,  0.5,    1.0};
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0};
 
 const char *metrics_route_name(int route)
 {
@@ -79,8 +78,8 @@ double metrics_quantile(const struct metrics *m, double q)
     return pow(2.0, METRICS_QBUCKETS / 8.0) * 1e-6;
 }
 
-void metrics_prometheus(const struct metrics *m, const char *region,
-                        const struct metrics_extra *x, struct sbuf *out)
+void metrics_prometheus(const struct metrics *m, const char *region, const struct metrics_extra *x,
+                        struct sbuf *out)
 {
     sbuf_puts(out, "# HELP recsys_requests_total HTTP requests by route and status.\n"
                    "# TYPE recsys_requests_total counter\n");
@@ -94,10 +93,11 @@ void metrics_prometheus(const struct metrics *m, const char *region,
                                 region, route_names[r], statuses[s],
                                 (unsigned long long)m->count[r][s]);
                 else
-                    sbuf_printf(out,
-                                "recsys_requests_total{region=\"%s\",route=\"%s\",status=\"other\"} "
-                                "%llu\n",
-                                region, route_names[r], (unsigned long long)m->count[r][s]);
+                    sbuf_printf(
+                        out,
+                        "recsys_requests_total{region=\"%s\",route=\"%s\",status=\"other\"} "
+                        "%llu\n",
+                        region, route_names[r], (unsigned long long)m->count[r][s]);
             }
     sbuf_puts(out, "# HELP recsys_request_duration_seconds Time to build a response.\n"
                    "# TYPE recsys_request_duration_seconds histogram\n");
@@ -105,7 +105,8 @@ void metrics_prometheus(const struct metrics *m, const char *region,
     for (int b = 0; b < METRICS_PROM_BUCKETS; b++) {
         cum += m->prom[b];
         if (b < METRICS_PROM_BUCKETS - 1)
-            sbuf_printf(out, "recsys_request_duration_seconds_bucket{region=\"%s\",le=\"%g\"} %llu\n",
+            sbuf_printf(out,
+                        "recsys_request_duration_seconds_bucket{region=\"%s\",le=\"%g\"} %llu\n",
                         region, prom_bounds[b], (unsigned long long)cum);
         else
             sbuf_printf(out,

@@ -24,13 +24,13 @@ enum metrics_route {
     ROUTE_COUNT
 };
 
-#define METRICS_STATUSES 14 /* 200 400 401 404 405 408 413 429 431 500 501 503 505 other */
+#define METRICS_STATUSES     14 /* 200 400 401 404 405 408 413 429 431 500 501 503 505 other */
 #define METRICS_PROM_BUCKETS 14
-#define METRICS_QBUCKETS 256 /* log-spaced, 8 per octave from 1 us */
+#define METRICS_QBUCKETS     256 /* log-spaced, 8 per octave from 1 us */
 
 struct metrics {
     uint64_t count[ROUTE_COUNT][METRICS_STATUSES];
-    uint64_t total, errors; /* errors: status >= 400 */
+    uint64_t total, errors;              /* errors: status >= 400 */
     uint64_t prom[METRICS_PROM_BUCKETS]; /* non-cumulative; last is +Inf */
     uint64_t qhist[METRICS_QBUCKETS];
     double sum_seconds;
@@ -52,7 +52,7 @@ void metrics_record(struct metrics *m, int route, int status, double seconds);
  * one bucket (~9%); 0 when nothing was recorded. */
 double metrics_quantile(const struct metrics *m, double q);
 /* Appends the Prometheus exposition text for this region to out. */
-void metrics_prometheus(const struct metrics *m, const char *region,
-                        const struct metrics_extra *x, struct sbuf *out);
+void metrics_prometheus(const struct metrics *m, const char *region, const struct metrics_extra *x,
+                        struct sbuf *out);
 
 #endif

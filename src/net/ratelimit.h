@@ -3,7 +3,7 @@
 #ifndef RECSYS_NET_RATELIMIT_H
 #define RECSYS_NET_RATELIMIT_H
 
-#define RATELIMIT_SLOTS 4096 /* clients tracked at once; the stalest is forgotten */
+#define RATELIMIT_SLOTS    4096  /* clients tracked at once; the stalest is forgotten */
 #define RATELIMIT_WAIT_MAX 86400 /* largest Retry-After, for absurdly low rates */
 
 struct ratelimit;

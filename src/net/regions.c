@@ -43,15 +43,14 @@ static char *trim(char *s)
 }
 
 /* Integer in [lo, hi]; 0 or -1 with err naming file:line and key. */
-static int parse_int(const char *path, int line, const char *key, const char *v, long lo,
-                     long hi, int *out, char *err, size_t errlen)
+static int parse_int(const char *path, int line, const char *key, const char *v, long lo, long hi,
+                     int *out, char *err, size_t errlen)
 {
     char *end;
     errno = 0;
     long x = strtol(v, &end, 10);
     if (!*v || *end || errno)
-        return err_set(err, errlen, "%s:%d: key '%s': '%s' is not an integer", path, line, key,
-                       v);
+        return err_set(err, errlen, "%s:%d: key '%s': '%s' is not an integer", path, line, key, v);
     if (x < lo || x > hi)
         return err_set(err, errlen, "%s:%d: key '%s': %ld is out of range %ld..%ld", path, line,
                        key, x, lo, hi);
@@ -78,8 +77,8 @@ static int copy_str(const char *path, int line, const char *key, const char *v, 
                     size_t dstlen, char *err, size_t errlen)
 {
     if (strlen(v) >= dstlen)
-        return err_set(err, errlen, "%s:%d: key '%s': value longer than %zu characters", path,
-                       line, key, dstlen - 1);
+        return err_set(err, errlen, "%s:%d: key '%s': value longer than %zu characters", path, line,
+                       key, dstlen - 1);
     memcpy(dst, v, strlen(v) + 1);
     return 0;
 }
@@ -104,9 +103,8 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
         return copy_str(path, line, k, v, c->api_keys_file, sizeof c->api_keys_file, err, errlen);
     if (!strcmp(k, "log")) {
         if (!*v)
-            return err_set(err, errlen,
-                           "%s:%d: key 'log': empty (use stderr, off or a file path)", path,
-                           line);
+            return err_set(err, errlen, "%s:%d: key 'log': empty (use stderr, off or a file path)",
+                           path, line);
         return copy_str(path, line, k, v, c->log, sizeof c->log, err, errlen);
     }
     if (!strcmp(k, "router_port"))
@@ -158,8 +156,8 @@ static int valid_name(const char *s)
 }
 
 /* Parses one "[...]" header line into *section (0 global, 1 region). */
-static int open_section(struct regions_conf *c, const char *path, int line, char *s,
-                        int *section, unsigned *seen, char *err, size_t errlen)
+static int open_section(struct regions_conf *c, const char *path, int line, char *s, int *section,
+                        unsigned *seen, char *err, size_t errlen)
 {
     size_t n = strlen(s);
     if (n < 2 || s[n - 1] != ']')
@@ -206,9 +204,8 @@ static int check_regions(const struct regions_conf *c, const char *path, const u
         for (int j = 0; j < i; j++)
             if (c->regions[i].port && c->regions[i].port == c->regions[j].port &&
                 !strcmp(c->regions[i].host, c->regions[j].host))
-                return err_set(err, errlen,
-                               "%s:%d: key 'port': %d is already used by region '%s'", path,
-                               start_line[i], c->regions[i].port, c->regions[j].name);
+                return err_set(err, errlen, "%s:%d: key 'port': %d is already used by region '%s'",
+                               path, start_line[i], c->regions[i].port, c->regions[j].name);
     }
     return 0;
 }
@@ -240,8 +237,8 @@ int regions_load(const char *path, struct regions_conf *out, char *err, size_t e
         if (!*s)
             continue;
         if (*s == '[') {
-            if (open_section(out, path, lineno, s, &section, &seen[out->n_regions], err,
-                             errlen) < 0)
+            if (open_section(out, path, lineno, s, &section, &seen[out->n_regions], err, errlen) <
+                0)
                 goto out;
             if (section == 1)
                 start_line[out->n_regions - 1] = lineno;
@@ -264,8 +261,8 @@ int regions_load(const char *path, struct regions_conf *out, char *err, size_t e
         }
         int r = section == 0
                     ? set_global(out, path, lineno, k, v, err, errlen)
-                    : set_region(&out->regions[out->n_regions - 1], &seen[out->n_regions - 1],
-                                 path, lineno, k, v, err, errlen);
+                    : set_region(&out->regions[out->n_regions - 1], &seen[out->n_regions - 1], path,
+                                 lineno, k, v, err, errlen);
         if (r < 0)
             goto out;
     }

@@ -9,28 +9,28 @@
 #define REGIONS_MAX 16
 
 struct region_conf {
-    char name[32];        /* "us-west" */
-    char host[64];        /* where clients reach it; default "127.0.0.1" */
-    int port;             /* 0 in a test config: pick an ephemeral port */
-    char location[64];    /* "California" */
+    char name[32];     /* "us-west" */
+    char host[64];     /* where clients reach it; default "127.0.0.1" */
+    int port;          /* 0 in a test config: pick an ephemeral port */
+    char location[64]; /* "California" */
     double latitude, longitude;
 };
 
 struct regions_conf {
-    char database[512];       /* default "olist.db" */
-    int cache_ttl;            /* seconds, default 300 */
-    int cache_size;           /* entries per region, default 10000; 0 disables */
-    double rate_limit;        /* requests/s per client address per region; 0 = off */
+    char database[512]; /* default "olist.db" */
+    int cache_ttl;      /* seconds, default 300 */
+    int cache_size;     /* entries per region, default 10000; 0 disables */
+    double rate_limit;  /* requests/s per client address per region; 0 = off */
     double rate_burst;
-    char api_keys_file[512];  /* "" = no keys required */
-    char log[512];            /* "stderr", "off" or a file path */
-    int router_port;          /* 0 = no global router */
-    int read_timeout;         /* seconds before a slow request is cut off */
-    int idle_timeout;         /* seconds before an idle keep-alive connection closes */
-    int max_connections;      /* per region */
+    char api_keys_file[512]; /* "" = no keys required */
+    char log[512];           /* "stderr", "off" or a file path */
+    int router_port;         /* 0 = no global router */
+    int read_timeout;        /* seconds before a slow request is cut off */
+    int idle_timeout;        /* seconds before an idle keep-alive connection closes */
+    int max_connections;     /* per region */
     int n_regions;
     struct region_conf regions[REGIONS_MAX];
-    char router_host[64];     /* address the router listens on; default "127.0.0.1" */
+    char router_host[64]; /* address the router listens on; default "127.0.0.1" */
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */

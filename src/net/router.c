@@ -18,9 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RESP_BODY_MAX (8u << 20) /* a region's largest body (api.c BODY_MAX) */
-#define REQ_MAX (HTTP_MAX_HEAD + HTTP_MAX_BODY + 1024)
-#define POOL_IDLE_SECONDS 30.0   /* below the regions' default idle_timeout (60 s) */
+#define RESP_BODY_MAX     (8u << 20) /* a region's largest body (api.c BODY_MAX) */
+#define REQ_MAX           (HTTP_MAX_HEAD + HTTP_MAX_BODY + 1024)
+#define POOL_IDLE_SECONDS 30.0 /* below the regions' default idle_timeout (60 s) */
 
 enum { UP_IDLE, UP_CONNECTING, UP_SENDING, UP_READING };
 
@@ -28,10 +28,10 @@ struct upstream {
     int kind; /* ROUTER_KIND: must stay first (router_owns) */
     int fd, state, reused, health, events;
     struct rt_region *reg;
-    struct fwd *fwd;     /* the request in flight; NULL for idle or health checks */
-    struct sbuf out;     /* request bytes */
+    struct fwd *fwd; /* the request in flight; NULL for idle or health checks */
+    struct sbuf out; /* request bytes */
     size_t out_off;
-    char *in;            /* response bytes */
+    char *in; /* response bytes */
     size_t in_len, in_cap;
     double deadline, idle_since;
     struct upstream *prev, *next; /* rt->live, or rt->dead once closed */
@@ -44,22 +44,22 @@ struct rt_region {
     socklen_t addrlen;
     int healthy;
     double checked_at;
-    int check_retried;       /* the current check already replaced a stale connection */
-    struct upstream *check;  /* health check in flight */
-    struct upstream *idle;   /* pool */
+    int check_retried;      /* the current check already replaced a stale connection */
+    struct upstream *check; /* health check in flight */
+    struct upstream *idle;  /* pool */
     int n_idle;
     uint64_t forwarded, failed;
-    char why[160];           /* why it is unhealthy */
+    char why[160]; /* why it is unhealthy */
 };
 
 struct fwd {
     void *client;
-    struct sbuf *out;        /* the client's output */
-    struct sbuf req;         /* request line + kept headers, then (from head_len) the body */
+    struct sbuf *out; /* the client's output */
+    struct sbuf req;  /* request line + kept headers, then (from head_len) the body */
     size_t head_len;
     int keep, retry_safe, stale_retry;
-    int head;                /* HEAD: forwarded as GET, relayed without the body */
-    int want, cur;           /* region asked for, region of this attempt */
+    int head;      /* HEAD: forwarded as GET, relayed without the body */
+    int want, cur; /* region asked for, region of this attempt */
     int tried[REGIONS_MAX];
     struct upstream *up;
 };
@@ -254,7 +254,8 @@ static void fwd_fail(struct router *rt, struct fwd *f, int status, const char *m
 
 /* Copies the region's response to the client: its headers except the
  * connection ones, plus X-Failover when another region served it. */
-static void relay(struct router *rt, struct fwd *f, const char *buf, const struct http_response *resp)
+static void relay(struct router *rt, struct fwd *f, const char *buf,
+                  const struct http_response *resp)
 {
     struct sbuf *o = f->out;
     const char *le = memmem(buf, resp->head_len, "\r\n", 2);
@@ -317,8 +318,8 @@ static void health_done(struct router *rt, struct upstream *u, const char *buf,
     if (!ok)
         snprintf(why, sizeof why, "health check answered %d", resp->status);
     cJSON *j = ok ? cJSON_ParseWithLength(buf + resp->head_len, resp->body_len) : NULL;
-    cJSON *db = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "database"),
-                                                 "ok");
+    cJSON *db =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "database"), "ok");
     if (ok && cJSON_IsFalse(db)) {
         ok = 0;
         snprintf(why, sizeof why, "database unreachable");
@@ -555,8 +556,9 @@ static void fwd_next(struct router *rt, struct fwd *f, double now)
  * region). */
 static int skip_header(const struct http_header *h)
 {
-    static const char *const drop[] = {"Connection", "Keep-Alive", "Proxy-Connection",
-                                       "Region-Hint", "X-Forwarded-For", "TE", "Upgrade"};
+    static const char *const drop[] = {"Connection",  "Keep-Alive",      "Proxy-Connection",
+                                       "Region-Hint", "X-Forwarded-For", "TE",
+                                       "Upgrade"};
     for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
         if (h->name_len == strlen(drop[i]) && !strncasecmp(h->name, drop[i], h->name_len))
             return 1;
@@ -622,9 +624,8 @@ static void fwd_build(struct fwd *f, const struct http_request *req, const unsig
      * response parser cannot frame; ask for the GET and drop its body. */
     f->head = is_head(req);
     sbuf_printf(&f->req, "%.*s %.*s%s%.*s HTTP/1.1\r\n", f->head ? 3 : (int)req->method_len,
-                f->head ? "GET" : req->method,
-                (int)req->path_len, req->path, req->query ? "?" : "", (int)req->query_len,
-                req->query ? req->query : "");
+                f->head ? "GET" : req->method, (int)req->path_len, req->path, req->query ? "?" : "",
+                (int)req->query_len, req->query ? req->query : "");
     for (int i = 0; i < req->n_headers; i++) {
         const struct http_header *hd = &req->headers[i];
         if (skip_header(hd))
@@ -702,9 +703,9 @@ static int request_inner(struct router *rt, void *client, struct sbuf *out,
     f->keep = *keep;
     f->want = f->cur = want;
     /* Reads are safe to send twice; model activation and rollback are not. */
-    f->retry_safe = !(req->method_len == 4 && !memcmp(req->method, "POST", 4) &&
-                      !(req->path_len > 29 &&
-                        !memcmp(req->path, "/api/v1/recommendations/user/", 29)));
+    f->retry_safe =
+        !(req->method_len == 4 && !memcmp(req->method, "POST", 4) &&
+          !(req->path_len > 29 && !memcmp(req->path, "/api/v1/recommendations/user/", 29)));
     fwd_build(f, req, addr);
     if (f->req.overflow) {
         sbuf_free(&f->req);
@@ -733,8 +734,8 @@ void router_tick(struct router *rt, double now)
     /* One expired upstream at a time: handling it may close or open others. */
     for (;;) {
         struct upstream *u = rt->live;
-        while (u && !(u->state == UP_IDLE ? now - u->idle_since > POOL_IDLE_SECONDS
-                                          : now > u->deadline))
+        while (u &&
+               !(u->state == UP_IDLE ? now - u->idle_since > POOL_IDLE_SECONDS : now > u->deadline))
             u = u->next;
         if (!u)
             break;
@@ -762,8 +763,8 @@ void router_reap(struct router *rt)
     }
 }
 
-struct router *router_new(const struct regions_conf *conf, int epfd, router_done_fn done,
-                          void *ctx, char *err, size_t errlen)
+struct router *router_new(const struct regions_conf *conf, int epfd, router_done_fn done, void *ctx,
+                          char *err, size_t errlen)
 {
     if (conf->n_regions < 1) {
         err_set(err, errlen, "the router needs at least one [region] in the configuration");
@@ -781,8 +782,8 @@ struct router *router_new(const struct regions_conf *conf, int epfd, router_done
     for (int i = 0; i < conf->n_regions; i++) {
         struct rt_region *r = &rt->reg[i];
         const struct region_conf *rc = &conf->regions[i];
-        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                                 .ai_flags = AI_NUMERICSERV};
+        struct addrinfo hints = {
+            .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
         struct addrinfo *ai = NULL;
         char ps[16];
         snprintf(ps, sizeof ps, "%d", rc->port);

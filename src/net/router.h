@@ -24,7 +24,7 @@
 #include "net/http.h"
 #include "net/regions.h"
 
-#define ROUTER_POOL_IDLE 8        /* idle connections kept per region */
+#define ROUTER_POOL_IDLE       8   /* idle connections kept per region */
 #define ROUTER_HEALTH_INTERVAL 1.0 /* seconds between health checks of a region */
 #define ROUTER_CONNECT_TIMEOUT 1.0 /* seconds; also the health check timeout */
 
@@ -47,8 +47,8 @@ typedef void (*router_done_fn)(void *ctx, void *client, int keep);
 /* Resolves every region's host:port of conf (kept by pointer: it must
  * outlive the router) and registers nothing yet. epfd is the worker's epoll
  * set. NULL with err on a host that does not resolve or out of memory. */
-struct router *router_new(const struct regions_conf *conf, int epfd, router_done_fn done,
-                          void *ctx, char *err, size_t errlen);
+struct router *router_new(const struct regions_conf *conf, int epfd, router_done_fn done, void *ctx,
+                          char *err, size_t errlen);
 /* Closes every upstream connection; pending forwards are dropped without a
  * callback. NULL is fine. */
 void router_free(struct router *rt);

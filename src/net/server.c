@@ -27,11 +27,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define IN_MAX (HTTP_MAX_HEAD + HTTP_MAX_BODY + 1)
-#define OUT_MAX (16u << 20)    /* per connection, pending output */
-#define OUT_PAUSE (256u << 10) /* stop parsing pipelined requests above this */
+#define IN_MAX        (HTTP_MAX_HEAD + HTTP_MAX_BODY + 1)
+#define OUT_MAX       (16u << 20)  /* per connection, pending output */
+#define OUT_PAUSE     (256u << 10) /* stop parsing pipelined requests above this */
 #define DRAIN_SECONDS 5.0
-#define TICK_MS 100
+#define TICK_MS       100
 
 /* Command bits: several may be pending at once (a stop from the dashboard
  * thread racing server_stop must not overwrite the drain). */
@@ -40,8 +40,8 @@ enum { CMD_PAUSE = 1, CMD_RESUME = 2, CMD_DRAIN = 4 };
 struct conn {
     int kind; /* 0; upstreams of router.c carry ROUTER_KIND (router_owns) */
     int fd, slot;
-    void *pending;  /* router: the forward in flight, NULL when none */
-    int in_router;  /* router: inside router_request (done() must not re-enter) */
+    void *pending; /* router: the forward in flight, NULL when none */
+    int in_router; /* router: inside router_request (done() must not re-enter) */
     unsigned char addr[16];
     char *in;
     size_t in_len, in_cap;
@@ -64,16 +64,16 @@ struct worker {
     int n_dead;
     pthread_mutex_t cmu; /* command hand-off */
     pthread_cond_t ccv;
-    int cmd;                     /* pending CMD_* bits */
+    int cmd;                         /* pending CMD_* bits */
     unsigned long cmd_seq, cmd_done; /* commands sent / carried out */
     int new_lfd;
-    int exited;                  /* the loop has ended: nobody reads commands */
+    int exited; /* the loop has ended: nobody reads commands */
     int paused, draining;
     int accept_muted; /* out of fds: listener out of the epoll set until the next tick */
     double drain_deadline;
     struct http_limits lim;
-    struct router *rt;         /* the router worker; NULL for regions */
-    struct region_conf rconf;  /* the router's name ("router"), host and port */
+    struct router *rt;        /* the router worker; NULL for regions */
+    struct region_conf rconf; /* the router's name ("router"), host and port */
 };
 
 struct server {
@@ -389,8 +389,7 @@ static void sweep(struct worker *w, double now)
             conn_close(w, c);
         else if (busy_out && now - c->last_active > cf->read_timeout)
             conn_close(w, c);
-        else if (!busy_in && !busy_out &&
-                 (w->draining || now - c->last_active > cf->idle_timeout))
+        else if (!busy_in && !busy_out && (w->draining || now - c->last_active > cf->idle_timeout))
             conn_close(w, c);
     }
 }
@@ -671,8 +670,8 @@ fail:
     return -1;
 }
 
-int server_router_start(const struct regions_conf *conf, int port, struct server **out,
-                        char *err, size_t errlen)
+int server_router_start(const struct regions_conf *conf, int port, struct server **out, char *err,
+                        size_t errlen)
 {
     *out = NULL;
     struct server *s = server_alloc(conf);

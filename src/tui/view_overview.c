@@ -12,8 +12,8 @@
 
 /* The rows of a card left below the text (row+1..last): a p99 chart with a
  * labelled axis when there are 4 or more, else a one-row sparkline. */
-static void draw_card_chart(struct dash *ds, const struct region_view *r, int row, int last,
-                            int cx, int cw)
+static void draw_card_chart(struct dash *ds, const struct region_view *r, int row, int last, int cx,
+                            int cw)
 {
     int spare = last - row, lw = 9, chw = cw - lw - 1;
     if (spare < 1 || chw < 4 || chw > 200)

@@ -11,7 +11,6 @@
 
 /* printf-style; safe with err == NULL or errlen == 0. Always returns -1 so a
  * caller can write `return err_set(err, errlen, "...")`. */
-int err_set(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -6,7 +6,10 @@
 
 static int quiet_forced;
 
-void progress_set_quiet(int quiet) { quiet_forced = quiet; }
+void progress_set_quiet(int quiet)
+{
+    quiet_forced = quiet;
+}
 
 double monotonic_seconds(void)
 {

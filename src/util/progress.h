@@ -9,10 +9,10 @@
 struct progress {
     int enabled;
     const char *label;
-    uint64_t total;        /* 0 when unknown: no percentage shown */
+    uint64_t total; /* 0 when unknown: no percentage shown */
     uint64_t done;
-    uint64_t items;        /* rows, users, iterations: what the rate counts */
-    double started;        /* monotonic seconds */
+    uint64_t items; /* rows, users, iterations: what the rate counts */
+    double started; /* monotonic seconds */
     double last_draw;
 };
 

@@ -137,12 +137,16 @@ static void test_errors_name_file_line_column(void)
     static const struct {
         const char *name, *data, *want;
     } cases[] = {
-        {"count.csv", "id,text,n\na,b,1\nc,d\n", "count.csv line 3 column 3: expected 3 fields, found 2"},
-        {"extra.csv", "id,text,n\na,b,1,2\n", "extra.csv line 2 column 4: expected 3 fields, found 4"},
+        {"count.csv", "id,text,n\na,b,1\nc,d\n",
+         "count.csv line 3 column 3: expected 3 fields, found 2"},
+        {"extra.csv", "id,text,n\na,b,1,2\n",
+         "extra.csv line 2 column 4: expected 3 fields, found 4"},
         {"missing.csv", "id,text\na,b\n", "missing.csv line 1 column 3: missing column 'n'"},
-        {"renamed.csv", "id,txt,n\n", "renamed.csv line 1 column 2: unexpected column 'txt' (expected 'text')"},
+        {"renamed.csv", "id,txt,n\n",
+         "renamed.csv line 1 column 2: unexpected column 'txt' (expected 'text')"},
         {"twice.csv", "id,text,id\n", "twice.csv line 1 column 3: column 'id' appears twice"},
-        {"html.csv", "<html><body>nope</body></html>\n", "html.csv line 1 column 1: not a CSV file"},
+        {"html.csv", "<html><body>nope</body></html>\n",
+         "html.csv line 1 column 1: not a CSV file"},
         {"quote.csv", "id,text,n\na,\"open,1\n", "quote.csv line 2 column 2: malformed CSV"},
         {"stray.csv", "id,text,n\na,b\"c,1\n", "stray.csv line 2 column 2: malformed CSV"},
         {"empty.csv", "", "empty.csv line 1: file is empty"},
@@ -221,7 +225,8 @@ static void test_line_split_at_chunk_boundary(void)
     char err[ERR_SIZE] = "";
     CHECK_INT(load(p, &r, err), -1);
     char want[128];
-    snprintf(want, sizeof want, "split.csv line %zu column 2 (text): rejected by the callback", m + 2);
+    snprintf(want, sizeof want, "split.csv line %zu column 2 (text): rejected by the callback",
+             m + 2);
     CHECK_STR(err, want);
     free(data);
     rows_free(&r);

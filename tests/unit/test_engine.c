@@ -24,7 +24,10 @@
 static char dir[64], db_path[128];
 
 /* ids: people A.., customers C.., products B.., orders D.. */
-static void id(char out[33], unsigned base, unsigned k) { snprintf(out, 33, "%032x", base + k); }
+static void id(char out[33], unsigned base, unsigned k)
+{
+    snprintf(out, 33, "%032x", base + k);
+}
 
 enum { PHONE = 1, LAPTOP, MOUSE, KEYBOARD, TABLET, HEADSET, CABLE };
 
@@ -45,13 +48,16 @@ static void order(sqlite3 *db, int o, int cust, const char *status, const char *
     id(cid, 0xC000, (unsigned)cust);
     snprintf(sql, sizeof sql,
              "INSERT INTO orders(order_id, customer_id, order_status, order_purchase_timestamp)"
-             " VALUES('%s', '%s', '%s', '%s')", oid, cid, status, ts);
+             " VALUES('%s', '%s', '%s', '%s')",
+             oid, cid, status, ts);
     exec(db, sql);
     for (int i = 0; i < n; i++) {
         id(pid, 0xB000, (unsigned)products[i]);
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO order_items VALUES('%s', %d, '%s', 'ffffffffffffffffffffffffffffffff',"
-                 " NULL, %d.5, 1.0, 0)", oid, i + 1, pid, 10 * products[i]);
+        snprintf(
+            sql, sizeof sql,
+            "INSERT INTO order_items VALUES('%s', %d, '%s', 'ffffffffffffffffffffffffffffffff',"
+            " NULL, %d.5, 1.0, 0)",
+            oid, i + 1, pid, 10 * products[i]);
         exec(db, sql);
     }
 }
@@ -67,16 +73,24 @@ static void make_db(void)
     snprintf(db_path, sizeof db_path, "%s/olist.db", dir);
     sqlite3_open(db_path, &db);
     exec(db, schema_sql());
-    exec(db, "INSERT INTO product_category_name_translation VALUES('telefonia','telephony'),"
-             "('informatica_acessorios','computers_accessories');"
-             "INSERT INTO sellers VALUES('ffffffffffffffffffffffffffffffff','01000','sao paulo','SP')");
-    static const char *const cat[] = {"", "telefonia", "informatica_acessorios",
-                                      "informatica_acessorios", "informatica_acessorios",
-                                      "telefonia", "eletronicos", "informatica_acessorios"};
+    exec(db,
+         "INSERT INTO product_category_name_translation VALUES('telefonia','telephony'),"
+         "('informatica_acessorios','computers_accessories');"
+         "INSERT INTO sellers VALUES('ffffffffffffffffffffffffffffffff','01000','sao paulo','SP')");
+    static const char *const cat[] = {"",
+                                      "telefonia",
+                                      "informatica_acessorios",
+                                      "informatica_acessorios",
+                                      "informatica_acessorios",
+                                      "telefonia",
+                                      "eletronicos",
+                                      "informatica_acessorios"};
     for (int p = PHONE; p <= CABLE; p++) {
         id(a, 0xB000, (unsigned)p);
-        snprintf(sql, sizeof sql, "INSERT INTO products(product_id, product_category_name)"
-                 " VALUES('%s', '%s')", a, cat[p]);
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO products(product_id, product_category_name)"
+                 " VALUES('%s', '%s')",
+                 a, cat[p]);
         exec(db, sql);
     }
     /* people 0..4; person 0 has two customer ids (0 and 10) */
@@ -86,8 +100,8 @@ static void make_db(void)
             continue;
         id(a, 0xC000, (unsigned)k);
         id(b, 0xA000, (unsigned)(k == 10 ? 0 : k));
-        snprintf(sql, sizeof sql, "INSERT INTO customers VALUES('%s', '%s', '01000', 'x', '%s')",
-                 a, b, st[k == 10 ? 0 : k]);
+        snprintf(sql, sizeof sql, "INSERT INTO customers VALUES('%s', '%s', '01000', 'x', '%s')", a,
+                 b, st[k == 10 ? 0 : k]);
         exec(db, sql);
     }
     order(db, 1, 0, "delivered", "2017-10-01 10:00:00", (int[]){PHONE, LAPTOP}, 2);
@@ -99,8 +113,10 @@ static void make_db(void)
     order(db, 7, 1, "delivered", "2018-03-01 10:00:00", (int[]){HEADSET}, 1);
     order(db, 8, 3, "canceled", "2017-12-20 10:00:00", (int[]){LAPTOP}, 1);
     id(a, 0xD000, 3);
-    snprintf(sql, sizeof sql, "INSERT INTO order_reviews(review_id, order_id, review_score)"
-             " VALUES('r1', '%s', 5)", a);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO order_reviews(review_id, order_id, review_score)"
+             " VALUES('r1', '%s', 5)",
+             a);
     exec(db, sql);
     sqlite3_close(db);
 }
@@ -486,9 +502,10 @@ static void test_models_save_activate_rollback(void)
     CHECK_INT(cJSON_GetObjectItem(l, "active")->valueint, 2);
     /* metrics were stored: evaluated at 2018-01-01 with the baseline */
     cJSON *m2 = cJSON_GetArrayItem(cJSON_GetObjectItem(l, "models"), 1);
-    cJSON *hr = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
-                                        cJSON_GetObjectItem(m2, "metrics"), "baseline"), "all"),
-                                    "hit_rate");
+    cJSON *hr = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(m2, "metrics"), "baseline"),
+                            "all"),
+        "hit_rate");
     CHECK(cJSON_IsNumber(hr));
     CHECK_STR(cJSON_GetObjectItem(m2, "sha256")->valuestring[64] == 0 ? "64" : "?", "64");
     cJSON_Delete(l);
@@ -640,8 +657,8 @@ static void test_engine_random_user(void)
     engine_release(e);
 
     models_active_version(db_path, &before);
-    struct train_options o = {.db_path = db_path, .algo = "usercf", .cutoff = "2018-01-01",
-                              .quiet = 1, .no_eval = 1};
+    struct train_options o = {
+        .db_path = db_path, .algo = "usercf", .cutoff = "2018-01-01", .quiet = 1, .no_eval = 1};
     CHECK_INT(train_run(&o, &v, err, sizeof err), 0);
     CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
     random_user_counts(e, 400, counts, &other);
@@ -691,8 +708,10 @@ static void test_model_in_parts(void)
     sqlite3_stmt *st;
     int parts = 0, big = 0;
     sqlite3_open(db_path, &db);
-    if (sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(length(blob)) FROM model_parts"
-                           " WHERE version = ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(db,
+                           "SELECT COUNT(*), MAX(length(blob)) FROM model_parts"
+                           " WHERE version = ?1",
+                           -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, v2);
         if (sqlite3_step(st) == SQLITE_ROW)
             parts = sqlite3_column_int(st, 0), big = sqlite3_column_int(st, 1);
@@ -814,8 +833,8 @@ static void test_flipped_blob_never_crashes(void)
             blob[at] ^= flips[f];
             if (modelstore_deserialize(blob, len, &t, err, sizeof err) == 0) {
                 for (int32_t u = -1; u < t.ctx.users.n; u++) {
-                    struct rec_query q = {.user = u, .state = u % 2 ? 0 : -1, .n = 10,
-                                          .explain = 1};
+                    struct rec_query q = {
+                        .user = u, .state = u % 2 ? 0 : -1, .n = 10, .explain = 1};
                     if (q.state >= t.ctx.n_states)
                         q.state = -1;
                     struct rec_list out = {0};
@@ -863,7 +882,8 @@ static void test_corrupted_blob_falls_back(void)
     engine_release(e);
     /* truncated */
     sqlite3_open(db_path, &db);
-    snprintf(sql, sizeof sql, "UPDATE model_parts SET blob = substr(blob, 1, 100) WHERE"
+    snprintf(sql, sizeof sql,
+             "UPDATE model_parts SET blob = substr(blob, 1, 100) WHERE"
              " version = (SELECT version FROM models WHERE active = 1)");
     exec(db, sql);
     sqlite3_close(db);

@@ -10,8 +10,8 @@
 
 #include <dirent.h>
 
-#define MAX_SEEDS 256
-#define FUZZ_MAX_INPUT 16384
+#define MAX_SEEDS          256
+#define FUZZ_MAX_INPUT     16384
 #define MUTATIONS_PER_SEED 1500
 
 struct seed {
@@ -84,8 +84,8 @@ static size_t mutate(const struct seed *s, unsigned char *out)
             break;
         case 1: /* an interesting byte */
             if (n) {
-                static const unsigned char b[] = {'\r', '\n', ':', ' ', '\t', '?', '/', '0',
-                                                  '9', 0, 0x7f, 0xff, '&', '='};
+                static const unsigned char b[] = {'\r', '\n', ':', ' ',  '\t', '?', '/',
+                                                  '0',  '9',  0,   0x7f, 0xff, '&', '='};
                 out[pos] = b[next_rand() % sizeof b];
             }
             break;

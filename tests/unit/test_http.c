@@ -15,7 +15,8 @@ static long parse(const char *s, struct http_request *r)
 static void test_simple_get(void)
 {
     struct http_request r;
-    const char *s = "GET /api/v1/health/?a=1&count=5 HTTP/1.1\r\nHost: x\r\nRegion-Hint:  eu-west \r\n\r\n";
+    const char *s =
+        "GET /api/v1/health/?a=1&count=5 HTTP/1.1\r\nHost: x\r\nRegion-Hint:  eu-west \r\n\r\n";
     CHECK_INT(parse(s, &r), (long)strlen(s));
     CHECK_INT(r.method_len, 3);
     CHECK(!memcmp(r.method, "GET", 3));
@@ -181,17 +182,18 @@ static void test_responses(void)
 {
     static const struct {
         const char *in;
-        long want;      /* length, 0 need more, -1 reject */
+        long want; /* length, 0 need more, -1 reject */
         int status, keep;
     } cases[] = {
         {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", 40, 200, 1},
         {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}EXTRA", 40, 200, 1},
-        {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 74, 503, 0},
+        {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 74,
+         503, 0},
         {"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n", 45, 404, 0},
         {"HTTP/1.1 204\r\nContent-Length: 0\r\n\r\n", 35, 204, 1},
         {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}", 0, 0, 0},
         {"HTTP/1.1 200 OK\r\nContent-Len", 0, 0, 0},
-        {"HTTP/1.1 200 OK\r\n\r\nbody", -1, 0, 0},             /* no Content-Length */
+        {"HTTP/1.1 200 OK\r\n\r\nbody", -1, 0, 0}, /* no Content-Length */
         {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", -1, 0, 0},
         {"HTTP/2 200 OK\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
         {"HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},

@@ -17,7 +17,7 @@
 #include "util/error.h"
 
 #define GOOD "tests/fixtures/ingest/good"
-#define BAD "tests/fixtures/ingest/bad"
+#define BAD  "tests/fixtures/ingest/bad"
 
 static char tmp[] = "/tmp/test_ingest.XXXXXX";
 
@@ -90,7 +90,6 @@ static int run(const char *data, const char *db, struct ingest_summary *s, char 
     return ingest_run(&o, s, err, ERR_LEN);
 }
 
-
 static void test_good_fixture_counts(void)
 {
     char db[300], err[ERR_LEN] = "", buf[256];
@@ -121,35 +120,48 @@ static void test_good_fixture_counts(void)
     CHECK_INT(q(db, "SELECT count(*) FROM customers"), 7);
     CHECK_INT(q(db, "SELECT count(DISTINCT customer_unique_id) FROM customers"), 6);
     CHECK_INT(q(db, "SELECT count(*) FROM geolocation"), 3);
-    CHECK_INT(q(db, "SELECT count(*) FROM order_items WHERE price_outlier = 1 AND price = 1000"), 1);
+    CHECK_INT(q(db, "SELECT count(*) FROM order_items WHERE price_outlier = 1 AND price = 1000"),
+              1);
     /* 12 items - canceled o04 - unavailable o07 - the outlier */
     CHECK_INT(q(db, "SELECT count(*) FROM interactions"), 9);
     CHECK_INT(q(db, "SELECT count(DISTINCT user_id) FROM interactions"), 4);
     CHECK_INT(q(db, "SELECT count(*) FROM orders WHERE order_approved_at IS NULL"), 1);
     CHECK_INT(q(db, "SELECT count(*) FROM orders WHERE order_delivered_customer_date IS NULL"), 3);
     CHECK_INT(q(db, "SELECT typeof(price) = 'real' AND typeof(order_item_id) = 'integer' "
-                    "FROM order_items LIMIT 1"), 1);
+                    "FROM order_items LIMIT 1"),
+              1);
     CHECK_STR(qs(db, "SELECT category FROM product_catalog WHERE product_id LIKE '%p01'", buf,
-                 sizeof buf), "bed_bath_table");
+                 sizeof buf),
+              "bed_bath_table");
     CHECK_STR(qs(db, "SELECT category FROM product_catalog WHERE product_id LIKE '%p03'", buf,
-                 sizeof buf), "outros");
+                 sizeof buf),
+              "outros");
     CHECK_STR(qs(db, "SELECT category FROM product_catalog WHERE product_id LIKE '%p06'", buf,
-                 sizeof buf), "pc_gamer");
-    CHECK_STR(qs(db, "SELECT review_comment_message FROM order_reviews WHERE review_id LIKE "
-                     "'%r02'", buf, sizeof buf), "Chegou r\xC3\xA1pido.\r\nObrigado, volto a comprar!");
-    CHECK_STR(qs(db, "SELECT review_comment_message FROM order_reviews WHERE review_id LIKE "
-                     "'%r01'", buf, sizeof buf), "Muito bom, recomendo \"demais\"");
+                 sizeof buf),
+              "pc_gamer");
+    CHECK_STR(qs(db,
+                 "SELECT review_comment_message FROM order_reviews WHERE review_id LIKE "
+                 "'%r02'",
+                 buf, sizeof buf),
+              "Chegou r\xC3\xA1pido.\r\nObrigado, volto a comprar!");
+    CHECK_STR(qs(db,
+                 "SELECT review_comment_message FROM order_reviews WHERE review_id LIKE "
+                 "'%r01'",
+                 buf, sizeof buf),
+              "Muito bom, recomendo \"demais\"");
     CHECK_STR(qs(db, "SELECT customer_zip_code_prefix FROM customers LIMIT 1", buf, sizeof buf),
               "01037");
     CHECK_INT(q(db, "SELECT count FROM ingest_report WHERE rule = 'duplicate_removed' AND "
-                    "file = 'olist_customers_dataset.csv'"), 1);
+                    "file = 'olist_customers_dataset.csv'"),
+              1);
     CHECK_INT(q(db, "SELECT count FROM ingest_report WHERE rule = 'empty_category_outros'"), 1);
     CHECK_INT(q(db, "SELECT count FROM ingest_report WHERE rule = 'price_outlier_flagged'"), 1);
     CHECK_INT(q(db, "SELECT sum(count) FROM ingest_report WHERE rule = 'empty_timestamp_null'"), 7);
     CHECK_STR(qs(db, "SELECT value FROM meta WHERE key = 'dataset'", buf, sizeof buf), "real");
     CHECK_INT(q(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
     CHECK_INT(q(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
-                    "'order_items_product_id'"), 1);
+                    "'order_items_product_id'"),
+              1);
     CHECK_INT(count_temp_files(tmp), 0);
 }
 
@@ -160,17 +172,25 @@ static void test_bad_inputs_leave_old_db(void)
     static const struct {
         const char *dir, *want;
     } cases[] = {
-        {"renamed_column", "olist_order_items_dataset.csv line 1 column 6: unexpected column 'prize' (expected 'price')"},
-        {"missing_column", "olist_customers_dataset.csv line 1 column 5: missing column 'customer_state'"},
+        {"renamed_column", "olist_order_items_dataset.csv line 1 column 6: unexpected column "
+                           "'prize' (expected 'price')"},
+        {"missing_column",
+         "olist_customers_dataset.csv line 1 column 5: missing column 'customer_state'"},
         {"field_count", "olist_orders_dataset.csv line 4 column 8: expected 8 fields, found 7"},
-        {"bad_price", "olist_order_items_dataset.csv line 3 column 6 (price): '12,50' is not a number"},
-        {"bad_date", "olist_orders_dataset.csv line 3 column 4 (order_purchase_timestamp): '24/07/2018 20:41' is not a timestamp"},
+        {"bad_price",
+         "olist_order_items_dataset.csv line 3 column 6 (price): '12,50' is not a number"},
+        {"bad_date", "olist_orders_dataset.csv line 3 column 4 (order_purchase_timestamp): "
+                     "'24/07/2018 20:41' is not a timestamp"},
         {"binary", "olist_products_dataset.csv line 3 column 1: not a CSV file (binary data"},
         {"html", "olist_sellers_dataset.csv line 1 column 1: not a CSV file"},
         {"unterminated_quote", "olist_order_reviews_dataset.csv line 7 column 5: malformed CSV"},
-        {"missing_parent", "olist_order_items_dataset.csv line 10 column 3 (product_id): '00000000000000000000000000000p99' is not in olist_products_dataset.csv"},
-        {"conflicting_duplicate", "olist_customers_dataset.csv line 7 column 1 (customer_id): duplicate key"},
-        {"empty_required", "olist_orders_dataset.csv line 5 column 2 (customer_id): empty, but a value is required"},
+        {"missing_parent",
+         "olist_order_items_dataset.csv line 10 column 3 (product_id): "
+         "'00000000000000000000000000000p99' is not in olist_products_dataset.csv"},
+        {"conflicting_duplicate",
+         "olist_customers_dataset.csv line 7 column 1 (customer_id): duplicate key"},
+        {"empty_required",
+         "olist_orders_dataset.csv line 5 column 2 (customer_id): empty, but a value is required"},
         {NULL, "missing file: "},
     };
     char db[300], data[300], err[ERR_LEN], before_path[300];
@@ -214,12 +234,14 @@ static void test_models_survive_reingest(void)
     CHECK_INT(run(GOOD, db, &s, err), 0);
     sqlite3 *h;
     CHECK_INT(sqlite3_open(db, &h), SQLITE_OK);
-    CHECK_INT(sqlite3_exec(h, "CREATE TABLE models(version INTEGER PRIMARY KEY AUTOINCREMENT, "
-                              "algorithm TEXT NOT NULL, active INTEGER, blob BLOB);"
-                              "CREATE INDEX models_active ON models(active);"
-                              "INSERT INTO models(algorithm, active, blob) VALUES "
-                              "('popularity', 0, x'0102'), ('als', 1, zeroblob(5000));",
-                          NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(h,
+                           "CREATE TABLE models(version INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "algorithm TEXT NOT NULL, active INTEGER, blob BLOB);"
+                           "CREATE INDEX models_active ON models(active);"
+                           "INSERT INTO models(algorithm, active, blob) VALUES "
+                           "('popularity', 0, x'0102'), ('als', 1, zeroblob(5000));",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
     sqlite3_close(h);
     CHECK_INT(run(GOOD, db, &s, err), 0);
     CHECK_INT(s.carried_tables, 1);
@@ -250,10 +272,13 @@ static void test_not_a_database_is_not_replaced(void)
 
 static void test_gzip_and_optional_files(void)
 {
-    static const char *const names[] = {
-        "product_category_name_translation", "olist_customers_dataset", "olist_sellers_dataset",
-        "olist_products_dataset", "olist_orders_dataset", "olist_order_items_dataset",
-        "olist_order_payments_dataset"};
+    static const char *const names[] = {"product_category_name_translation",
+                                        "olist_customers_dataset",
+                                        "olist_sellers_dataset",
+                                        "olist_products_dataset",
+                                        "olist_orders_dataset",
+                                        "olist_order_items_dataset",
+                                        "olist_order_payments_dataset"};
     char dir[300], db[300], err[ERR_LEN] = "";
     snprintf(dir, sizeof dir, "%s/gz", tmp);
     mkdir(dir, 0755);

@@ -26,17 +26,21 @@ static void test_prometheus(void)
     metrics_record(&m, ROUTE_RECOMMEND, 200, 0.002);
     metrics_record(&m, ROUTE_OTHER, 404, 0.00001);
     metrics_record(&m, ROUTE_OTHER, 418, 2.0);
-    struct metrics_extra x = {.cache_hits = 7, .cache_misses = 3, .model_version = 4,
-                              .uptime_s = 1.5};
+    struct metrics_extra x = {
+        .cache_hits = 7, .cache_misses = 3, .model_version = 4, .uptime_s = 1.5};
     struct sbuf b;
     sbuf_init(&b, 1 << 20);
     metrics_prometheus(&m, "us-west", &x, &b);
-    CHECK(strstr(b.p, "recsys_requests_total{region=\"us-west\",route=\"recommend\",status=\"200\"} 2\n"));
-    CHECK(strstr(b.p, "recsys_requests_total{region=\"us-west\",route=\"other\",status=\"404\"} 1\n"));
+    CHECK(strstr(
+        b.p, "recsys_requests_total{region=\"us-west\",route=\"recommend\",status=\"200\"} 2\n"));
+    CHECK(strstr(b.p,
+                 "recsys_requests_total{region=\"us-west\",route=\"other\",status=\"404\"} 1\n"));
     CHECK(strstr(b.p, "route=\"other\",status=\"other\"} 1\n"));
-    CHECK(strstr(b.p, "recsys_request_duration_seconds_bucket{region=\"us-west\",le=\"0.0005\"} 2\n"));
+    CHECK(strstr(b.p,
+                 "recsys_request_duration_seconds_bucket{region=\"us-west\",le=\"0.0005\"} 2\n"));
     CHECK(strstr(b.p, "recsys_request_duration_seconds_bucket{region=\"us-west\",le=\"1\"} 3\n"));
-    CHECK(strstr(b.p, "recsys_request_duration_seconds_bucket{region=\"us-west\",le=\"+Inf\"} 4\n"));
+    CHECK(
+        strstr(b.p, "recsys_request_duration_seconds_bucket{region=\"us-west\",le=\"+Inf\"} 4\n"));
     CHECK(strstr(b.p, "recsys_request_duration_seconds_count{region=\"us-west\"} 4\n"));
     CHECK(strstr(b.p, "recsys_cache_hits_total{region=\"us-west\"} 7\n"));
     CHECK(strstr(b.p, "recsys_cache_misses_total{region=\"us-west\"} 3\n"));

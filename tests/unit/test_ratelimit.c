@@ -20,7 +20,7 @@ static void test_burst_then_refill(void)
         CHECK_INT(ratelimit_take(r, a, 100.0), 0);
     int wait = ratelimit_take(r, a, 100.0);
     CHECK_INT(wait, 1); /* 1 token at 2/s: 0.5 s, rounded up to whole seconds */
-    CHECK_INT(ratelimit_take(r, a, 100.6), 0);  /* refilled 1.2 tokens */
+    CHECK_INT(ratelimit_take(r, a, 100.6), 0); /* refilled 1.2 tokens */
     CHECK(ratelimit_take(r, a, 100.6) > 0);
     CHECK_INT(ratelimit_take(r, a, 200), 0); /* long pause: full again, capped */
     for (int i = 0; i < 4; i++)

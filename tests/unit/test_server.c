@@ -24,8 +24,9 @@ static int get(int port, const char *path, const char *hint, char *out, size_t o
         return -1;
     }
     char req[512];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\n%s%s%sConnection: close\r\n\r\n",
-                     path, hint ? "Region-Hint: " : "", hint ? hint : "", hint ? "\r\n" : "");
+    int n =
+        snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: t\r\n%s%s%sConnection: close\r\n\r\n",
+                 path, hint ? "Region-Hint: " : "", hint ? hint : "", hint ? "\r\n" : "");
     if (write(fd, req, (size_t)n) != n) {
         close(fd);
         return -1;
@@ -151,7 +152,8 @@ static void test_fd_exhaustion(void)
     low.rlim_cur = (rlim_t)probe; /* no descriptor left (the client socket exists) */
     CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
     CHECK_INT(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
-    static const char req[] = "GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    static const char req[] =
+        "GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     CHECK_INT(write(fd, req, sizeof req - 1), (long)(sizeof req - 1));
     usleep(300 * 1000); /* the region meets EMFILE a few times meanwhile */
     CHECK_INT(setrlimit(RLIMIT_NOFILE, &old), 0);
