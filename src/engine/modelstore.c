@@ -680,6 +680,17 @@ out:
     return root;
 }
 
+/* Commits the transaction activate/rollback opened; on failure rolls it
+ * back and fills err. Returns 0 or -1. */
+static int ms_commit(sqlite3 *db, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    err_set(err, errlen, "cannot commit: %s", sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
 int models_activate(const char *db_path, int64_t version, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
@@ -699,11 +710,8 @@ int models_activate(const char *db_path, int64_t version, char *err, size_t errl
     }
     if (ms_set_active(db, version, 1, err, errlen) < 0)
         goto rollback;
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
-        rc = 0;
-        goto out;
-    }
-    err_set(err, errlen, "cannot commit: %s", sqlite3_errmsg(db));
+    rc = ms_commit(db, err, errlen);
+    goto out;
 rollback:
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
@@ -759,12 +767,10 @@ int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t 
         err_set(err, errlen, "cannot roll back: %s", sqlite3_errmsg(db));
         goto rollback;
     }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+    rc = ms_commit(db, err, errlen);
+    if (rc == 0)
         *now_active = prev;
-        rc = 0;
-        goto out;
-    }
-    err_set(err, errlen, "cannot commit: %s", sqlite3_errmsg(db));
+    goto out;
 rollback:
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
