@@ -87,7 +87,7 @@ if command -v tmux >/dev/null 2>&1; then
     fail "s stops the selected region's server"; sed 's/^/#   /' "$TMP/screen.txt" | head -8; fi
   code=$(curl -s -o /dev/null -w '%{http_code}' -m 2 "http://127.0.0.1:$(port_of us-west)/api/v1/health/")
   check_eq "the stopped region refuses connections" "$code" 000
-  if wait_screen "DOWN"; then ok "its card turns DOWN"; else fail "its card turns DOWN"; fi
+  if wait_screen "\[x\] DOWN"; then ok "its card turns DOWN"; else fail "its card turns DOWN"; fi
   $TM send-keys -t 0 r
   if wait_screen "4/4 regions UP"; then ok "r restarts it and the card is UP again"; else
     fail "r restarts it and the card is UP again"; sed 's/^/#   /' "$TMP/screen.txt" | head -8; fi
