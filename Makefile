@@ -1,5 +1,10 @@
 # recsys-tui — multi-region e-commerce recommender (see README.md).
 # `make help` lists the targets; a newcomer never needs to read further.
+#
+# Flags: the project's own flags live in FINAL_CFLAGS; CFLAGS, CPPFLAGS and
+# LDFLAGS are the user's and are appended last, so `make CFLAGS=-O0` only
+# changes the optimisation (redis' FINAL_CFLAGS pattern). WERROR=1 turns
+# warnings into errors (CI sets it); V=1 prints full compiler command lines.
 
 CC        ?= cc
 PREFIX    ?= /usr/local
@@ -7,6 +12,8 @@ OLIST_DIR ?= ../shared/olist
 DB        ?= olist.db
 # SAN=1 builds with ASan+UBSan, SAN=thread with TSan, each in its own build tree.
 SAN       ?=
+WERROR    ?=
+V         ?=
 
 ifeq ($(SAN),thread)
   BUILD    ?= build-tsan
@@ -22,50 +29,84 @@ else
   OPT      := -O2 -g
 endif
 
-PKGS      := sqlite3 libcurl ncursesw libcjson zlib openblas
+PKGS       := sqlite3 libcurl ncursesw libcjson zlib openblas
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-CFLAGS   ?= $(OPT)
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(SANFLAGS) $(PKG_CFLAGS) -Isrc
-LDFLAGS  += $(SANFLAGS)
-LDLIBS   += $(PKG_LIBS) -lcsv -lpthread -lm
+STD          := -std=c11 -D_GNU_SOURCE
+WARN         := -Wall -Wextra -Wmissing-prototypes $(if $(filter 1 yes,$(WERROR)),-Werror)
+FINAL_CFLAGS  = $(STD) $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(PKG_CFLAGS) -Isrc $(CPPFLAGS) $(CFLAGS)
+FINAL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+FINAL_LIBS    = $(PKG_LIBS) -lcsv -lpthread -lm $(LDLIBS)
 
-SRCS      := $(wildcard src/*.c src/util/*.c src/engine/*.c src/net/*.c src/tui/*.c)
+ifeq ($(V),1)
+  Q :=
+  say :=
+else
+  Q := @
+  say = @printf '  %-4s %s\n' $(1) $(2);
+endif
+
+# One static archive per layer, linked from the top of the stack down: a
+# lower layer that calls up (engine -> net, say) has nothing left to resolve
+# against and fails to link. tests/layering.sh checks the includes too.
+#   cli -> {net, tui, ingest, engine, conf, util}
+#   net -> {engine, conf, util}    tui -> {conf, util}
+#   ingest -> util                 engine -> util        conf -> util
+LAYERS    := cli net tui ingest engine conf util
+LAYER_LIB  = $(BUILD)/lib/lib$(1).a
+LAYER_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/$(1)/*.c))
+ARCHIVES  := $(foreach l,$(LAYERS),$(call LAYER_LIB,$(l)))
+SRCS      := src/main.c $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 OBJS      := $(SRCS:%.c=$(BUILD)/%.o)
-LIB_OBJS  := $(filter-out $(BUILD)/src/main.o,$(OBJS))
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/recsys-tui
 
-.PHONY: all deps run test sanitize tsan test-tsan unit valgrind install uninstall bench clean help format fuzz
+.PHONY: all deps deps-run deps-test deps-bench deps-fuzz run test sanitize test-tsan unit \
+        valgrind install uninstall bench clean help format fuzz
 
 all: $(BIN) $(if $(filter build,$(BUILD)),recsys-tui)
 
 recsys-tui: $(BIN)
-	ln -sf $(BIN) $@
+	$(Q)ln -sf $(BIN) $@
 
-$(BIN): $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN): $(BUILD)/src/main.o $(ARCHIVES)
+	$(call say,LINK,$@)$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
+
+define layer_rule
+$(call LAYER_LIB,$(1)): $(call LAYER_OBJS,$(1))
+	@mkdir -p $$(dir $$@)
+	$$(call say,AR,$$@)rm -f $$@ && $(AR) rcs $$@ $$^
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+$(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(call say,CC,$<)$(CC) $(FINAL_CFLAGS) -Itests/unit -o $@ $< $(ARCHIVES) $(FINAL_LDFLAGS) $(FINAL_LIBS)
 
-## deps: install the Debian packages the build, tests and benchmarks need (idempotent)
+## deps: install every Debian package the build, tests, benchmarks and fuzzers need
 deps:
-	@scripts/deps.sh
+	@scripts/deps.sh run test bench fuzz
+deps-run:
+	@scripts/deps.sh run
+deps-test:
+	@scripts/deps.sh run test
+deps-bench:
+	@scripts/deps.sh run bench
+deps-fuzz:
+	@scripts/deps.sh run fuzz
 
 ## run: build, ingest (real data if $(OLIST_DIR) exists, else generated sample), train, open the dashboard
-run: deps all
+run: deps-run all
 	./recsys-tui --data $(OLIST_DIR) --db $(DB)
 
 ## test: every unit and end-to-end test; SAN=1 runs them under ASan+UBSan
-test: deps $(BIN) $(TEST_BINS)
+test: deps-test $(BIN) $(TEST_BINS)
 	@BUILD=$(BUILD) BIN=$(BIN) OLIST_DIR=$(OLIST_DIR) SAN=$(SAN) tests/run.sh
 
 ## sanitize: `make test` under ASan+UBSan
@@ -76,24 +117,24 @@ sanitize:
 test-tsan:
 	$(MAKE) test SAN=thread
 
-unit: $(TEST_BINS)
+unit: $(BIN) $(TEST_BINS)
 
 ## valgrind: the C unit tests under valgrind (leaks and memory errors fail them)
-valgrind: deps $(TEST_BINS)
+valgrind: deps-test $(TEST_BINS)
 	@BUILD=$(BUILD) BIN=$(BIN) ONLY=test_ RECSYS_VALGRIND=1 \
 	  WRAP="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99" \
 	  tests/run.sh
 
 ## bench: every benchmark under bench/ (needs the real data for the headline figures)
-bench: deps all
+bench: deps-bench all
 	@for b in bench/ingest bench/train bench/recommend bench/serve; do \
 	  [ -x $$b ] && OLIST_DIR=$(OLIST_DIR) BIN=$(abspath $(BIN)) $$b || exit 1; done
 
 ## fuzz: libFuzzer (clang) on the HTTP parsers for FUZZ_SECONDS; new inputs go to $(BUILD)/fuzz/corpus
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS   := -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined
-fuzz: deps
+FUZZ_FLAGS   := -g -O1 $(STD) -Isrc -fsanitize=fuzzer,address,undefined
+fuzz: deps-fuzz
 	@mkdir -p $(BUILD)/fuzz/corpus
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_http fuzz/fuzz_http.c src/net/http.c
 	$(BUILD)/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
@@ -115,13 +156,14 @@ clean:
 	rm -rf build build-san build-tsan recsys-tui
 
 help:
-	@echo "make            build ./recsys-tui"
-	@echo "make run        build, ingest, train and open the dashboard (installs packages)"
-	@echo "make test       all tests (SAN=1: ASan+UBSan, SAN=thread: TSan)"
+	@echo "make            build ./recsys-tui (V=1 full commands, WERROR=1 warnings fail)"
+	@echo "make run        build, ingest, train and open the dashboard (installs build packages)"
+	@echo "make test       all tests (SAN=1: ASan+UBSan, SAN=thread: TSan; installs test tools)"
 	@echo "make sanitize   make test SAN=1"
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      benchmarks against peers (sqlite3 .import, scikit-learn, nginx)"
+	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECONDS"
 	@echo "make install    PREFIX=/usr/local: binary, man page, regions.conf"
-	@echo "make deps       install the Debian packages needed"
+	@echo "make deps       install every Debian package any target needs"
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)

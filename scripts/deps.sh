@@ -1,12 +1,26 @@
 #!/bin/sh
-# Install the Debian packages recsys-tui needs to build, test and benchmark.
-# Idempotent: asks apt only for what is missing, so a warm machine pays ~0.1 s.
+# Install the Debian packages one purpose needs, and only those missing:
+#   deps.sh run    build and run the product
+#   deps.sh test   the test tools (tmux, sqlite3 shell, curl, python3, valgrind)
+#   deps.sh bench  the benchmark peers (wrk, nginx, scikit-learn, pandas)
+#   deps.sh fuzz   clang for libFuzzer
+# Several purposes may be named at once. Idempotent: a warm machine pays ~0.1 s.
 set -eu
-PKGS="build-essential pkg-config libsqlite3-dev libcsv-dev libncurses-dev libopenblas-dev
-liblapacke-dev libcurl4-openssl-dev libcjson-dev zlib1g-dev sqlite3 tmux curl python3
-wrk nginx-light python3-sklearn python3-pandas clang time valgrind"
+PKGS=""
+[ $# -eq 0 ] && set -- run
+for purpose in "$@"; do
+  case "$purpose" in
+    run) PKGS="$PKGS build-essential pkg-config libsqlite3-dev libcsv-dev libncurses-dev
+              libopenblas-dev liblapacke-dev libcurl4-openssl-dev libcjson-dev zlib1g-dev" ;;
+    test) PKGS="$PKGS sqlite3 tmux curl python3 valgrind" ;;
+    bench) PKGS="$PKGS sqlite3 curl python3 wrk nginx-light python3-sklearn python3-pandas time" ;;
+    fuzz) PKGS="$PKGS clang" ;;
+    *) echo "deps.sh: unknown purpose '$purpose' (run, test, bench, fuzz)" >&2; exit 2 ;;
+  esac
+done
 missing=""
 for p in $PKGS; do
+  case " $missing " in *" $p "*) continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0

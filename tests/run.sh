@@ -48,7 +48,7 @@ for t in "$BUILD"/tests/test_*; do
   # shellcheck disable=SC2086
   run_one "$(basename "$t")" ${WRAP:-} "$t"
 done
-for t in tests/e2e/*.sh; do
+for t in tests/layout/test_*.sh tests/e2e/*.sh; do
   [ -f "$t" ] || continue
   [ "$(basename "$t")" = lib.sh ] && continue
   run_one "$(basename "$t")" bash "$t"

@@ -42,18 +42,6 @@ const struct algo_ops *algo_find(const char *name)
     return NULL;
 }
 
-void *big_alloc(size_t n)
-{
-    const size_t huge = (size_t)2 << 20;
-    if (n < huge)
-        return malloc(n);
-    size_t r = (n + huge - 1) / huge * huge;
-    void *p = aligned_alloc(huge, r);
-    if (p)
-        madvise(p, r, MADV_HUGEPAGE);
-    return p;
-}
-
 void knn_free(struct knn *k)
 {
     free(k->ptr);

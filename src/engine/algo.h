@@ -12,6 +12,7 @@
 
 #include "engine/dataset.h"
 #include "engine/recommend.h"
+#include "util/mem.h"
 
 struct algo_params {
     int window_days;     /* popularity recency window before the cutoff (30) */
@@ -153,10 +154,6 @@ extern const struct algo_ops algo_popularity, algo_usercf, algo_itemcf, algo_als
     algo_hybrid;
 
 /* --- shared helpers (algo.c) --- */
-/* malloc for large arrays filled at once: from 2 MiB up, aligned and advised
- * onto transparent huge pages (one page fault per 2 MiB instead of 512, which
- * costs under virtualisation). Release with free(); realloc is fine. */
-void *big_alloc(size_t n);
 int model_owns(const struct model *m, int32_t user, int32_t item);
 /* 1 when item may be added to out: not owned (unless allowed), not present. */
 int rl_allowed(const struct model *m, const struct rec_query *q, const struct rec_list *out,

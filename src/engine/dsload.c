@@ -49,7 +49,7 @@ static int kh_init(struct khash *h, size_t n)
     while (cap < n * 2 + 1 && cap < (1u << 30))
         cap <<= 1;
     h->mask = cap - 1;
-    h->slot = big_alloc((size_t)cap * sizeof *h->slot);
+    h->slot = mem_big_alloc((size_t)cap * sizeof *h->slot);
     if (!h->slot)
         return -1;
     for (uint32_t i = 0; i < cap; i++)
@@ -485,7 +485,7 @@ static void *scan_orders(void *arg)
         goto out;
     sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
     cap = table_rows(db, "SELECT MAX(rowid) FROM orders");
-    if (!(o->rows = big_alloc(cap * sizeof *o->rows)) ||
+    if (!(o->rows = mem_big_alloc(cap * sizeof *o->rows)) ||
         sqlite3_prepare_v2(db,
                            "SELECT order_id, customer_id, order_purchase_timestamp FROM orders"
                            " WHERE order_status NOT IN ('canceled', 'unavailable')"

@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/recommend.h"
-#include "engine/sha256.h"
+#include "util/sha256.h"
 #include "engine/train.h"
 #include "util/error.h"
 

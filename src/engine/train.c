@@ -9,6 +9,7 @@
 #include "engine/modelstore.h"
 #include "util/error.h"
 #include "util/progress.h"
+#include "util/clock.h"
 
 int32_t train_all_data_cutoff(const struct dataset *ds)
 {
@@ -97,7 +98,7 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     if (o->cutoff && (cutoff_day = ds_parse_day(o->cutoff)) < 0)
         return err_set(err, errlen, "--cutoff \"%s\" is not a date YYYY-MM-DD", o->cutoff);
     progress_set_quiet(o->quiet);
-    double t0 = monotonic_seconds();
+    double t0 = clock_monotonic();
     double ph[4] = {0};
     struct progress pr;
     progress_begin(&pr, "loading interactions", 0);
@@ -105,7 +106,7 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
         goto out;
     progress_update(&pr, (uint64_t)ds.n_events, (uint64_t)ds.n_events);
     progress_end(&pr);
-    ph[0] = monotonic_seconds() - t0;
+    ph[0] = clock_monotonic() - t0;
     if (cutoff_day < 0)
         cutoff_day = train_all_data_cutoff(&ds);
     char label[48];
@@ -115,7 +116,7 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
         goto out;
     progress_update(&pr, (uint64_t)m.ui.nnz, (uint64_t)m.ui.nnz);
     progress_end(&pr);
-    meta.train_seconds = monotonic_seconds() - t0;
+    meta.train_seconds = clock_monotonic() - t0;
     ph[1] = meta.train_seconds - ph[0];
     snprintf(meta.cutoff, sizeof meta.cutoff, "%s", o->cutoff ? o->cutoff : "");
     meta.params_json = algo_params_json(&params);
@@ -129,11 +130,11 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
                                          TRAIN_EVAL_CUTOFF, eerr, sizeof eerr);
         /* no test purchases is not a failure: the model is stored without metrics */
     }
-    ph[2] = monotonic_seconds() - t0 - meta.train_seconds;
-    double ts = monotonic_seconds();
+    ph[2] = clock_monotonic() - t0 - meta.train_seconds;
+    double ts = clock_monotonic();
     if (modelstore_save(o->db_path, &m, &meta, !o->no_activate, err, errlen) < 0)
         goto out;
-    ph[3] = monotonic_seconds() - ts;
+    ph[3] = clock_monotonic() - ts;
     if (o->phase_seconds)
         memcpy(o->phase_seconds, ph, sizeof ph);
     if (version_out)

@@ -388,8 +388,8 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
      * the lists do not reach are never touched, and no growth copies them */
     if (k > 0 && (uint64_t)nu * (uint64_t)k < ((uint64_t)1 << 31)) {
         size_t room = (size_t)nu * (size_t)k + 1;
-        out->idx = big_alloc(room * sizeof *out->idx);
-        out->sim = big_alloc(room * sizeof *out->sim);
+        out->idx = mem_big_alloc(room * sizeof *out->idx);
+        out->sim = mem_big_alloc(room * sizeof *out->sim);
         if (out->idx && out->sim)
             j.out_cap = (int64_t)room;
         else {

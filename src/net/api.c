@@ -6,6 +6,7 @@
 #include "net/openapi.h"
 #include "net/ratelimit.h"
 #include "util/error.h"
+#include "util/clock.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -29,13 +30,6 @@ struct reply {
 
 static const char JSON_CT[] = "application/json";
 
-double api_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 int api_region_init(struct api_region *r, struct api_shared *sh, const struct region_conf *rc,
                     char *err, size_t errlen)
 {
@@ -48,7 +42,7 @@ int api_region_init(struct api_region *r, struct api_shared *sh, const struct re
     r->res = malloc(sizeof *r->res);
     sbuf_init(&r->body, BODY_MAX);
     metrics_init(&r->m);
-    r->started = api_now();
+    r->started = clock_monotonic();
     if (!r->cache || !r->rl || !r->res) {
         api_region_free(r);
         return err_set(err, errlen, "region %s: out of memory", rc->name);
@@ -136,7 +130,7 @@ static void h_health(struct reply *rp)
     memset(&info, 0, sizeof info);
     if (r->engine)
         engine_get_info(r->engine, &info);
-    double up = api_now() - r->started;
+    double up = clock_monotonic() - r->started;
     uint64_t lookups = cs.hits + cs.misses;
     sbuf_reset(b);
     sbuf_puts(b, "{\"region\":");
@@ -317,7 +311,7 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
         if (!b->overflow)
             cache_put(r->cache, key, b->p + start, b->len - start, rp->t0);
     }
-    sbuf_printf(b, ",\"latency_ms\":%.4f}", (api_now() - rp->t0) * 1e3);
+    sbuf_printf(b, ",\"latency_ms\":%.4f}", (clock_monotonic() - rp->t0) * 1e3);
     rp->status = 200;
 }
 
@@ -513,7 +507,7 @@ static void h_metrics(struct reply *rp)
         .cache_misses = cs.misses,
         .cache_size = (double)cs.size,
         .model_version = r->model_version,
-        .uptime_s = api_now() - r->started,
+        .uptime_s = clock_monotonic() - r->started,
         .degraded = !r->engine || engine_warning(r->engine) != NULL,
     };
     sbuf_reset(&r->body);
@@ -761,7 +755,7 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
                        .route = ROUTE_OTHER,
                        .status = 500,
                        .ctype = JSON_CT,
-                       .t0 = api_now()};
+                       .t0 = clock_monotonic()};
     int unknown = 0;
     if (parse_status >= 0) {
         size_t hl = 0;
@@ -785,7 +779,7 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
     write_head(out, &rp, blen, keep);
     if (parse_status < 0 || !is_method(req, "HEAD")) /* HEAD: the length, not the bytes */
         sbuf_append(out, body ? body : "", blen);
-    double secs = api_now() - rp.t0;
+    double secs = clock_monotonic() - rp.t0;
     metrics_record(&rp.r->m, rp.route, rp.status, secs);
     if (parse_status >= 0)
         accesslog_write(rp.r->sh->log, rp.r->conf->name, req->method, req->method_len, req->path,

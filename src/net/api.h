@@ -18,7 +18,7 @@
 #include "engine/recommend.h"
 #include "net/http.h"
 #include "net/metrics.h"
-#include "net/regions.h"
+#include "conf/regions.h"
 
 struct apikeys;
 struct accesslog;
@@ -58,9 +58,6 @@ struct api_region {
     struct sbuf body;       /* scratch: response body */
     struct rec_result *res; /* scratch: engine output */
 };
-
-/* Monotonic clock in seconds. */
-double api_now(void);
 
 /* Fills r for region conf rc (caches, limiter, buffers). 0 or -1 with err. */
 int api_region_init(struct api_region *r, struct api_shared *sh, const struct region_conf *rc,

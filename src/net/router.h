@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "net/http.h"
-#include "net/regions.h"
+#include "conf/regions.h"
 
 #define ROUTER_POOL_IDLE       8   /* idle connections kept per region */
 #define ROUTER_HEALTH_INTERVAL 1.0 /* seconds between health checks of a region */

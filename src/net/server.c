@@ -12,6 +12,7 @@
 #include "net/http.h"
 #include "net/router.h"
 #include "util/error.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -206,7 +207,7 @@ static void router_done(void *ctx, void *client, int keep)
     if (!keep || w->draining)
         c->close_after = 1;
     if (!c->in_router) /* asynchronous: go on with pipelined requests, then write */
-        conn_process(w, c, api_now());
+        conn_process(w, c, clock_monotonic());
 }
 
 /* Answers every complete request already buffered, then flushes. */
@@ -422,7 +423,7 @@ static void handle_command(struct worker *w)
     if (cmd & CMD_DRAIN) {
         close_listener(w);
         w->draining = 1;
-        w->drain_deadline = api_now() + DRAIN_SECONDS;
+        w->drain_deadline = clock_monotonic() + DRAIN_SECONDS;
     }
     w->cmd_done = seq;
     pthread_cond_broadcast(&w->ccv);
@@ -433,12 +434,12 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     struct epoll_event evs[128];
-    double last_sweep = api_now();
+    double last_sweep = clock_monotonic();
     for (;;) {
         int n = epoll_wait(w->epfd, evs, 128, TICK_MS);
         if (n < 0 && errno != EINTR)
             break;
-        double now = api_now();
+        double now = clock_monotonic();
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
             if (p == &marker_listen) {

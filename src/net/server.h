@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "net/regions.h"
+#include "conf/regions.h"
 
 struct server;
 

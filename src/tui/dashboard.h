@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "net/regions.h"
+#include "conf/regions.h"
 
 /* Fault injection hooks, provided when the servers run in-process; NULL in
  * --monitor mode. Each returns 0 or negative. */

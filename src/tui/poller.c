@@ -13,6 +13,7 @@
 
 #include "tui/poller_json.h"
 #include "util/error.h"
+#include "util/clock.h"
 
 #define JOBS_MAX          64
 #define JOB_BODY_MAX      (1 << 20)
@@ -42,13 +43,6 @@ struct poller {
     int random_count, random_region;
     char api_key[128];
 };
-
-static double now_s(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
 
 void poller_fsm_init(struct health_fsm *f)
 {
@@ -234,7 +228,7 @@ static int job_start(struct poller *p, int kind, int region, const char *path,
     j->kind = kind;
     j->region = region;
     j->gen = p->lookup_gen;
-    j->started = now_s();
+    j->started = clock_monotonic();
     j->easy = curl_easy_init();
     if (!j->easy)
         goto fail;
@@ -395,7 +389,7 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
 {
     struct region_view *r = &p->d.r[j->region];
     char msg[120] = "";
-    struct answer a = {.ms = (now_s() - j->started) * 1000, .msg = msg};
+    struct answer a = {.ms = (clock_monotonic() - j->started) * 1000, .msg = msg};
     curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &a.status);
     if (rc != CURLE_OK)
         snprintf(msg, sizeof msg, "%s",
@@ -458,12 +452,12 @@ int poller_step(struct poller *p, int extra_fd, int timeout_ms, int *fd_ready, c
                 size_t errlen)
 {
     int changed = 0, running = 0, numfds = 0;
-    double now = now_s();
+    double now = clock_monotonic();
     *fd_ready = 0;
     start_due_checks(p, now);
     if (curl_multi_perform(p->multi, &running) != CURLM_OK)
         return err_set(err, errlen, "curl_multi_perform failed");
-    double until_tick = (p->next_tick - now_s()) * 1000;
+    double until_tick = (p->next_tick - clock_monotonic()) * 1000;
     if (until_tick < timeout_ms)
         timeout_ms = until_tick < 0 ? 0 : (int)until_tick;
     struct curl_waitfd wfd = {.fd = extra_fd, .events = CURL_WAIT_POLLIN, .revents = 0};

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "net/regions.h"
+#include "conf/regions.h"
 #include "tui/series.h"
 
 /* Same numbering as enum chart_status so history strips map directly. */

@@ -1,4 +1,5 @@
 #include "util/progress.h"
+#include "util/clock.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -11,16 +12,9 @@ void progress_set_quiet(int quiet)
     quiet_forced = quiet;
 }
 
-double monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void draw(struct progress *p, int final)
 {
-    double elapsed = monotonic_seconds() - p->started;
+    double elapsed = clock_monotonic() - p->started;
     double rate = elapsed > 0 ? (double)p->items / elapsed : 0;
     if (p->total && !final)
         fprintf(stderr, "\r  %-28s %10llu rows %5.1f%%  %9.0f rows/s", p->label,
@@ -37,7 +31,7 @@ void progress_begin(struct progress *p, const char *label, uint64_t total)
     p->label = label;
     p->total = total;
     p->done = p->items = 0;
-    p->started = p->last_draw = monotonic_seconds();
+    p->started = p->last_draw = clock_monotonic();
 }
 
 void progress_update(struct progress *p, uint64_t done, uint64_t items)
@@ -46,7 +40,7 @@ void progress_update(struct progress *p, uint64_t done, uint64_t items)
     p->items = items;
     if (!p->enabled)
         return;
-    double now = monotonic_seconds();
+    double now = clock_monotonic();
     if (now - p->last_draw < 0.1)
         return;
     p->last_draw = now;

@@ -25,6 +25,4 @@ void progress_update(struct progress *p, uint64_t done, uint64_t items);
 /* Final line with item count, elapsed time and rate; ends the line. */
 void progress_end(struct progress *p);
 
-double monotonic_seconds(void);
-
 #endif

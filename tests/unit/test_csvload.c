@@ -4,7 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "engine/csvload.h"
+#include "ingest/csvload.h"
 #include "test.h"
 
 #define ERR_SIZE 512

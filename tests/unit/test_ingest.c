@@ -11,8 +11,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "engine/ingest.h"
-#include "engine/sample.h"
+#include "ingest/ingest.h"
+#include "ingest/sample.h"
 #include "test.h"
 #include "util/error.h"
 

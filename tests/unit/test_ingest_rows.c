@@ -5,9 +5,9 @@
  * schema's per-table index statements. */
 #include <stdlib.h>
 
-#include "engine/olist.h"
-#include "engine/rowbatch.h"
-#include "engine/schema.h"
+#include "ingest/olist.h"
+#include "ingest/rowbatch.h"
+#include "ingest/schema.h"
 #include "test.h"
 #include "util/error.h"
 

@@ -1,5 +1,5 @@
 /* regions.conf parser: the shipped file, defaults, and one case per error. */
-#include "net/regions.h"
+#include "conf/regions.h"
 #include "test.h"
 
 #include <stdlib.h>

@@ -8,8 +8,8 @@
  * this one inserts; each file's rows are sorted by primary key and inserted
  * in groups (B-tree appends, not random inserts), and each table is indexed
  * as soon as it is loaded, while the next file is parsed. */
-#ifndef RECSYS_ENGINE_INGEST_H
-#define RECSYS_ENGINE_INGEST_H
+#ifndef RECSYS_INGEST_INGEST_H
+#define RECSYS_INGEST_INGEST_H
 
 #include <stddef.h>
 

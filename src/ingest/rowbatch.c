@@ -1,5 +1,5 @@
 /* Typed row batches sorted by key: see rowbatch.h. */
-#include "engine/rowbatch.h"
+#include "ingest/rowbatch.h"
 
 #include <stdalign.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* String set for ingest's foreign-key checks: see keyset.h. */
-#include "engine/keyset.h"
+#include "ingest/keyset.h"
 
 #include <stdlib.h>
 #include <string.h>

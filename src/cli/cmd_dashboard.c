@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "net/regions.h"
+#include "cli/commands.h"
+#include "conf/regions.h"
 #include "tui/dashboard.h"
 #include "util/error.h"
 

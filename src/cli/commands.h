@@ -1,8 +1,8 @@
 /* Subcommand entry points. Each parses its own options, prints to
  * stdout/stderr and returns the process exit status:
  *   0 success, 1 the work failed (bad data, I/O, ...), 2 usage error. */
-#ifndef RECSYS_COMMANDS_H
-#define RECSYS_COMMANDS_H
+#ifndef RECSYS_CLI_COMMANDS_H
+#define RECSYS_CLI_COMMANDS_H
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 

@@ -1,7 +1,7 @@
 /* Olist ingest: see ingest.h. One generic loader driven by the file specs
  * of olist.h keeps the nine files uniform. This file is the inserting side
  * (SQLite, reports, atomic publish); readahead.c reads and validates. */
-#include "engine/ingest.h"
+#include "ingest/ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,12 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/csvload.h"
-#include "engine/olist.h"
-#include "engine/readahead.h"
-#include "engine/schema.h"
+#include "ingest/csvload.h"
+#include "ingest/olist.h"
+#include "ingest/readahead.h"
+#include "ingest/schema.h"
 #include "util/error.h"
 #include "util/progress.h"
+#include "util/clock.h"
 
 const char *ingest_file_base(int file)
 {
@@ -684,7 +685,7 @@ static int publish(const char *tmp, const char *db_path, char *err, size_t errle
 
 int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err, size_t errlen)
 {
-    double t0 = monotonic_seconds();
+    double t0 = clock_monotonic();
     char paths[INGEST_NFILES][PATH_MAX];
     char tmp[PATH_MAX];
     sqlite3 *db = NULL;
@@ -806,6 +807,6 @@ out:
     if (have_tmp)
         unlink(tmp);
     readahead_finish(ra); /* before the files go: it may still be reading */
-    s->seconds = monotonic_seconds() - t0;
+    s->seconds = clock_monotonic() - t0;
     return rc;
 }

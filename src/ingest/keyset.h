@@ -4,8 +4,8 @@
  * cache, and the misses were what a lookup cost). Any other key goes to a
  * second table over an arena of length-prefixed bytes. Hard maximum:
  * KEYSET_MAX_KEYS keys in each table. */
-#ifndef RECSYS_ENGINE_KEYSET_H
-#define RECSYS_ENGINE_KEYSET_H
+#ifndef RECSYS_INGEST_KEYSET_H
+#define RECSYS_INGEST_KEYSET_H
 
 #include <stddef.h>
 #include <stdint.h>

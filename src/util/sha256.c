@@ -1,4 +1,4 @@
-#include "engine/sha256.h"
+#include "util/sha256.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* regions.conf: the regions (name, port, location, coordinates) and the
  * global serving settings. INI format, documented in regions.conf itself.
  * Used by the servers and by the dashboard (which only needs the URLs). */
-#ifndef RECSYS_NET_REGIONS_H
-#define RECSYS_NET_REGIONS_H
+#ifndef RECSYS_CONF_REGIONS_H
+#define RECSYS_CONF_REGIONS_H
 
 #include <stddef.h>
 

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "engine/ingest.h"
-#include "engine/sample.h"
-#include "engine/schema.h"
+#include "cli/commands.h"
+#include "ingest/ingest.h"
+#include "ingest/sample.h"
+#include "ingest/schema.h"
 #include "util/error.h"
 #include "util/progress.h"
 

@@ -7,8 +7,8 @@
  * nothing is copied twice) that rowbatch_reset keeps for the next file.
  * Every size is bounded: rowbatch_push refuses (returns 1) once the batch
  * holds max_bytes, and the caller flushes and starts over. */
-#ifndef RECSYS_ENGINE_ROWBATCH_H
-#define RECSYS_ENGINE_ROWBATCH_H
+#ifndef RECSYS_INGEST_ROWBATCH_H
+#define RECSYS_INGEST_ROWBATCH_H
 
 #include <stddef.h>
 #include <stdint.h>

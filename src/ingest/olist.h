@@ -2,15 +2,15 @@
  * flags, and the validation that turns one CSV row into typed values for
  * SQLite. Ingest is generic over this table, so the per-file differences
  * live here and nowhere else. */
-#ifndef RECSYS_ENGINE_OLIST_H
-#define RECSYS_ENGINE_OLIST_H
+#ifndef RECSYS_INGEST_OLIST_H
+#define RECSYS_INGEST_OLIST_H
 
 #include <stddef.h>
 
-#include "engine/csvload.h"
-#include "engine/ingest.h"
-#include "engine/keyset.h"
-#include "engine/rowbatch.h"
+#include "ingest/csvload.h"
+#include "ingest/ingest.h"
+#include "ingest/keyset.h"
+#include "ingest/rowbatch.h"
 
 #define OLIST_MAX_COLS 9
 

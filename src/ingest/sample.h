@@ -2,8 +2,8 @@
  * real (licensed) dataset. Writes the nine files with the original names,
  * headers and quoting style; the same (customers, seed) gives byte-identical
  * files on every machine (own PRNG, no rand(), no clock). */
-#ifndef RECSYS_ENGINE_SAMPLE_H
-#define RECSYS_ENGINE_SAMPLE_H
+#ifndef RECSYS_INGEST_SAMPLE_H
+#define RECSYS_INGEST_SAMPLE_H
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
  * The header is validated by name and may list the columns in any order;
  * rows reach the callback in the caller's column order with the physical
  * line number where the record starts. Every size has a hard maximum. */
-#ifndef RECSYS_ENGINE_CSVLOAD_H
-#define RECSYS_ENGINE_CSVLOAD_H
+#ifndef RECSYS_INGEST_CSVLOAD_H
+#define RECSYS_INGEST_CSVLOAD_H
 
 #include <stddef.h>
 

@@ -6,7 +6,7 @@
  * a taste (one of six category groups) and each product has a few "related"
  * products in its group, so repeat buyers buy related things: signal that
  * collaborative filtering can find and popularity cannot. */
-#include "engine/sample.h"
+#include "ingest/sample.h"
 
 #include <errno.h>
 #include <math.h>
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "engine/ingest.h"
+#include "ingest/ingest.h"
 #include "util/error.h"
 
 /* --- PRNG: xoshiro256** seeded through splitmix64 ------------------------ */

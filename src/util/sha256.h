@@ -1,7 +1,7 @@
 /* SHA-256 (FIPS 180-4), our own small implementation so model checksums need
  * no OpenSSL. Streaming (init/update/final) plus a one-shot helper. */
-#ifndef RECSYS_ENGINE_SHA256_H
-#define RECSYS_ENGINE_SHA256_H
+#ifndef RECSYS_UTIL_SHA256_H
+#define RECSYS_UTIL_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>

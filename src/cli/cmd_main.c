@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "engine/ingest.h"
-#include "engine/sample.h"
+#include "cli/commands.h"
+#include "ingest/ingest.h"
+#include "ingest/sample.h"
 #include "engine/train.h"
-#include "net/regions.h"
+#include "conf/regions.h"
 #include "net/server.h"
 #include "tui/dashboard.h"
 #include "util/error.h"

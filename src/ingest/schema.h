@@ -1,8 +1,8 @@
 /* The SQLite schema of an ingested Olist database: the contract between
  * ingest (which fills it) and the engine (which reads it). Table and column
  * names are the original Kaggle ones, typos included (`product_name_lenght`). */
-#ifndef RECSYS_ENGINE_SCHEMA_H
-#define RECSYS_ENGINE_SCHEMA_H
+#ifndef RECSYS_INGEST_SCHEMA_H
+#define RECSYS_INGEST_SCHEMA_H
 
 #include <stddef.h>
 

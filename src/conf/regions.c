@@ -4,7 +4,7 @@
  *   key = value         `#` or `;` start a comment anywhere on a line
  * Unknown sections and keys are errors, so a typo never silently falls back
  * to a default. Every error names the file, the line and the key. */
-#include "net/regions.h"
+#include "conf/regions.h"
 #include "util/error.h"
 
 #include <ctype.h>

@@ -7,12 +7,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "engine/eval.h"
 #include "engine/recommend.h"
 #include "engine/train.h"
 #include "util/error.h"
 #include "util/progress.h"
+#include "util/clock.h"
 
 #define DEFAULT_DB "olist.db"
 
@@ -149,14 +150,14 @@ int cmd_train(int argc, char **argv)
     int64_t v = 0;
     double ph[4] = {0};
     o.phase_seconds = ph;
-    double t0 = monotonic_seconds();
+    double t0 = clock_monotonic();
     if (train_run(&o, &v, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui train: %s\n", err);
         return EXIT_FAIL;
     }
     printf("trained %s as model version %lld in %.2f s (active): load %.2f s, fit %.2f s, "
            "evaluate %.2f s, store %.2f s\n",
-           o.algo, (long long)v, monotonic_seconds() - t0, ph[0], ph[1], ph[2], ph[3]);
+           o.algo, (long long)v, clock_monotonic() - t0, ph[0], ph[1], ph[2], ph[3]);
     return EXIT_OK;
 }
 
@@ -252,12 +253,12 @@ int cmd_eval(int argc, char **argv)
         goto out;
     for (int j = 0; j < n_run; j++) {
         struct model m;
-        double t0 = monotonic_seconds();
+        double t0 = clock_monotonic();
         if (model_train(&ds, run[j], &p, cday, &m, err, sizeof err) < 0) {
             fprintf(stderr, "recsys-tui eval: %s: %s\n", run[j], err);
             goto out;
         }
-        double secs = monotonic_seconds() - t0;
+        double secs = clock_monotonic() - t0;
         for (int rep = 0; rep < 2; rep++) {
             if (eval_model(&m, &ds, cday, k, rep, &res[n_res], err, sizeof err) < 0) {
                 fprintf(stderr, "recsys-tui eval: %s\n", err);

@@ -5,15 +5,15 @@
  * the parents' keys (olist_check_row), batched and sorted by primary key, and
  * handed over in order. Two batches circulate, so memory is bounded by
  * 2 x READAHEAD_BATCH_BYTES whatever the input size. */
-#ifndef RECSYS_ENGINE_READAHEAD_H
-#define RECSYS_ENGINE_READAHEAD_H
+#ifndef RECSYS_INGEST_READAHEAD_H
+#define RECSYS_INGEST_READAHEAD_H
 
 #include <limits.h>
 #include <stddef.h>
 
-#include "engine/ingest.h"
-#include "engine/olist.h"
-#include "engine/rowbatch.h"
+#include "ingest/ingest.h"
+#include "ingest/olist.h"
+#include "ingest/rowbatch.h"
 
 /* The real Olist files fit in one batch each; bigger input is loaded in
  * several sorted runs (still correct: duplicates across runs are caught by

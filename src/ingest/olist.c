@@ -1,5 +1,5 @@
 /* Olist file specs and row validation: see olist.h. */
-#include "engine/olist.h"
+#include "ingest/olist.h"
 
 #include <errno.h>
 #include <math.h>

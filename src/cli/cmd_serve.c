@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
-#include "net/regions.h"
+#include "cli/commands.h"
+#include "conf/regions.h"
 #include "net/server.h"
 #include "util/error.h"
 

@@ -2,14 +2,14 @@
  * Hand-over: two chunks circulate between the reader (fills one while the
  * inserter drains the other) under one mutex and condition variable. The
  * reader owns the parents' key sets; the inserter never touches them. */
-#include "engine/readahead.h"
+#include "ingest/readahead.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/keyset.h"
+#include "ingest/keyset.h"
 #include "util/error.h"
 
 enum { NCHUNKS = 2 };

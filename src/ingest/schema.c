@@ -1,7 +1,7 @@
 /* The database schema as SQL text (see schema.h). Kept in one place so the
  * benchmark (`ingest --print-schema`) and the engine see exactly what ingest
  * builds. */
-#include "engine/schema.h"
+#include "ingest/schema.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * handed to csv_parse one physical line at a time; a record callback fires
  * while its terminating line is fed, which lets us track where records start
  * (quoted newlines make a record span several lines). */
-#include "engine/csvload.h"
+#include "ingest/csvload.h"
 
 #include <csv.h>
 #include <stdarg.h>
