@@ -153,7 +153,7 @@ format:
 	clang-format -i $(SRCS) $(wildcard src/*/*.h src/*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
-	rm -rf build build-san build-tsan recsys-tui
+	rm -rf build build-* recsys-tui
 
 help:
 	@echo "make            build ./recsys-tui (V=1 full commands, WERROR=1 warnings fail)"

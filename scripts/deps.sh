@@ -5,8 +5,11 @@
 #   deps.sh bench  the benchmark peers (wrk, nginx, scikit-learn, pandas)
 #   deps.sh fuzz   clang for libFuzzer
 # Several purposes may be named at once. Idempotent: a warm machine pays ~0.1 s.
+# `deps.sh --print PURPOSE...` prints the package list and installs nothing.
 set -eu
 PKGS=""
+print=0
+[ "${1:-}" = "--print" ] && { print=1; shift; }
 [ $# -eq 0 ] && set -- run
 for purpose in "$@"; do
   case "$purpose" in
@@ -18,6 +21,10 @@ for purpose in "$@"; do
     *) echo "deps.sh: unknown purpose '$purpose' (run, test, bench, fuzz)" >&2; exit 2 ;;
   esac
 done
+if [ "$print" -eq 1 ]; then
+  echo $PKGS | tr ' ' '\n' | sort -u
+  exit 0
+fi
 missing=""
 for p in $PKGS; do
   case " $missing " in *" $p "*) continue ;; esac

@@ -63,3 +63,23 @@ if [ -z "$long" ]; then pass "no file under src/ is over 800 lines"; else fail "
 
 ing=$(grep -l 'csv\.h\|ingest_\|keyset_\|rowbatch_\|readahead_' src/engine/*.c 2>/dev/null)
 if [ -z "$ing" ]; then pass "nothing under src/engine/ is ingest code"; else fail "ingest code in src/engine/: $ing"; fi
+
+# `make run` installs what building and running need, not the test tools or
+# the benchmark peers; `make test` adds the test tools only.
+run_pkgs=$(sh scripts/deps.sh --print run | tr '\n' ' ')
+case " $run_pkgs " in
+  *" wrk "* | *" nginx"* | *" python3-sklearn "* | *" valgrind "* | *" clang "*)
+    fail "make run would install test or benchmark tools: $run_pkgs" ;;
+  *" libsqlite3-dev "*) pass "make run installs build packages only (no wrk, nginx, sklearn, valgrind, clang)" ;;
+  *) fail "make run's package list lacks the build packages: $run_pkgs" ;;
+esac
+test_pkgs=$(sh scripts/deps.sh --print run test | tr '\n' ' ')
+case " $test_pkgs " in
+  *" wrk "* | *" nginx"*) fail "make test would install benchmark peers: $test_pkgs" ;;
+  *" tmux "*) pass "make test adds the test tools but not the benchmark peers" ;;
+  *) fail "make test's package list lacks tmux: $test_pkgs" ;;
+esac
+grep -q '^run: deps-run ' Makefile && grep -q '^test: deps-test ' Makefile &&
+  grep -q '^bench: deps-bench ' Makefile &&
+  pass "make run, test and bench each install their own purpose's packages" ||
+  fail "Makefile targets do not install by purpose"
