@@ -1,13 +1,106 @@
-/* The user-user neighbour search at a scale where its shortcuts matter: the
- * shared lists of one-product buyers, the chunks over threads, the bounded
- * top-k and the sampled postings, each checked against a brute force. */
+/* User-user collaborative filtering: hand-computed cosines, neighbour
+ * threshold and top-k, owned products excluded on the tiny shop; and the
+ * neighbour search at a scale where its shortcuts matter (the shared lists of
+ * one-product buyers, the chunks over threads, the bounded top-k and the
+ * sampled postings), each checked against a brute force. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/algo.h"
 #include "engine/usercf.h"
+#include "engine/train.h"
+#include "engine_fixture.h"
 #include "test.h"
+
+/* {Phone, Laptop, Mouse, Keyboard} . {Phone, Laptop, Tablet} = 2 / (2 sqrt 3) */
+static void test_cosine_hand_computed(void)
+{
+    int32_t r[] = {0, 0, 0, 0, 1, 1, 1}, c[] = {0, 1, 2, 3, 0, 1, 4};
+    struct csr ui, iu;
+    double cos;
+    csr_from_pairs(2, 5, 7, r, c, &ui, NULL, 0);
+    csr_transpose(&ui, &iu, NULL, 0);
+    usercf_similarity(&ui, &iu, 0, 1, &cos);
+    CHECK_NEAR(cos, 2.0 / (2.0 * sqrt(3.0)), 1e-12);
+    CHECK_NEAR(cos, 0.577, 0.0005);
+    struct knn k;
+    CHECK_INT(usercf_fit_knn(&ui, &iu, 50, 0.3, 200, &k, NULL, 0), 0);
+    CHECK_INT(k.ptr[1] - k.ptr[0], 1);
+    CHECK_INT(k.idx[0], 1);
+    CHECK_NEAR(k.sim[0], 0.57735, 1e-5);
+    knn_free(&k);
+    csr_free(&ui);
+    csr_free(&iu);
+}
+
+/* user 0 = {A,B,C,D}; 1 = {A,B,E} (0.577); 2 = {A} (0.5); 3 = {F} (0) */
+static void test_neighbour_threshold_and_topk(void)
+{
+    int32_t r[] = {0, 0, 0, 0, 1, 1, 1, 2, 3}, c[] = {0, 1, 2, 3, 0, 1, 4, 0, 5};
+    struct csr ui, iu;
+    struct knn k;
+    csr_from_pairs(4, 6, 9, r, c, &ui, NULL, 0);
+    csr_transpose(&ui, &iu, NULL, 0);
+    usercf_fit_knn(&ui, &iu, 50, 0.3, 200, &k, NULL, 0);
+    CHECK_INT(k.ptr[1] - k.ptr[0], 2);
+    CHECK_INT(k.idx[0], 1); /* best first */
+    CHECK_INT(k.idx[1], 2);
+    CHECK_NEAR(k.sim[1], 0.5, 1e-6);
+    CHECK_INT(k.ptr[4] - k.ptr[3], 0); /* user 3 shares nothing */
+    knn_free(&k);
+    usercf_fit_knn(&ui, &iu, 50, 0.55, 200, &k, NULL, 0);
+    CHECK_INT(k.ptr[1] - k.ptr[0], 1);
+    knn_free(&k);
+    usercf_fit_knn(&ui, &iu, 1, 0.3, 200, &k, NULL, 0);
+    CHECK_INT(k.ptr[1] - k.ptr[0], 1);
+    CHECK_INT(k.idx[0], 1);
+    /* user 2 = {A}: cos with 0 is 0.5, with 1 is 0.577 -> top-1 is user 1 */
+    CHECK_INT(k.idx[k.ptr[2]], 1);
+    knn_free(&k);
+    /* a cap of 1 posting per product still finds a neighbour, never more work */
+    usercf_fit_knn(&ui, &iu, 50, 0.0, 1, &k, NULL, 0);
+    CHECK(k.ptr[1] - k.ptr[0] <= 1);
+    knn_free(&k);
+    csr_free(&ui);
+    csr_free(&iu);
+}
+
+static void test_usercf_excludes_owned_and_scores(void)
+{
+    struct dataset ds;
+    struct model m;
+    char err[256];
+    if (load_ds(&ds) < 0 ||
+        model_train(&ds, "usercf", NULL, ds_parse_day("2018-01-01"), &m, err, sizeof err) < 0) {
+        CHECK(0);
+        return;
+    }
+    struct rec_query q = {.user = user_of(&m, 0), .state = -1, .n = 5};
+    struct rec_list out = {0};
+    m.ops->recommend(&m, &q, &out);
+    CHECK_INT(out.n, 3); /* 7 products, 4 owned */
+    /* neighbours of person 0: 1 (0.577) and 2 (0.5); the only unowned
+     * candidate is Tablet: 0.577 / 1.077 x (1 + 1 purchase) */
+    CHECK_INT(out.items[0].item, item_of(&m, TABLET));
+    CHECK_STR(out.items[0].source, "usercf");
+    CHECK_NEAR(out.items[0].score, 2 * (1 / sqrt(3)) / (1 / sqrt(3) + 0.5), 1e-5);
+    for (int i = 0; i < out.n; i++) {
+        CHECK(!model_owns(&m, q.user, out.items[i].item));
+        for (int j = 0; j < i; j++)
+            CHECK(out.items[i].item != out.items[j].item);
+    }
+    /* repurchase allowed: owned products may come back (Phone, Laptop from neighbours) */
+    q.allow_repurchase = 1;
+    out.n = 0;
+    m.ops->recommend(&m, &q, &out);
+    int owned = 0;
+    for (int i = 0; i < out.n; i++)
+        owned += model_owns(&m, q.user, out.items[i].item);
+    CHECK(owned > 0);
+    model_free(&m);
+    dataset_free(&ds);
+}
 
 static int cmp_cand_ref(const void *a, const void *b)
 {
@@ -127,6 +220,11 @@ static void test_usercf_matches_brute_force(void)
 
 int main(void)
 {
+    fixture_make_db();
+    RUN(test_cosine_hand_computed);
+    RUN(test_neighbour_threshold_and_topk);
+    RUN(test_usercf_excludes_owned_and_scores);
     RUN(test_usercf_matches_brute_force);
+    fixture_remove();
     return TEST_SUMMARY();
 }

@@ -1,0 +1,279 @@
+/* The engine as the server and the CLI use it: the recommendation contract
+ * on the tiny shop, random users, one engine shared by threads, and a user
+ * whose history cannot be read. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine/modelstore.h"
+#include "engine/recommend.h"
+#include "engine/train.h"
+#include "engine_fixture.h"
+#include "test.h"
+
+/* The state the other tests start from: version 1 (popularity) and version
+ * 2 (hybrid, active), both evaluated. */
+static void test_train_two_models(void)
+{
+    char err[512];
+    int64_t v = 0;
+    struct train_options o = {.db_path = db_path, .algo = "popularity", .quiet = 1};
+    CHECK_INT(train_run(&o, &v, err, sizeof err), 0);
+    CHECK_INT(v, 1);
+    o.algo = "hybrid";
+    CHECK_INT(train_run(&o, &v, err, sizeof err), 0);
+    CHECK_INT(v, 2);
+}
+
+static void test_engine_recommend_contract(void)
+{
+    struct engine *e;
+    char err[512], c0b[33], p0[33];
+    struct rec_result r;
+    if (engine_open(db_path, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    CHECK(engine_warning(e) == NULL);
+    struct engine_info in;
+    engine_get_info(e, &in);
+    CHECK_STR(in.algorithm, "hybrid");
+    CHECK_INT(in.version, 2);
+    CHECK_INT(in.fallback, 0);
+    CHECK_INT(in.products, 7);
+    CHECK_INT(in.users, 5);
+    /* person 0 through its second customer_id */
+    id(c0b, 0xC000, 10);
+    id(p0, 0xA000, 0);
+    struct rec_request req = {.user = c0b, .count = 3, .explain = 1}; /* 7 products, 4 owned */
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), 0);
+    CHECK_STR(r.user_id, p0);
+    CHECK_INT(r.known, 1);
+    CHECK_STR(r.state, "SP");
+    CHECK_INT(r.n_items, 3);
+    char tablet[33], phone[33];
+    id(tablet, 0xB000, TABLET);
+    id(phone, 0xB000, PHONE);
+    CHECK_STR(r.items[0].product_id, tablet);
+    CHECK_STR(r.items[0].source, "usercf");
+    CHECK_STR(r.items[0].category, "telephony");
+    CHECK_NEAR(r.items[0].price, 50.5, 1e-6);
+    CHECK(strstr(r.explain, "usercf") != NULL);
+    for (int i = 0; i < r.n_items; i++)
+        CHECK(strcmp(r.items[i].product_id, phone) != 0); /* owned */
+    /* unknown but well-formed: cold start, not an error */
+    req.user = "0123456789abcdef0123456789ABCDEF";
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), 0);
+    CHECK_INT(r.known, 0);
+    CHECK_INT(r.n_items, 3);
+    CHECK_STR(r.state, "");
+    req.user = "not-an-id";
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), -1);
+    req.user = p0;
+    req.count = 0;
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), -1);
+    req.count = 101;
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), -1);
+    /* JSON renderings */
+    req.count = 2;
+    engine_recommend(e, &req, &r, err, sizeof err);
+    cJSON *j = rec_result_to_json(&r);
+    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "recommendations")), 2);
+    CHECK_STR(cJSON_GetObjectItem(j, "user_id")->valuestring, p0);
+    cJSON_Delete(j);
+    int found = 0;
+    j = engine_user_json(e, c0b, &found, err, sizeof err);
+    CHECK_INT(found, 1);
+    CHECK_INT(cJSON_GetObjectItem(j, "orders")->valueint, 2);
+    CHECK_INT(cJSON_GetObjectItem(j, "products")->valueint, 4);
+    CHECK_STR(cJSON_GetObjectItem(j, "first_purchase")->valuestring, "2017-10-01 10:00:00");
+    cJSON_Delete(j);
+    j = engine_user_json(e, "0123456789abcdef0123456789abcdef", &found, err, sizeof err);
+    CHECK(j == NULL);
+    CHECK_INT(found, 0);
+    j = engine_product_json(e, phone, &found, err, sizeof err);
+    CHECK_INT(found, 1);
+    CHECK_STR(cJSON_GetObjectItem(j, "category_pt")->valuestring, "telefonia");
+    CHECK_NEAR(cJSON_GetObjectItem(j, "avg_rating")->valuedouble, 5, 1e-9);
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(j, "similar")) > 0);
+    cJSON_Delete(j);
+    j = engine_info_to_json(e);
+    CHECK(cJSON_IsObject(cJSON_GetObjectItem(j, "metrics")));
+    cJSON_Delete(j);
+    engine_release(e);
+}
+
+/* Counts how often each of the people 0..5 comes out of engine_random_user
+ * for seeds 0..n-1; *other counts ids that are none of them. */
+static void random_user_counts(struct engine *e, int n, int counts[6], int *other)
+{
+    char uid[REC_ID_LEN], a[33];
+    memset(counts, 0, 6 * sizeof *counts);
+    *other = 0;
+    for (int s = 0; s < n; s++) {
+        if (engine_random_user(e, (uint64_t)s, uid) < 0) {
+            (*other)++;
+            continue;
+        }
+        int k = 0;
+        for (; k < 6; k++) {
+            id(a, 0xA000, (unsigned)k);
+            if (!strcmp(uid, a))
+                break;
+        }
+        if (k < 6)
+            counts[k]++;
+        else
+            (*other)++;
+    }
+}
+
+/* Random users with history: deterministic per seed, spread over exactly the
+ * users the active model knows (person 4 buys only in 2018, so a model cut
+ * at 2018-01-01 must never return it), and -1 when nobody has history. */
+static void test_engine_random_user(void)
+{
+    struct engine *e;
+    char err[512], u1[REC_ID_LEN], u2[REC_ID_LEN];
+    int counts[6], other;
+    int64_t v = 0, before = 0;
+    if (engine_open(db_path, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(engine_random_user(e, 12345, u1), 0);
+    CHECK_INT(engine_random_user(e, 12345, u2), 0);
+    CHECK_STR(u1, u2);
+    CHECK_INT((int)strlen(u1), 32);
+    random_user_counts(e, 1000, counts, &other);
+    CHECK_INT(other, 0);
+    for (int k = 0; k < 5; k++) /* 200 expected each; a sane generator stays far above 120 */
+        CHECK(counts[k] > 120 && counts[k] < 280);
+    engine_release(e);
+
+    models_active_version(db_path, &before);
+    struct train_options o = {
+        .db_path = db_path, .algo = "usercf", .cutoff = "2018-01-01", .quiet = 1, .no_eval = 1};
+    CHECK_INT(train_run(&o, &v, err, sizeof err), 0);
+    CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
+    random_user_counts(e, 400, counts, &other);
+    CHECK_INT(other, 0);
+    CHECK_INT(counts[4], 0);
+    for (int k = 0; k < 4; k++)
+        CHECK(counts[k] > 50);
+    engine_release(e);
+    CHECK_INT(models_activate(db_path, before, err, sizeof err), 0);
+
+    /* a database without purchases: the popularity fallback knows nobody */
+    char empty[160];
+    sqlite3 *db;
+    snprintf(empty, sizeof empty, "%s/empty.db", dir);
+    sqlite3_open(empty, &db);
+    exec(db, schema_sql());
+    sqlite3_close(db);
+    if (engine_open(empty, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(engine_random_user(e, 1, u1), -1);
+    engine_release(e);
+}
+
+struct thread_arg {
+    struct engine *e;
+    int ok;
+};
+
+static void *hammer(void *p)
+{
+    struct thread_arg *a = p;
+    struct rec_result r, first;
+    char uid[33], err[256];
+    a->ok = 1;
+    for (int i = 0; i < 300; i++) {
+        id(uid, 0xA000, (unsigned)(i % 6));
+        struct rec_request req = {.user = uid, .count = 3, .explain = i & 1};
+        if (engine_recommend(a->e, &req, &r, err, sizeof err) < 0 || r.n_items != 3)
+            a->ok = 0;
+        if (i == 0)
+            first = r;
+        else if (i % 6 == 0 && strcmp(first.items[0].product_id, r.items[0].product_id))
+            a->ok = 0;
+    }
+    return NULL;
+}
+
+/* Four threads share one engine (run under TSan by `make test-tsan`). */
+static void test_engine_shared_by_threads(void)
+{
+    struct engine *e;
+    char err[256];
+    if (engine_open(db_path, &e, err, sizeof err) < 0) {
+        CHECK(0);
+        return;
+    }
+    pthread_t t[4];
+    struct thread_arg a[4];
+    for (int i = 0; i < 4; i++) {
+        a[i].e = e;
+        engine_retain(e);
+        pthread_create(&t[i], NULL, hammer, &a[i]);
+    }
+    engine_release(e); /* the threads' references keep it alive */
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK(a[i].ok);
+        engine_release(e);
+    }
+}
+
+/* A known user whose purchases cannot be read (the database went away after
+ * the engine loaded) is a failure (found = 1, NULL: HTTP 500), not an
+ * unknown user (found = 0: HTTP 404). */
+static void test_user_json_failure_is_not_a_miss(void)
+{
+    char err[512] = "", copy[160], c0b[33], cmd[400];
+    struct engine *e;
+    snprintf(copy, sizeof copy, "%s/copy.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", db_path, copy);
+    CHECK_INT(system(cmd), 0);
+    if (engine_open(copy, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    CHECK_INT(unlink(copy), 0);
+    id(c0b, 0xC000, 10);
+    int found = 0;
+    err[0] = 0;
+    cJSON *j = engine_user_json(e, c0b, &found, err, sizeof err);
+    CHECK(j == NULL);
+    CHECK_INT(found, 1);
+    CHECK(err[0] != 0);
+    cJSON_Delete(j);
+    /* an unknown user is still a miss */
+    j = engine_user_json(e, "0123456789abcdef0123456789abcdef", &found, err, sizeof err);
+    CHECK(j == NULL);
+    CHECK_INT(found, 0);
+    engine_release(e);
+}
+
+int main(void)
+{
+    fixture_make_db();
+    RUN(test_train_two_models);
+    RUN(test_engine_recommend_contract);
+    RUN(test_engine_random_user);
+    RUN(test_engine_shared_by_threads);
+    RUN(test_user_json_failure_is_not_a_miss);
+    fixture_remove();
+    return TEST_SUMMARY();
+}
