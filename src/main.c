@@ -1,9 +1,18 @@
-/* recsys-tui: subcommand dispatch. Everything else lives in the cmd_*.c
- * front ends and the engine/net/tui modules they call. */
+/* recsys-tui: the command table. Each command lives in src/cli/cmd_<name>.c;
+ * this file only prints the usage, looks the command up and runs it. */
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/commands.h"
+#include "cli/cmd_eval.h"
+#include "cli/cmd_gen_sample.h"
+#include "cli/cmd_ingest.h"
+#include "cli/cmd_main.h"
+#include "cli/cmd_models.h"
+#include "cli/cmd_monitor.h"
+#include "cli/cmd_recommend.h"
+#include "cli/cmd_serve.h"
+#include "cli/cmd_train.h"
+#include "cli/exitcode.h"
 
 #define RECSYS_VERSION "0.1.0"
 

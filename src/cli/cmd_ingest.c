@@ -1,23 +1,21 @@
-/* `recsys-tui ingest` and `recsys-tui gen-sample`: option parsing and the
- * printed summary. The work is in engine/ingest.c and engine/sample.c. */
-#include <errno.h>
-#include <limits.h>
+/* `recsys-tui ingest`: option parsing and the printed summary; the work is
+ * in ingest/ingest.c. */
+#include "cli/cmd_ingest.h"
+
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/exitcode.h"
+#include "cli/opts.h"
 #include "ingest/ingest.h"
-#include "ingest/sample.h"
 #include "ingest/schema.h"
 #include "util/error.h"
 #include "util/progress.h"
 
 #define DEFAULT_DATA_DIR "../shared/olist"
-#define DEFAULT_DB       "olist.db"
 
 static const char ingest_usage[] =
     "usage: recsys-tui ingest [--data DIR] [--db PATH] [--quiet]\n"
@@ -32,7 +30,7 @@ static const char ingest_usage[] =
     "Reviews and geolocation are optional (a warning when absent).\n"
     "\n"
     "  --data DIR   input directory (default " DEFAULT_DATA_DIR " when it exists)\n"
-    "  --db PATH    database to create or replace (default " DEFAULT_DB ")\n"
+    "  --db PATH    database to create or replace (default " OPTS_DEFAULT_DB ")\n"
     "  --quiet, -q  no progress lines (they appear only on a terminal anyway)\n"
     "  --help, -h   this text\n"
     "\n"
@@ -41,49 +39,6 @@ static const char ingest_usage[] =
     "\n"
     "Exit status: 0 success, 1 bad or missing input (the message names file, line\n"
     "and column), 2 usage error, 130 interrupted by SIGINT, 143 by SIGTERM.\n";
-
-static const char gen_usage[] =
-    "usage: recsys-tui gen-sample --out DIR [--customers N] [--seed S]\n"
-    "\n"
-    "Writes deterministic Olist-shaped sample CSVs (all nine files, original headers)\n"
-    "into DIR, for running recsys-tui without the real dataset. The same N and S\n"
-    "always give identical files.\n"
-    "\n"
-    "  --out DIR        output directory (created when missing)\n"
-    "  --customers N    number of people (default 5000, 10..10000000)\n"
-    "  --seed S         random seed (default 42)\n"
-    "  --help, -h       this text\n";
-
-/* Matches "--name VALUE" or "--name=VALUE"; advances *i past the value. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc) {
-        *value = NULL;
-        return 1;
-    }
-    *value = argv[++*i];
-    return 1;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int is_dir(const char *path)
 {
@@ -141,7 +96,7 @@ static void print_summary(const struct ingest_options *o, const struct ingest_su
 
 int cmd_ingest(int argc, char **argv)
 {
-    struct ingest_options o = {NULL, DEFAULT_DB, 0};
+    struct ingest_options o = {NULL, OPTS_DEFAULT_DB, 0};
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -163,11 +118,11 @@ int cmd_ingest(int argc, char **argv)
             return EXIT_OK;
         } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
             o.quiet = 1;
-        } else if (opt_value(argc, argv, &i, "--data", &v)) {
+        } else if (opts_value(argc, argv, &i, "--data", &v)) {
             if (!v || !*v)
                 goto usage;
             o.data_dir = v;
-        } else if (opt_value(argc, argv, &i, "--db", &v)) {
+        } else if (opts_value(argc, argv, &i, "--db", &v)) {
             if (!v || !*v)
                 goto usage;
             o.db_path = v;
@@ -206,53 +161,5 @@ int cmd_ingest(int argc, char **argv)
     return EXIT_OK;
 usage:
     fputs(ingest_usage, stderr);
-    return EXIT_USAGE;
-}
-
-int cmd_gen_sample(int argc, char **argv)
-{
-    const char *out = NULL;
-    long customers = SAMPLE_DEFAULT_CUSTOMERS, seed = 42;
-    for (int i = 1; i < argc; i++) {
-        const char *v;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(gen_usage, stdout);
-            return EXIT_OK;
-        } else if (opt_value(argc, argv, &i, "--out", &v)) {
-            if (!v || !*v)
-                goto usage;
-            out = v;
-        } else if (opt_value(argc, argv, &i, "--customers", &v)) {
-            if (parse_long(v, 10, SAMPLE_MAX_CUSTOMERS, &customers) < 0) {
-                fprintf(stderr,
-                        "recsys-tui gen-sample: --customers wants a number from 10 "
-                        "to %d\n",
-                        SAMPLE_MAX_CUSTOMERS);
-                goto usage;
-            }
-        } else if (opt_value(argc, argv, &i, "--seed", &v)) {
-            if (parse_long(v, 0, 4294967295L, &seed) < 0) {
-                fprintf(stderr, "recsys-tui gen-sample: --seed wants a number from 0 to "
-                                "4294967295\n");
-                goto usage;
-            }
-        } else {
-            fprintf(stderr, "recsys-tui gen-sample: unknown option '%s'\n", argv[i]);
-            goto usage;
-        }
-    }
-    if (!out) {
-        fprintf(stderr, "recsys-tui gen-sample: --out DIR is required\n");
-        goto usage;
-    }
-    char err[ERR_LEN];
-    if (sample_generate(out, (int)customers, (unsigned)seed, err, sizeof err) < 0) {
-        fprintf(stderr, "recsys-tui gen-sample: %s\n", err);
-        return EXIT_FAIL;
-    }
-    printf("wrote sample data for %ld customers (seed %ld) to %s\n", customers, seed, out);
-    return EXIT_OK;
-usage:
-    fputs(gen_usage, stderr);
     return EXIT_USAGE;
 }

@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/commands.h"
+#include "cli/cmd_main.h"
+
+#include "cli/exitcode.h"
 #include "ingest/ingest.h"
 #include "ingest/sample.h"
 #include "engine/train.h"

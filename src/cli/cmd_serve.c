@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/commands.h"
+#include "cli/cmd_serve.h"
+
+#include "cli/exitcode.h"
 #include "conf/regions.h"
 #include "net/server.h"
 #include "util/error.h"

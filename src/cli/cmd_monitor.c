@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/commands.h"
+#include "cli/cmd_monitor.h"
+
+#include "cli/exitcode.h"
 #include "conf/regions.h"
 #include "tui/dashboard.h"
 #include "util/error.h"
