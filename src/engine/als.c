@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/algo.h"
-#include "engine/usercf.h"
+#include "engine/als.h"
+
+#include "engine/popularity.h"
+#include "engine/reclist.h"
 #include "util/error.h"
+#include "util/mem.h"
 #include "util/progress.h"
 
 #define ALS_MAX_FACTORS 256
@@ -119,7 +122,8 @@ int als_fit_factors(const struct csr *ui, const struct csr *iu, const struct alg
 {
     int f = p->factors;
     if (f < 1 || f > ALS_MAX_FACTORS)
-        return err_set(err, errlen, "factors must be 1..%d, not %d", ALS_MAX_FACTORS, f);
+        return err_code_set(err, errlen, ERR_INVALID, "factors must be 1..%d, not %d",
+                            ALS_MAX_FACTORS, f);
     size_t nu = (size_t)ui->n_rows, ni = (size_t)iu->n_rows;
     double *X = calloc(nu * f + 1, sizeof *X), *Y = calloc(ni * f + 1, sizeof *Y);
     struct solver s = {.f = f, .reg = p->reg, .alpha = p->alpha, .cg_steps = p->cg_steps};
@@ -129,7 +133,8 @@ int als_fit_factors(const struct csr *ui, const struct csr *iu, const struct alg
     float *U = malloc(nu * f * sizeof *U + 4), *V = malloc(ni * f * sizeof *V + 4);
     int rc = -1;
     if (!X || !Y || !s.gram || !s.a || !s.r || !U || !V) {
-        err_set(err, errlen, "out of memory for %zu x %d and %zu x %d factors", nu, f, ni, f);
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory for %zu x %d and %zu x %d factors",
+                          nu, f, ni, f);
         goto out;
     }
     s.p = s.r + f, s.ap = s.r + 2 * f, s.b = s.r + 3 * f;
@@ -233,13 +238,8 @@ int als_scores(const struct model *m, const struct rec_query *q, int want, struc
     const float *x = m->als_u + (size_t)u * f;
     if (want < 1)
         return 0;
-    if (!b->cap || b->cap < (size_t)want) {
-        void *np = realloc(b->c, (size_t)want * sizeof *b->c);
-        if (!np)
-            return -1;
-        b->c = np;
-        b->cap = (size_t)want;
-    }
+    if (mem_grow((void **)&b->c, sizeof *b->c, (size_t)want, &b->cap, CAND_MAX) < 0)
+        return -1;
     float sc[ALS_BLOCK];
     for (int32_t i0 = 0; i0 < m->ctx.items.n; i0 += ALS_BLOCK) {
         int32_t nb = m->ctx.items.n - i0 < ALS_BLOCK ? m->ctx.items.n - i0 : ALS_BLOCK;
@@ -250,7 +250,7 @@ int als_scores(const struct model *m, const struct rec_query *q, int want, struc
                 continue;
             if (m->pop.count_all[i] <= 0)
                 continue; /* no buyers: its factors are zero */
-            if (!q->allow_repurchase && model_owns(m, u, i))
+            if (!q->allow_repurchase && reclist_owned(m, u, i))
                 continue;
             size_t j = b->n < (size_t)want ? b->n++ : b->n - 1;
             while (j > 0 && b->c[j - 1].score < sc[t]) {
@@ -268,9 +268,9 @@ static void als_recommend(const struct model *m, const struct rec_query *q, stru
     struct cand_buf b = {0};
     if (als_scores(m, q, q->n, &b) == 0) {
         if (q->explain && b.n)
-            rl_explain(out, "als: %d latent factors, predicted preference; ", m->als_f);
+            reclist_explain(out, "als: %d latent factors, predicted preference; ", m->als_f);
         for (size_t i = 0; i < b.n && out->n < q->n; i++)
-            rl_push(m, q, out, b.c[i].item, b.c[i].score, "als");
+            reclist_push(m, q, out, b.c[i].item, b.c[i].score, "als");
     }
     cand_free(&b);
     popularity_fill(m, q, out, 0);
@@ -287,12 +287,12 @@ static int als_load(struct model *m, struct blob_reader *r, char *err, size_t er
 {
     int64_t f = br_i64(r);
     if (r->failed || f < 1 || f > ALS_MAX_FACTORS)
-        return err_set(err, errlen, "the ALS factors are corrupted");
+        return err_code_set(err, errlen, ERR_CORRUPT, "the ALS factors are corrupted");
     m->als_f = (int32_t)f;
     m->als_u = br_array(r, 4, (int64_t)m->ctx.users.n * f, 0, NULL);
     m->als_v = br_array(r, 4, (int64_t)m->ctx.items.n * f, 0, NULL);
     if (r->failed || (m->ctx.users.n && !m->als_u) || (m->ctx.items.n && !m->als_v))
-        return err_set(err, errlen, "the ALS factors are corrupted");
+        return err_code_set(err, errlen, ERR_CORRUPT, "the ALS factors are corrupted");
     return 0;
 }
 

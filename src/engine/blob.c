@@ -1,11 +1,11 @@
-/* Serialisation buffers of model blobs (see struct blob_writer and struct
- * blob_reader in algo.h): a writer in memory, counting or streaming to a
- * sink; a reader that never reads past its end. */
+/* Serialisation buffers of model blobs (see blob.h): a writer in memory,
+ * counting or streaming to a sink; a reader that never reads past its end. */
+#include "engine/blob.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/algo.h"
-#include "engine/modelstore.h"
+#include "util/mem.h"
 
 static void bw_sink(struct blob_writer *w, const void *p, size_t n)
 {
@@ -25,7 +25,7 @@ void bw_put(struct blob_writer *w, const void *p, size_t n)
 {
     if (w->failed || !n)
         return;
-    if (w->len + n > MS_MAX_BLOB) {
+    if (w->len + n > BLOB_MAX) {
         w->failed = 1;
         return;
     }
@@ -47,17 +47,11 @@ void bw_put(struct blob_writer *w, const void *p, size_t n)
         w->fill += n;
         return;
     }
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n)
-            cap *= 2;
-        void *b = realloc(w->buf, cap);
-        if (!b) {
-            w->failed = 1;
-            return;
-        }
-        w->buf = b;
-        w->cap = cap;
+    /* the first growth makes room for 4 KiB: a blob has many small puts */
+    if (w->len + n > w->cap && mem_grow((void **)&w->buf, 1, w->len + n < 4096 ? 4096 : w->len + n,
+                                        &w->cap, BLOB_MAX) < 0) {
+        w->failed = 1;
+        return;
     }
     memcpy(w->buf + w->len, p, n);
     w->len += n;

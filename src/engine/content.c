@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/algo.h"
-#include "util/error.h"
+#include "engine/content.h"
+
+#include "engine/popularity.h"
+#include "engine/reclist.h"
 
 #define CONTENT_SCAN_MAX 500 /* products scanned per category: bounds latency */
 #define CONTENT_SEEDS    5   /* most recent owned products used as seeds */
@@ -61,10 +63,10 @@ int content_scores(const struct model *m, const struct rec_query *q, struct cand
         if (add_category(m, m->ui.idx[p], b) < 0)
             return -1;
     if (q->explain && explain && seeds) {
-        rl_explain(explain, "content: same category and price tier as");
+        reclist_explain(explain, "content: same category and price tier as");
         for (int64_t p = m->ui.ptr[u]; p < m->ui.ptr[u + 1] && p < m->ui.ptr[u] + 3; p++)
-            rl_explain(explain, " %s", m->ctx.cats[m->ctx.item_cat[m->ui.idx[p]]]);
-        rl_explain(explain, "; ");
+            reclist_explain(explain, " %s", m->ctx.cats[m->ctx.item_cat[m->ui.idx[p]]]);
+        reclist_explain(explain, "; ");
     }
     cand_finish(b);
     return 0;
@@ -82,7 +84,7 @@ static void content_recommend(const struct model *m, const struct rec_query *q,
     struct cand_buf b = {0};
     if (content_scores(m, q, &b, out) == 0)
         for (size_t i = 0; i < b.n && out->n < q->n; i++)
-            rl_push(m, q, out, b.c[i].item, b.c[i].score, "content");
+            reclist_push(m, q, out, b.c[i].item, b.c[i].score, "content");
     cand_free(&b);
     popularity_fill(m, q, out, 0);
 }

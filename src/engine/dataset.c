@@ -101,7 +101,8 @@ int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *row
         free(by_col);
         free(tmp);
         csr_free(out);
-        return err_set(err, errlen, "out of memory building a %d x %d matrix", n_rows, n_cols);
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory building a %d x %d matrix",
+                            n_rows, n_cols);
     }
     for (int64_t k = 0; k < n; k++)
         ccnt[cols[k] + 1]++;
@@ -120,7 +121,8 @@ int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *row
         free(by_col);
         free(tmp);
         csr_free(out);
-        return err_set(err, errlen, "out of memory building a %d x %d matrix", n_rows, n_cols);
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory building a %d x %d matrix",
+                            n_rows, n_cols);
     }
     memcpy(start, fill, ((size_t)n_rows + 1) * sizeof *start);
     for (int64_t k = 0; k < n; k++) {
@@ -163,7 +165,7 @@ int csr_transpose(const struct csr *a, struct csr *t, char *err, size_t errlen)
     if (!t->ptr || !t->idx || !t->val || !cur) {
         free(cur);
         csr_free(t);
-        return err_set(err, errlen, "out of memory transposing a matrix");
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory transposing a matrix");
     }
     for (int64_t k = 0; k < a->nnz; k++)
         t->ptr[a->idx[k] + 1]++;
@@ -192,6 +194,19 @@ static int32_t days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* Days in month m (1..12) of year y, Gregorian leap years. */
+static int days_in_month(int y, int m)
+{
+    static const int len[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return len[m - 1] + (m == 2 && leap);
+}
+
+/* Only the date is read: after it may come nothing, or a space or 'T' and a
+ * time of day, which is ignored. A date that is not on the calendar
+ * (2018-02-31, 2017-02-29) is malformed, not the day it would overflow to.
+ * Years start at 1970 so that every valid day is >= 0 and -1 stays an error
+ * (callers test < 0; the years before were rejected that way already). */
 int32_t ds_parse_day(const char *s)
 {
     if (!s || strlen(s) < 10)
@@ -202,7 +217,7 @@ int32_t ds_parse_day(const char *s)
     if (s[10] && s[10] != ' ' && s[10] != 'T')
         return -1;
     int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    if (m < 1 || m > 12 || d < 1 || d > 31 || y < 1900 || y > 2200)
+    if (m < 1 || m > 12 || y < 1970 || y > 2200 || d < 1 || d > days_in_month(y, m))
         return -1;
     return days_from_civil(y, m, d);
 }
@@ -259,7 +274,7 @@ int ds_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui
     if (!r || !c) {
         free(r);
         free(c);
-        return err_set(err, errlen, "out of memory");
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
     }
     for (int64_t k = 0; k < n; k++) {
         r[k] = ds->events[k].user;
@@ -296,7 +311,7 @@ int dataset_copy_context(const struct dataset *s, struct dataset *d, char *err, 
     if (!d->users.ids || !d->items.ids || !d->user_state || !d->item_cat || !d->item_price ||
         !d->states || !d->cats) {
         dataset_free(d);
-        return err_set(err, errlen, "out of memory copying the dataset");
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory copying the dataset");
     }
     return 0;
 }

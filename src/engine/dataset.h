@@ -63,15 +63,11 @@ struct dataset {
     struct event *events; /* sorted by day, then user, then item */
 };
 
-/* Reads customers, products (product_catalog) and the interactions view of the
- * database at path. Returns 0, or -1 with err naming the table at fault. */
-int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen);
-/* via_view = 1 reads the interactions view itself instead of joining the
- * tables in memory (slower; used to check that both agree). */
-int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err, size_t errlen);
 void dataset_free(struct dataset *ds);
 
-/* "YYYY-MM-DD[ HH:MM:SS]" -> days since epoch; -1 when malformed. */
+/* "YYYY-MM-DD[ HH:MM:SS]" (or 'T' before the time) -> days since 1970-01-01;
+ * -1 when malformed, not a calendar date, or the year is outside
+ * 1970..2200. Whatever follows the separator is not read. */
 int32_t ds_parse_day(const char *s);
 void ds_format_day(int32_t day, char out[11]);
 int ds_state_index(const struct dataset *ds, const char *state); /* -1 when absent */

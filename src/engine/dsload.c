@@ -12,9 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/algo.h"
-#include "engine/dataset.h"
+#include "engine/dsload.h"
+
 #include "util/error.h"
+#include "util/mem.h"
 
 static int key_cmp(const struct ds_key *a, const struct ds_key *b)
 {
@@ -85,23 +86,6 @@ static size_t table_rows(sqlite3 *db, const char *sql)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return n > 0 && n < DS_MAX_ROWS ? (size_t)n + 1 : 4096;
-}
-
-/* Grows *arr (elements of size) to hold one more than *n; -1 at DS_MAX_ROWS
- * or out of memory. */
-static int grow(void **arr, size_t size, size_t n, size_t *cap)
-{
-    if (n < *cap)
-        return 0;
-    if (*cap >= DS_MAX_ROWS)
-        return -1;
-    size_t nc = *cap ? *cap * 2 : 1024;
-    void *p = realloc(*arr, nc * size);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = nc;
-    return 0;
 }
 
 struct sorted_key {
@@ -262,7 +246,7 @@ static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_o
         const unsigned char *state = sqlite3_column_text(st, 2);
         if (state && state[0])
             r.state[0] = (char)state[0], r.state[1] = (char)state[1];
-        if (grow((void **)&rows, sizeof *rows, n, &cap) < 0) {
+        if (n == cap && mem_grow((void **)&rows, sizeof *rows, n + 1, &cap, DS_MAX_ROWS) < 0) {
             err_set(err, errlen, "more than %d customers, or out of memory", DS_MAX_ROWS);
             goto out;
         }
@@ -358,7 +342,7 @@ static int load_items(sqlite3 *db, struct dataset *ds, char *err, size_t errlen)
         struct ds_key k;
         if (ds_id_key((const char *)sqlite3_column_text(st, 0), &k) < 0)
             continue;
-        if (grow((void **)&rows, sizeof *rows, n, &cap) < 0) {
+        if (n == cap && mem_grow((void **)&rows, sizeof *rows, n + 1, &cap, DS_MAX_ROWS) < 0) {
             err_set(err, errlen, "more than %d products, or out of memory", DS_MAX_ROWS);
             goto out;
         }
@@ -395,7 +379,8 @@ struct evbuf {
 /* Appends one event; -1 at DS_MAX_ROWS or out of memory. */
 static int add_event(struct evbuf *b, struct event ev)
 {
-    if (grow((void **)&b->ev, sizeof *b->ev, (size_t)b->n, &b->cap) < 0)
+    if ((size_t)b->n == b->cap &&
+        mem_grow((void **)&b->ev, sizeof *b->ev, (size_t)b->n + 1, &b->cap, DS_MAX_ROWS) < 0)
         return -1;
     b->ev[b->n++] = ev;
     return 0;
@@ -498,7 +483,8 @@ static void *scan_orders(void *arg)
             ds_id_key((const char *)sqlite3_column_text(st, 1), &p.b) < 0 ||
             (p.day = ds_parse_day((const char *)sqlite3_column_text(st, 2))) < 0)
             continue;
-        if (grow((void **)&o->rows, sizeof *o->rows, o->n, &cap) < 0)
+        if (o->n == cap &&
+            mem_grow((void **)&o->rows, sizeof *o->rows, o->n + 1, &cap, DS_MAX_ROWS) < 0)
             goto out;
         o->rows[o->n++] = p;
     }

@@ -64,13 +64,14 @@ int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_d
     out->k = k;
     out->allow_repurchase = allow_repurchase;
     if (k < 1 || k > REC_MAX_ITEMS)
-        return err_set(err, errlen, "k must be 1..%d, not %d", REC_MAX_ITEMS, k);
+        return err_code_set(err, errlen, ERR_INVALID, "k must be 1..%d, not %d", REC_MAX_ITEMS, k);
     int64_t first = 0;
     while (first < ds->n_events && ds->events[first].day < cutoff_day)
         first++;
     int64_t nt = ds->n_events - first;
     if (nt <= 0)
-        return err_set(err, errlen, "no purchases on or after the cutoff to evaluate on");
+        return err_code_set(err, errlen, ERR_INVALID,
+                            "no purchases on or after the cutoff to evaluate on");
     int32_t *r = malloc((size_t)nt * sizeof *r), *c = malloc((size_t)nt * sizeof *c);
     uint8_t *seen_all = calloc((size_t)ds->items.n + 1, 1),
             *seen_warm = calloc((size_t)ds->items.n + 1, 1);
@@ -78,14 +79,14 @@ int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_d
     struct rec_list *list = malloc(sizeof *list);
     int rc = -1;
     if (!r || !c || !seen_all || !seen_warm || !list) {
-        err_set(err, errlen, "out of memory evaluating");
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory evaluating");
         goto out;
     }
     for (int64_t e = 0; e < nt; e++) {
         r[e] = ds->events[first + e].user;
         c[e] = ds->events[first + e].item;
     }
-    if (csr_from_pairs(ds->users.n, ds->items.n, nt, r, c, &test, err, errlen) < 0)
+    if ((rc = csr_from_pairs(ds->users.n, ds->items.n, nt, r, c, &test, err, errlen)) < 0)
         goto out;
     for (int32_t u = 0; u < test.n_rows; u++) {
         int64_t a = test.ptr[u], b = test.ptr[u + 1];

@@ -28,7 +28,8 @@ void eval_score_ranking(const int32_t *ranked, int n, const int32_t *truth, int 
                         struct eval_metrics *acc);
 
 /* Evaluates model m (trained on ds before cutoff_day) on the purchases of ds
- * on or after cutoff_day. Returns 0, or -1 with err (no test purchases, OOM). */
+ * on or after cutoff_day. Returns 0, or with err: ERR_INVALID when k is out
+ * of range or there are no test purchases, ERR_NOMEM. */
 int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_day, int k,
                int allow_repurchase, struct eval_result *out, char *err, size_t errlen);
 

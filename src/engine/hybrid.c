@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/algo.h"
+#include "engine/hybrid.h"
+
+#include "engine/itemcf.h"
+#include "engine/knn.h"
+#include "engine/popularity.h"
+#include "engine/reclist.h"
 #include "engine/usercf.h"
 #include "util/error.h"
 
@@ -46,7 +51,7 @@ static void contextual_fill(const struct model *m, const struct rec_query *q, st
             goto out;
     cand_finish(&b);
     for (size_t i = 0; i < b.n && out->n < q->n; i++)
-        rl_push(m, q, out, b.c[i].item, b.c[i].score, "popularity:state");
+        reclist_push(m, q, out, b.c[i].item, b.c[i].score, "popularity:state");
 out:
     cand_free(&b);
 }
@@ -70,7 +75,7 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
                     src = "usercf";
                     break;
                 }
-            rl_push(m, q, out, all.c[i].item, all.c[i].score, src);
+            reclist_push(m, q, out, all.c[i].item, all.c[i].score, src);
         }
     }
     cand_free(&ub);
@@ -78,22 +83,22 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
     cand_free(&all);
     contextual_fill(m, q, out);
     for (int32_t k = 0; k < m->pop.n_blend && out->n < q->n; k++)
-        rl_push(m, q, out, m->pop.blend[k], m->pop.blend_score[m->pop.blend[k]],
-                "popularity:global");
+        reclist_push(m, q, out, m->pop.blend[k], m->pop.blend_score[m->pop.blend[k]],
+                     "popularity:global");
     popularity_fill(m, q, out, 0);
 }
 
 static void hybrid_save(const struct model *m, struct blob_writer *w)
 {
-    ucf_save_lists(&m->ucf, w);
+    usercf_save_lists(&m->ucf, w);
     knn_save(&m->icf, w);
 }
 
 static int hybrid_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
-    if (ucf_load_lists(&m->ucf, &m->ui, r) < 0 ||
+    if (usercf_load_lists(&m->ucf, &m->ui, r) < 0 ||
         knn_load(&m->icf, m->ctx.items.n, m->ctx.items.n, r) < 0)
-        return err_set(err, errlen, "the hybrid neighbour lists are corrupted");
+        return err_code_set(err, errlen, ERR_CORRUPT, "the hybrid neighbour lists are corrupted");
     return 0;
 }
 

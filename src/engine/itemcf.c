@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/algo.h"
-#include "engine/usercf.h"
+#include "engine/itemcf.h"
+
+#include "engine/knn.h"
+#include "engine/popularity.h"
+#include "engine/reclist.h"
 #include "util/error.h"
 
 #define ICF_MAX_USER_ITEMS 100
@@ -70,7 +73,7 @@ out:
     cand_free(&b);
     if (rc < 0) {
         knn_free(out);
-        err_set(err, errlen, "out of memory computing product neighbours");
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory computing product neighbours");
     }
     return rc;
 }
@@ -95,10 +98,10 @@ int itemcf_scores(const struct model *m, const struct rec_query *q, struct cand_
                 return -1;
     }
     if (q->explain && explain && b->n) {
-        rl_explain(explain, "itemcf: similar to");
+        reclist_explain(explain, "itemcf: similar to");
         for (int64_t p = m->ui.ptr[u]; p < m->ui.ptr[u + 1] && p < m->ui.ptr[u] + 3; p++)
-            rl_explain(explain, " %.8s", m->ctx.items.ids[m->ui.idx[p]]);
-        rl_explain(explain, "; ");
+            reclist_explain(explain, " %.8s", m->ctx.items.ids[m->ui.idx[p]]);
+        reclist_explain(explain, "; ");
     }
     cand_finish(b);
     return 0;
@@ -109,7 +112,7 @@ static void icf_recommend(const struct model *m, const struct rec_query *q, stru
     struct cand_buf b = {0};
     if (itemcf_scores(m, q, &b, out) == 0)
         for (size_t i = 0; i < b.n && out->n < q->n; i++)
-            rl_push(m, q, out, b.c[i].item, b.c[i].score, "itemcf");
+            reclist_push(m, q, out, b.c[i].item, b.c[i].score, "itemcf");
     cand_free(&b);
     popularity_fill(m, q, out, 0);
 }
@@ -121,7 +124,8 @@ static void icf_save(const struct model *m, struct blob_writer *w)
 static int icf_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
     if (knn_load(&m->icf, m->ctx.items.n, m->ctx.items.n, r) < 0)
-        return err_set(err, errlen, "the item-item neighbour lists are corrupted");
+        return err_code_set(err, errlen, ERR_CORRUPT,
+                            "the item-item neighbour lists are corrupted");
     return 0;
 }
 

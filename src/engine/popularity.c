@@ -1,9 +1,10 @@
 /* Popularity: global and contextual (customer state, category), counted over
  * a recency window before the training cutoff. The baseline every other
  * algorithm is measured against, the cold-start answer and the fallback. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "engine/popularity.h"
 
 #include "engine/algo.h"
 #include "util/error.h"
@@ -251,7 +252,7 @@ oom:
     free(win);
     free(tmp);
     popularity_free(p);
-    return err_set(err, errlen, "out of memory computing popularity");
+    return err_code_set(err, errlen, ERR_NOMEM, "out of memory computing popularity");
 }
 
 void popularity_fill(const struct model *m, const struct rec_query *q, struct rec_list *out,
@@ -261,12 +262,12 @@ void popularity_fill(const struct model *m, const struct rec_query *q, struct re
     if (use_state && q->state >= 0 && q->state < m->ctx.n_states && p->state_ptr)
         for (int64_t k = p->state_ptr[q->state]; k < p->state_ptr[q->state + 1] && out->n < q->n;
              k++)
-            rl_push(m, q, out, p->state_list[k], p->state_score[k], "popularity:state");
+            reclist_push(m, q, out, p->state_list[k], p->state_score[k], "popularity:state");
     for (int32_t k = 0; k < p->n_global && out->n < q->n; k++)
-        rl_push(m, q, out, p->global[k], p->score[p->global[k]], "popularity:global");
+        reclist_push(m, q, out, p->global[k], p->score[p->global[k]], "popularity:global");
     /* a tiny catalogue or a user who owns the whole top list */
     for (int32_t i = 0; i < m->ctx.items.n && out->n < q->n; i++)
-        rl_push(m, q, out, i, p->score[i], "popularity:global");
+        reclist_push(m, q, out, i, p->score[i], "popularity:global");
 }
 
 static int pop_fit(struct model *m, char *err, size_t errlen)
@@ -278,8 +279,8 @@ static int pop_fit(struct model *m, char *err, size_t errlen)
 static void pop_recommend(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
     if (q->explain)
-        rl_explain(out, "most purchased in the %d days before %s; ", m->params.window_days,
-                   "the training cutoff");
+        reclist_explain(out, "most purchased in the %d days before %s; ", m->params.window_days,
+                        "the training cutoff");
     popularity_fill(m, q, out, 0);
 }
 
@@ -346,7 +347,7 @@ int popularity_load(struct popularity *p, int n_items, int n_states, int n_cats,
         check_ptr(p->state_ptr, n_states, ns) < 0 || check_index(p->state_list, ns, n_items) < 0 ||
         check_ptr(p->cat_ptr, n_cats, n_items) < 0 ||
         check_index(p->cat_list, n_items, n_items) < 0)
-        return -1;
+        return ERR_CORRUPT;
     return 0;
 }
 

@@ -5,41 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/dsload.h"
 #include "engine/eval.h"
+#include "engine/model.h"
 #include "engine/modelstore.h"
 #include "util/error.h"
-#include "util/progress.h"
 #include "util/clock.h"
+#include "util/progress.h"
 
 int32_t train_all_data_cutoff(const struct dataset *ds)
 {
     return ds->n_events ? ds->events[ds->n_events - 1].day + 1 : ds_parse_day("2000-01-01");
-}
-
-int model_train(const struct dataset *ds, const char *algo, const struct algo_params *p,
-                int32_t cutoff_day, struct model *m, char *err, size_t errlen)
-{
-    memset(m, 0, sizeof *m);
-    m->ops = algo_find(algo);
-    if (!m->ops)
-        return err_set(err, errlen,
-                       "unknown algorithm \"%s\" (popularity, usercf, itemcf, "
-                       "als, content, hybrid)",
-                       algo ? algo : "");
-    snprintf(m->algorithm, sizeof m->algorithm, "%s", algo);
-    if (p)
-        m->params = *p;
-    else
-        algo_params_default(&m->params);
-    m->pop.cutoff_day = cutoff_day;
-    if (dataset_copy_context(ds, &m->ctx, err, errlen) < 0 ||
-        ds_train_matrix(ds, cutoff_day, &m->ui, err, errlen) < 0 ||
-        csr_transpose(&m->ui, &m->iu, err, errlen) < 0 ||
-        popularity_fit_tables(m, ds, err, errlen) < 0 || m->ops->fit(m, err, errlen) < 0) {
-        model_free(m);
-        return -1;
-    }
-    return 0;
 }
 
 /* Evaluation JSON stored with a model: the algorithm and the popularity
@@ -90,19 +66,20 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     else
         algo_params_default(&params);
     if (!algo_find(algo))
-        return err_set(err, errlen,
-                       "unknown algorithm \"%s\" (popularity, usercf, itemcf, als, "
-                       "content, hybrid)",
-                       algo);
+        return err_code_set(err, errlen, ERR_INVALID,
+                            "unknown algorithm \"%s\" (popularity, usercf, itemcf, als, "
+                            "content, hybrid)",
+                            algo);
     int32_t cutoff_day = -1;
     if (o->cutoff && (cutoff_day = ds_parse_day(o->cutoff)) < 0)
-        return err_set(err, errlen, "--cutoff \"%s\" is not a date YYYY-MM-DD", o->cutoff);
+        return err_code_set(err, errlen, ERR_INVALID, "--cutoff \"%s\" is not a date YYYY-MM-DD",
+                            o->cutoff);
     progress_set_quiet(o->quiet);
     double t0 = clock_monotonic();
     double ph[4] = {0};
     struct progress pr;
     progress_begin(&pr, "loading interactions", 0);
-    if (dataset_load(o->db_path, &ds, err, errlen) < 0)
+    if ((rc = dataset_load(o->db_path, &ds, err, errlen)) < 0)
         goto out;
     progress_update(&pr, (uint64_t)ds.n_events, (uint64_t)ds.n_events);
     progress_end(&pr);
@@ -112,14 +89,14 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     char label[48];
     snprintf(label, sizeof label, "fitting %s", algo);
     progress_begin(&pr, label, 0);
-    if (model_train(&ds, algo, &params, cutoff_day, &m, err, errlen) < 0)
+    if ((rc = model_train(&ds, algo, &params, cutoff_day, &m, err, errlen)) < 0)
         goto out;
     progress_update(&pr, (uint64_t)m.ui.nnz, (uint64_t)m.ui.nnz);
     progress_end(&pr);
     meta.train_seconds = clock_monotonic() - t0;
     ph[1] = meta.train_seconds - ph[0];
     snprintf(meta.cutoff, sizeof meta.cutoff, "%s", o->cutoff ? o->cutoff : "");
-    meta.params_json = algo_params_json(&params);
+    meta.params_json = modelstore_params_json(&params);
     if (!o->no_eval) {
         char eerr[256];
         if (o->cutoff)
@@ -132,7 +109,7 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     }
     ph[2] = clock_monotonic() - t0 - meta.train_seconds;
     double ts = clock_monotonic();
-    if (modelstore_save(o->db_path, &m, &meta, !o->no_activate, err, errlen) < 0)
+    if ((rc = modelstore_save(o->db_path, &m, &meta, !o->no_activate, err, errlen)) < 0)
         goto out;
     ph[3] = clock_monotonic() - ts;
     if (o->phase_seconds)
@@ -141,7 +118,7 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
         *version_out = meta.version;
     rc = 0;
 out:
-    model_meta_free(&meta);
+    modelstore_meta_free(&meta);
     model_free(&m);
     dataset_free(&ds);
     return rc;

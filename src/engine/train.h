@@ -22,16 +22,10 @@ struct train_options {
 
 /* Trains, evaluates when possible (on the purchases after the cutoff, or
  * with a held-out model at TRAIN_EVAL_CUTOFF when training on all data),
- * stores a new version and activates it. */
+ * stores a new version and activates it. ERR_INVALID for an unknown
+ * algorithm, bad parameters or a malformed cutoff; other codes as the
+ * dataset, the model and the store report them. */
 int train_run(const struct train_options *o, int64_t *version_out, char *err, size_t errlen);
-
-/* 0 and *v = 0 when no model is active (or no table). */
-int models_active_version(const char *db_path, int64_t *v);
-
-/* Fits algorithm algo on the events of ds before cutoff_day into *m (which
- * owns copies of everything it needs). */
-int model_train(const struct dataset *ds, const char *algo, const struct algo_params *p,
-                int32_t cutoff_day, struct model *m, char *err, size_t errlen);
 
 /* The day after the last event: the cutoff meaning "all data". */
 int32_t train_all_data_cutoff(const struct dataset *ds);

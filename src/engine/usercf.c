@@ -16,34 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/algo.h"
 #include "engine/usercf.h"
-#include "util/error.h"
 
-int knn_append_row(struct knn *k, int32_t row, const struct cand_buf *b, int top, int64_t *cap)
-{
-    int64_t take = (int64_t)b->n < top ? (int64_t)b->n : top;
-    if (k->nnz + take > *cap) {
-        int64_t nc = (*cap ? *cap : 1024);
-        while (nc < k->nnz + take)
-            nc *= 2;
-        int32_t *ni = realloc(k->idx, (size_t)nc * sizeof *ni);
-        if (ni)
-            k->idx = ni;
-        float *ns = realloc(k->sim, (size_t)nc * sizeof *ns);
-        if (ns)
-            k->sim = ns;
-        if (!ni || !ns)
-            return -1;
-        *cap = nc;
-    }
-    for (int64_t j = 0; j < take; j++) {
-        k->idx[k->nnz] = b->c[j].item;
-        k->sim[k->nnz++] = b->c[j].score;
-    }
-    k->ptr[row + 1] = k->nnz;
-    return 0;
-}
+#include "engine/algo.h"
+#include "engine/knn.h"
+#include "engine/popularity.h"
+#include "engine/reclist.h"
+#include "util/error.h"
+#include "util/mem.h"
 
 /* Exact cosine of two users' binary purchase vectors (sorted item lists):
  * the one formula of fit and load, so the similarities recomputed when a
@@ -70,58 +50,11 @@ int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int
     return 0;
 }
 
-/* a ranks before b: higher score, then lower index (the cand_finish order) */
-static int cand_better(const struct cand *a, const struct cand *b)
-{
-    return a->score > b->score || (a->score == b->score && a->item < b->item);
-}
-
-static void heap_sift(struct cand *h, size_t n, size_t i)
-{
-    for (;;) { /* worst (per cand_better) at the root */
-        size_t l = 2 * i + 1, r = l + 1, w = i;
-        if (l < n && cand_better(&h[w], &h[l]))
-            w = l;
-        if (r < n && cand_better(&h[w], &h[r]))
-            w = r;
-        if (w == i)
-            return;
-        struct cand t = h[i];
-        h[i] = h[w];
-        h[w] = t;
-        i = w;
-    }
-}
-
-/* Keeps the best k of c[0..n) in c[0..k), sorted best first: a bounded heap
- * (worst at the root) over the candidates, then heapsort of what it kept.
- * O(n log k) with no calls through a comparator. Returns the number kept. */
-size_t knn_select_top(struct cand *c, size_t n, size_t k)
-{
-    size_t m = n < k ? n : k;
-    if (m == 0 || n < 2)
-        return m;
-    for (size_t i = m / 2; i-- > 0;)
-        heap_sift(c, m, i);
-    for (size_t i = m; i < n; i++)
-        if (cand_better(&c[i], &c[0])) {
-            c[0] = c[i];
-            heap_sift(c, m, 0);
-        }
-    for (size_t end = m - 1; end > 0; end--) { /* the worst goes last */
-        struct cand t = c[0];
-        c[0] = c[end];
-        c[end] = t;
-        heap_sift(c, end, 0);
-    }
-    return m;
-}
-
 /* The users are cut into chunks of UCF_CHUNK that worker threads take in
  * turn; each chunk keeps its own neighbour lists, appended to the result in
  * chunk order, so the result is the same for any number of threads. */
-#define UCF_CHUNK       2048
-#define UCF_MAX_THREADS 8
+#define UCF_CHUNK   2048
+#define UCF_MAX_NNZ ((size_t)1 << 40) /* hard cap on neighbour entries */
 
 struct ucf_chunk {
     int64_t n;
@@ -163,18 +96,15 @@ static int ucf_commit(struct ucf_job *j)
         struct ucf_chunk *ch = &j->chunks[c];
         int32_t u0 = c * UCF_CHUNK, u1 = u0 + UCF_CHUNK < nu ? u0 + UCF_CHUNK : nu;
         if (out->nnz + ch->n > j->out_cap) {
-            int64_t cap = j->out_cap ? j->out_cap : 1 << 16;
-            while (cap < out->nnz + ch->n)
-                cap *= 2; /* glibc moves large blocks by remapping, not copying */
-            int32_t *ni = realloc(out->idx, (size_t)cap * sizeof *ni);
-            if (ni)
-                out->idx = ni;
-            float *ns = realloc(out->sim, (size_t)cap * sizeof *ns);
-            if (ns)
-                out->sim = ns;
-            if (!ni || !ns)
+            /* both arrays grow alike, from 64k entries; glibc moves large
+             * blocks by remapping, not copying */
+            int64_t want = out->nnz + ch->n;
+            size_t need = (size_t)(want < 1 << 16 ? 1 << 16 : want);
+            size_t ci = (size_t)j->out_cap, cs = (size_t)j->out_cap;
+            if (mem_grow((void **)&out->idx, sizeof *out->idx, need, &ci, UCF_MAX_NNZ) < 0 ||
+                mem_grow((void **)&out->sim, sizeof *out->sim, need, &cs, UCF_MAX_NNZ) < 0)
                 return -1;
-            j->out_cap = cap;
+            j->out_cap = (int64_t)ci;
         }
         if (ch->n) {
             memcpy(out->idx + out->nnz, ch->idx, (size_t)ch->n * sizeof *out->idx);
@@ -227,14 +157,9 @@ static int ucf_shared_lists(struct ucf_job *j)
                 goto fail;
         }
         size_t n = knn_select_top(b.c, b.n, keep);
-        if ((size_t)j->lptr[i] + n > cap) {
-            while ((size_t)j->lptr[i] + n > cap)
-                cap *= 2;
-            void *p = realloc(j->lists, cap * sizeof *j->lists);
-            if (!p)
-                goto fail;
-            j->lists = p;
-        }
+        if ((size_t)j->lptr[i] + n > cap && mem_grow((void **)&j->lists, sizeof *j->lists,
+                                                     (size_t)j->lptr[i] + n, &cap, UCF_MAX_NNZ) < 0)
+            goto fail;
         if (n)
             memcpy(j->lists + j->lptr[i], b.c, n * sizeof *b.c);
         j->lptr[i + 1] = j->lptr[i] + (int64_t)n;
@@ -349,15 +274,6 @@ static void *ucf_worker(void *arg)
     return NULL;
 }
 
-/* Worker threads for the neighbour searches: the online CPUs, at most
- * UCF_MAX_THREADS (RECSYS_THREADS overrides, for benchmarks). */
-int knn_threads(void)
-{
-    const char *env = getenv("RECSYS_THREADS");
-    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > UCF_MAX_THREADS ? UCF_MAX_THREADS : (int)n;
-}
-
 int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double threshold,
                    int max_postings, struct knn *out, char *err, size_t errlen)
 {
@@ -369,7 +285,7 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
                         .max_postings = max_postings < 1 ? 1 : max_postings,
                         .n_chunks = (nu + UCF_CHUNK - 1) / UCF_CHUNK,
                         .out = out};
-    pthread_t th[UCF_MAX_THREADS];
+    pthread_t th[KNN_MAX_THREADS];
     int nth = knn_threads(), started = 0, rc = -1;
     memset(out, 0, sizeof *out);
     out->n_rows = nu;
@@ -380,7 +296,7 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
         free(j.chunks);
         free(j.done);
         knn_free(out);
-        return err_set(err, errlen, "out of memory computing user neighbours");
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory computing user neighbours");
     }
     if (nth > j.n_chunks)
         nth = j.n_chunks > 0 ? j.n_chunks : 1;
@@ -424,7 +340,7 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
     pthread_mutex_destroy(&j.lock);
     if (rc < 0) {
         knn_free(out);
-        err_set(err, errlen, "out of memory computing user neighbours");
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory computing user neighbours");
     }
     return rc;
 }
@@ -452,11 +368,12 @@ int usercf_scores(const struct model *m, const struct rec_query *q, struct cand_
                 return -1;
     }
     if (q->explain && explain && m->ucf.ptr[u + 1] > m->ucf.ptr[u]) {
-        rl_explain(explain, "usercf: %lld neighbours, nearest:",
-                   (long long)(m->ucf.ptr[u + 1] - m->ucf.ptr[u]));
+        reclist_explain(explain, "usercf: %lld neighbours, nearest:",
+                        (long long)(m->ucf.ptr[u + 1] - m->ucf.ptr[u]));
         for (int64_t k = m->ucf.ptr[u]; k < m->ucf.ptr[u + 1] && k < m->ucf.ptr[u] + 3; k++)
-            rl_explain(explain, " %.8s (%.3f)", m->ctx.users.ids[m->ucf.idx[k]], m->ucf.sim[k]);
-        rl_explain(explain, "; ");
+            reclist_explain(explain, " %.8s (%.3f)", m->ctx.users.ids[m->ucf.idx[k]],
+                            m->ucf.sim[k]);
+        reclist_explain(explain, "; ");
     }
     cand_finish(b);
     /* score = normalised similarity mass x product popularity */
@@ -471,46 +388,15 @@ static void ucf_recommend(const struct model *m, const struct rec_query *q, stru
     struct cand_buf b = {0};
     if (usercf_scores(m, q, &b, out) == 0)
         for (size_t i = 0; i < b.n && out->n < q->n; i++)
-            rl_push(m, q, out, b.c[i].item, b.c[i].score, "usercf");
+            reclist_push(m, q, out, b.c[i].item, b.c[i].score, "usercf");
     cand_free(&b);
     popularity_fill(m, q, out, 0);
 }
 
-void knn_save(const struct knn *k, struct blob_writer *w)
-{
-    bw_i64(w, k->n_rows);
-    bw_array(w, k->ptr, sizeof *k->ptr, (int64_t)k->n_rows + 1);
-    bw_array(w, k->idx, sizeof *k->idx, k->nnz);
-    bw_array(w, k->sim, sizeof *k->sim, k->nnz);
-}
-
-int knn_load(struct knn *k, int32_t rows, int32_t cols, struct blob_reader *r)
-{
-    memset(k, 0, sizeof *k);
-    if (br_i64(r) != rows)
-        return -1;
-    k->n_rows = rows;
-    k->ptr = br_array(r, 8, (int64_t)rows + 1, 0, NULL);
-    if (!k->ptr || k->ptr[0] != 0)
-        return -1;
-    for (int32_t i = 0; i < rows; i++)
-        if (k->ptr[i + 1] < k->ptr[i])
-            return -1;
-    k->nnz = k->ptr[rows];
-    k->idx = br_array(r, 4, k->nnz, 0, NULL);
-    k->sim = br_array(r, 4, k->nnz, 0, NULL);
-    if (k->nnz && (!k->idx || !k->sim))
-        return -1;
-    for (int64_t i = 0; i < k->nnz; i++)
-        if (k->idx[i] < 0 || k->idx[i] >= cols || !isfinite(k->sim[i]))
-            return -1;
-    return 0;
-}
-
 /* User neighbour lists without their similarities: per-user counts and the
- * neighbour indexes, best first. ucf_load_lists recomputes the (exact)
+ * neighbour indexes, best first. usercf_load_lists recomputes the (exact)
  * cosines from the purchase matrix, which halves the stored model. */
-void ucf_save_lists(const struct knn *k, struct blob_writer *w)
+void usercf_save_lists(const struct knn *k, struct blob_writer *w)
 {
     bw_i64(w, k->n_rows);
     bw_i64(w, k->nnz);
@@ -526,10 +412,10 @@ void ucf_save_lists(const struct knn *k, struct blob_writer *w)
     bw_array(w, k->idx, sizeof *k->idx, k->nnz);
 }
 
-/* Reads lists written by ucf_save_lists for ui's users; -1 when they are
+/* Reads lists written by usercf_save_lists for ui's users; -1 when they are
  * malformed: a count or index out of range, a user its own neighbour, or an
  * order that the recomputed similarities contradict. */
-int ucf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r)
+int usercf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r)
 {
     int32_t rows = ui->n_rows;
     memset(k, 0, sizeof *k);
@@ -572,12 +458,13 @@ int ucf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r)
 
 static void ucf_save(const struct model *m, struct blob_writer *w)
 {
-    ucf_save_lists(&m->ucf, w);
+    usercf_save_lists(&m->ucf, w);
 }
 static int ucf_load(struct model *m, struct blob_reader *r, char *err, size_t errlen)
 {
-    if (ucf_load_lists(&m->ucf, &m->ui, r) < 0)
-        return err_set(err, errlen, "the user-user neighbour lists are corrupted");
+    if (usercf_load_lists(&m->ucf, &m->ui, r) < 0)
+        return err_code_set(err, errlen, ERR_CORRUPT,
+                            "the user-user neighbour lists are corrupted");
     return 0;
 }
 

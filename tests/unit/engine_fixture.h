@@ -13,6 +13,8 @@
 
 #include "engine/algo.h"
 #include "engine/dataset.h"
+#include "engine/dsload.h"
+#include "engine/model.h"
 #include "ingest/schema.h"
 
 static char dir[64], db_path[128];

@@ -2,8 +2,7 @@
  * rank the product a neighbour bought first. */
 #include <string.h>
 
-#include "engine/usercf.h"
-#include "engine/train.h"
+#include "engine/als.h"
 #include "engine_fixture.h"
 #include "test.h"
 

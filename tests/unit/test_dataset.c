@@ -39,6 +39,90 @@ static void test_dates(void)
     CHECK_STR(s, "2016-02-29");
 }
 
+/* ds_parse_day against a table of dates: days since 1970-01-01 computed
+ * with another calendar (Python's datetime), -1 for anything that is not a
+ * date on the calendar. */
+static void test_date_table(void)
+{
+    static const struct {
+        const char *in;
+        int32_t day;
+    } cases[] = {
+        {"1970-01-01", 0},
+        {"2000-02-29", 11016}, /* divisible by 400: leap */
+        {"2000-03-01", 11017},
+        {"2016-02-29", 16860}, /* divisible by 4: leap */
+        {"2018-02-28", 17590},
+        {"2018-03-01", 17591},
+        {"2018-04-30", 17651},
+        {"2018-12-31", 17896},
+        {"2019-02-28", 17955},
+        {"2200-12-31", 84370},
+        {"2018-01-31", 17562},
+        {"2018-02-31", -1}, /* the bug: was accepted as 2018-03-03 */
+        {"2018-02-30", -1},
+        {"2018-02-29", -1}, /* not a leap year */
+        {"2100-02-29", -1}, /* divisible by 100, not by 400: not leap */
+        {"2018-04-31", -1},
+        {"2018-06-31", -1},
+        {"2018-09-31", -1},
+        {"2018-11-31", -1},
+        {"2018-01-32", -1},
+        {"2018-01-00", -1},
+        {"2018-00-10", -1},
+        {"2018-13-01", -1},
+        {"1969-12-31", -1}, /* before 1970: out of range, never a negative day */
+        {"1900-01-01", -1},
+        {"2201-01-01", -1},
+        /* what may follow the date: nothing, or a time after ' ' or 'T' */
+        {"2018-01-31 23:59:59", 17562},
+        {"2018-01-31T23:59:59", 17562},
+        {"2018-02-31 10:00:00", -1},
+        {"2018-01-31x", -1},
+        {"2018-01-31\n", -1},
+        /* junk */
+        {"", -1},
+        {"2018", -1},
+        {"2018-1-31", -1},
+        {"2018-01-1", -1},
+        {"20180131", -1},
+        {"2018/01/31", -1},
+        {" 2018-01-31", -1},
+        {"+018-01-31", -1},
+        {"2018-0a-31", -1},
+        {"abcd-ef-gh", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int32_t got = ds_parse_day(cases[i].in);
+        if (got != cases[i].day)
+            printf("#   \"%s\"\n", cases[i].in);
+        CHECK_INT(got, cases[i].day);
+    }
+}
+
+/* Every day from 1970 to 2200 formats and parses back to itself, and the
+ * number of valid YYYY-MM-DD strings (days 01..31 of every month) is the
+ * number of days: no invalid day of the month gets through. */
+static void test_date_round_trip(void)
+{
+    char s[11], t[16];
+    int32_t first = ds_parse_day("1970-01-01"), last = ds_parse_day("2200-12-31");
+    int bad = 0;
+    for (int32_t d = first; d <= last; d++) {
+        ds_format_day(d, s);
+        bad += ds_parse_day(s) != d;
+    }
+    CHECK_INT(bad, 0);
+    int32_t valid = 0;
+    for (int y = 1970; y <= 2200; y++)
+        for (int m = 1; m <= 12; m++)
+            for (int d = 1; d <= 31; d++) {
+                snprintf(t, sizeof t, "%04d-%02d-%02d", y, m, d);
+                valid += ds_parse_day(t) >= 0;
+            }
+    CHECK_INT(valid, last - first + 1);
+}
+
 static void test_dataset_from_sqlite(void)
 {
     struct dataset ds;
@@ -72,6 +156,8 @@ int main(void)
     fixture_make_db();
     RUN(test_csr_merges_duplicates);
     RUN(test_dates);
+    RUN(test_date_table);
+    RUN(test_date_round_trip);
     RUN(test_dataset_from_sqlite);
     fixture_remove();
     return TEST_SUMMARY();

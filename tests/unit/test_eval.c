@@ -3,7 +3,7 @@
 #include <math.h>
 
 #include "engine/eval.h"
-#include "engine/train.h"
+#include "util/error.h"
 #include "engine_fixture.h"
 #include "test.h"
 
@@ -48,7 +48,8 @@ static void test_eval_hand_computed(void)
     CHECK_NEAR(r.all.ndcg, 0.5, 1e-12);
     CHECK_INT(r.warm.users, 1);
     CHECK_NEAR(r.warm.hit_rate, 1, 1e-12);
-    CHECK_INT(eval_model(&m, &ds, ds_parse_day("2019-01-01"), 3, 0, &r, err, sizeof err), -1);
+    CHECK_INT(eval_model(&m, &ds, ds_parse_day("2019-01-01"), 3, 0, &r, err, sizeof err),
+              ERR_INVALID);
     model_free(&m);
     dataset_free(&ds);
 }

@@ -2,7 +2,7 @@
  * hybrid. */
 #include <string.h>
 
-#include "engine/train.h"
+#include "engine/popularity.h"
 #include "engine_fixture.h"
 #include "test.h"
 

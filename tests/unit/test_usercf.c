@@ -9,7 +9,6 @@
 
 #include "engine/algo.h"
 #include "engine/usercf.h"
-#include "engine/train.h"
 #include "engine_fixture.h"
 #include "test.h"
 
@@ -86,7 +85,7 @@ static void test_usercf_excludes_owned_and_scores(void)
     CHECK_STR(out.items[0].source, "usercf");
     CHECK_NEAR(out.items[0].score, 2 * (1 / sqrt(3)) / (1 / sqrt(3) + 0.5), 1e-5);
     for (int i = 0; i < out.n; i++) {
-        CHECK(!model_owns(&m, q.user, out.items[i].item));
+        CHECK(!reclist_owned(&m, q.user, out.items[i].item));
         for (int j = 0; j < i; j++)
             CHECK(out.items[i].item != out.items[j].item);
     }
@@ -96,7 +95,7 @@ static void test_usercf_excludes_owned_and_scores(void)
     m.ops->recommend(&m, &q, &out);
     int owned = 0;
     for (int i = 0; i < out.n; i++)
-        owned += model_owns(&m, q.user, out.items[i].item);
+        owned += reclist_owned(&m, q.user, out.items[i].item);
     CHECK(owned > 0);
     model_free(&m);
     dataset_free(&ds);

@@ -1,0 +1,17 @@
+/* Loading a dataset from olist.db (see dsload.c for how it is made fast). */
+#ifndef RECSYS_ENGINE_DSLOAD_H
+#define RECSYS_ENGINE_DSLOAD_H
+
+#include <stddef.h>
+
+#include "engine/dataset.h"
+
+/* Reads customers, products (product_catalog) and the interactions view of the
+ * database at path. Returns 0, or -1 (ERR_FAIL) with err naming the table
+ * at fault; ds is left empty. */
+int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen);
+/* via_view = 1 reads the interactions view itself instead of joining the
+ * tables in memory (slower; used to check that both agree). */
+int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err, size_t errlen);
+
+#endif
