@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/csr.h"
+
 #define DS_ID_LEN   33
 #define DS_CAT_LEN  64
 #define DS_MAX_ROWS 50000000 /* hard cap on rows read from any table */
@@ -27,21 +29,6 @@ struct ds_key {
 int ds_id_key(const char *id, struct ds_key *k); /* -1 when not 32 lowercase hex */
 void ds_key_id(const struct ds_key *k, char out[DS_ID_LEN]);
 void idmap_free(struct idmap *m);
-
-/* Compressed sparse rows; val may be NULL (binary). */
-struct csr {
-    int32_t n_rows, n_cols;
-    int64_t nnz;
-    int64_t *ptr; /* n_rows + 1 */
-    int32_t *idx; /* nnz, sorted within a row */
-    float *val;   /* nnz or NULL */
-};
-void csr_free(struct csr *m);
-/* Builds a CSR from (row, col) pairs, summing duplicates into val (a purchase
- * count). Returns 0, or -1 with err on allocation failure. */
-int csr_from_pairs(int32_t n_rows, int32_t n_cols, int64_t n, const int32_t *rows,
-                   const int32_t *cols, struct csr *out, char *err, size_t errlen);
-int csr_transpose(const struct csr *a, struct csr *t, char *err, size_t errlen);
 
 struct event {
     int32_t user, item;
