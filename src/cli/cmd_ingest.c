@@ -2,7 +2,6 @@
  * in ingest/ingest.c. */
 #include "cli/cmd_ingest.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +9,7 @@
 
 #include "cli/exitcode.h"
 #include "cli/opts.h"
+#include "cli/signals.h"
 #include "ingest/ingest.h"
 #include "ingest/schema.h"
 #include "util/error.h"
@@ -46,28 +46,6 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The signal that interrupted the ingest (0: none). The handler only records
- * it and raises ingest's flag; the loader notices between rows and unwinds
- * through its normal error path. SA_RESETHAND: a second Ctrl-C kills at once. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    stop_signal = sig;
-    ingest_interrupt();
-}
-
-static void catch_stop_signals(int on)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
-    sa.sa_flags = on ? SA_RESETHAND : 0;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static void print_summary(const struct ingest_options *o, const struct ingest_summary *s)
 {
     static const char *const label[INGEST_NFILES] = {
@@ -96,7 +74,7 @@ static void print_summary(const struct ingest_options *o, const struct ingest_su
 
 int cmd_ingest(int argc, char **argv)
 {
-    struct ingest_options o = {NULL, OPTS_DEFAULT_DB, 0};
+    struct ingest_options o = {.db_path = OPTS_DEFAULT_DB};
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -144,16 +122,22 @@ int cmd_ingest(int argc, char **argv)
     progress_set_quiet(o.quiet);
     struct ingest_summary s;
     char err[ERR_LEN];
-    catch_stop_signals(1);
+    /* The handler only raises the flag; the loader notices it between rows
+     * and unwinds through its normal error path. ONESHOT: a second Ctrl-C
+     * kills at once. */
+    if (signals_install(SIGNALS_ONESHOT, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui ingest: %s\n", err);
+        return EXIT_FAIL;
+    }
+    o.interrupt = signals_stop_flag();
     int rc = ingest_run(&o, &s, err, sizeof err);
-    catch_stop_signals(0);
+    signals_restore();
     if (rc < 0) {
-        if (ingest_interrupted() && !o.quiet && isatty(STDERR_FILENO))
+        if (rc == ERR_INTERRUPTED && !o.quiet && isatty(STDERR_FILENO))
             fputc('\n', stderr); /* end the progress line the interrupt cut short */
         fprintf(stderr, "recsys-tui ingest: %s\n", err);
         fprintf(stderr, "recsys-tui ingest: %s left unchanged\n", o.db_path);
-        /* 128 + signal, as a shell reports a command killed by it */
-        return ingest_interrupted() && stop_signal ? 128 + stop_signal : EXIT_FAIL;
+        return rc == ERR_INTERRUPTED ? signals_exit_status(EXIT_FAIL) : EXIT_FAIL;
     }
     if (s.warnings[0])
         fprintf(stderr, "recsys-tui ingest: warning: %s\n", s.warnings);

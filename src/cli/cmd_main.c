@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +16,11 @@
 #include "cli/cmd_main.h"
 
 #include "cli/exitcode.h"
+#include "cli/opts.h"
+#include "cli/signals.h"
 #include "ingest/ingest.h"
 #include "ingest/sample.h"
+#include "engine/modelstore.h"
 #include "engine/train.h"
 #include "conf/regions.h"
 #include "net/server.h"
@@ -69,7 +71,10 @@ static int ensure_database(const char *data_dir, const char *db_path, char *err,
     if (file_exists(db_path))
         return 0;
     struct ingest_summary summary;
-    struct ingest_options opt = {.data_dir = data_dir, .db_path = db_path, .quiet = 0};
+    /* SIGINT/SIGTERM stop the ingest at the next row, so it removes its
+     * temporary file (cli/signals.h). */
+    struct ingest_options opt = {
+        .data_dir = data_dir, .db_path = db_path, .quiet = 0, .interrupt = signals_stop_flag()};
     if (data_dir && ingest_data_present(data_dir)) {
         fprintf(stderr, "recsys-tui: %s missing; ingesting the Olist data from %s\n", db_path,
                 data_dir);
@@ -94,29 +99,12 @@ static int ensure_database(const char *data_dir, const char *db_path, char *err,
 static int ensure_model(const char *db_path, char *err, size_t errlen)
 {
     int64_t version = 0;
-    if (models_active_version(db_path, &version) == 0 && version > 0)
+    if (modelstore_active_version(db_path, &version) == 0 && version > 0)
         return 0;
     fprintf(stderr, "recsys-tui: no active model in %s; training the hybrid recommender\n",
             db_path);
     struct train_options opt = {.db_path = db_path, .algo = "hybrid"};
     return train_run(&opt, &version, err, errlen);
-}
-
-/* While the database is built, SIGINT/SIGTERM ask the ingest to stop at the
- * next row so it removes its temporary file (the handler only sets a flag). */
-static volatile sig_atomic_t stop_requested;
-static void on_stop_signal(int sig)
-{
-    stop_requested = sig; /* the signal number: the exit code is 128 + it */
-    ingest_interrupt();
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa = {.sa_handler = on_stop_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 static int ops_stop(void *ctx, const char *region)
@@ -126,21 +114,6 @@ static int ops_stop(void *ctx, const char *region)
 static int ops_start(void *ctx, const char *region)
 {
     return server_region_start(ctx, region);
-}
-
-/* Headless: serve until SIGINT/SIGTERM (the handlers are already set).
- * The signals stay blocked between the test and the wait, so one that
- * arrives in between is not lost. */
-static void wait_for_stop_signal(void)
-{
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &old);
-    while (!stop_requested)
-        sigsuspend(&old);
-    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 int cmd_main(int argc, char **argv)
@@ -163,15 +136,13 @@ int cmd_main(int argc, char **argv)
         case 'c':
             config = optarg;
             break;
-        case 'i': {
-            char *end;
-            interval = strtod(optarg, &end);
-            if (end == optarg || *end || interval < 0.05 || interval > 60) {
-                fprintf(stderr, "recsys-tui: --interval must be between 0.05 and 60 seconds\n");
+        case 'i':
+            if (opts_parse_interval(optarg, &interval) < 0) {
+                fprintf(stderr, "recsys-tui: --interval must be between %g and %g seconds\n",
+                        OPTS_INTERVAL_MIN, OPTS_INTERVAL_MAX);
                 return EXIT_USAGE;
             }
             break;
-        }
         case 'h':
             fputs(main_usage, stdout);
             return EXIT_OK;
@@ -193,15 +164,18 @@ int cmd_main(int argc, char **argv)
     }
     if (!db_path)
         db_path = conf.database;
-    catch_stop_signals();
-    signal(SIGPIPE, SIG_IGN); /* a client that hangs up must not kill the servers */
+    if (signals_install(0, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui: %s\n", err);
+        return EXIT_FAIL;
+    }
+    signals_ignore_pipe(); /* a client that hangs up must not kill the servers */
     if (ensure_database(data_dir, db_path, err, sizeof err) < 0 ||
         ensure_model(db_path, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui: %s\n", err);
-        return stop_requested ? 128 + stop_requested : EXIT_FAIL;
+        return signals_exit_status(EXIT_FAIL);
     }
-    if (stop_requested) /* interrupted while training: do not start serving */
-        return 128 + stop_requested;
+    if (signals_stop_signal()) /* interrupted while training: do not start serving */
+        return signals_exit_status(EXIT_FAIL);
 
     struct server *srv = NULL;
     if (server_start(&conf, db_path, NULL, 0, &srv, err, sizeof err) < 0) {
@@ -226,7 +200,8 @@ int cmd_main(int argc, char **argv)
             fprintf(stderr, "region %s listening on %s:%d\n", conf.regions[i].name,
                     conf.regions[i].host, conf.regions[i].port);
         fprintf(stderr, "recsys-tui: no terminal; serving headless until SIGINT/SIGTERM\n");
-        wait_for_stop_signal();
+        while (!signals_stop_signal())
+            signals_wait();
     }
     server_stop(srv);
     return rc;

@@ -1,7 +1,5 @@
 /* `recsys-tui --monitor`: the dashboard alone, watching regions that are
  * already running (possibly on other hosts); starts no server. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +7,7 @@
 #include "cli/cmd_monitor.h"
 
 #include "cli/exitcode.h"
+#include "cli/opts.h"
 #include "conf/regions.h"
 #include "tui/dashboard.h"
 #include "util/error.h"
@@ -40,14 +39,11 @@ int cmd_monitor(int argc, char **argv)
         } else if (!strcmp(a, "--config") && i + 1 < argc) {
             config = argv[++i];
         } else if (!strcmp(a, "--interval") && i + 1 < argc) {
-            char *end;
-            errno = 0;
-            interval = strtod(argv[++i], &end);
-            if (errno || *end || !isfinite(interval) || interval < 0.05 || interval > 3600) {
+            if (opts_parse_interval(argv[++i], &interval) < 0) {
                 fprintf(stderr,
                         "recsys-tui --monitor: --interval '%s' is not a number of seconds in "
-                        "0.05..3600\n",
-                        argv[i]);
+                        "%g..%g\n",
+                        argv[i], OPTS_INTERVAL_MIN, OPTS_INTERVAL_MAX);
                 return EXIT_USAGE;
             }
         } else {

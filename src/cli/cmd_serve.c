@@ -1,32 +1,18 @@
 /* `recsys-tui --serve`: the region servers without the dashboard.
  * The main thread only waits for signals: SIGHUP reloads the active model,
  * SIGINT/SIGTERM drain and exit 0. */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <unistd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd_serve.h"
 
 #include "cli/exitcode.h"
+#include "cli/opts.h"
+#include "cli/signals.h"
 #include "conf/regions.h"
 #include "net/server.h"
 #include "util/error.h"
-
-static int sig_pipe[2] = {-1, -1};
-
-static void on_signal(int sig)
-{
-    int saved = errno;
-    unsigned char b = (unsigned char)sig;
-    ssize_t r = write(sig_pipe[1], &b, 1); /* full pipe: a signal is pending anyway */
-    (void)r;
-    errno = saved;
-}
 
 static const char serve_usage[] =
     "usage: recsys-tui --serve [--config FILE] [--region NAME ...] [--db PATH]\n"
@@ -75,14 +61,11 @@ static int serve_parse_args(int argc, char **argv, struct serve_opts *o)
         } else if (!strcmp(argv[i], "--router-only")) {
             o->router = o->router_only = 1;
         } else if (!strcmp(argv[i], "--router-port") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (!*argv[i] || *end || v < 0 || v > 65535) {
+            if (opts_parse_int(argv[++i], 0, 65535, &o->router_port) < 0) {
                 fprintf(stderr, "recsys-tui --serve: --router-port '%s' is not a port 0..65535\n",
                         argv[i]);
                 return EXIT_USAGE;
             }
-            o->router_port = (int)v;
         } else if (!strcmp(argv[i], "--region") && i + 1 < argc) {
             if (o->n == REGIONS_MAX) {
                 fprintf(stderr, "recsys-tui --serve: more than %d --region options\n", REGIONS_MAX);
@@ -127,23 +110,15 @@ int cmd_serve(int argc, char **argv)
         router_port = conf.router_port;
     if (!router && conf.router_port && n == 0)
         router = 1;
-    /* Signals arrive through a self-pipe rather than sigwait: a handler runs
-     * in whatever thread the kernel picks (sanitizer runtimes own threads that
-     * do not block signals), and only the pipe reaches this thread. The
-     * region threads are created with every signal blocked. */
-    if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-        fprintf(stderr, "recsys-tui --serve: pipe: %s\n", strerror(errno));
+    /* Signals arrive through cli/signals.c's self-pipe rather than sigwait: a
+     * handler runs in whatever thread the kernel picks (sanitizer runtimes
+     * own threads that do not block signals), and only the pipe reaches this
+     * thread. The region threads are created with every signal blocked. */
+    if (signals_install(SIGNALS_HUP | SIGNALS_RESTART, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui --serve: %s\n", err);
         return EXIT_FAIL;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    signals_ignore_pipe();
     struct server *s = NULL, *rs = NULL;
     if (!router_only && server_start(&conf, db, names, n, &s, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
@@ -164,10 +139,7 @@ int cmd_serve(int argc, char **argv)
     }
     fflush(stderr);
     for (;;) {
-        unsigned char sig = 0;
-        struct pollfd pfd = {.fd = sig_pipe[0], .events = POLLIN};
-        if (poll(&pfd, 1, -1) < 0 || read(sig_pipe[0], &sig, 1) != 1)
-            continue;
+        int sig = signals_wait();
         if (sig == SIGHUP) {
             if (!s)
                 continue;
@@ -180,8 +152,6 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "recsys-tui --serve: %s, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
         server_stop(rs); /* first: its in-flight requests still reach the regions */
         server_stop(s);
-        close(sig_pipe[0]);
-        close(sig_pipe[1]);
         fprintf(stderr, "recsys-tui --serve: stopped\n");
         return EXIT_OK;
     }

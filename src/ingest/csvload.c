@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "util/error.h"
+#include "util/mem.h"
 #include "util/progress.h"
 
 #define CHUNK (256 * 1024)
@@ -90,22 +91,18 @@ static void on_field(void *s, size_t len, void *data)
              r->nf + 1, CSVLOAD_MAX_FIELD);
         return;
     }
-    if (r->used + len + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->used + len + 1)
-            cap *= 2;
-        if (cap > CSVLOAD_MAX_ROW) {
+    size_t need = r->used + len + 1;
+    if (need > r->cap) {
+        if (need > CSVLOAD_MAX_ROW) {
             fail(r, "%s line %ld: record is longer than %d bytes", r->file, r->rec_start,
                  CSVLOAD_MAX_ROW);
             return;
         }
-        char *nb = realloc(r->buf, cap);
-        if (!nb) {
+        if (mem_grow((void **)&r->buf, 1, need < 4096 ? 4096 : need, &r->cap, CSVLOAD_MAX_ROW) <
+            0) {
             fail(r, "%s line %ld: out of memory", r->file, r->rec_start);
             return;
         }
-        r->buf = nb;
-        r->cap = cap;
     }
     r->off[r->nf] = r->used;
     r->len[r->nf] = len;

@@ -1,6 +1,7 @@
 /* Olist ingest: see ingest.h. One generic loader driven by the file specs
- * of olist.h keeps the nine files uniform. This file is the inserting side
- * (SQLite, reports, atomic publish); readahead.c reads and validates. */
+ * of olist.h keeps the nine files uniform. This file runs the steps
+ * (temporary database, cleaning reports, carry-over, atomic publish);
+ * readahead.c reads and validates the rows, loader.c inserts them. */
 #include "ingest/ingest.h"
 
 #include <errno.h>
@@ -16,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ingest/csvload.h"
+#include "ingest/interrupt.h"
+#include "ingest/loader.h"
 #include "ingest/olist.h"
 #include "ingest/readahead.h"
 #include "ingest/schema.h"
 #include "util/error.h"
+#include "util/mem.h"
 #include "util/progress.h"
 #include "util/clock.h"
 
@@ -58,253 +61,10 @@ int ingest_data_present(const char *dir)
     return 1;
 }
 
-/* --- loading ------------------------------------------------------------ */
-
-/* Rows per multi-row INSERT: enough to amortise a statement's start-up,
- * few enough to stay far below SQLite's bound-parameter limit. */
-#define INGEST_GROUP 32
-
-struct load_ctx {
-    const struct olist_file *spec;
-    sqlite3 *db;
-    sqlite3_stmt *insert, *same; /* same: "is an identical row already there?" */
-    sqlite3_stmt *multi;         /* INSERT of INGEST_GROUP rows at once */
-    const char *file;            /* display name, for errors raised at insert time */
-    int key_column;              /* 1-based file column of the first key column */
-    int price_col;               /* index of the OLIST_PRICE column, or -1 */
-    long long inserted, duplicates;
-    double price_sum, price_sumsq;
-    long long price_n;
-};
-
-/* Set from a signal handler (ingest_interrupt); polled between rows by both
- * threads and by SQLite's progress handler, so an interrupt leaves through the
- * error path. Lock-free atomics are async-signal-safe. */
-static atomic_int interrupt_flag;
-
-void ingest_interrupt(void)
-{
-    atomic_store(&interrupt_flag, 1);
-}
-
-void ingest_clear_interrupt(void)
-{
-    atomic_store(&interrupt_flag, 0);
-}
-
-int ingest_interrupted(void)
-{
-    return atomic_load_explicit(&interrupt_flag, memory_order_relaxed) != 0;
-}
-
-static int interrupted_error(char *err, size_t errlen)
-{
-    return err_set(err, errlen, "interrupted by a signal before the database was replaced");
-}
-
 /* SQLite progress callback: non-zero aborts the running statement. */
-static int on_sqlite_progress(void *unused)
+static int on_sqlite_progress(void *interrupt)
 {
-    (void)unused;
-    return ingest_interrupted();
-}
-
-/* Binds one batched row to st (1-based parameters); the text stays in the
- * batch until the statement is reset, hence SQLITE_STATIC. */
-static void bind_values(int ncols, sqlite3_stmt *st, int base, const struct rowbatch_val *v)
-{
-    for (int i = 0; i < ncols; i++) {
-        int k = base + i + 1;
-        switch (v[i].type) {
-        case RB_INT:
-            sqlite3_bind_int64(st, k, v[i].u.i);
-            break;
-        case RB_REAL:
-            sqlite3_bind_double(st, k, v[i].u.d);
-            break;
-        case RB_TEXT:
-            sqlite3_bind_text(st, k, v[i].u.s, (int)v[i].len, SQLITE_STATIC);
-            break;
-        default:
-            sqlite3_bind_null(st, k);
-        }
-    }
-}
-
-static void count_inserted(struct load_ctx *c, const struct rowbatch_val *v)
-{
-    c->inserted++;
-    if (c->price_col >= 0) {
-        double p = v[c->price_col].u.d;
-        c->price_sum += p;
-        c->price_sumsq += p * p;
-        c->price_n++;
-    }
-}
-
-static int same_value(const struct rowbatch_val *a, const struct rowbatch_val *b)
-{
-    if (a->type != b->type)
-        return 0;
-    switch (a->type) {
-    case RB_INT:
-        return a->u.i == b->u.i;
-    case RB_REAL:
-        return a->u.d == b->u.d;
-    case RB_TEXT:
-        return a->len == b->len && memcmp(a->u.s, b->u.s, a->len) == 0;
-    default:
-        return 1;
-    }
-}
-
-/* Inserts one batched row. A primary-key clash with an identical earlier row
- * is an exact duplicate (counted, dropped); with a different row it is an
- * error naming the later line (the sort puts the earlier line first). */
-static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long line, char *err,
-                      size_t errlen)
-{
-    int ncols = c->spec->ncols;
-    bind_values(ncols, c->insert, 0, v);
-    int rc = sqlite3_step(c->insert);
-    sqlite3_reset(c->insert);
-    if (rc == SQLITE_DONE) {
-        count_inserted(c, v);
-        return 0;
-    }
-    if (rc == SQLITE_CONSTRAINT) {
-        bind_values(ncols, c->same, 0, v);
-        int same = sqlite3_step(c->same) == SQLITE_ROW;
-        sqlite3_reset(c->same);
-        if (same) {
-            c->duplicates++;
-            return 0;
-        }
-        int n = v[0].type == RB_TEXT ? (int)(v[0].len < 40 ? v[0].len : 40) : 0;
-        return err_set(err, errlen,
-                       "%s line %ld column %d (%s): duplicate key '%.*s' with different values",
-                       c->file, line, c->key_column, c->spec->cols[0].name, n, n ? v[0].u.s : "");
-    }
-    if (rc == SQLITE_INTERRUPT || ingest_interrupted())
-        return interrupted_error(err, errlen);
-    return err_set(err, errlen, "%s line %ld: cannot store row: %s", c->file, line,
-                   sqlite3_errmsg(c->db));
-}
-
-/* Inserts INGEST_GROUP rows with one statement: SQLite keeps its cursors and
- * record buffers across the rows instead of rebuilding them per row. The
- * rows are known not to clash (deduplicated in the sorted batch, table
- * empty before), so a failure here is a real error. */
-static int insert_group(struct load_ctx *c, const struct rowbatch_val *const *rows,
-                        const long *lines, char *err, size_t errlen)
-{
-    int ncols = c->spec->ncols;
-    for (int r = 0; r < INGEST_GROUP; r++)
-        bind_values(ncols, c->multi, r * ncols, rows[r]);
-    int rc = sqlite3_step(c->multi);
-    sqlite3_reset(c->multi);
-    if (rc != SQLITE_DONE) {
-        if (rc == SQLITE_INTERRUPT || ingest_interrupted())
-            return interrupted_error(err, errlen);
-        return err_set(err, errlen, "%s lines %ld..%ld: cannot store rows: %s", c->file, lines[0],
-                       lines[INGEST_GROUP - 1], sqlite3_errmsg(c->db));
-    }
-    for (int r = 0; r < INGEST_GROUP; r++)
-        count_inserted(c, rows[r]);
-    return 0;
-}
-
-/* Inserts one chunk of the reader's rows, already in primary-key order.
- * In the first chunk of a file (the table is empty) a duplicate key can only
- * meet its twin right before it: identical rows are dropped, different ones
- * are an error naming the later line, and the rest go in groups. Later
- * chunks (files over READAHEAD_BATCH_BYTES) go row by row, so SQLite's key
- * finds duplicates across chunks. */
-static int insert_chunk(struct load_ctx *c, const struct readahead_chunk *chunk, int first,
-                        char *err, size_t errlen)
-{
-    const struct rowbatch_val *group[INGEST_GROUP], *prev = NULL;
-    long lines[INGEST_GROUP];
-    int n = 0, npk = c->spec->npk, ncols = c->spec->ncols;
-    c->key_column = chunk->key_column;
-    for (size_t k = 0; k < chunk->batch.nrows; k++) {
-        long line;
-        const struct rowbatch_val *v = rowbatch_row(&chunk->batch, k, &line);
-        if (ingest_interrupted())
-            return interrupted_error(err, errlen);
-        if (!first) {
-            if (insert_row(c, v, line, err, errlen) < 0)
-                return -1;
-            continue;
-        }
-        if (prev && npk) {
-            int same_key = 1, same_row;
-            for (int i = 0; i < npk && same_key; i++)
-                same_key = same_value(&prev[i], &v[i]);
-            if (same_key) {
-                same_row = 1;
-                for (int i = npk; i < ncols && same_row; i++)
-                    same_row = same_value(&prev[i], &v[i]);
-                if (!same_row) {
-                    int len = v[0].type == RB_TEXT ? (int)(v[0].len < 40 ? v[0].len : 40) : 0;
-                    return err_set(err, errlen,
-                                   "%s line %ld column %d (%s): duplicate key "
-                                   "'%.*s' with different values",
-                                   c->file, line, c->key_column, c->spec->cols[0].name, len,
-                                   len ? v[0].u.s : "");
-                }
-                c->duplicates++;
-                continue;
-            }
-        }
-        prev = v;
-        group[n] = v;
-        lines[n++] = line;
-        if (n == INGEST_GROUP) {
-            if (insert_group(c, group, lines, err, errlen) < 0)
-                return -1;
-            n = 0;
-        }
-    }
-    for (int r = 0; r < n; r++)
-        if (insert_row(c, group[r], lines[r], err, errlen) < 0)
-            return -1;
-    return 0;
-}
-
-/* Prepares the insert and the identical-row probe for c->spec. */
-static int prepare_load(struct load_ctx *c, char *err, size_t errlen)
-{
-    const struct olist_file *sp = c->spec;
-    char ins[8192], same[2048];
-    size_t a = (size_t)snprintf(ins, sizeof ins, "INSERT INTO %s(", sp->table);
-    size_t b = (size_t)snprintf(same, sizeof same, "SELECT 1 FROM %s WHERE ", sp->table);
-    for (int i = 0; i < sp->ncols; i++) {
-        a += (size_t)snprintf(ins + a, sizeof ins - a, "%s%s", i ? "," : "", sp->cols[i].name);
-        b += (size_t)snprintf(same + b, sizeof same - b, "%s%s IS ?%d", i ? " AND " : "",
-                              sp->cols[i].name, i + 1);
-    }
-    a += (size_t)snprintf(ins + a, sizeof ins - a, ") VALUES(");
-    for (int i = 0; i < sp->ncols; i++)
-        a += (size_t)snprintf(ins + a, sizeof ins - a, "%s?%d", i ? "," : "", i + 1);
-    a += (size_t)snprintf(ins + a, sizeof ins - a, ")");
-    if (sqlite3_prepare_v2(c->db, ins, -1, &c->insert, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(c->db, same, -1, &c->same, NULL) != SQLITE_OK)
-        return err_set(err, errlen, "%s: cannot prepare insert: %s", sp->base,
-                       sqlite3_errmsg(c->db));
-    /* The same INSERT with INGEST_GROUP rows of VALUES (?k numbered on). */
-    for (int r = 1; r < INGEST_GROUP && a < sizeof ins; r++) {
-        a += (size_t)snprintf(ins + a, sizeof ins - a, ",(");
-        for (int i = 0; i < sp->ncols && a < sizeof ins; i++)
-            a += (size_t)snprintf(ins + a, sizeof ins - a, "%s?%d", i ? "," : "",
-                                  r * sp->ncols + i + 1);
-        if (a < sizeof ins)
-            a += (size_t)snprintf(ins + a, sizeof ins - a, ")");
-    }
-    if (a >= sizeof ins || sqlite3_prepare_v2(c->db, ins, -1, &c->multi, NULL) != SQLITE_OK)
-        return err_set(err, errlen, "%s: cannot prepare insert: %s", sp->base,
-                       sqlite3_errmsg(c->db));
-    return 0;
+    return interrupt_raised(interrupt);
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -375,85 +135,51 @@ static int query_int(sqlite3 *db, const char *sql, double bind, long long *out, 
     return 0;
 }
 
-/* Inserts one file's chunks, as the reader hands them over, into its table
- * and records its cleaning counts. */
+/* Inserts one file into its table (loader.c) and records its cleaning
+ * counts in the summary and in ingest_report. */
 static int load_file(sqlite3 *db, int file, const char *path, struct readahead *ra,
-                     struct ingest_summary *s, struct load_ctx *c, char *err, size_t errlen)
+                     const atomic_int *interrupt, struct ingest_summary *s,
+                     struct loader_result *res, char *err, size_t errlen)
 {
     const struct olist_file *sp = &OLIST_FILES[file];
     const char *slash = strrchr(path, '/');
     const char *fname = slash ? slash + 1 : path;
-    struct olist_counts counts;
-    long rows = 0;
-    int rc = -1, last = 0, first = 1;
-    memset(c, 0, sizeof *c);
-    memset(&counts, 0, sizeof counts);
-    c->spec = sp;
-    c->db = db;
-    c->file = fname;
-    c->key_column = 1;
-    c->price_col = -1;
-    for (int i = 0; i < sp->ncols; i++)
-        if (sp->cols[i].flags & OLIST_PRICE)
-            c->price_col = i;
-    if (prepare_load(c, err, errlen) < 0)
-        goto out;
-    while (!last) {
-        struct readahead_chunk *chunk = readahead_next(ra, err, errlen);
-        if (!chunk)
-            goto out;
-        if (chunk->file != file) { /* cannot happen: both sides walk the same list */
-            readahead_release(ra, chunk);
-            err_set(err, errlen, "ingest: reader out of step at %s", fname);
-            goto out;
-        }
-        int irc = insert_chunk(c, chunk, first, err, errlen);
-        first = 0;
-        last = chunk->last;
-        rows = chunk->rows;
-        counts = chunk->counts;
-        readahead_release(ra, chunk);
-        if (irc < 0)
-            goto out;
-    }
-    s->rows[file] = c->inserted;
-    s->duplicates += c->duplicates;
-    s->outros += counts.outros;
-    s->null_timestamps += counts.null_ts;
+    if (loader_load_file(db, file, fname, ra, interrupt, res, err, errlen) < 0)
+        return -1;
+    const struct olist_counts *counts = &res->counts;
+    s->rows[file] = res->inserted;
+    s->duplicates += res->duplicates;
+    s->outros += counts->outros;
+    s->null_timestamps += counts->null_ts;
     s->present[file] = 1;
     char detail[512];
-    snprintf(detail, sizeof detail, "%ld data rows read", rows);
-    if (report_add(db, fname, "rows_loaded", c->inserted, detail, err, errlen) < 0)
-        goto out;
-    if (c->duplicates && report_add(db, fname, "duplicate_removed", c->duplicates,
-                                    "exact duplicate rows dropped", err, errlen) < 0)
-        goto out;
-    if (counts.outros && report_add(db, fname, "empty_category_outros", counts.outros,
-                                    "empty product_category_name set to 'outros'", err, errlen) < 0)
-        goto out;
-    if (counts.null_ts) {
+    snprintf(detail, sizeof detail, "%ld data rows read", res->rows);
+    if (report_add(db, fname, "rows_loaded", res->inserted, detail, err, errlen) < 0)
+        return -1;
+    if (res->duplicates && report_add(db, fname, "duplicate_removed", res->duplicates,
+                                      "exact duplicate rows dropped", err, errlen) < 0)
+        return -1;
+    if (counts->outros &&
+        report_add(db, fname, "empty_category_outros", counts->outros,
+                   "empty product_category_name set to 'outros'", err, errlen) < 0)
+        return -1;
+    if (counts->null_ts) {
         size_t n = 0;
         detail[0] = '\0';
         for (int i = 0; i < sp->ncols; i++)
-            if (counts.null_ts_col[i] && n < sizeof detail)
+            if (counts->null_ts_col[i] && n < sizeof detail)
                 n += (size_t)snprintf(detail + n, sizeof detail - n, "%s%s %lld", n ? ", " : "",
-                                      sp->cols[i].name, counts.null_ts_col[i]);
-        if (report_add(db, fname, "empty_timestamp_null", counts.null_ts, detail, err, errlen) < 0)
-            goto out;
+                                      sp->cols[i].name, counts->null_ts_col[i]);
+        if (report_add(db, fname, "empty_timestamp_null", counts->null_ts, detail, err, errlen) < 0)
+            return -1;
     }
-    rc = 0;
-out:
-    sqlite3_finalize(c->insert);
-    sqlite3_finalize(c->same);
-    sqlite3_finalize(c->multi);
-    c->insert = c->same = c->multi = NULL;
-    return rc;
+    return 0;
 }
 
 /* --- after the load ------------------------------------------------------ */
 
 /* Flags items priced above mean + 3 sd (sample sd over the stored items). */
-static int flag_outliers(sqlite3 *db, const struct load_ctx *items, struct ingest_summary *s,
+static int flag_outliers(sqlite3 *db, const struct loader_result *items, struct ingest_summary *s,
                          char *err, size_t errlen)
 {
     if (items->price_n < 2)
@@ -547,6 +273,9 @@ static void quote_ident(char *out, size_t outlen, const char *name)
     out[n] = '\0';
 }
 
+/* Hard maximum of schema objects carried over from the old database. */
+#define CARRY_MAX_OBJECTS 100000
+
 /* Copies every table (with its rows, indexes and triggers) and view of the
  * attached old database whose name the new schema does not use: the engine's
  * model versions must survive a re-ingest. */
@@ -571,14 +300,10 @@ static int carry_over(sqlite3 *db, struct ingest_summary *s, char *err, size_t e
     /* Collect first: creating tables while stepping would change main's schema. */
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n + 3 > cap) {
-            cap = cap ? cap * 2 : 24;
-            char **no = realloc(objs, cap * sizeof *objs);
-            if (!no) {
-                err_set(err, errlen, "out of memory");
-                goto out;
-            }
-            objs = no;
+        if (mem_grow((void **)&objs, sizeof *objs, n + 3, &cap, 3 * CARRY_MAX_OBJECTS) < 0) {
+            err_set(err, errlen, "out of memory, or over %d tables, indexes and views to keep",
+                    CARRY_MAX_OBJECTS);
+            goto out;
         }
         for (int i = 0; i < 3; i++) {
             const char *t = (const char *)sqlite3_column_text(st, i);
@@ -690,12 +415,12 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     char tmp[PATH_MAX];
     sqlite3 *db = NULL;
     int rc = -1, have_tmp = 0, attached = 0;
-    struct load_ctx ctx, items_ctx;
+    struct loader_result res, items_res;
     struct readahead *ra = NULL;
     struct stat st;
 
     memset(s, 0, sizeof *s);
-    memset(&items_ctx, 0, sizeof items_ctx);
+    memset(&items_res, 0, sizeof items_res);
     if (!o || !o->data_dir || !o->db_path)
         return err_set(err, errlen, "ingest: data directory and database path are required");
     /* errno only means something when stat itself failed. */
@@ -725,14 +450,16 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     close(fd);
     have_tmp = 1;
     /* The reader starts parsing while the database is being set up. */
-    if (readahead_start(&ra, (const char(*)[PATH_MAX])paths, !o->quiet, err, errlen) < 0)
+    if (readahead_start(&ra, (const char(*)[PATH_MAX])paths, !o->quiet, o->interrupt, err, errlen) <
+        0)
         goto out;
 
     if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot open %s: %s", tmp, db ? sqlite3_errmsg(db) : "no memory");
         goto out;
     }
-    sqlite3_progress_handler(db, 1000, on_sqlite_progress, NULL);
+    if (o->interrupt)
+        sqlite3_progress_handler(db, 1000, on_sqlite_progress, (void *)o->interrupt);
     /* A throw-away file until the rename: no journal, no syncs. A modest
      * cache: rows arrive in key order, so the working set is the right edge
      * of each B-tree, and a 128 MB cache measured slower (every new page is
@@ -772,10 +499,10 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
                 goto out;
             continue;
         }
-        struct load_ctx *c = i == INGEST_ITEMS ? &items_ctx : &ctx;
-        if (load_file(db, i, paths[i], ra, s, c, err, errlen) < 0)
+        struct loader_result *r = i == INGEST_ITEMS ? &items_res : &res;
+        if (load_file(db, i, paths[i], ra, o->interrupt, s, r, err, errlen) < 0)
             goto out;
-        if ((i == INGEST_ITEMS && flag_outliers(db, &items_ctx, s, err, errlen) < 0) ||
+        if ((i == INGEST_ITEMS && flag_outliers(db, &items_res, s, err, errlen) < 0) ||
             (i == INGEST_GEOLOCATION && dedupe_geolocation(db, s, err, errlen) < 0))
             goto out;
     }
@@ -795,13 +522,13 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     }
     db = NULL;
     /* Last chance to honour an interrupt: after the rename the work is done. */
-    if (ingest_interrupted() || publish(tmp, o->db_path, err, errlen) < 0)
+    if (interrupt_raised(o->interrupt) || publish(tmp, o->db_path, err, errlen) < 0)
         goto out;
     have_tmp = 0;
     rc = 0;
 out:
-    if (rc < 0 && ingest_interrupted())
-        interrupted_error(err, errlen); /* whatever failed, the interrupt is the cause */
+    if (rc < 0 && interrupt_raised(o->interrupt))
+        rc = interrupt_error(err, errlen); /* whatever failed, the interrupt is the cause */
     if (db)
         sqlite3_close_v2(db); /* unfinalized statements are impossible here, but be safe */
     if (have_tmp)

@@ -11,6 +11,7 @@
 #ifndef RECSYS_INGEST_INGEST_H
 #define RECSYS_INGEST_INGEST_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 /* Index of each input in ingest_summary.rows and ingest_file_base(). */
@@ -41,6 +42,12 @@ struct ingest_options {
     const char *data_dir; /* holds the nine files, .csv or .csv.gz */
     const char *db_path;  /* target database (replaced atomically) */
     int quiet;            /* no per-file progress even on a terminal */
+    /* NULL, or a flag (raised by a SIGINT/SIGTERM handler, say) that both
+     * threads poll between rows and SQLite polls while it builds indexes:
+     * once it is non-zero the run fails with ERR_INTERRUPTED through its
+     * normal error path, so the temporary file is removed and the old
+     * database is untouched. A flag already raised fails the run at once. */
+    const atomic_int *interrupt;
 };
 
 struct ingest_summary {
@@ -58,20 +65,11 @@ struct ingest_summary {
     char warnings[512];            /* "reviews absent; ..." or "" */
 };
 
-/* Runs the whole ingest. Returns 0 and fills *s, or -1 with err naming the
- * file, line and column at fault; on failure the old database is untouched
- * and no temporary file remains. */
+/* Runs the whole ingest. Returns 0 and fills *s, or a negative err_code
+ * (ERR_INTERRUPTED when o->interrupt stopped it) with err naming the file,
+ * line and column at fault; on failure the old database is untouched and no
+ * temporary file remains. */
 int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *err, size_t errlen);
-
-/* Interrupts a running ingest_run (SIGINT, SIGTERM): async-signal-safe, it
- * only sets a flag that the loader polls between rows and SQLite polls while
- * it builds indexes. ingest_run then fails through its normal error path with
- * "interrupted ..." in err: the temporary file is removed and the old
- * database is untouched. The flag stays set (a later ingest_run fails at
- * once) until ingest_clear_interrupt(). */
-void ingest_interrupt(void);
-void ingest_clear_interrupt(void);
-int ingest_interrupted(void);
 
 /* 1 when dir holds the seven required Olist files (.csv or .csv.gz), else 0. */
 int ingest_data_present(const char *dir);

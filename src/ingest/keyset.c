@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
+
 static uint64_t hash_key(const char *s, size_t n) /* FNV-1a, then a final mix */
 {
     uint64_t h = 1469598103934665603ULL;
@@ -147,18 +149,11 @@ int keyset_add(struct keyset *k, const char *key, size_t len)
     size_t i = find(k, h, key, len);
     if (k->slots[i])
         return 0;
-    if (k->used + len + 1 > k->cap) {
-        size_t ncap = k->cap ? k->cap * 2 : 65536;
-        while (ncap < k->used + len + 1)
-            ncap *= 2;
-        if (ncap > 0xFFFFFFF0u)
-            return -1;
-        char *na = realloc(k->arena, ncap);
-        if (!na)
-            return -1;
-        k->arena = na;
-        k->cap = ncap;
-    }
+    size_t need = k->used + len + 1;
+    /* offsets + 1 must fit the slot's low 32 bits */
+    if (need > k->cap &&
+        mem_grow((void **)&k->arena, 1, need < 65536 ? 65536 : need, &k->cap, 0xFFFFFFF0u) < 0)
+        return -1;
     k->arena[k->used] = (char)(unsigned char)len;
     memcpy(k->arena + k->used + 1, key, len);
     k->slots[i] = (h >> 32 << 32) | (uint64_t)(k->used + 1);

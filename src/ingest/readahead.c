@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest/interrupt.h"
 #include "ingest/keyset.h"
 #include "util/error.h"
 
@@ -23,9 +24,10 @@ struct readahead {
     int state[NCHUNKS];
     int ready[NCHUNKS]; /* FIFO of READY chunk indexes */
     int nready;
-    int failed, done;  /* under mu */
-    atomic_int stop;   /* readahead_finish wants the reader gone */
-    char err[ERR_LEN]; /* the reader's failure, under mu once failed */
+    int failed, done;            /* under mu */
+    atomic_int stop;             /* readahead_finish wants the reader gone */
+    const atomic_int *interrupt; /* the caller's interrupt flag (NULL: none) */
+    char err[ERR_LEN];           /* the reader's failure, under mu once failed */
 
     /* reader thread only */
     const char (*paths)[PATH_MAX];
@@ -81,19 +83,14 @@ static int post(struct readahead *r, int last, char *err, size_t errlen)
     return 0;
 }
 
-static int stopped_error(char *err, size_t errlen)
-{
-    return err_set(err, errlen, "interrupted by a signal before the database was replaced");
-}
-
 /* csvload callback on the reader thread: validate, remember the key, batch. */
 static int on_row(void *ctx, const struct csvload_row *row, char *err, size_t errlen)
 {
     struct readahead *r = ctx;
     const struct olist_file *sp = &OLIST_FILES[r->file];
     struct rowbatch_val v[ROWBATCH_MAX_COLS];
-    if (atomic_load_explicit(&r->stop, memory_order_relaxed) || ingest_interrupted())
-        return stopped_error(err, errlen);
+    if (atomic_load_explicit(&r->stop, memory_order_relaxed) || interrupt_raised(r->interrupt))
+        return interrupt_error(err, errlen);
     if (olist_check_row(r->file, row, r->sets, &r->counts, v, err, errlen) < 0)
         return -1;
     if (sp->parent && keyset_add(&r->sets[r->file], row->field[0], row->len[0]) < 0)
@@ -107,7 +104,7 @@ static int on_row(void *ctx, const struct csvload_row *row, char *err, size_t er
         if (post(r, 0, err, errlen) < 0)
             return -1;
         if ((r->cur = take_free(r)) < 0)
-            return stopped_error(err, errlen);
+            return interrupt_error(err, errlen);
         c = &r->chunks[r->cur];
         c->key_column = row->column[0];
         rc = rowbatch_push(&c->batch, row->line, v);
@@ -132,7 +129,7 @@ static void *reader_main(void *arg)
         r->rows = 0;
         memset(&r->counts, 0, sizeof r->counts);
         if ((r->cur = take_free(r)) < 0) {
-            failed = stopped_error(err, sizeof err);
+            failed = interrupt_error(err, sizeof err);
             break;
         }
         r->chunks[r->cur].key_column = 1;
@@ -156,7 +153,7 @@ static void *reader_main(void *arg)
 }
 
 int readahead_start(struct readahead **out, const char (*paths)[PATH_MAX], int show_progress,
-                    char *err, size_t errlen)
+                    const atomic_int *interrupt, char *err, size_t errlen)
 {
     *out = NULL;
     struct readahead *r = calloc(1, sizeof *r);
@@ -164,6 +161,7 @@ int readahead_start(struct readahead **out, const char (*paths)[PATH_MAX], int s
         return err_set(err, errlen, "out of memory");
     r->paths = paths;
     r->show_progress = show_progress;
+    r->interrupt = interrupt;
     r->cur = -1;
     atomic_init(&r->stop, 0);
     for (int i = 0; i < INGEST_NFILES; i++)

@@ -9,6 +9,7 @@
 #define RECSYS_INGEST_READAHEAD_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "ingest/ingest.h"
@@ -32,10 +33,11 @@ struct readahead_chunk {
 struct readahead;
 
 /* Starts the reader over paths[INGEST_NFILES] ("" = absent, skipped). It
- * gives up between rows after ingest_interrupt(). 0 and *out, or -1 with err
- * (out of memory, no thread). */
+ * gives up between rows once *interrupt (NULL: never) is non-zero, failing
+ * with interrupt_error(). 0 and *out, or -1 with err (out of memory, no
+ * thread). */
 int readahead_start(struct readahead **out, const char (*paths)[PATH_MAX], int show_progress,
-                    char *err, size_t errlen);
+                    const atomic_int *interrupt, char *err, size_t errlen);
 
 /* Waits for the next chunk in file order. NULL with err when the reader
  * failed (the message names file, line and column) or stopped. */

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "util/mem.h"
+
 struct rowbatch_chunk {
     struct rowbatch_chunk *next;
     size_t cap, used;
@@ -94,14 +96,10 @@ int rowbatch_push(struct rowbatch *b, long line, const struct rowbatch_val *vals
     if (b->nrows && (b->bytes + b->rows_cap * sizeof *b->rows + rec + text > b->max_bytes ||
                      b->nrows >= ROWBATCH_MAX_ROWS))
         return 1;
-    if (b->nrows == b->rows_cap) {
-        size_t cap = b->rows_cap ? b->rows_cap * 2 : 4096;
-        struct rowbatch_val **nr = realloc(b->rows, cap * sizeof *nr);
-        if (!nr)
-            return -1;
-        b->rows = nr;
-        b->rows_cap = cap;
-    }
+    if (b->nrows == b->rows_cap &&
+        mem_grow((void **)&b->rows, sizeof *b->rows, b->nrows < 4096 ? 4096 : b->nrows + 1,
+                 &b->rows_cap, ROWBATCH_MAX_ROWS) < 0)
+        return -1;
     /* One allocation per row: the line, the values, then their text. */
     struct rowbatch_val *v = take(b, rec + text);
     if (!v)
