@@ -38,7 +38,8 @@ static const char main_usage[] =
     "has no Olist files, generated sample data; when no model is active, train the\n"
     "hybrid recommender; then start every region of FILE (default ./regions.conf) in\n"
     "this process and open the dashboard. Quitting the dashboard stops the servers.\n"
-    "Without a terminal it serves headless until SIGINT or SIGTERM.\n";
+    "Without a terminal it serves headless until SIGINT or SIGTERM.\n"
+    "--interval is the dashboard's poll interval, 0.05..3600 seconds (default 1).\n";
 
 static int file_exists(const char *path)
 {

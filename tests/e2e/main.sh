@@ -20,6 +20,19 @@ trap cleanup EXIT
 check "--help exits 0" "$BIN" --help
 "$BIN" --no-such-option >"$TMP/out" 2>&1
 check_eq "an unknown option is a usage error" "$?" 2
+# --interval: one range for the main job and --monitor (cli/opts.h)
+for bad in 0.01 3601 1x; do
+  "$BIN" --interval "$bad" --config /nonexistent >"$TMP/out" 2>&1
+  check_eq "--interval $bad is a usage error" "$?" 2
+  check_grep "... whose message states the range 0.05..3600" "between 0.05 and 3600" "$TMP/out"
+  "$BIN" --monitor --interval "$bad" --config /nonexistent >"$TMP/out" 2>&1
+  check_eq "--monitor --interval $bad is a usage error" "$?" 2
+  check_grep "... with the same range" "0.05..3600" "$TMP/out"
+done
+# Past the option parser (the config is read next, and fails): 61 s was
+# refused by the main job before the two ranges became one.
+"$BIN" --interval 61 --config /nonexistent >"$TMP/out" 2>&1
+check_eq "--interval 61 is accepted (then the missing config fails)" "$?" 1
 
 CONF=$TMP/regions.conf
 DB=$TMP/olist.db
