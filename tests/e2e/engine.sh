@@ -33,6 +33,10 @@ check "models --help" "$BIN" models --help
 check_eq "unknown algorithm is a usage error" "$?" 2
 "$BIN" train --cutoff 2018-99-01 --db "$TMP/s.db" >/dev/null 2>&1
 check_eq "bad cutoff is a usage error" "$?" 2
+"$BIN" train --cutoff 2018-02-31 --db "$TMP/s.db" >/dev/null 2>&1
+check_eq "a cutoff past the end of its month is a usage error" "$?" 2
+"$BIN" eval --cutoff 2017-02-29 --db "$TMP/s.db" >/dev/null 2>&1
+check_eq "eval: Feb 29 of a non-leap year is a usage error" "$?" 2
 check "train popularity" "$BIN" train --algo popularity --db "$TMP/s.db" --quiet
 check "train hybrid" "$BIN" train --db "$TMP/s.db" --quiet
 "$BIN" models list --db "$TMP/s.db" >"$TMP/list.txt"
