@@ -6,20 +6,26 @@
 #include "tui/dashboard.h"
 
 #include <curses.h>
-#include <langinfo.h>
 #include <locale.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "tui/view.h"
+#include "tui/dash.h"
+#include "tui/ui.h"
+#include "tui/view_overview.h"
+#include "tui/view_perf.h"
+#include "tui/view_recs.h"
+#include "tui/view_system.h"
+#include "util/clock.h"
 #include "util/error.h"
 
-#define WAIT_MAX_MS 250 /* upper bound on one sleep, so a resize shows quickly */
+#define WAIT_MAX_MS      250 /* upper bound on one sleep, so a resize shows quickly */
+#define MODELS_REFRESH_S 5.0 /* the System view re-reads the model list this often */
 
 /* Under AddressSanitizer its own reports on SIGSEGV matter more than a tidy
  * terminal, so the fatal-signal handlers stay out of its way. */
@@ -59,150 +65,6 @@ static void restore_at_exit(void)
     }
 }
 
-/* --- drawing helpers (declared in view.h) --------------------------------- */
-
-int ui_attr(const struct dash *ds, enum ui_role r)
-{
-    if (!ds->colors) {
-        switch (r) {
-        case UI_UP:
-        case UI_TITLE:
-            return A_BOLD;
-        case UI_DEGRADED:
-        case UI_DOWN:
-        case UI_BANNER:
-        case UI_SELECTED:
-            return A_REVERSE | A_BOLD;
-        case UI_DIM:
-        case UI_WAIT:
-            return A_DIM;
-        default:
-            return A_NORMAL;
-        }
-    }
-    int bold = (r == UI_TITLE || r == UI_BANNER || r == UI_UP || r == UI_DOWN || r == UI_DEGRADED)
-                   ? A_BOLD
-                   : 0;
-    return (int)COLOR_PAIR(r) | bold;
-}
-
-static void init_colors(struct dash *ds)
-{
-    const char *nc = getenv("NO_COLOR");
-    ds->colors = 0;
-    if ((nc && nc[0]) || !has_colors())
-        return;
-    start_color();
-    use_default_colors();
-    int c256 = COLORS >= 256;
-    ds->colors = c256 ? 256 : 16;
-    struct {
-        int role, fg256, fg16, bg;
-    } map[] = {
-        {UI_NORMAL, -1, -1, -1},
-        {UI_UP, 114, COLOR_GREEN, -1},
-        {UI_DEGRADED, 221, COLOR_YELLOW, -1},
-        {UI_DOWN, 203, COLOR_RED, -1},
-        {UI_WAIT, 244, COLOR_WHITE, -1},
-        {UI_TITLE, 75, COLOR_CYAN, -1},
-        {UI_DIM, 244, COLOR_BLUE, -1},
-        {UI_ACCENT, 80, COLOR_CYAN, -1},
-        {UI_BANNER, 231, COLOR_WHITE, COLOR_RED},
-        {UI_SELECTED, 16, COLOR_BLACK, COLOR_CYAN},
-    };
-    for (size_t i = 1; i < sizeof map / sizeof map[0]; i++) {
-        int bg = map[i].bg;
-        if (c256 && bg == COLOR_RED)
-            bg = 160;
-        else if (c256 && bg == COLOR_CYAN)
-            bg = 75;
-        init_pair((short)map[i].role, (short)(c256 ? map[i].fg256 : map[i].fg16), (short)bg);
-    }
-}
-
-static enum chart_glyphs detect_glyphs(void)
-{
-    const char *forced = getenv("RECSYS_TUI_GLYPHS");
-    if (forced && !strcmp(forced, "ascii"))
-        return CHART_ASCII;
-    if (forced && !strcmp(forced, "block"))
-        return CHART_BLOCK;
-    if (forced && !strcmp(forced, "braille"))
-        return CHART_BRAILLE;
-    const char *term = getenv("TERM");
-    if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0 || !term || !strcmp(term, "dumb") ||
-        !strncmp(term, "vt1", 3))
-        return CHART_ASCII;
-    /* The Linux console font has block elements but no braille. */
-    return !strcmp(term, "linux") ? CHART_BLOCK : CHART_BRAILLE;
-}
-
-void ui_text(int y, int x, int w, int attr, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (x + w > COLS)
-        w = COLS - x;
-    attron(attr);
-    mvaddnstr(y, x, buf, w);
-    attroff(attr);
-}
-
-void ui_utf8(int y, int x, int attr, const char *s)
-{
-    if (y < 0 || y >= LINES || x >= COLS)
-        return;
-    attron(attr);
-    mvaddstr(y, x, s);
-    attroff(attr);
-}
-
-void ui_box(int y, int x, int h, int w, int attr, const char *title)
-{
-    if (h < 2 || w < 4 || y >= LINES)
-        return;
-    if (y + h > LINES)
-        h = LINES - y;
-    if (x + w > COLS)
-        w = COLS - x;
-    attron(attr);
-    mvhline(y, x + 1, ACS_HLINE, w - 2);
-    mvaddch(y, x, ACS_ULCORNER);
-    mvaddch(y, x + w - 1, ACS_URCORNER);
-    if (h >= 2 && y + h - 1 < LINES) {
-        mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
-        mvaddch(y + h - 1, x, ACS_LLCORNER);
-        mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
-    }
-    mvvline(y + 1, x, ACS_VLINE, h - 2);
-    mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
-    attroff(attr);
-    if (title)
-        ui_text(y, x + 2, w - 4, attr | A_BOLD, " %s ", title);
-}
-
-enum ui_role ui_status_role(enum region_status s)
-{
-    return s == REGION_UP         ? UI_UP
-           : s == REGION_DEGRADED ? UI_DEGRADED
-           : s == REGION_DOWN     ? UI_DOWN
-                                  : UI_WAIT;
-}
-
-void ui_flash(struct dash *ds, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ds->flash, sizeof ds->flash, fmt, ap);
-    va_end(ap);
-    ds->flash_at = time(NULL);
-}
-
 /* --- frame ---------------------------------------------------------------- */
 
 static const char *view_names[VIEW_COUNT][2] = {{"Overview", "Overview"},
@@ -233,7 +95,7 @@ static void draw_header(struct dash *ds)
     char clock[16];
     time_t t = time(NULL);
     strftime(clock, sizeof clock, "%H:%M:%S", localtime(&t));
-    const char *mode = ds->o->ops ? "" : "monitor ";
+    const char *mode = ds->ops ? "" : "monitor ";
     int len = (int)(strlen(mode) + strlen(clock)) + 1;
     if (COLS - len > x)
         ui_text(0, COLS - len, len, ui_attr(ds, UI_DIM), "%s%s", mode, clock);
@@ -271,7 +133,7 @@ static void draw_status_line(struct dash *ds)
 static void draw_footer(struct dash *ds)
 {
     int y = LINES - 1;
-    if (ds->flash[0] && time(NULL) - ds->flash_at < 5) {
+    if (ds->flash[0] && clock_monotonic() - ds->flash_at < UI_FLASH_S) {
         ui_text(y, 0, COLS, ui_attr(ds, UI_ACCENT), " %s", ds->flash);
         return;
     }
@@ -352,6 +214,23 @@ static void draw(struct dash *ds)
     refresh();
 }
 
+/* Stops or restarts the selected region's server through dashboard_ops;
+ * --monitor has none. The outcome goes to the flash line. */
+static void fault(struct dash *ds, int stop)
+{
+    const char *name = ds->d->r[ds->sel_region].name;
+    const struct dashboard_ops *ops = ds->ops;
+    int (*fn)(void *, const char *) = ops ? (stop ? ops->region_stop : ops->region_start) : NULL;
+    if (!fn) {
+        ui_flash(ds, "fault injection is not available in monitor mode");
+        return;
+    }
+    if (fn(ops->ctx, name) == 0)
+        ui_flash(ds, "%s %s", stop ? "stopped" : "restarted", name);
+    else
+        ui_flash(ds, "could not %s %s", stop ? "stop" : "restart", name);
+}
+
 /* Global keys first, then the view's own; typing into the user id field
  * takes every printable key so ids with digits do not switch views. */
 static void handle_key(struct dash *ds, int ch)
@@ -394,19 +273,23 @@ static void handle_key(struct dash *ds, int ch)
     case KEY_RESIZE:
         return;
     }
+    int used;
     switch (ds->view) {
     case VIEW_OVERVIEW:
-        view_overview_key(ds, ch);
+        used = view_overview_key(ds, ch);
         break;
     case VIEW_PERF:
-        view_perf_key(ds, ch);
+        used = view_perf_key(ds, ch);
         break;
     case VIEW_RECS:
-        view_recs_key(ds, ch);
+        used = view_recs_key(ds, ch);
         break;
     default:
-        view_system_key(ds, ch);
+        used = view_system_key(ds, ch);
     }
+    /* The fault keys act on the region selected in the views that show them. */
+    if (!used && (ch == 's' || ch == 'r') && (ds->view == VIEW_OVERVIEW || ds->view == VIEW_PERF))
+        fault(ds, ch == 's');
 }
 
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
@@ -449,7 +332,7 @@ static void signals_restore(const struct saved_signals *old)
 static int screen_open(struct dash *ds, SCREEN **scr, char *err, size_t errlen)
 {
     setlocale(LC_ALL, "");
-    ds->glyphs = detect_glyphs();
+    ds->glyphs = ui_glyphs_detect();
     if (!(*scr = newterm(NULL, stdout, stdin)))
         return err_set(err, errlen, "cannot initialise the terminal (TERM=%s)",
                        getenv("TERM") ? getenv("TERM") : "unset");
@@ -461,7 +344,7 @@ static int screen_open(struct dash *ds, SCREEN **scr, char *err, size_t errlen)
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
-    init_colors(ds);
+    ui_colors_init(ds);
     return 0;
 }
 
@@ -473,11 +356,13 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
     struct saved_signals old;
     memset(&ds, 0, sizeof ds);
     if (!o || !o->conf)
-        return err_set(err, errlen, "dashboard_run: no region configuration");
+        return err_code_set(err, errlen, ERR_INVALID, "dashboard_run: no region configuration");
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return err_set(err, errlen,
                        "the dashboard needs a terminal (stdin and stdout are not a tty)");
-    ds.o = o;
+    ds.ops = o->ops;
+    ds.db_path = o->db_path;
+    ds.models_at = -HUGE_VAL; /* the first visit to the System view asks at once */
     ds.p = poller_create(o->conf, o->interval_s > 0 ? o->interval_s : 1.0, err, errlen);
     if (!ds.p)
         return -1;
@@ -495,12 +380,15 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
     int dirty = 1;
     time_t last_second = 0;
     while (!ds.quit && !got_stop_signal) {
-        if (time(NULL) != last_second) { /* the header clock */
+        /* The header shows the wall-clock time people read, so its second
+         * ticking over is a wall-clock event; every interval below is timed
+         * with clock_monotonic(). */
+        if (time(NULL) != last_second) {
             last_second = time(NULL);
             dirty = 1;
         }
-        if (ds.view == VIEW_SYSTEM && time(NULL) - ds.models_at >= 5) {
-            ds.models_at = (double)time(NULL);
+        if (ds.view == VIEW_SYSTEM && clock_monotonic() - ds.models_at >= MODELS_REFRESH_S) {
+            ds.models_at = clock_monotonic();
             poller_models_refresh(ds.p);
         }
         if (dirty) {

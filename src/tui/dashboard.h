@@ -25,8 +25,9 @@ struct dashboard_options {
 
 /* Runs the dashboard on the controlling terminal until the user quits (q,
  * F10) or SIGINT/SIGTERM arrives; the terminal is restored on every path,
- * fatal signals included. Returns 0, or -1 with err filled (no terminal,
- * libcurl failure). */
+ * fatal signals included. Returns 0, or a negative enum err_code with err
+ * filled: ERR_INVALID without a region configuration, ERR_FAIL otherwise (no
+ * terminal, libcurl failure). */
 int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen);
 
 #endif

@@ -9,11 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 
 #include "tui/poller_json.h"
-#include "util/error.h"
 #include "util/clock.h"
+#include "util/error.h"
+#include "util/mem.h"
 
 #define JOBS_MAX          64
 #define JOB_BODY_MAX      (1 << 20)
@@ -185,16 +186,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
         j->too_big = 1;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
-    if (j->len + n + 1 > j->cap) {
-        size_t cap = j->cap ? j->cap : 4096;
-        while (cap < j->len + n + 1)
-            cap *= 2;
-        char *b = realloc(j->body, cap);
-        if (!b)
-            return 0;
-        j->body = b;
-        j->cap = cap;
-    }
+    void *body = j->body;
+    if (mem_grow(&body, 1, j->len + n + 1, &j->cap, JOB_BODY_MAX) < 0)
+        return 0;
+    j->body = body;
     memcpy(j->body + j->len, ptr, n);
     j->len += n;
     j->body[j->len] = '\0';
@@ -269,7 +264,7 @@ static void on_health(struct poller *p, struct job *j, int ok, const char *msg, 
 {
     struct region_view *r = &p->d.r[j->region];
     int degraded = 0;
-    if (ok && pj_health(j->body, r) < 0) {
+    if (ok && poller_json_health(j->body, r) < 0) {
         ok = 0;
         msg = "unreadable health JSON";
     }
@@ -327,7 +322,7 @@ static void on_recs(struct poller *p, struct job *j, const struct answer *a)
 {
     struct rec_result *rr = &p->d.recs[j->region];
     rr->client_ms = a->ms;
-    if (a->ok && pj_recs(j->body, rr, rr->error, sizeof rr->error) == 0) {
+    if (a->ok && poller_json_recs(j->body, rr, rr->error, sizeof rr->error) == 0) {
         rr->state = LOOKUP_OK;
         record_recent(p, j->region);
     } else {
@@ -340,7 +335,7 @@ static void on_recs(struct poller *p, struct job *j, const struct answer *a)
 static void on_user(struct poller *p, struct job *j, const struct answer *a)
 {
     struct user_history *h = &p->d.hist;
-    if (a->ok && pj_user(j->body, h, h->error, sizeof h->error) == 0) {
+    if (a->ok && poller_json_user(j->body, h, h->error, sizeof h->error) == 0) {
         h->state = LOOKUP_OK;
     } else {
         h->state = LOOKUP_ERROR;
@@ -355,7 +350,7 @@ static void on_user(struct poller *p, struct job *j, const struct answer *a)
 static void on_random(struct poller *p, struct job *j, const struct answer *a)
 {
     char uid[40];
-    if (a->ok && pj_random_user(j->body, uid, sizeof uid) == 0)
+    if (a->ok && poller_json_random_user(j->body, uid, sizeof uid) == 0)
         poller_lookup(p, uid, p->random_count, p->random_region);
     else
         snprintf(p->d.lookup_msg, sizeof p->d.lookup_msg, "random user: %s",
@@ -365,7 +360,7 @@ static void on_random(struct poller *p, struct job *j, const struct answer *a)
 static void on_models(struct poller *p, struct job *j, const struct answer *a)
 {
     struct tui_data *d = &p->d;
-    if (j->kind == JOB_MODELS && a->ok && pj_models(j->body, d) == 0) {
+    if (j->kind == JOB_MODELS && a->ok && poller_json_models(j->body, d) == 0) {
         d->models_state = LOOKUP_OK;
         return;
     }
@@ -376,7 +371,7 @@ static void on_models(struct poller *p, struct job *j, const struct answer *a)
         return;
     }
     int active = -1; /* JOB_MODEL_POST: activate or rollback */
-    if (a->ok && pj_active(j->body, &active) == 0)
+    if (a->ok && poller_json_active(j->body, &active) == 0)
         snprintf(d->models_msg, sizeof d->models_msg, "active model is now v%d", active);
     else
         snprintf(d->models_msg, sizeof d->models_msg, "failed: %s",
@@ -397,7 +392,7 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
     else if (!j->body)
         snprintf(msg, sizeof msg, "HTTP %ld with an empty body", a.status);
     else if (a.status != 200)
-        pj_error_message(j->body, a.status, msg, sizeof msg);
+        poller_json_error_message(j->body, a.status, msg, sizeof msg);
     a.ok = msg[0] == '\0';
     a.stale = j->gen != p->lookup_gen;
     switch (j->kind) {
@@ -405,7 +400,7 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
         on_health(p, j, a.ok, a.ok ? NULL : msg, a.ms);
         break;
     case JOB_STATS:
-        if (a.ok && pj_stats(j->body, &r->stats) == 0)
+        if (a.ok && poller_json_stats(j->body, &r->stats) == 0)
             r->have_stats = 1;
         else if (!a.ok && r->fsm.fails == 0)
             set_region_error(r, "stats", msg);

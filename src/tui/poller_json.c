@@ -84,7 +84,7 @@ static void metrics_summary(const cJSON *metrics, char *out, size_t n)
         snprintf(out + w, n - (size_t)w, " (popularity ndcg=%.4g)", base);
 }
 
-int pj_health(const char *body, struct region_view *r)
+int poller_json_health(const char *body, struct region_view *r)
 {
     cJSON *root = cJSON_Parse(body);
     if (!cJSON_IsObject(root)) {
@@ -119,7 +119,7 @@ int pj_health(const char *body, struct region_view *r)
     return 0;
 }
 
-int pj_stats(const char *body, struct model_stats *s)
+int poller_json_stats(const char *body, struct model_stats *s)
 {
     cJSON *root = cJSON_Parse(body);
     const cJSON *m = obj(root, "model");
@@ -143,7 +143,7 @@ int pj_stats(const char *body, struct model_stats *s)
     return 0;
 }
 
-int pj_recs(const char *body, struct rec_result *rr, char *err, size_t errlen)
+int poller_json_recs(const char *body, struct rec_result *rr, char *err, size_t errlen)
 {
     cJSON *root = cJSON_Parse(body);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "recommendations");
@@ -179,7 +179,7 @@ int pj_recs(const char *body, struct rec_result *rr, char *err, size_t errlen)
     return 0;
 }
 
-int pj_user(const char *body, struct user_history *h, char *err, size_t errlen)
+int poller_json_user(const char *body, struct user_history *h, char *err, size_t errlen)
 {
     cJSON *root = cJSON_Parse(body);
     if (!cJSON_IsObject(root)) {
@@ -214,7 +214,7 @@ int pj_user(const char *body, struct user_history *h, char *err, size_t errlen)
     return 0;
 }
 
-int pj_random_user(const char *body, char *uid, size_t n)
+int poller_json_random_user(const char *body, char *uid, size_t n)
 {
     cJSON *root = cJSON_Parse(body);
     str(root, "user_id", uid, n);
@@ -224,7 +224,7 @@ int pj_random_user(const char *body, char *uid, size_t n)
     return uid[0] ? 0 : -1;
 }
 
-int pj_models(const char *body, struct tui_data *d)
+int poller_json_models(const char *body, struct tui_data *d)
 {
     cJSON *root = cJSON_Parse(body);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "models");
@@ -253,7 +253,7 @@ int pj_models(const char *body, struct tui_data *d)
     return 0;
 }
 
-int pj_active(const char *body, int *active)
+int poller_json_active(const char *body, int *active)
 {
     cJSON *root = cJSON_Parse(body);
     double a = num(root, "active");
@@ -264,7 +264,7 @@ int pj_active(const char *body, int *active)
     return 0;
 }
 
-void pj_error_message(const char *body, long status, char *out, size_t n)
+void poller_json_error_message(const char *body, long status, char *out, size_t n)
 {
     cJSON *root = cJSON_Parse(body);
     char msg[TUI_ERR] = "";

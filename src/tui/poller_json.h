@@ -9,14 +9,14 @@
 
 #include "tui/poller.h"
 
-int pj_health(const char *body, struct region_view *r);
-int pj_stats(const char *body, struct model_stats *m);
-int pj_recs(const char *body, struct rec_result *rr, char *err, size_t errlen);
-int pj_user(const char *body, struct user_history *h, char *err, size_t errlen);
-int pj_random_user(const char *body, char *uid, size_t n);
-int pj_models(const char *body, struct tui_data *d);
-int pj_active(const char *body, int *active);
+int poller_json_health(const char *body, struct region_view *r);
+int poller_json_stats(const char *body, struct model_stats *m);
+int poller_json_recs(const char *body, struct rec_result *rr, char *err, size_t errlen);
+int poller_json_user(const char *body, struct user_history *h, char *err, size_t errlen);
+int poller_json_random_user(const char *body, char *uid, size_t n);
+int poller_json_models(const char *body, struct tui_data *d);
+int poller_json_active(const char *body, int *active);
 /* "HTTP 404: no route for ..." from an error body, or "HTTP 404" alone. */
-void pj_error_message(const char *body, long status, char *out, size_t n);
+void poller_json_error_message(const char *body, long status, char *out, size_t n);
 
 #endif

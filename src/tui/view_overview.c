@@ -1,11 +1,13 @@
 /* View 1: one card per region with its status word (never colour alone),
  * latency, traffic, availability, cache, model and last error. */
+#include "tui/view_overview.h"
+
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/view.h"
+#include "tui/ui.h"
 
 #define CARD_MIN_W 38
 #define CARD_MIN_H 4 /* border, status word, latency, border: cards shrink to this */
@@ -153,44 +155,10 @@ void view_overview_draw(struct dash *ds, int y, int h, int w)
         ui_text(y + h - 1, 0, w, ui_attr(ds, UI_DIM), " off screen (<-/-> scroll): %s", off);
 }
 
-/* Fault injection goes through dashboard_ops; --monitor has none. */
-static void fault(struct dash *ds, int stop)
-{
-    const char *name = ds->d->r[ds->sel_region].name;
-    const struct dashboard_ops *ops = ds->o->ops;
-    int (*fn)(void *, const char *) = ops ? (stop ? ops->region_stop : ops->region_start) : NULL;
-    if (!fn) {
-        ui_flash(ds, "fault injection is not available in monitor mode");
-        return;
-    }
-    if (fn(ops->ctx, name) == 0)
-        ui_flash(ds, "%s %s", stop ? "stopped" : "restarted", name);
-    else
-        ui_flash(ds, "could not %s %s", stop ? "stop" : "restart", name);
-}
-
+/* Region selection; the fault keys (s, r) belong to the dashboard, which
+ * holds the hooks that stop and start servers. */
 int view_overview_key(struct dash *ds, int ch)
 {
-    int n = ds->d->n_regions;
-    switch (ch) {
-    case KEY_LEFT:
-    case 'h':
-    case KEY_UP:
-    case 'k':
-        ds->sel_region = (ds->sel_region + n - 1) % n;
-        return 1;
-    case KEY_RIGHT:
-    case 'l':
-    case KEY_DOWN:
-    case 'j':
-        ds->sel_region = (ds->sel_region + 1) % n;
-        return 1;
-    case 's':
-        fault(ds, 1);
-        return 1;
-    case 'r':
-        fault(ds, 0);
-        return 1;
-    }
-    return 0;
+    return ui_select_key(&ds->sel_region, ds->d->n_regions, ch,
+                         UI_SELECT_HORIZONTAL | UI_SELECT_VERTICAL);
 }

@@ -1,12 +1,14 @@
 /* View 2: per-region latency charts over the last minutes (braille, block or
  * ASCII, labelled axes in ms), then a comparison table with each region's
  * latency bar, requests/s sparkline and availability strip. */
+#include "tui/view_perf.h"
+
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/view.h"
+#include "tui/ui.h"
 
 #define LABEL_W 9 /* "250.0 ms " */
 #define ROW_MAX 512
@@ -151,5 +153,6 @@ int view_perf_key(struct dash *ds, int ch)
                                              : "ASCII");
         return 1;
     }
-    return view_overview_key(ds, ch); /* region selection and fault keys */
+    return ui_select_key(&ds->sel_region, ds->d->n_regions, ch,
+                         UI_SELECT_HORIZONTAL | UI_SELECT_VERTICAL);
 }

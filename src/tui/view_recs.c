@@ -2,13 +2,15 @@
  * region or all of them, each region's latency side by side, the user's
  * purchase history and the recent lookups. Lookups go through the poller's
  * multi handle, so a slow region never blocks typing. */
+#include "tui/view_recs.h"
+
 #include <curses.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/view.h"
+#include "tui/ui.h"
 
 #define WIDE 120 /* at this width the history sits beside the table */
 

@@ -1,13 +1,15 @@
 /* View 4: model statistics, cache and uptime per region, the database, and
  * the model versions with keys to activate one or roll back (POST through
  * the API, so every region reloads). */
+#include "tui/view_system.h"
+
 #include <curses.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "tui/view.h"
+#include "tui/ui.h"
 
 /* The region whose stats are shown: the selected one if it has them. */
 static int stats_region(const struct dash *ds)
@@ -63,7 +65,7 @@ static int draw_model(struct dash *ds, int y, int h, int w)
 static int draw_db(struct dash *ds, int y, int w)
 {
     const struct tui_data *d = ds->d;
-    const char *path = ds->o->db_path;
+    const char *path = ds->db_path;
     int ok = 1;
     for (int i = 0; i < d->n_regions && (!path || !path[0]); i++)
         if (d->r[i].have_health && d->r[i].db_path[0])
@@ -164,11 +166,7 @@ int view_system_key(struct dash *ds, int ch)
     case 'u':
         poller_models_refresh(ds->p);
         return 1;
-    case KEY_LEFT:
-    case KEY_RIGHT:
-    case 'h':
-    case 'l':
-        return view_overview_key(ds, ch);
     }
-    return 0;
+    /* Up/Down select a model here, so regions move with Left/Right only. */
+    return ui_select_key(&ds->sel_region, d->n_regions, ch, UI_SELECT_HORIZONTAL);
 }

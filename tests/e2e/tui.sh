@@ -97,6 +97,30 @@ wait_screen() {
   return 1
 }
 save_screen() { [ -n "$SCREENS" ] && mkdir -p "$SCREENS" && screen >"$SCREENS/$1.txt"; }
+# check_screen "description" PATTERN [SECONDS]: passes when the pane shows
+# PATTERN within SECONDS (default 5). Every check on the screen waits for its
+# own text: answers arrive one request at a time (the purchase history comes
+# from one region, the agreement line needs only two), and a capture can
+# catch a frame half drawn, so seeing one thing says nothing about another.
+check_screen() {
+  if wait_screen "$2" "${3:-5}"; then
+    ok "$1"
+  else
+    fail "$1: /$2/ not on screen"; sed 's/^/#   /' "$TMP/screen.txt"
+  fi
+}
+# wait_rows FILE [SECONDS]: polls until the product ids of the
+# recommendation table, in order, are the lines of FILE (left in $TMP/shown).
+wait_rows() {
+  local end=$((SECONDS + ${2:-10}))
+  while [ $SECONDS -le "$end" ]; do
+    screen >"$TMP/screen.txt"
+    grep -Eo '^ +[0-9]+ [0-9a-f]{32}' "$TMP/screen.txt" | awk '{print $2}' >"$TMP/shown"
+    [ -s "$1" ] && cmp -s "$TMP/shown" "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 $TM new-session -d -s dash -x 120 -y 40 \
   "'$BIN' --monitor --config '$CONF' --interval $INTERVAL; echo \$? >'$TMP/rc'; stty -a >'$TMP/stty'; sleep 30"
@@ -132,17 +156,17 @@ python3 -c 'import json,sys; [print(r["product_id"]) for r in json.load(open(sys
   "$TMP/recs.json" >"$TMP/expected" 2>/dev/null
 $TM send-keys -t dash 3 / "$USER_ID" Enter
 first=$(head -1 "$TMP/expected")
-if [ -n "$first" ] && wait_screen "$first" 10 && wait_screen 'same products in all' 5; then
-  screen >"$TMP/screen.txt"
-  grep -Eo '^ +[0-9]+ [0-9a-f]{32}' "$TMP/screen.txt" | awk '{print $2}' >"$TMP/shown"
+if [ -n "$first" ] && wait_rows "$TMP/expected" 10; then
   check_eq "lookup of user ${USER_ID:0:8}.. shows the API's products in order" \
     "$(tr '\n' ' ' <"$TMP/shown")" "$(tr '\n' ' ' <"$TMP/expected")"
 else
-  fail "lookup of a known user shows recommendations"; sed 's/^/#   /' "$TMP/screen.txt" | head -20
+  fail "lookup of a known user shows the API's products in order: got '$(tr '\n' ' ' <"$TMP/shown")'"
+  sed 's/^/#   /' "$TMP/screen.txt" | head -20
 fi
-check_grep "the user's purchase history is shown" '[0-9]+ orders, [0-9]+ products' "$TMP/screen.txt"
-check_grep "every region's latency is listed" 'us-west [0-9.]+ m?s.*ap-south [0-9.]+ m?s' "$TMP/screen.txt"
-check_grep "a known user gets personalised results" '^ known user' "$TMP/screen.txt"
+check_screen "the user's purchase history is shown" '[0-9]+ orders, [0-9]+ products'
+check_screen "every region's latency is listed" 'us-west [0-9.]+ m?s.*ap-south [0-9.]+ m?s'
+check_screen "all four regions return the same products" 'same products in all answering regions'
+check_screen "a known user gets personalised results" '^ known user'
 save_screen recommendations-120x40
 
 # R: a random user with purchase history (GET /api/v1/users/random), looked
@@ -161,14 +185,13 @@ if [ -n "$RAND_ID" ] && [ "$RAND_ID" != "$USER_ID" ]; then
   ok "R picks a random user (${RAND_ID:0:8}..)"
   curl -fsS -m 5 "http://127.0.0.1:$(port_of us-east)/api/v1/recommendations/user/$RAND_ID?count=10" |
     python3 -c 'import json,sys; [print(r["product_id"]) for r in json.load(sys.stdin)["recommendations"]]' >"$TMP/rexpected"
-  wait_screen "^ +1 $(head -1 "$TMP/rexpected")" 5
-  grep -Eo '^ +[0-9]+ [0-9a-f]{32}' "$TMP/screen.txt" | awk '{print $2}' >"$TMP/rshown"
+  wait_rows "$TMP/rexpected" 5
   check_eq "R: the table is the API's recommendations for that user, in order" \
-    "$(tr '\n' ' ' <"$TMP/rshown")" "$(tr '\n' ' ' <"$TMP/rexpected")"
-  check_grep "R: a user with history gets personalised results" '^ known user' "$TMP/screen.txt"
+    "$(tr '\n' ' ' <"$TMP/shown")" "$(tr '\n' ' ' <"$TMP/rexpected")"
+  check_screen "R: a user with history gets personalised results" '^ known user'
   curl -fsS -m 5 "http://127.0.0.1:$(port_of us-east)/api/v1/users/$RAND_ID" >"$TMP/ruser.json"
   R_ORDERS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["orders"])' "$TMP/ruser.json")
-  check_grep "R: the history is that user's ($R_ORDERS orders, as the API says)" "[ |]$R_ORDERS orders, " "$TMP/screen.txt"
+  check_screen "R: the history is that user's ($R_ORDERS orders, as the API says)" "[ |]$R_ORDERS orders, "
   save_screen recommendations-random-120x40
   first=$(head -1 "$TMP/rexpected") # the table now shows this user
   # - lowers the count (the lookup is redone), a narrows to one region.
@@ -185,13 +208,12 @@ else
 fi
 $TM send-keys -t dash 2
 wait_screen 'p99 latency, now' 5
-check_grep "performance view has labelled ms axes" '[0-9.]+ ms \|' "$TMP/screen.txt"
-check_grep "performance view has a time axis" '-[0-9]+s .*now' "$TMP/screen.txt"
+check_screen "performance view has labelled ms axes" '[0-9.]+ ms \|'
+check_screen "performance view has a time axis" '-[0-9]+s .*now'
 save_screen performance-120x40
 $TM send-keys -t dash 4
-wait_screen '^ \* v[0-9]+' 10
-check_grep "system view lists the model versions" '^ \* v[0-9]+' "$TMP/screen.txt"
-check_grep "system view shows model statistics" 'interactions +[0-9]' "$TMP/screen.txt"
+check_screen "system view lists the model versions" '^ \* v[0-9]+' 10
+check_screen "system view shows model statistics" 'interactions +[0-9]'
 save_screen system-120x40
 # Activate the other model version from the dashboard: the API agrees.
 models_active() {
@@ -210,7 +232,7 @@ for _ in $(seq "$downs"); do $TM send-keys -t dash Down; done
 $TM send-keys -t dash a
 if wait_screen 'active model is now v' 10; then
   after=$(models_active)
-  check_grep "the dashboard says which version is active" "active model is now v$after" "$TMP/screen.txt"
+  check_screen "the dashboard says which version is active" "active model is now v$after"
   if [ -n "$before" ] && [ "$before" != "$after" ]; then ok "activating a model version from the dashboard changes the API's active model ($before -> $after)"
   else fail "activating a model version from the dashboard changes the API's active model ($before -> $after)"; fi
   $TM send-keys -t dash b
@@ -242,7 +264,7 @@ if wait_screen '\[x\] DOWN' 10; then
 else
   fail "killed region turns DOWN"; sed 's/^/#   /' "$TMP/screen.txt" | head -20
 fi
-check_grep "the DOWN card says why" 'last error .*health' "$TMP/screen.txt"
+check_screen "the DOWN card says why" 'last error .*health'
 check_fails "one region down raises no alert banner" grep -q 'ALERT' "$TMP/screen.txt"
 stop_region ap-south
 check "two unhealthy regions raise the alert banner" wait_screen 'ALERT: 2 of 4 regions unhealthy' 10
@@ -264,7 +286,7 @@ $TM send-keys -t dash 2
 check "keys still work while a region hangs" wait_screen 'p99 latency, now' 3
 $TM send-keys -t dash 1
 check "a hung region turns DOWN" wait_screen 'ALERT|\[x\] DOWN' 10
-check_grep "the hung region's card says it timed out" 'last error .*(imeout|timed out)' "$TMP/screen.txt"
+check_screen "the hung region's card says it timed out" 'last error .*(imeout|timed out)'
 kill -CONT "$(cat "$TMP/eu-west.pid")"
 check "the hung region recovers to UP" wait_screen '4/4 regions UP' 10
 
@@ -319,11 +341,21 @@ wait6() {
   done
   return 1
 }
+# wait6_count N PATTERN [SECONDS]: polls until PATTERN occurs exactly N times.
+wait6_count() {
+  local end=$((SECONDS + ${3:-5}))
+  while [ $SECONDS -le "$end" ]; do
+    screen6
+    [ "$(grep -Eo -- "$2" "$TMP/screen6.txt" | wc -l)" -eq "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 if wait6 '6/6 regions UP' 20; then
-  sleep 0.5; screen6
+  wait6_count 6 '\[\+\] UP' 5
   check_eq "six in-process regions at 80x24: six UP cards on one screen" \
     "$(grep -Eo '\[\+\] UP' "$TMP/screen6.txt" | wc -l)" 6
-  check_grep "the last card (r-six) is on screen" 'r-six - L5' "$TMP/screen6.txt"
+  check "the last card (r-six) is on screen" wait6 'r-six - L5' 5
   [ -n "$SCREENS" ] && cp "$TMP/screen6.txt" "$SCREENS/overview-6-regions-80x24.txt"
   $TM send-keys -t six s
   check "s stops the selected region (flash)" wait6 'stopped r-one' 5
@@ -336,7 +368,7 @@ if wait6 '6/6 regions UP' 20; then
   $TM send-keys -t six Left
   if wait6 'off screen' 5; then
     ok "too short for six cards: the grid scrolls and names the regions off screen"
-    check_grep "the selected (last) region is scrolled into view" '> r-six' "$TMP/screen6.txt"
+    check "the selected (last) region is scrolled into view" wait6 '> r-six' 5
   else
     fail "too short for six cards: the grid scrolls"; sed 's/^/#   /' "$TMP/screen6.txt"
   fi

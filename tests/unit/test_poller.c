@@ -56,7 +56,7 @@ static void test_json_health_and_stats(void)
 {
     static struct region_view r;
     memset(&r, 0, sizeof r);
-    CHECK_INT(pj_health(health_json, &r), 0);
+    CHECK_INT(poller_json_health(health_json, &r), 0);
     CHECK_STR(r.server_status, "UP");
     CHECK_NEAR(r.p50, 0.21, 1e-12);
     CHECK_NEAR(r.p99, 1.9, 1e-12);
@@ -68,37 +68,39 @@ static void test_json_health_and_stats(void)
     CHECK_STR(r.model_warning, "");
     CHECK_STR(r.db_path, "olist.db");
     CHECK_INT(r.db_ok, 1);
-    CHECK_INT(pj_health("not json", &r), -1);
-    CHECK_INT(pj_health("[1,2]", &r), -1);
+    CHECK_INT(poller_json_health("not json", &r), -1);
+    CHECK_INT(poller_json_health("[1,2]", &r), -1);
 
     struct model_stats m;
     memset(&m, 0, sizeof m);
     CHECK_INT(
-        pj_stats("{\"region\":\"x\",\"model\":{\"algorithm\":\"als\",\"version\":2,\"users\":96096,"
-                 "\"products\":32951,\"interactions\":100000,\"sparsity\":0.99997,"
-                 "\"train_seconds\":1.5,\"metrics\":{\"precision@10\":0.0123,\"ndcg@10\":0.02}}}",
-                 &m),
+        poller_json_stats(
+            "{\"region\":\"x\",\"model\":{\"algorithm\":\"als\",\"version\":2,\"users\":96096,"
+            "\"products\":32951,\"interactions\":100000,\"sparsity\":0.99997,"
+            "\"train_seconds\":1.5,\"metrics\":{\"precision@10\":0.0123,\"ndcg@10\":0.02}}}",
+            &m),
         0);
     CHECK_STR(m.algorithm, "als");
     CHECK_INT(m.version, 2);
     CHECK_INT(m.users, 96096);
     CHECK_NEAR(m.sparsity, 0.99997, 1e-12);
     CHECK_STR(m.metrics, "precision@10=0.0123 ndcg@10=0.02");
-    CHECK_INT(pj_stats("{\"region\":\"x\"}", &m), -1);
+    CHECK_INT(poller_json_stats("{\"region\":\"x\"}", &m), -1);
 }
 
 static void test_json_recs_user_models(void)
 {
     static struct rec_result rr;
     char err[128];
-    CHECK_INT(pj_recs("{\"user_id\":\"a\",\"known\":true,\"latency_ms\":0.35,\"cache\":\"MISS\","
-                      "\"model_version\":3,"
-                      "\"recommendations\":[{\"rank\":1,\"product_id\":\"p1\",\"category\":"
-                      "\"toys\",\"price\":9.5,"
-                      "\"avg_rating\":4.2,\"n_ratings\":31,\"score\":0.83,\"source\":\"usercf\"},"
-                      "{\"rank\":2,\"product_id\":\"p2\",\"category\":null,\"price\":1,\"score\":0."
-                      "5,\"source\":\"pop\"}]}",
-                      &rr, err, sizeof err),
+    CHECK_INT(poller_json_recs(
+                  "{\"user_id\":\"a\",\"known\":true,\"latency_ms\":0.35,\"cache\":\"MISS\","
+                  "\"model_version\":3,"
+                  "\"recommendations\":[{\"rank\":1,\"product_id\":\"p1\",\"category\":"
+                  "\"toys\",\"price\":9.5,"
+                  "\"avg_rating\":4.2,\"n_ratings\":31,\"score\":0.83,\"source\":\"usercf\"},"
+                  "{\"rank\":2,\"product_id\":\"p2\",\"category\":null,\"price\":1,\"score\":0."
+                  "5,\"source\":\"pop\"}]}",
+                  &rr, err, sizeof err),
               0);
     CHECK_INT(rr.n, 2);
     CHECK_INT(rr.known, 1);
@@ -107,11 +109,11 @@ static void test_json_recs_user_models(void)
     CHECK_INT(rr.items[0].n_ratings, 31);
     CHECK_STR(rr.items[1].category, "");
     CHECK(isnan(rr.items[1].avg_rating));
-    CHECK_INT(pj_recs("{\"error\":{}}", &rr, err, sizeof err), -1);
+    CHECK_INT(poller_json_recs("{\"error\":{}}", &rr, err, sizeof err), -1);
 
     static struct user_history h;
     CHECK_INT(
-        pj_user(
+        poller_json_user(
             "{\"user_id\":\"u\",\"state\":\"SP\",\"orders\":2,\"purchases\":[{\"order_id\":\"o\","
             "\"product_id\":\"p\",\"category\":\"toys\",\"price\":3,\"timestamp\":\"2018-01-02 "
             "10:00:00\"}]}",
@@ -123,7 +125,7 @@ static void test_json_recs_user_models(void)
 
     static struct tui_data d;
     CHECK_INT(
-        pj_models(
+        poller_json_models(
             "{\"active\":3,\"models\":[{\"version\":3,\"algorithm\":\"hybrid\",\"active\":true},"
             "{\"version\":2,\"algorithm\":\"als\",\"active\":false,\"size\":1234}]}",
             &d),
@@ -134,17 +136,17 @@ static void test_json_recs_user_models(void)
     CHECK_INT(d.models[1].active, 0);
     CHECK_INT(d.models[1].size, 1234);
     int a = 0;
-    CHECK_INT(pj_active("{\"active\": 2}", &a), 0);
+    CHECK_INT(poller_json_active("{\"active\": 2}", &a), 0);
     CHECK_INT(a, 2);
-    CHECK_INT(pj_active("{}", &a), -1);
+    CHECK_INT(poller_json_active("{}", &a), -1);
     char uid[40];
-    CHECK_INT(pj_random_user("{\"user_id\":\"abc\"}", uid, sizeof uid), 0);
+    CHECK_INT(poller_json_random_user("{\"user_id\":\"abc\"}", uid, sizeof uid), 0);
     CHECK_STR(uid, "abc");
     char msg[128];
-    pj_error_message("{\"error\": {\"status\": 404, \"message\": \"no such user\"}}", 404, msg,
-                     sizeof msg);
+    poller_json_error_message("{\"error\": {\"status\": 404, \"message\": \"no such user\"}}", 404,
+                              msg, sizeof msg);
     CHECK_STR(msg, "HTTP 404: no such user");
-    pj_error_message("<html>", 502, msg, sizeof msg);
+    poller_json_error_message("<html>", 502, msg, sizeof msg);
     CHECK_STR(msg, "HTTP 502");
 }
 
