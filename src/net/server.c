@@ -1,18 +1,21 @@
 /* Region worker threads and their epoll loops (see server.h).
  * Each worker owns: a listening socket, an eventfd for commands, an array of
- * connections. Requests are handled to completion on the worker thread
- * (api_handle); responses of pipelined requests are batched into one write.
+ * connections, each registered with its own handler (evloop.h). Requests
+ * are handled to completion on the worker thread (api_handle); responses of
+ * pipelined requests are batched into one write.
  * The global router is one more worker whose requests go to router.c
- * instead of api_handle: it forwards them asynchronously on the same epoll
- * set and answers (router_done) when the region's response is in. */
+ * instead of api_handle: it forwards them on the same epoll set and may
+ * answer later (a deferred response, router_done). */
 #include "net/server.h"
 #include "net/accesslog.h"
 #include "net/api.h"
 #include "net/apikeys.h"
+#include "net/evloop.h"
 #include "net/http.h"
 #include "net/router.h"
 #include "util/error.h"
 #include "util/clock.h"
+#include "util/mem.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -39,10 +42,10 @@
 enum { CMD_PAUSE = 1, CMD_RESUME = 2, CMD_DRAIN = 4 };
 
 struct conn {
-    int kind; /* 0; upstreams of router.c carry ROUTER_KIND (router_owns) */
+    struct evloop_handler ev; /* epoll data of fd */
+    struct worker *w;
     int fd, slot;
-    void *pending; /* router: the forward in flight, NULL when none */
-    int in_router; /* router: inside router_request (done() must not re-enter) */
+    struct evloop_deferred *deferred; /* a response still to come; NULL when none */
     unsigned char addr[16];
     char *in;
     size_t in_len, in_cap;
@@ -58,6 +61,7 @@ struct worker {
     pthread_t th;
     int started;
     int epfd, lfd, evfd, port;
+    struct evloop_handler listen_ev, command_ev; /* epoll data of lfd and evfd */
     struct conn **conns;
     int n_conns, max_conns;
     struct conn **dead; /* closed this iteration, freed after it; n_conns + n_dead
@@ -84,8 +88,6 @@ struct server {
     int n;
     struct worker *w[REGIONS_MAX];
 };
-
-static char marker_listen, marker_event;
 
 /* Binds a non-blocking listener on host:port: 0 with the socket and the bound port, or -1/err. */
 static int listen_on(const char *host, int port, int *fd, int *bound, char *err, size_t errlen)
@@ -123,9 +125,9 @@ static void conn_close(struct worker *w, struct conn *c)
 {
     if (c->fd < 0)
         return;
-    if (c->pending) {
-        router_cancel(w->rt, c->pending);
-        c->pending = NULL;
+    if (c->deferred) {
+        c->deferred->cancel(c->deferred);
+        c->deferred = NULL;
     }
     close(c->fd); /* also leaves the epoll set */
     c->fd = -1;
@@ -148,8 +150,7 @@ static void set_events(struct worker *w, struct conn *c, int want_write)
 {
     if (c->want_write == want_write)
         return;
-    struct epoll_event ev = {.events = want_write ? EPOLLOUT : EPOLLIN, .data.ptr = c};
-    epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+    evloop_mod(w->epfd, c->fd, want_write ? EPOLLOUT : EPOLLIN, &c->ev);
     c->want_write = want_write;
 }
 
@@ -184,37 +185,35 @@ static int conn_flush(struct worker *w, struct conn *c, double now)
 
 static void conn_process(struct worker *w, struct conn *c, double now);
 
-/* The router's half of conn_process: hands the request to router.c. The
- * answer may come at once (then router_done has already run) or later. */
+/* The router's half of conn_process: hands the request to router.c, which
+ * answers now or later (c->deferred, then router_done). */
 static void route_one(struct worker *w, struct conn *c, const struct http_request *req, long r,
                       double now)
 {
     int keep = 1;
-    c->in_router = 1;
-    int started = router_request(w->rt, c, &c->out, req, r < 0 ? (int)r : 0, c->addr, now,
-                                 &c->pending, &keep);
-    c->in_router = 0;
-    if (!started && (!keep || w->draining))
+    if (!router_request(w->rt, c, &c->out, req, r < 0 ? (int)r : 0, c->addr, now, &c->deferred,
+                        &keep) &&
+        (!keep || w->draining))
         c->close_after = 1;
 }
 
-/* Called by router.c when a forwarded request's answer is in c->out. */
+/* Called by router.c when a deferred answer is in c->out: go on with the
+ * pipelined requests, then write. */
 static void router_done(void *ctx, void *client, int keep)
 {
     struct worker *w = ctx;
     struct conn *c = client;
-    c->pending = NULL;
+    c->deferred = NULL;
     if (!keep || w->draining)
         c->close_after = 1;
-    if (!c->in_router) /* asynchronous: go on with pipelined requests, then write */
-        conn_process(w, c, clock_monotonic());
+    conn_process(w, c, clock_monotonic());
 }
 
 /* Answers every complete request already buffered, then flushes. */
 static void conn_process(struct worker *w, struct conn *c, double now)
 {
     struct http_request req;
-    while (c->in_len > 0 && !c->close_after && !c->pending && c->out.len < OUT_PAUSE) {
+    while (c->in_len > 0 && !c->close_after && !c->deferred && c->out.len < OUT_PAUSE) {
         long r = http_parse_request(c->in, c->in_len, &w->lim, &req);
         if (r == 0)
             break;
@@ -248,27 +247,20 @@ static void conn_process(struct worker *w, struct conn *c, double now)
     }
     if (c->out.len)
         conn_flush(w, c, now);
-    else if (c->close_after && !c->pending)
+    else if (c->close_after && !c->deferred)
         conn_close(w, c);
 }
 
 static void conn_readable(struct worker *w, struct conn *c, double now)
 {
     if (c->in_len == c->in_cap) {
-        size_t cap = c->in_cap ? c->in_cap * 2 : 4096;
-        if (cap > IN_MAX)
-            cap = IN_MAX;
-        if (cap == c->in_cap) { /* cannot happen: the parser rejects first */
-            conn_close(w, c);
-            return;
-        }
-        char *p = realloc(c->in, cap);
-        if (!p) {
+        /* Past IN_MAX cannot happen (the parser rejects first); no memory can. */
+        void *p = c->in;
+        if (mem_grow(&p, 1, c->in_cap ? c->in_cap + 1 : 4096, &c->in_cap, IN_MAX) < 0) {
             conn_close(w, c);
             return;
         }
         c->in = p;
-        c->in_cap = cap;
     }
     ssize_t n;
     do
@@ -298,6 +290,20 @@ static void to_addr16(const struct sockaddr_storage *ss, unsigned char out[16])
     }
 }
 
+/* A client connection's epoll event. */
+static void conn_on_event(struct evloop_handler *h, uint32_t events, double now)
+{
+    struct conn *c = evloop_container_of(h, struct conn, ev);
+    if (c->fd < 0) /* closed earlier in this epoll batch */
+        return;
+    if (events & EPOLLOUT) {
+        if (conn_flush(c->w, c, now) == 1 && c->in_len)
+            conn_process(c->w, c, now);
+    } else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+        conn_readable(c->w, c, now);
+    }
+}
+
 static void accept_all(struct worker *w, double now)
 {
     for (;;) {
@@ -317,8 +323,7 @@ static void accept_all(struct worker *w, double now)
                 /* EMFILE, ENFILE, ENOBUFS...: the pending connection keeps the
                  * level-triggered listener readable, so epoll_wait would spin.
                  * Mute it until the next sweep tick (fds may be free then). */
-                struct epoll_event ev = {.events = 0, .data.ptr = &marker_listen};
-                epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->lfd, &ev);
+                evloop_mod(w->epfd, w->lfd, 0, &w->listen_ev);
                 w->accept_muted = 1;
             }
             return;
@@ -341,13 +346,14 @@ static void accept_all(struct worker *w, double now)
         }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->ev.on_event = conn_on_event;
+        c->w = w;
         c->fd = fd;
         c->slot = slot;
         c->last_active = now;
         to_addr16(&ss, c->addr);
         sbuf_init(&c->out, OUT_MAX);
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-        if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        if (evloop_add(w->epfd, fd, EPOLLIN, &c->ev) < 0) {
             close(fd);
             free(c);
             continue;
@@ -369,10 +375,17 @@ static void close_listener(struct worker *w)
 
 static void open_listener(struct worker *w, int fd)
 {
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &marker_listen};
     w->lfd = fd;
-    epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+    evloop_add(w->epfd, fd, EPOLLIN, &w->listen_ev);
     atomic_store(&w->reg.up, 1);
+}
+
+static void listener_on_event(struct evloop_handler *h, uint32_t events, double now)
+{
+    struct worker *w = evloop_container_of(h, struct worker, listen_ev);
+    (void)events;
+    if (w->lfd >= 0) /* not closed earlier in this epoll batch */
+        accept_all(w, now);
 }
 
 /* Closes connections that are too slow (partial request or unread output
@@ -383,7 +396,7 @@ static void sweep(struct worker *w, double now)
     const struct regions_conf *cf = &w->s->conf;
     for (int i = 0; i < w->max_conns; i++) {
         struct conn *c = w->conns[i];
-        if (!c || c->pending) /* the router times out its upstreams itself */
+        if (!c || c->deferred) /* whoever answers later times out its own work */
             continue;
         int busy_in = c->in_len > 0, busy_out = c->out_off < c->out.len;
         if (busy_in && now - c->req_start > cf->read_timeout)
@@ -395,8 +408,11 @@ static void sweep(struct worker *w, double now)
     }
 }
 
-static void handle_command(struct worker *w)
+static void command_on_event(struct evloop_handler *h, uint32_t events, double now)
 {
+    struct worker *w = evloop_container_of(h, struct worker, command_ev);
+    (void)events;
+    (void)now;
     uint64_t v;
     ssize_t r = read(w->evfd, &v, sizeof v);
     (void)r;
@@ -440,32 +456,10 @@ static void *worker_main(void *arg)
         if (n < 0 && errno != EINTR)
             break;
         double now = clock_monotonic();
-        for (int i = 0; i < n; i++) {
-            void *p = evs[i].data.ptr;
-            if (p == &marker_listen) {
-                if (w->lfd >= 0)
-                    accept_all(w, now);
-            } else if (p == &marker_event) {
-                handle_command(w);
-            } else if (router_owns(p)) {
-                router_event(w->rt, p, evs[i].events, now);
-            } else {
-                struct conn *c = p;
-                if (c->fd < 0)
-                    continue;
-                if (evs[i].events & EPOLLOUT) {
-                    if (conn_flush(w, c, now) == 1 && c->in_len)
-                        conn_process(w, c, now);
-                } else if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-                    conn_readable(w, c, now);
-                }
-            }
-        }
+        evloop_dispatch(evs, n > 0 ? n : 0, now);
         if (now - last_sweep >= TICK_MS / 1000.0 || w->draining) {
-            if (w->accept_muted && w->lfd >= 0) {
-                struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &marker_listen};
-                epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->lfd, &ev);
-            }
+            if (w->accept_muted && w->lfd >= 0)
+                evloop_mod(w->epfd, w->lfd, EPOLLIN, &w->listen_ev);
             w->accept_muted = 0;
             sweep(w, now);
             if (w->rt)
@@ -548,6 +542,8 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
     }
     w->s = s;
     w->lfd = w->evfd = w->epfd = -1;
+    w->listen_ev.on_event = listener_on_event;
+    w->command_ev.on_event = command_on_event;
     pthread_mutex_init(&w->cmu, NULL);
     pthread_cond_init(&w->ccv, NULL);
     http_limits_default(&w->lim);
@@ -571,8 +567,7 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
     int fd;
     if (listen_on(rc->host, rc->port, &fd, &w->port, err, errlen) < 0)
         goto fail;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &marker_event};
-    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev);
+    evloop_add(w->epfd, w->evfd, EPOLLIN, &w->command_ev);
     open_listener(w, fd);
     return w;
 fail:

@@ -176,6 +176,8 @@ wait_health us-east false
 check_eq "no healthy region: 503" "$(req $PR /api/v1/health/)" 503
 check_eq "503 is JSON and says why" "$(json 'd["error"]["status"], "no healthy region" in d["error"]["message"]')" "503 True"
 check_eq "503 carries Retry-After" "$(header Retry-After)" 1
+check_eq "HEAD with no healthy region: 503 without a body, connection still in step" \
+  "$($HC head $PR /api/v1/health/ | awk '{print $1, ($2 > 20), $3, $5}')" "503 1 503 rest=0"
 
 kill -TERM "$PID_router"; wait "$PID_router"
 check_eq "router exits 0 on SIGTERM" "$?" 0
