@@ -10,7 +10,8 @@
 
 #include "cli/exitcode.h"
 #include "cli/opts.h"
-#include "engine/recommend.h"
+#include "engine/modelstore.h"
+#include "net/render.h"
 #include "util/error.h"
 
 int cmd_models(int argc, char **argv)
@@ -43,47 +44,43 @@ int cmd_models(int argc, char **argv)
     if (!sub)
         return opts_usage_error("models", "missing subcommand (list, activate, rollback)", NULL);
     if (!strcmp(sub, "list")) {
-        cJSON *l = models_list_json(db, err, sizeof err);
-        if (!l) {
+        struct modelstore_list l;
+        if (modelstore_list(db, &l, err, sizeof err) < 0) {
             fprintf(stderr, "recsys-tui models: %s\n", err);
             return EXIT_FAIL;
         }
         if (json) {
-            char *s = cJSON_Print(l);
+            cJSON *j = render_models(&l);
+            char *s = j ? cJSON_Print(j) : NULL;
             if (s)
                 puts(s);
             free(s);
+            cJSON_Delete(j);
         } else {
-            cJSON *m;
             printf("%7s %-6s %-11s %-10s %-19s %10s %8s  %s\n", "version", "active", "algorithm",
                    "cutoff", "created_at", "size", "HR@10", "sha256");
-            cJSON_ArrayForEach(m, cJSON_GetObjectItem(l, "models"))
-            {
+            for (int i = 0; i < l.n; i++) {
+                const struct model_meta *m = &l.models[i];
+                cJSON *metrics = cJSON_Parse(m->metrics_json);
                 cJSON *hr = cJSON_GetObjectItem(
-                    cJSON_GetObjectItem(
-                        cJSON_GetObjectItem(cJSON_GetObjectItem(m, "metrics"), "model"), "all"),
-                    "hit_rate");
+                    cJSON_GetObjectItem(cJSON_GetObjectItem(metrics, "model"), "all"), "hit_rate");
                 char hrs[16] = "-";
                 if (cJSON_IsNumber(hr))
                     snprintf(hrs, sizeof hrs, "%.4f", hr->valuedouble);
-                const char *cut = cJSON_GetObjectItem(m, "cutoff")->valuestring;
-                printf("%7d %-6s %-11s %-10s %-19s %10.0f %8s  %.16s\n",
-                       cJSON_GetObjectItem(m, "version")->valueint,
-                       cJSON_IsTrue(cJSON_GetObjectItem(m, "active")) ? "*" : "",
-                       cJSON_GetObjectItem(m, "algorithm")->valuestring, cut[0] ? cut : "all",
-                       cJSON_GetObjectItem(m, "created_at")->valuestring,
-                       cJSON_GetObjectItem(m, "size")->valuedouble, hrs,
-                       cJSON_GetObjectItem(m, "sha256")->valuestring);
+                cJSON_Delete(metrics);
+                printf("%7lld %-6s %-11s %-10s %-19s %10lld %8s  %.16s\n", (long long)m->version,
+                       m->active ? "*" : "", m->algorithm, m->cutoff[0] ? m->cutoff : "all",
+                       m->created_at, (long long)m->size, hrs, m->sha256);
             }
         }
-        cJSON_Delete(l);
+        modelstore_list_free(&l);
         return EXIT_OK;
     }
     if (!strcmp(sub, "activate")) {
         int v;
         if (opts_parse_int(arg, 1, 2000000000, &v) < 0)
             return opts_usage_error("models", "activate needs a version number", arg);
-        if (models_activate(db, v, err, sizeof err) < 0) {
+        if (modelstore_activate(db, v, err, sizeof err) < 0) {
             fprintf(stderr, "recsys-tui models: %s\n", err);
             return EXIT_FAIL;
         }
@@ -94,7 +91,7 @@ int cmd_models(int argc, char **argv)
         int64_t now = 0;
         if (arg)
             return opts_usage_error("models", "rollback takes no argument", arg);
-        if (models_rollback(db, &now, err, sizeof err) < 0) {
+        if (modelstore_rollback(db, &now, err, sizeof err) < 0) {
             fprintf(stderr, "recsys-tui models: %s\n", err);
             return EXIT_FAIL;
         }

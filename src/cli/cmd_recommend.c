@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cli/exitcode.h"
 #include "cli/opts.h"
 #include "engine/recommend.h"
+#include "net/render.h"
 #include "util/error.h"
 
 int cmd_recommend(int argc, char **argv)
@@ -49,10 +48,12 @@ int cmd_recommend(int argc, char **argv)
     char err[ERR_LEN];
     struct engine *e = NULL;
     struct rec_result *r = malloc(sizeof *r);
-    int rc = EXIT_FAIL, found = 0;
-    cJSON *hist = NULL;
+    struct user_profile hist = {0};
+    struct sbuf b;
+    int rc = EXIT_FAIL, code;
     if (!r)
         return EXIT_FAIL;
+    sbuf_init(&b, (size_t)1 << 20);
     if (engine_open(db, &e, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui recommend: %s\n", err);
         goto out;
@@ -60,42 +61,36 @@ int cmd_recommend(int argc, char **argv)
     if (engine_warning(e))
         fprintf(stderr, "recsys-tui recommend: warning: %s\n", engine_warning(e));
     req.user = user;
-    if (engine_recommend(e, &req, r, err, sizeof err) < 0) {
+    if ((code = engine_recommend(e, &req, r, err, sizeof err)) < 0) {
         fprintf(stderr, "recsys-tui recommend: %s\n", err);
-        rc = EXIT_USAGE;
+        rc = code == ERR_INVALID ? EXIT_USAGE : EXIT_FAIL;
         goto out;
     }
-    hist = engine_user_json(e, user, &found, err, sizeof err);
+    /* no history (unknown customer, unreadable purchases) is not an error here */
+    int have_hist = engine_user_profile(e, user, &hist, err, sizeof err) == 0;
     if (json) {
-        cJSON *o = rec_result_to_json(r);
+        /* the HTTP body's bytes (net/render.c), then what only the CLI adds */
         struct engine_info in;
         engine_get_info(e, &in);
-        cJSON_AddNumberToObject(o, "model_version", (double)in.version);
-        cJSON_AddStringToObject(o, "algorithm", in.algorithm);
-        if (hist) {
-            cJSON *h = cJSON_CreateObject();
-            static const char *const keys[] = {"orders", "products", "first_purchase",
-                                               "last_purchase", "monetary"};
-            for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-                cJSON *x = cJSON_GetObjectItem(hist, keys[k]);
-                if (x)
-                    cJSON_AddItemToObject(h, keys[k], cJSON_Duplicate(x, 1));
-            }
-            cJSON_AddItemToObject(o, "history", h);
+        sbuf_puts(&b, "{");
+        render_recs(&b, r, in.version);
+        sbuf_puts(&b, ",\"algorithm\":");
+        sbuf_json_str(&b, in.algorithm);
+        if (have_hist) {
+            sbuf_puts(&b, ",");
+            render_history(&b, &hist);
         }
-        char *s = cJSON_Print(o);
-        if (s)
-            puts(s);
-        free(s);
-        cJSON_Delete(o);
+        sbuf_puts(&b, "}\n");
+        if (b.overflow) {
+            fprintf(stderr, "recsys-tui recommend: out of memory rendering JSON\n");
+            goto out;
+        }
+        fwrite(b.p, 1, b.len, stdout);
     } else {
-        cJSON *ord = hist ? cJSON_GetObjectItem(hist, "orders") : NULL;
-        cJSON *prod = hist ? cJSON_GetObjectItem(hist, "products") : NULL;
         printf("user %s%s: %s, %d orders, %d products, state %s\n", r->user_id,
                strcmp(r->user_id, user) ? " (mapped from customer_id)" : "",
-               r->known ? "known" : "no purchase history in the model (cold start)",
-               ord ? ord->valueint : 0, prod ? prod->valueint : 0,
-               r->state[0] ? r->state : "unknown");
+               r->known ? "known" : "no purchase history in the model (cold start)", hist.orders,
+               hist.products, r->state[0] ? r->state : "unknown");
         printf("%4s  %-32s  %-28s %9s %6s %8s  %s\n", "rank", "product_id", "category", "price",
                "rating", "score", "source");
         for (int i = 0; i < r->n_items; i++) {
@@ -113,7 +108,8 @@ int cmd_recommend(int argc, char **argv)
     }
     rc = EXIT_OK;
 out:
-    cJSON_Delete(hist);
+    engine_user_profile_free(&hist);
+    sbuf_free(&b);
     engine_release(e);
     free(r);
     return rc;

@@ -1,250 +1,26 @@
-/* Serialisation of models and the models table (see modelstore.h). */
+/* The models table: stored versions, activation and rollback (see modelstore.h). */
 #include "engine/modelstore.h"
 
-#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
-#include "engine/recommend.h"
-#include "util/sha256.h"
-#include "engine/train.h"
 #include "util/error.h"
+#include "util/mem.h"
+#include "util/sha256.h"
 
-static const char ms_magic[8] = {'R', 'E', 'C', 'S', 'Y', 'S', 'M', 'D'};
-#define MS_END   0x454e444d4f44454cLL
 #define MS_CHUNK ((size_t)1 << 20) /* streaming buffer when storing a model */
 
-static void put_params(struct blob_writer *w, const struct algo_params *p)
-{
-    int64_t iv[] = {p->window_days,     p->state_window, p->neighbours, p->max_postings,
-                    p->item_neighbours, p->factors,      p->iterations, p->cg_steps,
-                    (int64_t)p->seed,   p->price_tiers,  p->long_window};
-    double dv[] = {p->threshold, p->reg, p->alpha, p->state_weight};
-    bw_array(w, iv, 8, sizeof iv / 8);
-    bw_array(w, dv, 8, sizeof dv / 8);
-}
-
-static int get_params(struct blob_reader *r, struct algo_params *p)
-{
-    int64_t *iv = br_array(r, 8, 11, 0, NULL);
-    double *dv = br_array(r, 8, 4, 0, NULL);
-    int rc = -1;
-    if (iv && dv) {
-        *p = (struct algo_params){.window_days = (int)iv[0],
-                                  .state_window = (int)iv[1],
-                                  .neighbours = (int)iv[2],
-                                  .max_postings = (int)iv[3],
-                                  .item_neighbours = (int)iv[4],
-                                  .factors = (int)iv[5],
-                                  .iterations = (int)iv[6],
-                                  .cg_steps = (int)iv[7],
-                                  .seed = (uint64_t)iv[8],
-                                  .price_tiers = (int)iv[9],
-                                  .long_window = (int)iv[10],
-                                  .threshold = dv[0],
-                                  .reg = dv[1],
-                                  .alpha = dv[2],
-                                  .state_weight = dv[3]};
-        rc = 0;
-    }
-    free(iv);
-    free(dv);
-    return rc;
-}
-
-/* Ids as 16-byte keys (half their text size): the count, then the keys. */
-static void put_ids(struct blob_writer *w, const struct idmap *m)
-{
-    struct ds_key buf[512];
-    int n = 0;
-    bw_i64(w, m->n);
-    for (int32_t i = 0; i < m->n; i++) {
-        ds_id_key(m->ids[i], &buf[n++]); /* ids in a model are valid by construction */
-        if (n == 512 || i == m->n - 1) {
-            bw_put(w, buf, (size_t)n * sizeof *buf);
-            n = 0;
-        }
-    }
-}
-
-/* Reads put_ids output: NULL unless every key is in strictly increasing
- * order (the idmap invariant) and within the blob. */
-static char (*get_ids(struct blob_reader *r, int32_t *n_out))[DS_ID_LEN]
-{
-    int64_t n = br_i64(r);
-    *n_out = 0;
-    if (r->failed || n < 0 || n > DS_MAX_ROWS ||
-        (uint64_t)n > (r->len - r->off) / sizeof(struct ds_key)) {
-        r->failed = 1;
-        return NULL;
-    }
-    char(*ids)[DS_ID_LEN] = malloc(((size_t)n + 1) * DS_ID_LEN);
-    if (!ids) {
-        r->failed = 1;
-        return NULL;
-    }
-    struct ds_key prev = {0, 0}, k;
-    for (int64_t i = 0; i < n; i++) {
-        br_get(r, &k, sizeof k);
-        if (i && (k.hi < prev.hi || (k.hi == prev.hi && k.lo <= prev.lo)))
-            r->failed = 1;
-        if (r->failed) {
-            free(ids);
-            return NULL;
-        }
-        ds_key_id(&k, ids[i]);
-        prev = k;
-    }
-    *n_out = (int32_t)n;
-    return ids;
-}
-
-/* Writes the whole model into w (any mode). */
-static void ms_write(const struct model *m, struct blob_writer *w)
-{
-    const struct dataset *c = &m->ctx;
-    bw_put(w, ms_magic, sizeof ms_magic);
-    bw_i64(w, MS_FORMAT);
-    bw_array(w, m->algorithm, 1, (int64_t)strlen(m->algorithm));
-    put_params(w, &m->params);
-    put_ids(w, &c->users);
-    put_ids(w, &c->items);
-    bw_array(w, c->states, 3, c->n_states);
-    bw_array(w, c->cats, DS_CAT_LEN, c->n_cats);
-    bw_array(w, c->user_state, sizeof *c->user_state, c->users.n);
-    bw_array(w, c->item_cat, sizeof *c->item_cat, c->items.n);
-    bw_array(w, c->item_price, sizeof *c->item_price, c->items.n);
-    bw_array(w, m->ui.ptr, 8, (int64_t)m->ui.n_rows + 1);
-    bw_array(w, m->ui.idx, 4, m->ui.nnz);
-    bw_array(w, m->ui.val, 4, m->ui.nnz);
-    popularity_save(&m->pop, c->items.n, c->n_states, c->n_cats, w);
-    m->ops->save(m, w);
-    bw_i64(w, MS_END);
-    bw_flush(w);
-}
-
-int modelstore_serialize(const struct model *m, uint8_t **blob, size_t *len, char *err,
-                         size_t errlen)
-{
-    struct blob_writer w = {0};
-    ms_write(m, &w);
-    if (w.failed) {
-        free(w.buf);
-        return err_set(err, errlen, "out of memory serialising the model (limit %zu bytes)",
-                       MS_MAX_BLOB);
-    }
-    *blob = w.buf;
-    *len = w.len;
-    return 0;
-}
-
-static int sorted_ids(const struct idmap *m)
-{
-    for (int32_t i = 1; i < m->n; i++)
-        if (strncmp(m->ids[i - 1], m->ids[i], DS_ID_LEN) >= 0 || m->ids[i][DS_ID_LEN - 1])
-            return 0;
-    return !m->n || !m->ids[0][DS_ID_LEN - 1];
-}
-
-int modelstore_deserialize(const uint8_t *blob, size_t len, struct model *m, char *err,
-                           size_t errlen)
-{
-    struct blob_reader r = {blob, len, 0, 0};
-    struct dataset *c = &m->ctx;
-    char magic[8];
-    int64_t n, n2;
-    memset(m, 0, sizeof *m);
-    br_get(&r, magic, sizeof magic);
-    if (r.failed || memcmp(magic, ms_magic, sizeof magic))
-        return err_set(err, errlen, "the model blob does not start with the model magic");
-    int64_t fmt = br_i64(&r);
-    if (fmt != MS_FORMAT)
-        return err_set(err, errlen, "model format %lld is not supported (expected %d)",
-                       (long long)fmt, MS_FORMAT);
-    char *name = br_array(&r, 1, -1, 31, &n);
-    if (name) {
-        memcpy(m->algorithm, name, (size_t)n);
-        m->algorithm[n] = 0;
-    }
-    free(name);
-    m->ops = algo_find(m->algorithm);
-    if (!m->ops) {
-        err_set(err, errlen, "unknown algorithm \"%s\" in the model blob", m->algorithm);
-        goto bad;
-    }
-    if (get_params(&r, &m->params) < 0)
-        goto corrupt;
-    c->users.ids = get_ids(&r, &c->users.n);
-    c->items.ids = get_ids(&r, &c->items.n);
-    c->states = br_array(&r, 3, -1, 1000, &n);
-    c->n_states = (int)n;
-    c->cats = br_array(&r, DS_CAT_LEN, -1, 100000, &n2);
-    c->n_cats = (int)n2;
-    c->user_state = br_array(&r, 2, c->users.n, 0, NULL);
-    c->item_cat = br_array(&r, 4, c->items.n, 0, NULL);
-    c->item_price = br_array(&r, 4, c->items.n, 0, NULL);
-    if (r.failed || !sorted_ids(&c->users) || !sorted_ids(&c->items))
-        goto corrupt;
-    for (int i = 0; i < c->n_states; i++)
-        c->states[i][2] = 0;
-    for (int i = 0; i < c->n_cats; i++)
-        c->cats[i][DS_CAT_LEN - 1] = 0;
-    for (int32_t u = 0; u < c->users.n; u++)
-        if (c->user_state[u] < -1 || c->user_state[u] >= c->n_states)
-            goto corrupt;
-    for (int32_t i = 0; i < c->items.n; i++)
-        if (c->item_cat[i] < 0 || c->item_cat[i] >= c->n_cats)
-            goto corrupt;
-    m->ui.n_rows = c->users.n;
-    m->ui.n_cols = c->items.n;
-    m->ui.ptr = br_array(&r, 8, (int64_t)c->users.n + 1, 0, NULL);
-    if (!m->ui.ptr || m->ui.ptr[0] != 0)
-        goto corrupt;
-    for (int32_t u = 0; u < c->users.n; u++)
-        if (m->ui.ptr[u + 1] < m->ui.ptr[u])
-            goto corrupt;
-    m->ui.nnz = m->ui.ptr[c->users.n];
-    m->ui.idx = br_array(&r, 4, m->ui.nnz, 0, NULL);
-    m->ui.val = br_array(&r, 4, m->ui.nnz, 0, NULL);
-    if (r.failed)
-        goto corrupt;
-    for (int32_t u = 0; u < c->users.n; u++)
-        for (int64_t k = m->ui.ptr[u]; k < m->ui.ptr[u + 1]; k++)
-            if (m->ui.idx[k] < 0 || m->ui.idx[k] >= c->items.n ||
-                (k > m->ui.ptr[u] && m->ui.idx[k] <= m->ui.idx[k - 1]))
-                goto corrupt;
-    if (popularity_load(&m->pop, c->items.n, c->n_states, c->n_cats, &r) < 0)
-        goto corrupt;
-    if (m->ops->load(m, &r, err, errlen) < 0)
-        goto bad;
-    if (br_i64(&r) != MS_END || r.failed || r.off != r.len)
-        goto corrupt;
-    if (csr_transpose(&m->ui, &m->iu, err, errlen) < 0)
-        goto bad;
-    return 0;
-corrupt:
-    err_set(err, errlen, "the model blob is truncated or corrupted (at byte %zu of %zu)", r.off,
-            len);
-bad:
-    model_free(m);
-    return -1;
-}
-
-/* --- the models table --- */
-
-void model_meta_free(struct model_meta *mm)
+void modelstore_meta_free(struct model_meta *mm)
 {
     free(mm->params_json);
     free(mm->metrics_json);
     mm->params_json = mm->metrics_json = NULL;
 }
 
-char *algo_params_json(const struct algo_params *p)
+char *modelstore_params_json(const struct algo_params *p)
 {
     char *s = malloc(512);
     if (s)
@@ -275,26 +51,43 @@ static const char ms_schema[] =
     "CREATE TABLE IF NOT EXISTS model_parts(version INTEGER NOT NULL, part INTEGER NOT NULL,"
     " blob BLOB NOT NULL, PRIMARY KEY(version, part));";
 
+/* ERR_BUSY for a lock held past the busy timeout, else ERR_FAIL. */
+static int ms_sql_code(sqlite3 *db)
+{
+    int e = db ? sqlite3_errcode(db) : SQLITE_NOMEM;
+    return e == SQLITE_BUSY || e == SQLITE_LOCKED ? ERR_BUSY : ERR_FAIL;
+}
+
 /* Opens db_path read-write with the models tables present. */
 static int ms_open_rw(const char *db_path, sqlite3 **db, char *err, size_t errlen)
 {
+    int rc;
     *db = NULL;
     if (sqlite3_open_v2(db_path, db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot open database %s: %s", db_path,
-                *db ? sqlite3_errmsg(*db) : "out of memory");
-        sqlite3_close(*db);
-        *db = NULL;
-        return -1;
+        rc = err_set(err, errlen, "cannot open database %s: %s", db_path,
+                     *db ? sqlite3_errmsg(*db) : "out of memory");
+        goto fail;
     }
     sqlite3_busy_timeout(*db, 10000);
     if (sqlite3_exec(*db, ms_schema, NULL, NULL, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot create the models table in %s: %s", db_path,
-                sqlite3_errmsg(*db));
-        sqlite3_close(*db);
-        *db = NULL;
-        return -1;
+        rc = err_code_set(err, errlen, ms_sql_code(*db), "cannot create the models table in %s: %s",
+                          db_path, sqlite3_errmsg(*db));
+        goto fail;
     }
     return 0;
+fail:
+    sqlite3_close(*db);
+    *db = NULL;
+    return rc;
+}
+
+/* BEGIN IMMEDIATE on db (the write lock, waiting up to the busy timeout). */
+static int ms_begin(sqlite3 *db, const char *db_path, char *err, size_t errlen)
+{
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    return err_code_set(err, errlen, ms_sql_code(db), "cannot lock %s: %s", db_path,
+                        sqlite3_errmsg(db));
 }
 
 static void now_text(char out[24])
@@ -327,8 +120,8 @@ static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errl
              sqlite3_step(st) == SQLITE_DONE;
     sqlite3_finalize(st);
     return ok ? 0
-              : err_set(err, errlen, "cannot activate model %lld: %s", (long long)v,
-                        sqlite3_errmsg(db));
+              : err_code_set(err, errlen, ms_sql_code(db), "cannot activate model %lld: %s",
+                             (long long)v, sqlite3_errmsg(db));
 }
 
 /* Bytes per stored part: MS_PART, or RECSYS_MODEL_PART (>= 64) for tests. */
@@ -405,19 +198,19 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
     struct blob_writer w = {.count_only = 1};
     uint8_t *chunk = NULL;
     int rc = -1;
-    ms_write(m, &w);
+    modelformat_write(m, &w);
     if (w.failed)
-        return err_set(err, errlen, "the model is too large to store (limit %zu bytes)",
-                       MS_MAX_BLOB);
+        return err_code_set(err, errlen, ERR_NOMEM,
+                            "the model is too large to store (limit %zu bytes)", MS_MAX_BLOB);
     sink.len = (int64_t)w.len;
     meta->size = (int64_t)w.len;
     now_text(meta->created_at);
     if (!(chunk = malloc(MS_CHUNK)))
-        return err_set(err, errlen, "out of memory");
-    if (ms_open_rw(db_path, &db, err, errlen) < 0)
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
+    if ((rc = ms_open_rw(db_path, &db, err, errlen)) < 0 ||
+        (rc = ms_begin(db, db_path, err, errlen)) < 0)
         goto out;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        goto sqlerr;
+    rc = -1;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO models(algorithm, params, cutoff, metrics, created_at,"
                            " train_seconds, sha256, size, active)"
@@ -446,7 +239,7 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
     sha256_init(&sink.sha);
     w = (struct blob_writer){
         .buf = chunk, .cap = MS_CHUNK, .sink = ms_sink_write, .sink_ctx = &sink};
-    ms_write(m, &w);
+    modelformat_write(m, &w);
     if (sink.blob)
         sqlite3_blob_close(sink.blob);
     sink.blob = NULL;
@@ -464,7 +257,7 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
         sqlite3_bind_text(st, 1, meta->sha256, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
         sqlite3_bind_int64(st, 2, meta->version) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
         goto sqlerr;
-    if (activate && ms_set_active(db, meta->version, 1, err, errlen) < 0)
+    if (activate && (rc = ms_set_active(db, meta->version, 1, err, errlen)) < 0)
         goto rollback;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto sqlerr;
@@ -472,7 +265,8 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
     rc = 0;
     goto out;
 sqlerr:
-    err_set(err, errlen, "cannot store the model in %s: %s", db_path, sqlite3_errmsg(db));
+    rc = err_code_set(err, errlen, ms_sql_code(db), "cannot store the model in %s: %s", db_path,
+                      sqlite3_errmsg(db));
 rollback:
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
@@ -495,6 +289,27 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t len)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     snprintf(out, len, "%s", t ? (const char *)t : "");
+}
+
+/* The columns ms_meta_row reads, in its order (all stored before the blob). */
+#define MS_META_COLS                                                                               \
+    "version, algorithm, params, cutoff, metrics, created_at, train_seconds, sha256, size, active"
+
+/* One row of MS_META_COLS into *meta; ERR_NOMEM when a JSON copy fails. */
+static int ms_meta_row(sqlite3_stmt *st, struct model_meta *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    meta->version = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, meta->algorithm, sizeof meta->algorithm);
+    meta->params_json = col_dup(st, 2);
+    col_copy(st, 3, meta->cutoff, sizeof meta->cutoff);
+    meta->metrics_json = col_dup(st, 4);
+    col_copy(st, 5, meta->created_at, sizeof meta->created_at);
+    meta->train_seconds = sqlite3_column_double(st, 6);
+    col_copy(st, 7, meta->sha256, sizeof meta->sha256);
+    meta->size = sqlite3_column_int64(st, 8);
+    meta->active = sqlite3_column_int(st, 9) != 0;
+    return meta->params_json && meta->metrics_json ? 0 : ERR_NOMEM;
 }
 
 /* The blob of version v into a malloc'd buffer of exactly want bytes: its
@@ -536,17 +351,47 @@ static int64_t ms_read_blob(sqlite3 *db, int64_t v, int64_t want, uint8_t **out)
     return got;
 }
 
+/* Reads the blob of meta's version and checks its length and sha256: 0 and a
+ * malloc'd *blob (meta->size bytes), else ERR_NOMEM or ERR_CORRUPT with err
+ * and *blob NULL. */
+static int ms_read_verified(sqlite3 *db, const struct model_meta *meta, uint8_t **blob, char *err,
+                            size_t errlen)
+{
+    long long v = (long long)meta->version;
+    int64_t len = ms_read_blob(db, meta->version, meta->size, blob);
+    char hex[65];
+    int rc = ERR_CORRUPT;
+    if (len < 0)
+        rc = err_code_set(err, errlen, ERR_NOMEM,
+                          "model version %lld: out of memory reading %lld bytes", v,
+                          (long long)meta->size);
+    else if (!len)
+        err_code_set(err, errlen, rc, "model version %lld has no blob", v);
+    else if (len != meta->size)
+        err_code_set(err, errlen, rc, "model version %lld is truncated: %lld bytes, expected %lld",
+                     v, (long long)len, (long long)meta->size);
+    else if (sha256_hex(*blob, (size_t)len, hex), strcmp(hex, meta->sha256))
+        err_code_set(err, errlen, rc,
+                     "model version %lld fails its sha256 check (stored %.12s..., "
+                     "computed %.12s...)",
+                     v, meta->sha256, hex);
+    else
+        return 0;
+    free(*blob);
+    *blob = NULL;
+    return rc;
+}
+
 int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
                            size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     uint8_t *blob = NULL;
-    int rc = -1;
+    int rc = ERR_FAIL;
     memset(meta, 0, sizeof *meta);
     memset(m, 0, sizeof *m);
     if (sqlite3_prepare_v2(db,
-                           "SELECT version, algorithm, params, cutoff, metrics, created_at,"
-                           " train_seconds, sha256, size FROM models WHERE active = 1"
+                           "SELECT " MS_META_COLS " FROM models WHERE active = 1"
                            " ORDER BY version DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK) {
         /* no models table: nothing trained yet */
@@ -561,48 +406,21 @@ int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta
         goto out;
     }
     if (s != SQLITE_ROW) {
-        err_set(err, errlen, "cannot read the models table: %s", sqlite3_errmsg(db));
+        rc = err_code_set(err, errlen, ms_sql_code(db), "cannot read the models table: %s",
+                          sqlite3_errmsg(db));
         goto out;
     }
-    meta->version = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, meta->algorithm, sizeof meta->algorithm);
-    meta->params_json = col_dup(st, 2);
-    col_copy(st, 3, meta->cutoff, sizeof meta->cutoff);
-    meta->metrics_json = col_dup(st, 4);
-    col_copy(st, 5, meta->created_at, sizeof meta->created_at);
-    meta->train_seconds = sqlite3_column_double(st, 6);
-    col_copy(st, 7, meta->sha256, sizeof meta->sha256);
-    meta->size = sqlite3_column_int64(st, 8);
-    meta->active = 1;
+    if ((rc = ms_meta_row(st, meta)) < 0) {
+        err_code_set(err, errlen, rc, "out of memory");
+        goto out;
+    }
     sqlite3_finalize(st);
     st = NULL;
-    int64_t len = ms_read_blob(db, meta->version, meta->size, &blob);
-    char hex[65];
-    if (len < 0) {
-        err_set(err, errlen, "model version %lld: out of memory reading %lld bytes",
-                (long long)meta->version, (long long)meta->size);
+    if ((rc = ms_read_verified(db, meta, &blob, err, errlen)) < 0)
         goto out;
-    }
-    if (!len) {
-        err_set(err, errlen, "model version %lld has no blob", (long long)meta->version);
-        goto out;
-    }
-    if (len != meta->size) {
-        err_set(err, errlen, "model version %lld is truncated: %lld bytes, expected %lld",
-                (long long)meta->version, (long long)len, (long long)meta->size);
-        goto out;
-    }
-    sha256_hex(blob, (size_t)len, hex);
-    if (strcmp(hex, meta->sha256)) {
-        err_set(err, errlen,
-                "model version %lld fails its sha256 check (stored %.12s..., "
-                "computed %.12s...)",
-                (long long)meta->version, meta->sha256, hex);
-        goto out;
-    }
     char derr[256];
-    if (modelstore_deserialize(blob, (size_t)len, m, derr, sizeof derr) < 0) {
-        err_set(err, errlen, "model version %lld: %s", (long long)meta->version, derr);
+    if ((rc = modelformat_deserialize(blob, (size_t)meta->size, m, derr, sizeof derr)) < 0) {
+        err_code_set(err, errlen, rc, "model version %lld: %s", (long long)meta->version, derr);
         goto out;
     }
     rc = 0;
@@ -612,7 +430,7 @@ out:
     return rc;
 }
 
-int models_active_version(const char *db_path, int64_t *v)
+int modelstore_active_version(const char *db_path, int64_t *v)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
@@ -627,113 +445,126 @@ int models_active_version(const char *db_path, int64_t *v)
     return 0;
 }
 
-struct cJSON *models_list_json(const char *db_path, char *err, size_t errlen)
+void modelstore_list_free(struct modelstore_list *l)
+{
+    for (int i = 0; l->models && i < l->n; i++)
+        modelstore_meta_free(&l->models[i]);
+    free(l->models);
+    memset(l, 0, sizeof *l);
+}
+
+int modelstore_list(const char *db_path, struct modelstore_list *out, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    cJSON *root = NULL, *arr;
-    int64_t active = 0;
-    if (ms_open_rw(db_path, &db, err, errlen) < 0)
-        return NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT version, algorithm, cutoff, created_at, active, sha256, size,"
-                           " metrics, train_seconds, params FROM models ORDER BY version",
-                           -1, &st, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot read the models table: %s", sqlite3_errmsg(db));
+    size_t cap = 0;
+    int rc, s;
+    memset(out, 0, sizeof *out);
+    if ((rc = ms_open_rw(db_path, &db, err, errlen)) < 0)
+        return rc;
+    if (sqlite3_prepare_v2(db, "SELECT " MS_META_COLS " FROM models ORDER BY version", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto sqlerr;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (mem_grow((void **)&out->models, sizeof *out->models, (size_t)out->n + 1, &cap,
+                     (size_t)INT32_MAX) < 0) {
+            rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory listing models");
+            goto out;
+        }
+        struct model_meta *mm = &out->models[out->n++];
+        if ((rc = ms_meta_row(st, mm)) < 0) {
+            err_code_set(err, errlen, rc, "out of memory listing models");
+            goto out;
+        }
+        if (mm->active)
+            out->active = mm->version;
+    }
+    if (s == SQLITE_DONE) {
+        rc = 0;
         goto out;
     }
-    root = cJSON_CreateObject();
-    arr = cJSON_AddArrayToObject(root, "models");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        const char *t;
-        int64_t v = sqlite3_column_int64(st, 0);
-        cJSON_AddNumberToObject(o, "version", (double)v);
-        cJSON_AddStringToObject(o, "algorithm",
-                                (t = (const char *)sqlite3_column_text(st, 1)) ? t : "");
-        cJSON_AddStringToObject(o, "cutoff",
-                                (t = (const char *)sqlite3_column_text(st, 2)) ? t : "");
-        cJSON_AddStringToObject(o, "created_at",
-                                (t = (const char *)sqlite3_column_text(st, 3)) ? t : "");
-        cJSON_AddBoolToObject(o, "active", sqlite3_column_int(st, 4) != 0);
-        cJSON_AddStringToObject(o, "sha256",
-                                (t = (const char *)sqlite3_column_text(st, 5)) ? t : "");
-        cJSON_AddNumberToObject(o, "size", (double)sqlite3_column_int64(st, 6));
-        t = (const char *)sqlite3_column_text(st, 7);
-        cJSON *mj = t ? cJSON_Parse(t) : NULL;
-        cJSON_AddItemToObject(o, "metrics", mj ? mj : cJSON_CreateObject());
-        cJSON_AddNumberToObject(o, "train_seconds", sqlite3_column_double(st, 8));
-        t = (const char *)sqlite3_column_text(st, 9);
-        cJSON *pj = t ? cJSON_Parse(t) : NULL;
-        cJSON_AddItemToObject(o, "params", pj ? pj : cJSON_CreateObject());
-        if (sqlite3_column_int(st, 4))
-            active = v;
-        cJSON_AddItemToArray(arr, o);
-    }
-    if (active)
-        cJSON_AddNumberToObject(root, "active", (double)active);
-    else
-        cJSON_AddNullToObject(root, "active");
+sqlerr:
+    rc = err_code_set(err, errlen, ms_sql_code(db), "cannot read the models table: %s",
+                      sqlite3_errmsg(db));
 out:
     sqlite3_finalize(st);
     sqlite3_close(db);
-    return root;
+    if (rc < 0)
+        modelstore_list_free(out);
+    return rc;
 }
 
 /* Commits the transaction activate/rollback opened; on failure rolls it
- * back and fills err. Returns 0 or -1. */
+ * back and fills err. */
 static int ms_commit(sqlite3 *db, char *err, size_t errlen)
 {
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         return 0;
-    err_set(err, errlen, "cannot commit: %s", sqlite3_errmsg(db));
+    int rc = err_code_set(err, errlen, ms_sql_code(db), "cannot commit: %s", sqlite3_errmsg(db));
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
+    return rc;
 }
 
-int models_activate(const char *db_path, int64_t version, char *err, size_t errlen)
+/* The blob is checked before the write lock is taken: it never changes once
+ * stored, and hashing a large model should not hold other writers off. */
+int modelstore_activate(const char *db_path, int64_t version, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int rc = -1;
-    if (ms_open_rw(db_path, &db, err, errlen) < 0)
-        return -1;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot lock %s: %s", db_path, sqlite3_errmsg(db));
+    struct model_meta meta = {0};
+    uint8_t *blob = NULL;
+    int rc, s;
+    if ((rc = ms_open_rw(db_path, &db, err, errlen)) < 0)
+        return rc;
+    if (sqlite3_prepare_v2(db, "SELECT " MS_META_COLS " FROM models WHERE version = ?1", -1, &st,
+                           NULL) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 1, version) != SQLITE_OK ||
+        ((s = sqlite3_step(st)) != SQLITE_ROW && s != SQLITE_DONE)) {
+        rc = err_code_set(err, errlen, ms_sql_code(db), "cannot read the models table: %s",
+                          sqlite3_errmsg(db));
         goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM models WHERE version = ?1", -1, &st, NULL) !=
-            SQLITE_OK ||
-        sqlite3_bind_int64(st, 1, version) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-        err_set(err, errlen, "there is no model version %lld", (long long)version);
-        goto rollback;
+    if (s == SQLITE_DONE) {
+        rc = err_code_set(err, errlen, ERR_NOT_FOUND, "there is no model version %lld",
+                          (long long)version);
+        goto out;
     }
-    if (ms_set_active(db, version, 1, err, errlen) < 0)
-        goto rollback;
-    rc = ms_commit(db, err, errlen);
-    goto out;
-rollback:
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if ((rc = ms_meta_row(st, &meta)) < 0) {
+        err_code_set(err, errlen, rc, "out of memory");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = ms_read_verified(db, &meta, &blob, err, errlen)) < 0)
+        goto out;
+    free(blob);
+    blob = NULL;
+    if ((rc = ms_begin(db, db_path, err, errlen)) < 0)
+        goto out;
+    if ((rc = ms_set_active(db, version, 1, err, errlen)) < 0)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        rc = ms_commit(db, err, errlen);
 out:
     sqlite3_finalize(st);
     sqlite3_close(db);
+    free(blob);
+    modelstore_meta_free(&meta);
     return rc;
 }
 
 /* Pops the activation log back past the current version: the version below
  * it becomes active again. Repeated rollbacks walk further back. */
-int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen)
+int modelstore_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int rc = -1;
+    int rc;
     int64_t cur = 0, prev = 0;
-    if (ms_open_rw(db_path, &db, err, errlen) < 0)
-        return -1;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot lock %s: %s", db_path, sqlite3_errmsg(db));
+    if ((rc = ms_open_rw(db_path, &db, err, errlen)) < 0)
+        return rc;
+    if ((rc = ms_begin(db, db_path, err, errlen)) < 0)
         goto out;
-    }
     if (sqlite3_prepare_v2(db, "SELECT version FROM models WHERE active = 1", -1, &st, NULL) ==
             SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
@@ -741,7 +572,7 @@ int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t 
     sqlite3_finalize(st);
     st = NULL;
     if (!cur) {
-        err_set(err, errlen, "no model is active, nothing to roll back");
+        rc = err_code_set(err, errlen, ERR_CONFLICT, "no model is active, nothing to roll back");
         goto rollback;
     }
     /* the most recent logged activation of another version that still exists */
@@ -752,8 +583,9 @@ int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t 
                            " ORDER BY a.id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_bind_int64(st, 1, cur) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-        err_set(err, errlen, "no earlier model version to roll back to (active: %lld)",
-                (long long)cur);
+        rc =
+            err_code_set(err, errlen, ERR_CONFLICT,
+                         "no earlier model version to roll back to (active: %lld)", (long long)cur);
         goto rollback;
     }
     int64_t keep = sqlite3_column_int64(st, 0);
@@ -764,7 +596,7 @@ int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t 
             SQLITE_OK ||
         sqlite3_bind_int64(st, 1, keep) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE ||
         ms_set_active(db, prev, 0, err, errlen) < 0) {
-        err_set(err, errlen, "cannot roll back: %s", sqlite3_errmsg(db));
+        rc = err_code_set(err, errlen, ms_sql_code(db), "cannot roll back: %s", sqlite3_errmsg(db));
         goto rollback;
     }
     rc = ms_commit(db, err, errlen);

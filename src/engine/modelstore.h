@@ -1,9 +1,11 @@
-/* Model versions in the `models` table of olist.db: a versioned binary
- * serialisation of struct model (little-endian, format MS_FORMAT), its
- * sha256, and activate / rollback with an activation log so rollback returns
- * to the previously active version. The blob itself lives in `model_parts`
- * (version, part, blob), in parts of at most MS_PART bytes, written
- * incrementally; blobs in models.blob (databases from before) still load. */
+/* Model versions in the `models` table of olist.db: the serialised model
+ * (engine/modelformat.h), its sha256, and activate / rollback with an activation log so rollback
+ * returns to the previously active version. The blob itself lives in `model_parts` (version, part,
+ * blob), in parts of at most MS_PART bytes, written incrementally; blobs in models.blob (databases
+ * from before) still load.
+ *
+ * Errors are negative enum err_code values (util/error.h) with a sentence in
+ * the caller's err buffer. Nothing here renders JSON: src/net/render.c does. */
 #ifndef RECSYS_ENGINE_MODELSTORE_H
 #define RECSYS_ENGINE_MODELSTORE_H
 
@@ -11,10 +13,9 @@
 #include <stdint.h>
 
 #include "engine/algo.h"
+#include "engine/modelformat.h"
 
-#define MS_FORMAT   2 /* 2: user neighbour lists without similarities, binary ids */
-#define MS_MAX_BLOB ((size_t)16 << 30)   /* 16 GiB: refuse anything larger */
-#define MS_PART     ((int64_t)256 << 20) /* bytes per stored part (model_parts) */
+#define MS_PART ((int64_t)256 << 20) /* bytes per stored part (model_parts) */
 
 struct model_meta {
     int64_t version;
@@ -25,18 +26,18 @@ struct model_meta {
     char sha256[65];
     int64_t size;
     int active;
-    char *params_json;  /* malloc'd */
-    char *metrics_json; /* malloc'd */
+    char *params_json;  /* malloc'd JSON object text ("{}" when none stored) */
+    char *metrics_json; /* malloc'd JSON object text ("{}" when none stored) */
 };
-void model_meta_free(struct model_meta *mm);
+/* Frees the JSON strings of mm (not mm itself); safe to call twice. */
+void modelstore_meta_free(struct model_meta *mm);
 
-/* Serialises m into a malloc'd blob. */
-int modelstore_serialize(const struct model *m, uint8_t **blob, size_t *len, char *err,
-                         size_t errlen);
-/* Parses a blob (bounds- and index-checked) into *m; -1 with err when it is
- * malformed. */
-int modelstore_deserialize(const uint8_t *blob, size_t len, struct model *m, char *err,
-                           size_t errlen);
+/* Every stored version, oldest first (GET /api/v1/models, `models list`). */
+struct modelstore_list {
+    struct model_meta *models; /* malloc'd, n of them */
+    int n;
+    int64_t active; /* the active version, 0 when none */
+};
 
 /* Stores m as a new version (and activates it when activate); fills
  * meta->version, sha256, size, created_at. */
@@ -44,13 +45,38 @@ int modelstore_save(const char *db_path, const struct model *m, struct model_met
                     int activate, char *err, size_t errlen);
 
 /* Loads the active model from an open connection. Returns 0 when loaded,
- * 1 when there is no active model, -1 when it is broken (err says why; the
- * meta is still filled when the row exists). */
+ * 1 when there is no active model, a negative err_code when it is broken
+ * (ERR_CORRUPT: truncated, fails its sha256 or does not parse; ERR_NOMEM;
+ * ERR_FAIL: the table cannot be read). err says why; the meta is still
+ * filled when the row exists. */
 struct sqlite3;
 int modelstore_load_active(struct sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
                            size_t errlen);
 
-/* JSON text of params (for the models table). */
-char *algo_params_json(const struct algo_params *p);
+/* JSON text of params, malloc'd (stored in the models table). */
+char *modelstore_params_json(const struct algo_params *p);
+
+/* The models table of db_path. The functions below open db_path themselves
+ * (read-write: they create the tables when missing); a serving region reloads
+ * afterwards. They fail with ERR_FAIL when the database cannot be opened or
+ * read, ERR_BUSY when another writer holds it past the busy timeout. */
+
+/* Fills *out (free with modelstore_list_free) with every stored version. */
+int modelstore_list(const char *db_path, struct modelstore_list *out, char *err, size_t errlen);
+void modelstore_list_free(struct modelstore_list *l);
+
+/* Makes `version` active. ERR_NOT_FOUND when there is no such version,
+ * ERR_CORRUPT when its stored blob is missing, truncated or fails its sha256
+ * check (so a region never reloads onto a model it would reject). */
+int modelstore_activate(const char *db_path, int64_t version, char *err, size_t errlen);
+
+/* Re-activates the version that was active before the current one;
+ * *now_active is it. ERR_CONFLICT when no model is active or there is no
+ * earlier version to go back to. */
+int modelstore_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen);
+
+/* *v = the active version, 0 when none (or no models table, or no database).
+ * Always returns 0: "no model" is an answer, not an error. */
+int modelstore_active_version(const char *db_path, int64_t *v);
 
 #endif

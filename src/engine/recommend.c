@@ -10,15 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "engine/algo.h"
+#include "engine/content.h"
+#include "engine/dsload.h"
+#include "engine/model.h"
 #include "engine/modelstore.h"
 #include "engine/train.h"
 #include "util/error.h"
-
-#define ENGINE_MAX_HISTORY 1000 /* purchases listed by engine_user_json */
-#define ENGINE_SIMILAR     10
+#include "util/mem.h"
 
 struct product_info {
     double price;      /* < 0 unknown */
@@ -217,7 +216,7 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
     int s = modelstore_load_active(db, &e->m, &e->meta, lerr, sizeof lerr);
     if (s != 0) {
         snprintf(e->warning, sizeof e->warning, "%s; serving popularity instead", lerr);
-        model_meta_free(&e->meta);
+        modelstore_meta_free(&e->meta);
         memset(&e->meta, 0, sizeof e->meta);
         if (build_fallback(e, err, errlen) < 0)
             goto fail;
@@ -260,7 +259,7 @@ void engine_release(struct engine *e)
     if (!e || __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     model_free(&e->m);
-    model_meta_free(&e->meta);
+    modelstore_meta_free(&e->meta);
     free(e->pinfo);
     free(e->cust);
     idmap_free(&e->people);
@@ -315,9 +314,10 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
     memset(out, 0, offsetof(struct rec_result, items));
     out->explain[0] = 0;
     if (normalise_id(req->user, id) < 0)
-        return err_set(err, errlen, "user id must be 32 hexadecimal characters");
+        return err_code_set(err, errlen, ERR_INVALID, "user id must be 32 hexadecimal characters");
     if (req->count < 1 || req->count > REC_MAX_ITEMS)
-        return err_set(err, errlen, "count must be 1..%d, not %d", REC_MAX_ITEMS, req->count);
+        return err_code_set(err, errlen, ERR_INVALID, "count must be 1..%d, not %d", REC_MAX_ITEMS,
+                            req->count);
     int32_t p = resolve_person(e, id, out->user_id);
     int32_t mu = p >= 0 ? e->people_model[p] : idmap_find(&e->m.ctx.users, out->user_id);
     if (p >= 0)
@@ -381,75 +381,6 @@ int engine_random_user(struct engine *e, uint64_t seed, char out[REC_ID_LEN])
     return 0;
 }
 
-static cJSON *num_or_null(double v, int ok)
-{
-    return ok ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
-cJSON *rec_result_to_json(const struct rec_result *r)
-{
-    cJSON *o = cJSON_CreateObject(), *arr;
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "user_id", r->user_id);
-    cJSON_AddBoolToObject(o, "known", r->known);
-    if (r->state[0])
-        cJSON_AddStringToObject(o, "state", r->state);
-    else
-        cJSON_AddNullToObject(o, "state");
-    arr = cJSON_AddArrayToObject(o, "recommendations");
-    for (int i = 0; arr && i < r->n_items; i++) {
-        const struct rec_item *it = &r->items[i];
-        cJSON *x = cJSON_CreateObject();
-        if (!x)
-            break;
-        cJSON_AddNumberToObject(x, "rank", i + 1);
-        cJSON_AddStringToObject(x, "product_id", it->product_id);
-        cJSON_AddStringToObject(x, "category", it->category);
-        cJSON_AddItemToObject(x, "price", num_or_null(it->price, it->price >= 0));
-        cJSON_AddItemToObject(x, "avg_rating", num_or_null(it->avg_rating, it->n_ratings > 0));
-        cJSON_AddNumberToObject(x, "n_ratings", it->n_ratings);
-        cJSON_AddNumberToObject(x, "score", it->score);
-        cJSON_AddStringToObject(x, "source", it->source ? it->source : "");
-        cJSON_AddItemToArray(arr, x);
-    }
-    if (r->explain[0])
-        cJSON_AddStringToObject(o, "explain", r->explain);
-    return o;
-}
-
-static cJSON *parse_or_empty(const char *s)
-{
-    cJSON *j = s ? cJSON_Parse(s) : NULL;
-    return j ? j : cJSON_CreateObject();
-}
-
-cJSON *engine_info_to_json(const struct engine *e)
-{
-    struct engine_info in;
-    engine_get_info(e, &in);
-    cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "algorithm", in.algorithm);
-    cJSON_AddNumberToObject(o, "version", (double)in.version);
-    cJSON_AddBoolToObject(o, "fallback", in.fallback);
-    if (engine_warning(e))
-        cJSON_AddStringToObject(o, "warning", engine_warning(e));
-    else
-        cJSON_AddNullToObject(o, "warning");
-    cJSON_AddStringToObject(o, "cutoff", in.cutoff);
-    cJSON_AddStringToObject(o, "created_at", in.created_at);
-    cJSON_AddNumberToObject(o, "users", (double)in.users);
-    cJSON_AddNumberToObject(o, "products", (double)in.products);
-    cJSON_AddNumberToObject(o, "interactions", (double)in.interactions);
-    cJSON_AddNumberToObject(o, "sparsity", in.sparsity);
-    cJSON_AddNumberToObject(o, "train_seconds", in.train_seconds);
-    cJSON_AddItemToObject(o, "metrics", parse_or_empty(in.metrics_json));
-    cJSON_AddItemToObject(o, "params", parse_or_empty(in.params_json));
-    return o;
-}
-
 /* A private read-only connection per call: thread-safe without locks. */
 static sqlite3 *open_ro(const struct engine *e, char *err, size_t errlen)
 {
@@ -465,168 +396,122 @@ static sqlite3 *open_ro(const struct engine *e, char *err, size_t errlen)
     return db;
 }
 
-cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *err, size_t errlen)
+static void col_text(sqlite3_stmt *st, int i, char *out, size_t len)
 {
-    char id[DS_ID_LEN], uid[DS_ID_LEN];
-    sqlite3 *db = NULL;
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, len, "%s", t ? t : "");
+}
+
+/* Folds one purchase row into the profile's counts: distinct orders (rows
+ * come ordered by time, then order id, so an order's rows are adjacent) and
+ * distinct products (a scan: at most ENGINE_MAX_HISTORY rows). */
+static void profile_count(struct user_profile *p, const struct user_purchase *row)
+{
+    int new_product = 1;
+    for (int k = 0; k < p->n_purchases && new_product; k++)
+        new_product = strcmp(p->purchases[k].product_id, row->product_id) != 0;
+    p->products += new_product;
+    if (!p->n_purchases || strcmp(p->purchases[p->n_purchases - 1].order_id, row->order_id))
+        p->orders++;
+    p->monetary += row->price;
+    if (row->timestamp[0]) {
+        if (!p->first_purchase[0])
+            snprintf(p->first_purchase, sizeof p->first_purchase, "%s", row->timestamp);
+        snprintf(p->last_purchase, sizeof p->last_purchase, "%s", row->timestamp);
+    }
+}
+
+/* The purchase rows of out->user_id, oldest first. */
+static int profile_purchases(sqlite3 *db, struct user_profile *out, char *err, size_t errlen)
+{
     sqlite3_stmt *st = NULL;
-    cJSON *o = NULL, *arr;
-    *found = 0;
-    if (normalise_id(user, id) < 0) {
-        err_set(err, errlen, "user id must be 32 hexadecimal characters");
-        return NULL;
-    }
-    int32_t p = resolve_person(e, id, uid);
-    if (p < 0) {
-        err_set(err, errlen, "no customer %s", id);
-        return NULL;
-    }
-    /* the user exists: from here a NULL is a failure (500), not a miss (404) */
-    *found = 1;
-    if (!(db = open_ro(e, err, errlen)))
-        return NULL;
-    if (!(o = cJSON_CreateObject())) {
-        err_set(err, errlen, "out of memory");
-        goto out;
-    }
-    cJSON_AddStringToObject(o, "user_id", uid);
-    cJSON_AddStringToObject(o, "state", e->people_state[p]);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT customer_city FROM customers WHERE customer_unique_id = ?1"
-                           " LIMIT 1",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        cJSON_AddStringToObject(o, "city", (const char *)sqlite3_column_text(st, 0));
-    else
-        cJSON_AddNullToObject(o, "city");
-    sqlite3_finalize(st);
-    st = NULL;
+    size_t cap = 0;
+    int rc = 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT i.order_id, i.product_id, i.price, i.ts, p.category"
                            " FROM interactions i LEFT JOIN product_catalog p"
                            " ON p.product_id = i.product_id WHERE i.user_id = ?1"
                            " ORDER BY i.ts, i.order_id",
                            -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC) != SQLITE_OK) {
-        err_set(err, errlen, "cannot read purchases: %s", sqlite3_errmsg(db));
-        cJSON_Delete(o);
-        o = NULL;
+        sqlite3_bind_text(st, 1, out->user_id, -1, SQLITE_STATIC) != SQLITE_OK) {
+        rc = err_set(err, errlen, "cannot read purchases: %s", sqlite3_errmsg(db));
         goto out;
     }
-    arr = cJSON_CreateArray();
-    int n = 0, orders = 0, products = 0;
-    double monetary = 0;
-    char first[24] = "", last[24] = "", prev_order[DS_ID_LEN] = "";
-    char(*seen)[DS_ID_LEN] = malloc(ENGINE_MAX_HISTORY * DS_ID_LEN);
-    if (!arr || !seen) {
-        free(seen);
-        cJSON_Delete(arr);
-        cJSON_Delete(o);
-        o = NULL;
-        err_set(err, errlen, "out of memory");
-        goto out;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW && n < ENGINE_MAX_HISTORY) {
-        const char *oid = (const char *)sqlite3_column_text(st, 0);
-        const char *pid = (const char *)sqlite3_column_text(st, 1);
-        const char *ts = (const char *)sqlite3_column_text(st, 3);
-        const char *cat = (const char *)sqlite3_column_text(st, 4);
-        double price = sqlite3_column_double(st, 2);
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "order_id", oid ? oid : "");
-        cJSON_AddStringToObject(x, "product_id", pid ? pid : "");
-        cJSON_AddStringToObject(x, "category", cat ? cat : "");
-        cJSON_AddNumberToObject(x, "price", price);
-        cJSON_AddStringToObject(x, "timestamp", ts ? ts : "");
-        cJSON_AddItemToArray(arr, x);
-        monetary += price;
-        /* orders: distinct order ids (no ordering guarantee across ties, so scan) */
-        int new_order = 1, new_product = 1;
-        if (oid && !strcmp(prev_order, oid))
-            new_order = 0;
-        for (int k = 0; k < products && pid; k++)
-            if (!strcmp(seen[k], pid))
-                new_product = 0;
-        if (new_product && pid && strlen(pid) < DS_ID_LEN)
-            snprintf(seen[products++], DS_ID_LEN, "%s", pid);
-        if (new_order && oid)
-            orders++, snprintf(prev_order, sizeof prev_order, "%s", oid);
-        if (ts) {
-            if (!first[0])
-                snprintf(first, sizeof first, "%s", ts);
-            snprintf(last, sizeof last, "%s", ts);
+    while (out->n_purchases < ENGINE_MAX_HISTORY && sqlite3_step(st) == SQLITE_ROW) {
+        if (mem_grow((void **)&out->purchases, sizeof *out->purchases, (size_t)out->n_purchases + 1,
+                     &cap, ENGINE_MAX_HISTORY) < 0) {
+            rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory");
+            goto out;
         }
-        n++;
+        struct user_purchase *row = &out->purchases[out->n_purchases];
+        col_text(st, 0, row->order_id, sizeof row->order_id);
+        col_text(st, 1, row->product_id, sizeof row->product_id);
+        row->price = sqlite3_column_double(st, 2);
+        col_text(st, 3, row->timestamp, sizeof row->timestamp);
+        col_text(st, 4, row->category, sizeof row->category);
+        profile_count(out, row);
+        out->n_purchases++;
     }
-    free(seen);
-    cJSON_AddNumberToObject(o, "orders", orders);
-    cJSON_AddNumberToObject(o, "products", products);
-    cJSON_AddItemToObject(o, "first_purchase",
-                          first[0] ? cJSON_CreateString(first) : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "last_purchase",
-                          last[0] ? cJSON_CreateString(last) : cJSON_CreateNull());
-    int32_t dl = ds_parse_day(last), dn = ds_parse_day(e->latest);
-    cJSON_AddItemToObject(o, "recency_days", num_or_null(dn - dl, dl >= 0 && dn >= 0));
-    cJSON_AddNumberToObject(o, "frequency", orders);
-    cJSON_AddNumberToObject(o, "monetary", monetary);
-    cJSON_AddBoolToObject(o, "known", n > 0);
-    cJSON_AddItemToObject(o, "purchases", arr);
 out:
     sqlite3_finalize(st);
-    sqlite3_close(db);
-    return o;
+    return rc;
 }
 
-cJSON *engine_product_json(struct engine *e, const char *product_id, int *found, char *err,
-                           size_t errlen)
+int engine_user_profile(struct engine *e, const char *user, struct user_profile *out, char *err,
+                        size_t errlen)
 {
     char id[DS_ID_LEN];
-    *found = 0;
-    if (normalise_id(product_id, id) < 0) {
-        err_set(err, errlen, "product id must be 32 hexadecimal characters");
-        return NULL;
-    }
-    const struct model *m = &e->m;
-    int32_t i = idmap_find(&m->ctx.items, id);
-    if (i < 0) {
-        err_set(err, errlen, "no product %s", id);
-        return NULL;
-    }
-    cJSON *o = cJSON_CreateObject(), *arr;
-    if (!o) {
-        *found = 1; /* a failure (500), not an unknown product (404) */
-        err_set(err, errlen, "out of memory");
-        return NULL;
-    }
-    cJSON_AddStringToObject(o, "product_id", id);
-    cJSON_AddStringToObject(o, "category", m->ctx.cats[m->ctx.item_cat[i]]);
-    sqlite3 *db = open_ro(e, err, errlen);
+    sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    if (db &&
-        sqlite3_prepare_v2(db, "SELECT category_pt FROM product_catalog WHERE product_id = ?1", -1,
-                           &st, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        cJSON_AddStringToObject(o, "category_pt", (const char *)sqlite3_column_text(st, 0));
-    else
-        cJSON_AddNullToObject(o, "category_pt");
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (normalise_id(user, id) < 0)
+        return err_code_set(err, errlen, ERR_INVALID, "user id must be 32 hexadecimal characters");
+    int32_t p = resolve_person(e, id, out->user_id);
+    if (p < 0)
+        return err_code_set(err, errlen, ERR_NOT_FOUND, "no customer %s", id);
+    memcpy(out->state, e->people_state[p], 3);
+    if (!(db = open_ro(e, err, errlen)))
+        return ERR_FAIL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT customer_city FROM customers WHERE customer_unique_id = ?1"
+                           " LIMIT 1",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, out->user_id, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        out->has_city = 1;
+        col_text(st, 0, out->city, sizeof out->city);
+    }
     sqlite3_finalize(st);
+    rc = profile_purchases(db, out, err, errlen);
     sqlite3_close(db);
-    const struct product_info *pi = &e->pinfo[i];
-    cJSON_AddItemToObject(o, "price", num_or_null(pi->price, pi->price >= 0));
-    cJSON_AddItemToObject(o, "avg_rating", num_or_null(pi->avg_rating, pi->n_ratings > 0));
-    cJSON_AddNumberToObject(o, "n_ratings", pi->n_ratings);
-    cJSON_AddNumberToObject(o, "purchases", m->pop.count_all[i]);
-    cJSON_AddItemToObject(o, "popularity_rank", num_or_null(pi->rank, pi->rank > 0));
-    arr = cJSON_AddArrayToObject(o, "similar");
-    struct scored sim[ENGINE_SIMILAR];
+    if (rc < 0) {
+        engine_user_profile_free(out);
+        return rc;
+    }
+    int32_t dl = ds_parse_day(out->last_purchase), dn = ds_parse_day(e->latest);
+    out->has_recency = dl >= 0 && dn >= 0;
+    out->recency_days = out->has_recency ? dn - dl : 0;
+    return 0;
+}
+
+void engine_user_profile_free(struct user_profile *p)
+{
+    free(p->purchases);
+    p->purchases = NULL;
+    p->n_purchases = 0;
+}
+
+/* Up to ENGINE_SIMILAR neighbours of item i: item-item ones first, then
+ * content-based ones not already listed. */
+static void product_similar(const struct model *m, int32_t i, struct product_detail *out)
+{
+    struct scored sim[ENGINE_SIMILAR], more[ENGINE_SIMILAR * 2];
     int n = 0;
     if (m->icf.ptr)
         for (int64_t k = m->icf.ptr[i]; k < m->icf.ptr[i + 1] && n < ENGINE_SIMILAR; k++)
             sim[n++] = (struct scored){m->icf.idx[k], m->icf.sim[k], "itemcf"};
     if (n < ENGINE_SIMILAR) {
-        struct scored more[ENGINE_SIMILAR * 2];
         int got = content_similar(m, i, ENGINE_SIMILAR * 2, more);
         for (int k = 0; k < got && n < ENGINE_SIMILAR; k++) {
             int dup = 0;
@@ -637,13 +522,47 @@ cJSON *engine_product_json(struct engine *e, const char *product_id, int *found,
         }
     }
     for (int k = 0; k < n; k++) {
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddStringToObject(x, "product_id", m->ctx.items.ids[sim[k].item]);
-        cJSON_AddStringToObject(x, "category", m->ctx.cats[m->ctx.item_cat[sim[k].item]]);
-        cJSON_AddNumberToObject(x, "score", sim[k].score);
-        cJSON_AddStringToObject(x, "source", sim[k].source);
-        cJSON_AddItemToArray(arr, x);
+        struct product_similar *x = &out->similar[k];
+        memcpy(x->product_id, m->ctx.items.ids[sim[k].item], REC_ID_LEN);
+        snprintf(x->category, sizeof x->category, "%s", m->ctx.cats[m->ctx.item_cat[sim[k].item]]);
+        x->score = sim[k].score;
+        x->source = sim[k].source;
     }
-    *found = 1;
-    return o;
+    out->n_similar = n;
+}
+
+int engine_product_detail(struct engine *e, const char *product_id, struct product_detail *out,
+                          char *err, size_t errlen)
+{
+    char id[DS_ID_LEN], lerr[8];
+    const struct model *m = &e->m;
+    memset(out, 0, sizeof *out);
+    if (normalise_id(product_id, id) < 0)
+        return err_code_set(err, errlen, ERR_INVALID,
+                            "product id must be 32 hexadecimal characters");
+    int32_t i = idmap_find(&m->ctx.items, id);
+    if (i < 0)
+        return err_code_set(err, errlen, ERR_NOT_FOUND, "no product %s", id);
+    memcpy(out->product_id, id, REC_ID_LEN);
+    snprintf(out->category, sizeof out->category, "%s", m->ctx.cats[m->ctx.item_cat[i]]);
+    sqlite3 *db = open_ro(e, lerr, sizeof lerr);
+    sqlite3_stmt *st = NULL;
+    if (db &&
+        sqlite3_prepare_v2(db, "SELECT category_pt FROM product_catalog WHERE product_id = ?1", -1,
+                           &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        out->has_category_pt = 1;
+        col_text(st, 0, out->category_pt, sizeof out->category_pt);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    const struct product_info *pi = &e->pinfo[i];
+    out->price = pi->price;
+    out->avg_rating = pi->avg_rating;
+    out->n_ratings = pi->n_ratings;
+    out->purchases = m->pop.count_all[i];
+    out->popularity_rank = pi->rank;
+    product_similar(m, i, out);
+    return 0;
 }

@@ -3,23 +3,25 @@
  * immutable once built and reference counted, so a region can swap in a new
  * one (SIGHUP, activate, rollback) while requests still hold the old one.
  * Every function here is safe to call from many threads on one engine.
- * Knows nothing of sockets or curses. */
+ * Knows nothing of sockets, curses or JSON: it returns structs, which
+ * src/net/render.c renders for the HTTP API and the CLI alike. Errors are
+ * negative enum err_code values (util/error.h) with a sentence in err. */
 #ifndef RECSYS_ENGINE_RECOMMEND_H
 #define RECSYS_ENGINE_RECOMMEND_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define REC_ID_LEN    33 /* 32 hex characters + NUL: Olist ids */
-#define REC_MAX_ITEMS 100
-
-struct cJSON;
+#define REC_ID_LEN         33 /* 32 hex characters + NUL: Olist ids */
+#define REC_MAX_ITEMS      100
+#define ENGINE_MAX_HISTORY 1000 /* purchases listed in a user_profile */
+#define ENGINE_SIMILAR     10   /* similar products in a product_detail */
 
 struct rec_item {
     char product_id[REC_ID_LEN];
     char category[64]; /* English name; Portuguese when untranslated; "outros" */
     double price;      /* mean item price in BRL; < 0 when unknown */
-    double avg_rating; /* mean review score 1..5; 0 when no review */
+    double avg_rating; /* mean review score 1..5; meaningless when n_ratings is 0 */
     int n_ratings;
     double score;
     const char *source; /* static string: "usercf", "itemcf", "als", "content",
@@ -57,6 +59,53 @@ struct engine_info {
     const char *params_json;
 };
 
+/* One purchased item of a user's history. */
+struct user_purchase {
+    char order_id[REC_ID_LEN];
+    char product_id[REC_ID_LEN];
+    char category[64]; /* "" when the catalogue has none */
+    double price;
+    char timestamp[24]; /* "YYYY-MM-DD HH:MM:SS" */
+};
+
+/* History and recency / frequency / monetary features of one customer. */
+struct user_profile {
+    char user_id[REC_ID_LEN]; /* the customer_unique_id */
+    char state[3];            /* "" when unknown */
+    char city[96];
+    int has_city;            /* 0: no city on record */
+    int orders, products;    /* distinct orders (= frequency), distinct products */
+    char first_purchase[24]; /* "" when no purchase */
+    char last_purchase[24];
+    int has_recency;  /* 0 when there is no purchase date to count from */
+    int recency_days; /* days from the last purchase to the latest one in the database */
+    double monetary;  /* sum of item prices */
+    int n_purchases;  /* rows in purchases, at most ENGINE_MAX_HISTORY */
+    struct user_purchase *purchases; /* malloc'd, oldest first; engine_user_profile_free */
+};
+
+struct product_similar {
+    char product_id[REC_ID_LEN];
+    char category[64];
+    double score;
+    const char *source; /* static string: "itemcf" or "content" */
+};
+
+/* Details, popularity and similar products of one product. */
+struct product_detail {
+    char product_id[REC_ID_LEN];
+    char category[64]; /* English name, as in rec_item */
+    char category_pt[96];
+    int has_category_pt; /* 0: not in the catalogue (or the database was unreachable) */
+    double price;        /* < 0 when unknown */
+    double avg_rating;   /* meaningless when n_ratings is 0 */
+    int n_ratings;
+    double purchases;        /* training purchases */
+    int32_t popularity_rank; /* 1-based; 0 when never bought */
+    int n_similar;
+    struct product_similar similar[ENGINE_SIMILAR];
+};
+
 struct engine;
 
 /* Opens the SQLite database at db_path (read-only) and loads the active model,
@@ -74,28 +123,24 @@ void engine_get_info(const struct engine *e, struct engine_info *info);
 
 /* Top-N for one user. Unknown (well-formed) users get cold-start results and
  * return 0. A malformed id (not 32 hex chars) or a count out of range returns
- * -1 with err. */
+ * ERR_INVALID with err. No allocation, no SQL: the serving hot path. */
 int engine_recommend(struct engine *e, const struct rec_request *req, struct rec_result *out,
                      char *err, size_t errlen);
 
-/* JSON renderings shared by the CLI and the HTTP API (caller frees with
- * cJSON_Delete). NULL on allocation failure or, for user/product, -1-style
- * misses: *found is set to 0 when the id is unknown. */
-struct cJSON *rec_result_to_json(const struct rec_result *r);
-struct cJSON *engine_info_to_json(const struct engine *e);
-/* History (orders, products, state, first/last purchase) and recency /
- * frequency / monetary features of one user. */
-struct cJSON *engine_user_json(struct engine *e, const char *user, int *found, char *err,
-                               size_t errlen);
-/* Details, popularity and similar products of one product. */
-struct cJSON *engine_product_json(struct engine *e, const char *product_id, int *found, char *err,
-                                  size_t errlen);
+/* The profile of a customer_unique_id or customer_id (a private read-only
+ * connection per call). ERR_INVALID for a malformed id, ERR_NOT_FOUND for an
+ * unknown customer, ERR_FAIL when the database cannot be read, ERR_NOMEM.
+ * On success free *out with engine_user_profile_free; on failure *out holds
+ * nothing to free. */
+int engine_user_profile(struct engine *e, const char *user, struct user_profile *out, char *err,
+                        size_t errlen);
+void engine_user_profile_free(struct user_profile *p);
 
-/* Model versions for the API and CLI (models list|activate|rollback). They
- * open db_path read-write themselves; a serving region reloads afterwards. */
-struct cJSON *models_list_json(const char *db_path, char *err, size_t errlen);
-int models_activate(const char *db_path, int64_t version, char *err, size_t errlen);
-int models_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen);
+/* Details of one product of the model's catalogue. ERR_INVALID for a
+ * malformed id, ERR_NOT_FOUND for an unknown product. category_pt needs the
+ * database; when it cannot be read the detail is still returned without it. */
+int engine_product_detail(struct engine *e, const char *product_id, struct product_detail *out,
+                          char *err, size_t errlen);
 
 /* A customer_unique_id with purchase history (known to the active model),
  * picked deterministically from seed: the same seed gives the same user on

@@ -5,6 +5,9 @@
 #include "net/cache.h"
 #include "net/openapi.h"
 #include "net/ratelimit.h"
+#include "net/render.h"
+#include "net/route.h"
+#include "engine/modelstore.h"
 #include "util/error.h"
 #include "util/clock.h"
 
@@ -97,14 +100,10 @@ static void set_error(struct reply *rp, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    struct sbuf *b = &rp->r->body;
-    sbuf_reset(b);
     rp->status = status;
     rp->ctype = JSON_CT;
     rp->static_body = NULL;
-    sbuf_printf(b, "{\"error\":{\"status\":%d,\"message\":", status);
-    sbuf_json_str(b, msg);
-    sbuf_puts(b, "}}");
+    render_error(&rp->r->body, status, msg);
 }
 
 static int is_hex_id(const char *s, size_t n)
@@ -240,33 +239,6 @@ out:
     return rc;
 }
 
-/* Appends the cacheable part of a recommendation body (no region, cache or
- * latency fields: those differ per reply). */
-static void render_recs(struct sbuf *b, const struct rec_result *res, int64_t version)
-{
-    sbuf_puts(b, "\"user_id\":");
-    sbuf_json_str(b, res->user_id);
-    sbuf_printf(b, ",\"known\":%s,\"state\":", res->known ? "true" : "false");
-    sbuf_json_str(b, res->state);
-    sbuf_printf(b, ",\"model_version\":%lld,\"recommendations\":[", (long long)version);
-    for (int i = 0; i < res->n_items; i++) {
-        const struct rec_item *it = &res->items[i];
-        sbuf_printf(b, "%s{\"rank\":%d,\"product_id\":", i ? "," : "", i + 1);
-        sbuf_json_str(b, it->product_id);
-        sbuf_puts(b, ",\"category\":");
-        sbuf_json_str(b, it->category);
-        if (it->price >= 0)
-            sbuf_printf(b, ",\"price\":%.2f", it->price);
-        else
-            sbuf_puts(b, ",\"price\":null");
-        sbuf_printf(b, ",\"avg_rating\":%.3f,\"n_ratings\":%d,\"score\":%.6g,\"source\":",
-                    it->avg_rating, it->n_ratings, it->score);
-        sbuf_json_str(b, it->source ? it->source : "");
-        sbuf_puts(b, "}");
-    }
-    sbuf_puts(b, "]");
-}
-
 static void h_recommend(struct reply *rp, const char *id, size_t id_len)
 {
     struct api_region *r = rp->r;
@@ -301,8 +273,9 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
         }
         struct rec_request q = {.user = uid, .count = count, .allow_repurchase = rep};
         char err[512] = "";
-        if (engine_recommend(r->engine, &q, r->res, err, sizeof err) < 0) {
-            set_error(rp, 500, "recommendation failed: %s", err);
+        int rc = engine_recommend(r->engine, &q, r->res, err, sizeof err);
+        if (rc < 0) {
+            set_error(rp, render_status(rc), "recommendation failed: %s", err);
             return;
         }
         sbuf_puts(b, ",\"cache\":\"MISS\",");
@@ -340,7 +313,9 @@ static void h_stats(struct reply *rp)
     }
     struct cache_stats cs;
     cache_get_stats(r->cache, &cs);
-    cJSON *j = cJSON_CreateObject(), *model = engine_info_to_json(r->engine);
+    struct engine_info info;
+    engine_get_info(r->engine, &info);
+    cJSON *j = cJSON_CreateObject(), *model = render_engine_info(&info, engine_warning(r->engine));
     if (!j || !model) {
         cJSON_Delete(j);
         cJSON_Delete(model);
@@ -369,7 +344,6 @@ static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
 {
     struct api_region *r = rp->r;
     char sid[REC_ID_LEN], err[512] = "";
-    int found = 1;
     if (!is_hex_id(id, id_len)) {
         set_error(rp, 400, "%s must be 32 hexadecimal characters", user ? "user_id" : "product_id");
         return;
@@ -380,13 +354,22 @@ static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
     }
     memcpy(sid, id, 32);
     sid[32] = '\0';
-    cJSON *j = user ? engine_user_json(r->engine, sid, &found, err, sizeof err)
-                    : engine_product_json(r->engine, sid, &found, err, sizeof err);
-    if (!j) {
-        if (!found)
+    struct user_profile prof;
+    struct product_detail prod;
+    int rc = user ? engine_user_profile(r->engine, sid, &prof, err, sizeof err)
+                  : engine_product_detail(r->engine, sid, &prod, err, sizeof err);
+    if (rc < 0) {
+        if (rc == ERR_NOT_FOUND)
             set_error(rp, 404, "unknown %s %s", user ? "user" : "product", sid);
         else
-            set_error(rp, 500, "%s", err[0] ? err : "lookup failed");
+            set_error(rp, render_status(rc), "%s", err[0] ? err : "lookup failed");
+        return;
+    }
+    cJSON *j = user ? render_user(&prof) : render_product(&prod);
+    if (user)
+        engine_user_profile_free(&prof);
+    if (!j) {
+        set_error(rp, 500, "out of memory rendering JSON");
         return;
     }
     send_json(rp, j);
@@ -456,18 +439,25 @@ static void h_models(struct reply *rp, int route, const char *ver, size_t ver_le
 {
     const char *db = rp->r->sh->db_path;
     char err[512] = "";
+    int rc;
     if (route == ROUTE_MODELS) {
-        cJSON *j = models_list_json(db, err, sizeof err);
+        struct modelstore_list l;
+        if ((rc = modelstore_list(db, &l, err, sizeof err)) < 0) {
+            set_error(rp, render_status(rc), "cannot list models: %s", err);
+            return;
+        }
+        cJSON *j = render_models(&l);
+        modelstore_list_free(&l);
         if (!j) {
-            set_error(rp, 503, "cannot list models: %s", err);
+            set_error(rp, 500, "out of memory rendering JSON");
             return;
         }
         send_json(rp, j);
         cJSON_Delete(j);
     } else if (route == ROUTE_MODEL_ROLLBACK) {
         int64_t now = 0;
-        if (models_rollback(db, &now, err, sizeof err) < 0) {
-            set_error(rp, 400, "cannot roll back: %s", err);
+        if ((rc = modelstore_rollback(db, &now, err, sizeof err)) < 0) {
+            set_error(rp, render_status(rc), "cannot roll back: %s", err);
             return;
         }
         models_done(rp, now);
@@ -484,13 +474,8 @@ static void h_models(struct reply *rp, int route, const char *ver, size_t ver_le
             set_error(rp, 400, "model version must be a positive integer");
             return;
         }
-        if (models_activate(db, v, err, sizeof err) < 0) {
-            set_error(rp,
-                      strstr(err, "no model") || strstr(err, "not found") ||
-                              strstr(err, "unknown") || strstr(err, "no such")
-                          ? 404
-                          : 400,
-                      "cannot activate version %lld: %s", v, err);
+        if ((rc = modelstore_activate(db, v, err, sizeof err)) < 0) {
+            set_error(rp, render_status(rc), "cannot activate version %lld: %s", v, err);
             return;
         }
         models_done(rp, v);
@@ -516,136 +501,28 @@ static void h_metrics(struct reply *rp)
     rp->ctype = "text/plain; version=0.0.4";
 }
 
-/* ---- routing ---- */
-
-struct match {
-    int route;
-    const char *allow;   /* methods the route accepts, for 405 */
-    int protected_route; /* needs X-API-Key when keys are configured */
-    int limited;         /* subject to the rate limit */
-    const char *arg;     /* path parameter */
-    size_t arg_len;
-};
-
-static int prefix(const char *p, size_t n, const char *pre, size_t *rest)
-{
-    size_t pl = strlen(pre);
-    if (n < pl || memcmp(p, pre, pl))
-        return 0;
-    *rest = pl;
-    return 1;
-}
-
-/* Matches the path to a route; route -1 when none. */
-static void match_route(const char *p, size_t n, struct match *m)
-{
-    size_t k;
-    memset(m, 0, sizeof *m);
-    m->route = -1;
-    m->allow = "GET, HEAD";
-    m->limited = 1;
-#define IS(s) (n == sizeof(s) - 1 && !memcmp(p, s, n))
-    if (IS("/api/v1/health/") || IS("/api/v1/health")) {
-        m->route = ROUTE_HEALTH;
-        m->limited = 0;
-    } else if (IS("/metrics")) {
-        m->route = ROUTE_METRICS;
-        m->limited = 0;
-    } else if (IS("/openapi.json")) {
-        m->route = ROUTE_OPENAPI;
-    } else if (IS("/docs") || IS("/docs/")) {
-        m->route = ROUTE_DOCS;
-    } else if (IS("/api/v1/recommendations/stats")) {
-        m->route = ROUTE_STATS;
-        m->protected_route = 1;
-    } else if (IS("/api/v1/models")) {
-        m->route = ROUTE_MODELS;
-        m->protected_route = 1;
-    } else if (IS("/api/v1/models/rollback")) {
-        m->route = ROUTE_MODEL_ROLLBACK;
-        m->allow = "POST";
-        m->protected_route = 1;
-    } else if (prefix(p, n, "/api/v1/recommendations/user/", &k) && n > k &&
-               !memchr(p + k, '/', n - k)) {
-        m->route = ROUTE_RECOMMEND;
-        m->allow = "GET, HEAD, POST";
-    } else if (IS("/api/v1/users/random")) { /* before /api/v1/users/{id} */
-        m->route = ROUTE_USER;
-        m->protected_route = 1;
-        m->arg = NULL;
-        return;
-    } else if (prefix(p, n, "/api/v1/users/", &k) && n > k && !memchr(p + k, '/', n - k)) {
-        m->route = ROUTE_USER;
-    } else if (prefix(p, n, "/api/v1/products/", &k) && n > k && !memchr(p + k, '/', n - k)) {
-        m->route = ROUTE_PRODUCT;
-    } else if (prefix(p, n, "/api/v1/models/", &k) && n > k + 9 &&
-               !memcmp(p + n - 9, "/activate", 9) && !memchr(p + k, '/', n - 9 - k)) {
-        m->route = ROUTE_MODEL_ACTIVATE;
-        m->allow = "POST";
-        m->protected_route = 1;
-        m->arg = p + k;
-        m->arg_len = n - 9 - k;
-        return;
-    }
-#undef IS
-    if (m->route == ROUTE_RECOMMEND || m->route == ROUTE_USER || m->route == ROUTE_PRODUCT) {
-        m->protected_route = 1;
-        m->arg = p + k;
-        m->arg_len = n - k;
-    }
-}
-
-static int method_allowed(const char *allow, const char *m, size_t n)
-{
-    const char *p = allow;
-    while (*p) {
-        size_t l = strcspn(p, ",");
-        if (l == n && !memcmp(p, m, n))
-            return 1;
-        p += l;
-        while (*p == ',' || *p == ' ')
-            p++;
-    }
-    return 0;
-}
-
-/* Picks the region that serves a request carrying Region-Hint: the named
- * one when it is up in this process, else the nearest one that is up.
- * NULL with *unknown = 1 for a name regions.conf does not know. */
-static struct api_region *route_hint(struct api_region *self, const char *h, size_t n, int *unknown)
+/* The region that serves a request carrying Region-Hint (h, n bytes): see
+ * route_hint_pick. NULL for a name regions.conf does not know. */
+static struct api_region *hint_target(struct api_region *self, const char *h, size_t n)
 {
     struct api_shared *sh = self->sh;
-    char name[32];
-    *unknown = 0;
-    if (n == 0 || n >= sizeof name) {
-        *unknown = 1;
+    struct route_region cand[REGIONS_MAX];
+    char name[ROUTE_HINT_MAX];
+    int me = -1;
+    if (route_hint_parse(h, n, name) < 0)
         return NULL;
+    for (int i = 0; i < sh->n_regions && i < REGIONS_MAX; i++) {
+        cand[i] = (struct route_region){sh->regions[i]->conf, atomic_load(&sh->regions[i]->up)};
+        if (sh->regions[i] == self)
+            me = i;
     }
-    memcpy(name, h, n);
-    name[n] = '\0';
-    if (!strcmp(name, self->conf->name))
-        return self;
-    const struct region_conf *want = regions_find(sh->conf, name);
-    if (!want) {
-        *unknown = 1;
-        return NULL;
-    }
-    struct api_region *best = NULL;
-    double best_d = 0;
-    for (int i = 0; i < sh->n_regions; i++) {
-        struct api_region *c = sh->regions[i];
-        if (!atomic_load(&c->up) && c != self)
-            continue;
-        double d = regions_distance_km(want, c->conf);
-        if (!best || d < best_d) {
-            best = c;
-            best_d = d;
-        }
-    }
-    return best;
+    if (me < 0) /* not registered: it can only serve itself */
+        return !strcmp(name, self->conf->name) ? self : NULL;
+    int k = route_hint_pick(sh->conf, name, cand, sh->n_regions, me);
+    return k < 0 ? NULL : sh->regions[k];
 }
 
-static void dispatch(struct reply *rp, const struct match *m)
+static void dispatch(struct reply *rp, const struct route_match *m)
 {
     switch (m->route) {
     case ROUTE_HEALTH:
@@ -694,20 +571,20 @@ static void handle_locked(struct reply *rp, int parse_status, const unsigned cha
 {
     const struct http_request *q = rp->req;
     struct api_shared *sh = rp->r->sh;
-    struct match m;
+    struct route_match m;
     sync_engine(rp->r);
     if (parse_status < 0) {
         set_error(rp, -parse_status, "%s", http_reject_reason(parse_status));
         return;
     }
-    match_route(q->path, q->path_len, &m);
+    route_match(q->path, q->path_len, &m);
     rp->route = m.route < 0 ? ROUTE_OTHER : m.route;
     if (m.route < 0) {
         set_error(rp, 404, "no route for %.*s %.*s", (int)q->method_len, q->method,
                   (int)(q->path_len > 200 ? 200 : q->path_len), q->path);
         return;
     }
-    if (!method_allowed(m.allow, q->method, q->method_len)) {
+    if (!route_method_allowed(m.allow, q->method, q->method_len)) {
         rp->allow = m.allow;
         set_error(rp, 405, "method %.*s not allowed here (allowed: %s)",
                   (int)(q->method_len > 16 ? 16 : q->method_len), q->method, m.allow);
@@ -761,9 +638,11 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
         size_t hl = 0;
         const char *h = http_header_get(req, "Region-Hint", &hl);
         if (h) {
-            struct api_region *t = route_hint(self, h, hl, &unknown);
+            struct api_region *t = hint_target(self, h, hl);
             if (t)
                 rp.r = t;
+            else
+                unknown = 1;
         }
     }
     pthread_mutex_lock(&rp.r->mu);

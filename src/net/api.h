@@ -1,6 +1,9 @@
 /* Routes -> engine calls -> JSON responses, for one region. The server owns
  * the sockets; this module turns one parsed request into one complete HTTP
- * response appended to the connection's output buffer.
+ * response appended to the connection's output buffer. Which route a path
+ * names and which region a Region-Hint picks are decided in net/route.c;
+ * every JSON shape is written by net/render.c; the HTTP status of a failed
+ * engine or model-store call comes from its error code (render_status).
  *
  * Concurrency: every region has a mutex held while it handles a request, so
  * its cache, rate limiter, metrics and engine reference are only ever touched

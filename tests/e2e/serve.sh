@@ -61,6 +61,22 @@ req() {
   curl -s -o "$TMP/b" -D "$TMP/h" -w '%{http_code}' -X "$m" "$@" "http://127.0.0.1:$p$path"
 }
 json() { $PY -c "import json,sys; d=json.load(open('$TMP/b')); print($1)"; }
+# same_recs HTTP_BODY CLI_OUTPUT: the part of a recommendation body that both
+# render through net/render.c (user_id .. recommendations) is the same bytes;
+# only HTTP adds region, served_by, cache and latency_ms, only the CLI adds
+# algorithm and history.
+same_recs() {
+  $PY - "$1" "$2" <<'PY'
+import json, sys
+h, c = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+json.loads(h), json.loads(c)
+hs = h[h.index('{"region":'):].split(',"cache":', 1)[1].split(',', 1)[1].rsplit(',"latency_ms":', 1)[0]
+cs = c[1:c.rindex(',"algorithm":')]
+assert hs.startswith('"user_id":') and '"recommendations":[' in hs, hs
+if hs != cs:
+    sys.exit("HTTP: %s\nCLI:  %s" % (hs, cs))
+PY
+}
 header() { grep -i "^$1:" "$TMP/h" | tr -d '\r' | sed 's/^[^:]*: *//'; }
 
 # --- command line ------------------------------------------------------------
@@ -105,6 +121,20 @@ if [ "$HAVE_DB" = 1 ]; then
   check_eq "default gives 10 items" "$(json 'len(d["recommendations"])')" 10
   check_eq "unknown user gets cold start 200" "$(req $P GET /api/v1/recommendations/user/$UNKNOWN)" 200
   check_eq "unknown user known=false" "$(json 'd["known"]')" False
+  check_eq "unknown user: state null, not \"\"" "$(json 'd["state"]')" None
+  # recommend --json renders with the same code as the HTTP API: same bytes
+  for args in "$KNOWN 5 GET" "$UNKNOWN 4 GET" "$KNOWN 3 REPURCHASE"; do
+    read -r u n how <<<"$args"
+    if [ "$how" = REPURCHASE ]; then
+      req $P POST "/api/v1/recommendations/user/$u" -d "{\"count\": $n, \"allow_repurchase\": true}" >/dev/null
+      "$BIN" recommend "$u" -n "$n" --repurchase --json --db "$DB" >"$TMP/cli.json" 2>/dev/null
+    else
+      req $P GET "/api/v1/recommendations/user/$u?count=$n" >/dev/null
+      "$BIN" recommend "$u" -n "$n" --json --db "$DB" >"$TMP/cli.json" 2>/dev/null
+    fi
+    check "recommend --json and HTTP give the same bytes ($how, count $n, $([ "$u" = "$UNKNOWN" ] && echo unknown || echo known) user)" \
+      same_recs "$TMP/b" "$TMP/cli.json"
+  done
   check_eq "stats 200" "$(req $P GET /api/v1/recommendations/stats)" 200
   check_eq "stats has model, cache, requests" "$(json 'sorted(k for k in d if k in ("model","cache","requests"))')" \
     "['cache', 'model', 'requests']"

@@ -12,6 +12,7 @@
 #include "engine/recommend.h"
 #include "engine/train.h"
 #include "engine_fixture.h"
+#include "util/error.h"
 #include "test.h"
 
 static void test_serialize_roundtrip(void)
@@ -26,8 +27,8 @@ static void test_serialize_roundtrip(void)
         CHECK(0);
         return;
     }
-    CHECK_INT(modelstore_serialize(&m, &blob, &len, err, sizeof err), 0);
-    if (modelstore_deserialize(blob, len, &l, err, sizeof err) < 0) {
+    CHECK_INT(modelformat_serialize(&m, &blob, &len, err, sizeof err), 0);
+    if (modelformat_deserialize(blob, len, &l, err, sizeof err) < 0) {
         printf("# %s\n", err);
         CHECK(0);
         free(blob);
@@ -48,7 +49,7 @@ static void test_serialize_roundtrip(void)
     int bad = 0;
     for (size_t cut = 0; cut < len; cut += len / 97 + 1) {
         struct model t;
-        if (modelstore_deserialize(blob, cut, &t, err, sizeof err) == 0) {
+        if (modelformat_deserialize(blob, cut, &t, err, sizeof err) == 0) {
             bad++;
             model_free(&t);
         }
@@ -65,45 +66,45 @@ static void test_models_save_activate_rollback(void)
     char err[512];
     int64_t v1 = 0, v2 = 0, now = 0, act = 0;
     struct train_options o = {.db_path = db_path, .algo = "popularity", .quiet = 1};
-    CHECK_INT(models_active_version(db_path, &act), 0);
+    CHECK_INT(modelstore_active_version(db_path, &act), 0);
     CHECK_INT(act, 0);
     CHECK_INT(train_run(&o, &v1, err, sizeof err), 0);
     o.algo = "hybrid";
     CHECK_INT(train_run(&o, &v2, err, sizeof err), 0);
     CHECK_INT(v1, 1);
     CHECK_INT(v2, 2);
-    models_active_version(db_path, &act);
+    modelstore_active_version(db_path, &act);
     CHECK_INT(act, 2);
-    cJSON *l = models_list_json(db_path, err, sizeof err);
-    CHECK(l != NULL);
-    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(l, "models")), 2);
-    CHECK_INT(cJSON_GetObjectItem(l, "active")->valueint, 2);
+    struct modelstore_list l;
+    CHECK_INT(modelstore_list(db_path, &l, err, sizeof err), 0);
+    CHECK_INT(l.n, 2);
+    CHECK_INT(l.active, 2);
+    CHECK_INT(l.n == 2 && l.models[0].version == 1 && !l.models[0].active && l.models[1].active, 1);
     /* metrics were stored: evaluated at 2018-01-01 with the baseline */
-    cJSON *m2 = cJSON_GetArrayItem(cJSON_GetObjectItem(l, "models"), 1);
-    cJSON *hr = cJSON_GetObjectItem(
-        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(m2, "metrics"), "baseline"),
-                            "all"),
-        "hit_rate");
+    cJSON *m2 = cJSON_Parse(l.n == 2 ? l.models[1].metrics_json : "{}");
+    cJSON *hr = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(m2, "baseline"), "all"),
+                                    "hit_rate");
     CHECK(cJSON_IsNumber(hr));
-    CHECK_STR(cJSON_GetObjectItem(m2, "sha256")->valuestring[64] == 0 ? "64" : "?", "64");
-    cJSON_Delete(l);
-    CHECK_INT(models_rollback(db_path, &now, err, sizeof err), 0);
+    cJSON_Delete(m2);
+    CHECK_INT(l.n == 2 ? (int)strlen(l.models[1].sha256) : 0, 64);
+    modelstore_list_free(&l);
+    CHECK_INT(modelstore_rollback(db_path, &now, err, sizeof err), 0);
     CHECK_INT(now, 1);
-    models_active_version(db_path, &act);
+    modelstore_active_version(db_path, &act);
     CHECK_INT(act, 1);
-    CHECK_INT(models_activate(db_path, 2, err, sizeof err), 0);
-    CHECK_INT(models_activate(db_path, 99, err, sizeof err), -1);
+    CHECK_INT(modelstore_activate(db_path, 2, err, sizeof err), 0);
+    CHECK_INT(modelstore_activate(db_path, 99, err, sizeof err), ERR_NOT_FOUND);
     CHECK(strstr(err, "99") != NULL);
-    CHECK_INT(models_rollback(db_path, &now, err, sizeof err), 0);
+    CHECK_INT(modelstore_rollback(db_path, &now, err, sizeof err), 0);
     CHECK_INT(now, 1);
-    CHECK_INT(models_rollback(db_path, &now, err, sizeof err), -1);
-    CHECK_INT(models_activate(db_path, 2, err, sizeof err), 0);
+    CHECK_INT(modelstore_rollback(db_path, &now, err, sizeof err), ERR_CONFLICT);
+    CHECK_INT(modelstore_activate(db_path, 2, err, sizeof err), 0);
     /* bad options */
     o.algo = "magic";
-    CHECK_INT(train_run(&o, NULL, err, sizeof err), -1);
+    CHECK_INT(train_run(&o, NULL, err, sizeof err), ERR_INVALID);
     o.algo = "hybrid";
     o.cutoff = "01/01/2018";
-    CHECK_INT(train_run(&o, NULL, err, sizeof err), -1);
+    CHECK_INT(train_run(&o, NULL, err, sizeof err), ERR_INVALID);
 }
 
 /* A model stored in many small parts (RECSYS_MODEL_PART) loads back whole:
@@ -117,7 +118,7 @@ static void test_model_in_parts(void)
     id(p0, 0xA000, 0);
     struct rec_request req = {.user = p0, .count = 5};
     struct train_options o = {.db_path = db_path, .algo = "hybrid", .quiet = 1, .no_eval = 1};
-    models_active_version(db_path, &before);
+    modelstore_active_version(db_path, &before);
     CHECK_INT(train_run(&o, &v1, err, sizeof err), 0);
     CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
     CHECK_INT(engine_recommend(e, &req, &a, err, sizeof err), 0);
@@ -148,7 +149,7 @@ static void test_model_in_parts(void)
     for (int i = 0; i < a.n_items && i < b.n_items; i++)
         CHECK_STR(a.items[i].product_id, b.items[i].product_id);
     engine_release(e);
-    CHECK_INT(models_activate(db_path, before, err, sizeof err), 0);
+    CHECK_INT(modelstore_activate(db_path, before, err, sizeof err), 0);
 }
 
 /* Single-byte corruptions of a valid blob (as if the checksum had matched):
@@ -166,14 +167,14 @@ static void test_flipped_blob_never_crashes(void)
         CHECK(0);
         return;
     }
-    CHECK_INT(modelstore_serialize(&m, &blob, &len, err, sizeof err), 0);
+    CHECK_INT(modelformat_serialize(&m, &blob, &len, err, sizeof err), 0);
     int rejected = 0;
     for (size_t at = 0; at < len; at++) {
         static const uint8_t flips[] = {0x01, 0x80, 0xff};
         for (size_t f = 0; f < sizeof flips; f++) {
             struct model t;
             blob[at] ^= flips[f];
-            if (modelstore_deserialize(blob, len, &t, err, sizeof err) == 0) {
+            if (modelformat_deserialize(blob, len, &t, err, sizeof err) == 0) {
                 for (int32_t u = -1; u < t.ctx.users.n; u++) {
                     struct rec_query q = {
                         .user = u, .state = u % 2 ? 0 : -1, .n = 10, .explain = 1};
@@ -212,6 +213,11 @@ static void test_corrupted_blob_falls_back(void)
     sqlite3_close(db);
     CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
     CHECK(engine_warning(e) && strstr(engine_warning(e), "sha256"));
+    /* and activating it again is refused before any region reloads onto it */
+    int64_t bad = 0;
+    modelstore_active_version(db_path, &bad);
+    CHECK_INT(modelstore_activate(db_path, bad, err, sizeof err), ERR_CORRUPT);
+    CHECK(strstr(err, "sha256") != NULL);
     engine_get_info(e, &in);
     CHECK_INT(in.fallback, 1);
     CHECK_INT(in.version, 0);
@@ -232,6 +238,8 @@ static void test_corrupted_blob_falls_back(void)
     CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
     CHECK(engine_warning(e) && strstr(engine_warning(e), "truncated"));
     engine_release(e);
+    CHECK_INT(modelstore_activate(db_path, bad, err, sizeof err), ERR_CORRUPT);
+    CHECK(strstr(err, "truncated") != NULL);
     /* a missing database is an error, not a fallback */
     CHECK_INT(engine_open("/nonexistent/olist.db", &e, err, sizeof err), -1);
 }

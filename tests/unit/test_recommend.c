@@ -8,12 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "engine/modelstore.h"
 #include "engine/recommend.h"
 #include "engine/train.h"
 #include "engine_fixture.h"
+#include "util/error.h"
 #include "test.h"
 
 /* The state the other tests start from: version 1 (popularity) and version
@@ -74,38 +73,44 @@ static void test_engine_recommend_contract(void)
     CHECK_INT(r.n_items, 3);
     CHECK_STR(r.state, "");
     req.user = "not-an-id";
-    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), -1);
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), ERR_INVALID);
     req.user = p0;
     req.count = 0;
-    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), -1);
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), ERR_INVALID);
     req.count = 101;
-    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), -1);
-    /* JSON renderings */
-    req.count = 2;
-    engine_recommend(e, &req, &r, err, sizeof err);
-    cJSON *j = rec_result_to_json(&r);
-    CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "recommendations")), 2);
-    CHECK_STR(cJSON_GetObjectItem(j, "user_id")->valuestring, p0);
-    cJSON_Delete(j);
-    int found = 0;
-    j = engine_user_json(e, c0b, &found, err, sizeof err);
-    CHECK_INT(found, 1);
-    CHECK_INT(cJSON_GetObjectItem(j, "orders")->valueint, 2);
-    CHECK_INT(cJSON_GetObjectItem(j, "products")->valueint, 4);
-    CHECK_STR(cJSON_GetObjectItem(j, "first_purchase")->valuestring, "2017-10-01 10:00:00");
-    cJSON_Delete(j);
-    j = engine_user_json(e, "0123456789abcdef0123456789abcdef", &found, err, sizeof err);
-    CHECK(j == NULL);
-    CHECK_INT(found, 0);
-    j = engine_product_json(e, phone, &found, err, sizeof err);
-    CHECK_INT(found, 1);
-    CHECK_STR(cJSON_GetObjectItem(j, "category_pt")->valuestring, "telefonia");
-    CHECK_NEAR(cJSON_GetObjectItem(j, "avg_rating")->valuedouble, 5, 1e-9);
-    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(j, "similar")) > 0);
-    cJSON_Delete(j);
-    j = engine_info_to_json(e);
-    CHECK(cJSON_IsObject(cJSON_GetObjectItem(j, "metrics")));
-    cJSON_Delete(j);
+    CHECK_INT(engine_recommend(e, &req, &r, err, sizeof err), ERR_INVALID);
+    /* profiles and product details (rendered by net/render.c) */
+    struct user_profile up;
+    CHECK_INT(engine_user_profile(e, c0b, &up, err, sizeof err), 0);
+    CHECK_STR(up.user_id, p0);
+    CHECK_STR(up.state, "SP");
+    CHECK_INT(up.orders, 2);
+    CHECK_INT(up.products, 4);
+    CHECK_INT(up.n_purchases, 4);
+    CHECK_STR(up.first_purchase, "2017-10-01 10:00:00");
+    CHECK(up.has_recency && up.recency_days >= 0);
+    CHECK_STR(up.purchases[0].timestamp, "2017-10-01 10:00:00");
+    double sum = 0;
+    for (int i = 0; i < up.n_purchases; i++)
+        sum += up.purchases[i].price;
+    CHECK_NEAR(up.monetary, sum, 1e-9);
+    engine_user_profile_free(&up);
+    CHECK_INT(engine_user_profile(e, "0123456789abcdef0123456789abcdef", &up, err, sizeof err),
+              ERR_NOT_FOUND);
+    CHECK_INT(engine_user_profile(e, "xyz", &up, err, sizeof err), ERR_INVALID);
+    struct product_detail pd;
+    CHECK_INT(engine_product_detail(e, phone, &pd, err, sizeof err), 0);
+    CHECK_STR(pd.product_id, phone);
+    CHECK_INT(pd.has_category_pt, 1);
+    CHECK_STR(pd.category_pt, "telefonia");
+    CHECK_NEAR(pd.avg_rating, 5, 1e-9);
+    CHECK(pd.n_ratings > 0);
+    CHECK(pd.n_similar > 0);
+    for (int i = 0; i < pd.n_similar; i++)
+        CHECK(strcmp(pd.similar[i].product_id, phone) != 0);
+    CHECK_INT(engine_product_detail(e, "0123456789abcdef0123456789abcdef", &pd, err, sizeof err),
+              ERR_NOT_FOUND);
+    CHECK_INT(engine_product_detail(e, "12", &pd, err, sizeof err), ERR_INVALID);
     engine_release(e);
 }
 
@@ -158,7 +163,7 @@ static void test_engine_random_user(void)
         CHECK(counts[k] > 120 && counts[k] < 280);
     engine_release(e);
 
-    models_active_version(db_path, &before);
+    modelstore_active_version(db_path, &before);
     struct train_options o = {
         .db_path = db_path, .algo = "usercf", .cutoff = "2018-01-01", .quiet = 1, .no_eval = 1};
     CHECK_INT(train_run(&o, &v, err, sizeof err), 0);
@@ -169,7 +174,7 @@ static void test_engine_random_user(void)
     for (int k = 0; k < 4; k++)
         CHECK(counts[k] > 50);
     engine_release(e);
-    CHECK_INT(models_activate(db_path, before, err, sizeof err), 0);
+    CHECK_INT(modelstore_activate(db_path, before, err, sizeof err), 0);
 
     /* a database without purchases: the popularity fallback knows nobody */
     char empty[160];
@@ -236,8 +241,8 @@ static void test_engine_shared_by_threads(void)
 }
 
 /* A known user whose purchases cannot be read (the database went away after
- * the engine loaded) is a failure (found = 1, NULL: HTTP 500), not an
- * unknown user (found = 0: HTTP 404). */
+ * the engine loaded) is a failure (ERR_FAIL: HTTP 500), not an unknown user
+ * (ERR_NOT_FOUND: HTTP 404). */
 static void test_user_json_failure_is_not_a_miss(void)
 {
     char err[512] = "", copy[160], c0b[33], cmd[400];
@@ -252,17 +257,14 @@ static void test_user_json_failure_is_not_a_miss(void)
     }
     CHECK_INT(unlink(copy), 0);
     id(c0b, 0xC000, 10);
-    int found = 0;
+    struct user_profile up;
     err[0] = 0;
-    cJSON *j = engine_user_json(e, c0b, &found, err, sizeof err);
-    CHECK(j == NULL);
-    CHECK_INT(found, 1);
+    CHECK_INT(engine_user_profile(e, c0b, &up, err, sizeof err), ERR_FAIL);
     CHECK(err[0] != 0);
-    cJSON_Delete(j);
+    CHECK(up.purchases == NULL);
     /* an unknown user is still a miss */
-    j = engine_user_json(e, "0123456789abcdef0123456789abcdef", &found, err, sizeof err);
-    CHECK(j == NULL);
-    CHECK_INT(found, 0);
+    CHECK_INT(engine_user_profile(e, "0123456789abcdef0123456789abcdef", &up, err, sizeof err),
+              ERR_NOT_FOUND);
     engine_release(e);
 }
 

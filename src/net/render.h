@@ -1,0 +1,50 @@
+/* JSON renderings of what the engine returns, each shape written in exactly
+ * one place, for the HTTP API (src/net/api.c) and the command line
+ * (`recommend --json`, `models list --json`) alike, so the two can never
+ * disagree. Unknown values are null, never "" or 0.
+ *
+ * The recommendation list is on the serving hot path: it is appended to an
+ * sbuf with no allocation beyond the buffer's own growth. The other shapes
+ * are built as cJSON trees (callers add their own members, print, and free
+ * with cJSON_Delete); they return NULL when memory runs out. */
+#ifndef RECSYS_NET_RENDER_H
+#define RECSYS_NET_RENDER_H
+
+#include <stdint.h>
+
+#include "engine/modelstore.h"
+#include "engine/recommend.h"
+#include "net/http.h"
+
+struct cJSON;
+
+/* Appends the members every recommendation body shares, without braces:
+ *   "user_id":"…","known":true,"state":"SP"|null,"model_version":N,
+ *   "recommendations":[{"rank","product_id","category","price"|null,
+ *   "avg_rating"|null,"n_ratings","score","source"},…][,"explain":"…"]
+ * explain only when r->explain is set. The HTTP API caches exactly these
+ * bytes; per-reply members (region, cache, latency_ms) go around them. */
+void render_recs(struct sbuf *b, const struct rec_result *r, int64_t model_version);
+
+/* Appends "history":{"orders","products","first_purchase"|null,
+ * "last_purchase"|null,"monetary"}: the summary `recommend --json` adds. */
+void render_history(struct sbuf *b, const struct user_profile *p);
+
+/* Replaces b's contents with {"error":{"status":N,"message":"…"}}. */
+void render_error(struct sbuf *b, int status, const char *message);
+
+/* The HTTP status for a negative enum err_code: 400 invalid, 404 not found,
+ * 409 conflict or corrupt, 503 busy, 500 for anything else. */
+int render_status(int err_code);
+
+/* GET /api/v1/users/{id}: the profile with its purchases. */
+struct cJSON *render_user(const struct user_profile *p);
+/* GET /api/v1/products/{id}. */
+struct cJSON *render_product(const struct product_detail *d);
+/* The "model" object of GET /api/v1/recommendations/stats; warning is
+ * engine_warning() (NULL: none). */
+struct cJSON *render_engine_info(const struct engine_info *in, const char *warning);
+/* GET /api/v1/models and `models list --json`: {"models":[…],"active":N|null}. */
+struct cJSON *render_models(const struct modelstore_list *l);
+
+#endif
