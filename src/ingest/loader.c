@@ -9,13 +9,13 @@
 
 /* Rows per multi-row INSERT: enough to amortise a statement's start-up,
  * few enough to stay far below SQLite's bound-parameter limit. */
-#define INGEST_GROUP 32
+#define LOADER_GROUP 32
 
 struct load_ctx {
     const struct olist_file *spec;
     sqlite3 *db;
     sqlite3_stmt *insert, *same; /* same: "is an identical row already there?" */
-    sqlite3_stmt *multi;         /* INSERT of INGEST_GROUP rows at once */
+    sqlite3_stmt *multi;         /* INSERT of LOADER_GROUP rows at once */
     const char *file;            /* display name, for errors raised at insert time */
     int key_column;              /* 1-based file column of the first key column */
     int price_col;               /* index of the OLIST_PRICE column, or -1 */
@@ -107,7 +107,7 @@ static int insert_row(struct load_ctx *c, const struct rowbatch_val *v, long lin
                    sqlite3_errmsg(c->db));
 }
 
-/* Inserts INGEST_GROUP rows with one statement: SQLite keeps its cursors and
+/* Inserts LOADER_GROUP rows with one statement: SQLite keeps its cursors and
  * record buffers across the rows instead of rebuilding them per row. The
  * rows are known not to clash (deduplicated in the sorted batch, table
  * empty before), so a failure here is a real error. */
@@ -115,7 +115,7 @@ static int insert_group(struct load_ctx *c, const struct rowbatch_val *const *ro
                         const long *lines, char *err, size_t errlen)
 {
     int ncols = c->spec->ncols;
-    for (int r = 0; r < INGEST_GROUP; r++)
+    for (int r = 0; r < LOADER_GROUP; r++)
         bind_values(ncols, c->multi, r * ncols, rows[r]);
     int rc = sqlite3_step(c->multi);
     sqlite3_reset(c->multi);
@@ -123,9 +123,9 @@ static int insert_group(struct load_ctx *c, const struct rowbatch_val *const *ro
         if (rc == SQLITE_INTERRUPT || interrupt_raised(c->interrupt))
             return interrupt_error(err, errlen);
         return err_set(err, errlen, "%s lines %ld..%ld: cannot store rows: %s", c->file, lines[0],
-                       lines[INGEST_GROUP - 1], sqlite3_errmsg(c->db));
+                       lines[LOADER_GROUP - 1], sqlite3_errmsg(c->db));
     }
-    for (int r = 0; r < INGEST_GROUP; r++)
+    for (int r = 0; r < LOADER_GROUP; r++)
         count_inserted(c, rows[r]);
     return 0;
 }
@@ -139,8 +139,8 @@ static int insert_group(struct load_ctx *c, const struct rowbatch_val *const *ro
 static int insert_chunk(struct load_ctx *c, const struct readahead_chunk *chunk, int first,
                         char *err, size_t errlen)
 {
-    const struct rowbatch_val *group[INGEST_GROUP], *prev = NULL;
-    long lines[INGEST_GROUP];
+    const struct rowbatch_val *group[LOADER_GROUP], *prev = NULL;
+    long lines[LOADER_GROUP];
     int n = 0, npk = c->spec->npk, ncols = c->spec->ncols;
     c->key_column = chunk->key_column;
     for (size_t k = 0; k < chunk->batch.nrows; k++) {
@@ -176,7 +176,7 @@ static int insert_chunk(struct load_ctx *c, const struct readahead_chunk *chunk,
         prev = v;
         group[n] = v;
         lines[n++] = line;
-        if (n == INGEST_GROUP) {
+        if (n == LOADER_GROUP) {
             if (insert_group(c, group, lines, err, errlen) < 0)
                 return -1;
             n = 0;
@@ -208,8 +208,8 @@ static int prepare_load(struct load_ctx *c, char *err, size_t errlen)
         sqlite3_prepare_v2(c->db, same, -1, &c->same, NULL) != SQLITE_OK)
         return err_set(err, errlen, "%s: cannot prepare insert: %s", sp->base,
                        sqlite3_errmsg(c->db));
-    /* The same INSERT with INGEST_GROUP rows of VALUES (?k numbered on). */
-    for (int r = 1; r < INGEST_GROUP && a < sizeof ins; r++) {
+    /* The same INSERT with LOADER_GROUP rows of VALUES (?k numbered on). */
+    for (int r = 1; r < LOADER_GROUP && a < sizeof ins; r++) {
         a += (size_t)snprintf(ins + a, sizeof ins - a, ",(");
         for (int i = 0; i < sp->ncols && a < sizeof ins; i++)
             a += (size_t)snprintf(ins + a, sizeof ins - a, "%s?%d", i ? "," : "",
