@@ -42,9 +42,14 @@ run_one() {
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
-for t in "$BUILD"/tests/test_*; do
-  [ -x "$t" ] || continue
-  case "$t" in *.d) continue ;; esac
+# One binary per tests/unit/test_*.c: a stale binary left in the build tree
+# by a test file that was removed or renamed is not run.
+for src in tests/unit/test_*.c; do
+  t="$BUILD/tests/$(basename "$src" .c)"
+  if [ ! -x "$t" ]; then
+    run_one "$(basename "$t")" sh -c "echo 'not ok - $t is not built (make unit)'; exit 1"
+    continue
+  fi
   # shellcheck disable=SC2086
   run_one "$(basename "$t")" ${WRAP:-} "$t"
 done
