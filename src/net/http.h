@@ -1,13 +1,14 @@
-/* HTTP/1.1 request parsing with hard limits, and the growable byte buffer
- * responses are built in. The parser is incremental in the simplest way: it
- * is called on everything buffered so far and says "need more", "here is one
- * complete request of N bytes" or "reject with status S". Nothing is copied:
- * the request's fields point into the caller's buffer. */
+/* HTTP/1.1 request and response parsing with hard limits. The parsers are
+ * incremental in the simplest way: each is called on everything buffered so
+ * far and says "need more", "here is one complete message of N bytes" or
+ * "reject". Nothing is copied: the fields point into the caller's buffer.
+ * Responses are built in an sbuf (sbuf.h, included for every caller). */
 #ifndef RECSYS_NET_HTTP_H
 #define RECSYS_NET_HTTP_H
 
-#include <stdarg.h>
 #include <stddef.h>
+
+#include "net/sbuf.h"
 
 #define HTTP_MAX_HEAD    8192 /* request line + headers, bytes */
 #define HTTP_MAX_HEADERS 64
@@ -75,32 +76,5 @@ int http_query_get(const struct http_request *req, const char *key, char *out, s
 const char *http_reject_reason(int status);
 /* "OK", "Not Found", ...; "Unknown" for codes we never send. */
 const char *http_status_text(int status);
-
-/* Growable buffer with a hard maximum: once an append would pass max the
- * buffer stops growing and `overflow` is set (callers answer 500). */
-struct sbuf {
-    char *p;
-    size_t len, cap, max;
-    int overflow;
-};
-void sbuf_init(struct sbuf *b, size_t max);
-void sbuf_free(struct sbuf *b);
-static inline void sbuf_reset(struct sbuf *b)
-{
-    b->len = 0;
-    b->overflow = 0;
-}
-int sbuf_reserve(struct sbuf *b, size_t extra); /* 0, or -1 (overflow set) */
-void sbuf_append(struct sbuf *b, const void *data, size_t n);
-static inline void sbuf_puts(struct sbuf *b, const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    sbuf_append(b, s, n);
-}
-void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s as a JSON string literal, quotes included. */
-void sbuf_json_str(struct sbuf *b, const char *s);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "net/http.h"
+#include "net/sbuf.h"
 
 enum metrics_route {
     ROUTE_HEALTH,
