@@ -14,7 +14,7 @@
 
 #include "engine/modelstore.h"
 #include "engine/recommend.h"
-#include "net/http.h"
+#include "net/sbuf.h"
 
 struct cJSON;
 
