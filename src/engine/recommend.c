@@ -534,7 +534,7 @@ static void product_similar(const struct model *m, int32_t i, struct product_det
 int engine_product_detail(struct engine *e, const char *product_id, struct product_detail *out,
                           char *err, size_t errlen)
 {
-    char id[DS_ID_LEN], lerr[8];
+    char id[DS_ID_LEN], ignored[8]; /* no database: category_pt stays unknown, not an error */
     const struct model *m = &e->m;
     memset(out, 0, sizeof *out);
     if (normalise_id(product_id, id) < 0)
@@ -545,7 +545,7 @@ int engine_product_detail(struct engine *e, const char *product_id, struct produ
         return err_code_set(err, errlen, ERR_NOT_FOUND, "no product %s", id);
     memcpy(out->product_id, id, REC_ID_LEN);
     snprintf(out->category, sizeof out->category, "%s", m->ctx.cats[m->ctx.item_cat[i]]);
-    sqlite3 *db = open_ro(e, lerr, sizeof lerr);
+    sqlite3 *db = open_ro(e, ignored, sizeof ignored);
     sqlite3_stmt *st = NULL;
     if (db &&
         sqlite3_prepare_v2(db, "SELECT category_pt FROM product_catalog WHERE product_id = ?1", -1,
