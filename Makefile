@@ -136,7 +136,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS   := -g -O1 $(STD) -Isrc -fsanitize=fuzzer,address,undefined
 fuzz: deps-fuzz
 	@mkdir -p $(BUILD)/fuzz/corpus
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_http fuzz/fuzz_http.c src/net/http.c src/net/sbuf.c src/util/mem.c
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_http fuzz/fuzz_http.c src/net/http.c src/util/sbuf.c src/util/mem.c
 	$(BUILD)/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 	  $(BUILD)/fuzz/corpus fuzz/corpus/http
 

@@ -11,10 +11,10 @@
 #include "cli/algo_opts.h"
 #include "cli/exitcode.h"
 #include "cli/opts.h"
-#include "engine/dsload.h"
+#include "engine/dataset_load.h"
 #include "engine/eval.h"
 #include "engine/model.h"
-#include "engine/recommend.h"
+#include "engine/engine.h"
 #include "engine/train.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -84,7 +84,7 @@ int cmd_eval(int argc, char **argv)
         else
             return opts_usage_error("eval", "unknown option or missing value", a);
     }
-    int32_t cday = ds_parse_day(cutoff);
+    int32_t cday = dataset_parse_day(cutoff);
     if (cday < 0)
         return opts_usage_error("eval", "--cutoff must be YYYY-MM-DD", cutoff);
     progress_set_quiet(quiet || json);

@@ -8,7 +8,7 @@
 
 #include "cli/exitcode.h"
 #include "cli/opts.h"
-#include "engine/recommend.h"
+#include "engine/engine.h"
 #include "net/render.h"
 #include "util/error.h"
 

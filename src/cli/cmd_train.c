@@ -47,7 +47,7 @@ int cmd_train(int argc, char **argv)
     }
     if (!algo_find(o.algo))
         return opts_usage_error("train", "unknown algorithm", o.algo);
-    if (o.cutoff && ds_parse_day(o.cutoff) < 0)
+    if (o.cutoff && dataset_parse_day(o.cutoff) < 0)
         return opts_usage_error("train", "--cutoff must be YYYY-MM-DD", o.cutoff);
     o.params = &p;
     char err[ERR_LEN];

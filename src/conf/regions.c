@@ -302,3 +302,21 @@ double regions_distance_km(const struct region_conf *a, const struct region_conf
         h = 1;
     return 2 * 6371.0 * asin(sqrt(h));
 }
+
+int regions_nearest(const struct region_conf *from, const struct region_conf *const *cands,
+                    const unsigned char *usable, int n)
+{
+    int best = -1;
+    double best_d = 0;
+    for (int i = 0; i < n; i++) {
+        if (!usable[i])
+            continue;
+        /* -1 puts `from` ahead of a region at the very same coordinates. */
+        double d = cands[i] == from ? -1 : regions_distance_km(from, cands[i]);
+        if (best < 0 || d < best_d) {
+            best = i;
+            best_d = d;
+        }
+    }
+    return best;
+}

@@ -39,5 +39,11 @@ void regions_defaults(struct regions_conf *out);
 const struct region_conf *regions_find(const struct regions_conf *c, const char *name);
 /* Great-circle distance in km between two regions (for failover order). */
 double regions_distance_km(const struct region_conf *a, const struct region_conf *b);
+/* The failover choice, the one place it is made (the in-process Region-Hint
+ * and the router both use it): the index in cands[0..n) of the region
+ * nearest to `from` among those with usable[i] set, `from` itself first when
+ * it is a candidate and usable; -1 when none is usable. */
+int regions_nearest(const struct region_conf *from, const struct region_conf *const *cands,
+                    const unsigned char *usable, int n);
 
 #endif

@@ -1,5 +1,5 @@
 /* Id maps, dates, the training matrix and the model context (loading from
- * SQLite is in dsload.c, the matrices in csr.c). */
+ * SQLite is in dataset_load.c, the matrices in csr.c). */
 #include "engine/dataset.h"
 
 #include <stdio.h>
@@ -14,7 +14,7 @@ static const uint8_t hex1[256] = {
     ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
     ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16};
 
-int ds_id_key(const char *id, struct ds_key *k)
+int dataset_id_key(const char *id, struct ds_key *k)
 {
     const unsigned char *s = (const unsigned char *)id;
     uint64_t hi = 0, lo = 0;
@@ -41,7 +41,7 @@ int ds_id_key(const char *id, struct ds_key *k)
     return 0;
 }
 
-void ds_key_id(const struct ds_key *k, char out[DS_ID_LEN])
+void dataset_key_id(const struct ds_key *k, char out[DS_ID_LEN])
 {
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 16; i++) {
@@ -56,7 +56,7 @@ static int cmp_id(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-int32_t idmap_find(const struct idmap *m, const char *id)
+int32_t dataset_idmap_find(const struct idmap *m, const char *id)
 {
     if (!id || strlen(id) != DS_ID_LEN - 1 || !m->n)
         return -1;
@@ -64,7 +64,7 @@ int32_t idmap_find(const struct idmap *m, const char *id)
     return hit ? (int32_t)(hit - m->ids) : -1;
 }
 
-void idmap_free(struct idmap *m)
+void dataset_idmap_free(struct idmap *m)
 {
     free(m->ids);
     m->ids = NULL;
@@ -95,7 +95,7 @@ static int days_in_month(int y, int m)
  * (2018-02-31, 2017-02-29) is malformed, not the day it would overflow to.
  * Years start at 1970 so that every valid day is >= 0 and -1 stays an error
  * (callers test < 0; the years before were rejected that way already). */
-int32_t ds_parse_day(const char *s)
+int32_t dataset_parse_day(const char *s)
 {
     if (!s || strlen(s) < 10)
         return -1;
@@ -110,7 +110,7 @@ int32_t ds_parse_day(const char *s)
     return days_from_civil(y, m, d);
 }
 
-void ds_format_day(int32_t z, char out[11])
+void dataset_format_day(int32_t z, char out[11])
 {
     z += 719468;
     int era = (z >= 0 ? z : z - 146096) / 146097;
@@ -128,7 +128,7 @@ void ds_format_day(int32_t z, char out[11])
     out[10] = 0;
 }
 
-int ds_state_index(const struct dataset *ds, const char *state)
+int dataset_state_index(const struct dataset *ds, const char *state)
 {
     if (!state)
         return -1;
@@ -140,8 +140,8 @@ int ds_state_index(const struct dataset *ds, const char *state)
 
 void dataset_free(struct dataset *ds)
 {
-    idmap_free(&ds->users);
-    idmap_free(&ds->items);
+    dataset_idmap_free(&ds->users);
+    dataset_idmap_free(&ds->items);
     free(ds->user_state);
     free(ds->item_cat);
     free(ds->item_price);
@@ -151,8 +151,8 @@ void dataset_free(struct dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
-int ds_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui, char *err,
-                    size_t errlen)
+int dataset_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui, char *err,
+                         size_t errlen)
 {
     int64_t n = 0;
     while (n < ds->n_events && ds->events[n].day < cutoff_day)

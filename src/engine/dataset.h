@@ -19,16 +19,16 @@ struct idmap {
     int32_t n;
     char (*ids)[DS_ID_LEN];
 };
-int32_t idmap_find(const struct idmap *m, const char *id); /* -1 when absent */
+int32_t dataset_idmap_find(const struct idmap *m, const char *id); /* -1 when absent */
 
 /* An id as a 128-bit number: 32 lowercase hex characters parse into it (and
  * back); for such ids the numeric order is the string order. */
 struct ds_key {
     uint64_t hi, lo;
 };
-int ds_id_key(const char *id, struct ds_key *k); /* -1 when not 32 lowercase hex */
-void ds_key_id(const struct ds_key *k, char out[DS_ID_LEN]);
-void idmap_free(struct idmap *m);
+int dataset_id_key(const char *id, struct ds_key *k); /* -1 when not 32 lowercase hex */
+void dataset_key_id(const struct ds_key *k, char out[DS_ID_LEN]);
+void dataset_idmap_free(struct idmap *m);
 
 struct event {
     int32_t user, item;
@@ -55,13 +55,13 @@ void dataset_free(struct dataset *ds);
 /* "YYYY-MM-DD[ HH:MM:SS]" (or 'T' before the time) -> days since 1970-01-01;
  * -1 when malformed, not a calendar date, or the year is outside
  * 1970..2200. Whatever follows the separator is not read. */
-int32_t ds_parse_day(const char *s);
-void ds_format_day(int32_t day, char out[11]);
-int ds_state_index(const struct dataset *ds, const char *state); /* -1 when absent */
+int32_t dataset_parse_day(const char *s);
+void dataset_format_day(int32_t day, char out[11]);
+int dataset_state_index(const struct dataset *ds, const char *state); /* -1 when absent */
 
 /* Users x items purchase counts of the events with day < cutoff_day. */
-int ds_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui, char *err,
-                    size_t errlen);
+int dataset_train_matrix(const struct dataset *ds, int32_t cutoff_day, struct csr *ui, char *err,
+                         size_t errlen);
 
 /* Deep copy of everything but the events (for a model's own context). */
 int dataset_copy_context(const struct dataset *src, struct dataset *dst, char *err, size_t errlen);

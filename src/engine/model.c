@@ -25,7 +25,7 @@ int model_train(const struct dataset *ds, const char *algo, const struct algo_pa
         algo_params_default(&m->params);
     m->pop.cutoff_day = cutoff_day;
     if ((rc = dataset_copy_context(ds, &m->ctx, err, errlen)) < 0 ||
-        (rc = ds_train_matrix(ds, cutoff_day, &m->ui, err, errlen)) < 0 ||
+        (rc = dataset_train_matrix(ds, cutoff_day, &m->ui, err, errlen)) < 0 ||
         (rc = csr_transpose(&m->ui, &m->iu, err, errlen)) < 0 ||
         (rc = popularity_fit_tables(m, ds, err, errlen)) < 0 ||
         (rc = m->ops->fit(m, err, errlen)) < 0) {

@@ -55,7 +55,7 @@ static void put_ids(struct blob_writer *w, const struct idmap *m)
     int n = 0;
     bw_i64(w, m->n);
     for (int32_t i = 0; i < m->n; i++) {
-        ds_id_key(m->ids[i], &buf[n++]); /* ids in a model are valid by construction */
+        dataset_id_key(m->ids[i], &buf[n++]); /* ids in a model are valid by construction */
         if (n == 512 || i == m->n - 1) {
             bw_put(w, buf, (size_t)n * sizeof *buf);
             n = 0;
@@ -88,7 +88,7 @@ static char (*get_ids(struct blob_reader *r, int32_t *n_out))[DS_ID_LEN]
             free(ids);
             return NULL;
         }
-        ds_key_id(&k, ids[i]);
+        dataset_key_id(&k, ids[i]);
         prev = k;
     }
     *n_out = (int32_t)n;

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "engine/recommend.h" /* REC_MAX_ITEMS */
+#include "engine/engine.h" /* REC_MAX_ITEMS */
 
 struct model;
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/dsload.h"
+#include "engine/dataset_load.h"
 #include "engine/eval.h"
 #include "engine/model.h"
 #include "engine/modelstore.h"
@@ -15,7 +15,7 @@
 
 int32_t train_all_data_cutoff(const struct dataset *ds)
 {
-    return ds->n_events ? ds->events[ds->n_events - 1].day + 1 : ds_parse_day("2000-01-01");
+    return ds->n_events ? ds->events[ds->n_events - 1].day + 1 : dataset_parse_day("2000-01-01");
 }
 
 /* Evaluation JSON stored with a model: the algorithm and the popularity
@@ -71,7 +71,7 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
                             "content, hybrid)",
                             algo);
     int32_t cutoff_day = -1;
-    if (o->cutoff && (cutoff_day = ds_parse_day(o->cutoff)) < 0)
+    if (o->cutoff && (cutoff_day = dataset_parse_day(o->cutoff)) < 0)
         return err_code_set(err, errlen, ERR_INVALID, "--cutoff \"%s\" is not a date YYYY-MM-DD",
                             o->cutoff);
     progress_set_quiet(o->quiet);
@@ -102,9 +102,10 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
         if (o->cutoff)
             meta.metrics_json =
                 evaluate(&ds, algo, &params, &m, cutoff_day, o->cutoff, eerr, sizeof eerr);
-        else if (ds_parse_day(TRAIN_EVAL_CUTOFF) < cutoff_day)
-            meta.metrics_json = evaluate(&ds, algo, &params, NULL, ds_parse_day(TRAIN_EVAL_CUTOFF),
-                                         TRAIN_EVAL_CUTOFF, eerr, sizeof eerr);
+        else if (dataset_parse_day(TRAIN_EVAL_CUTOFF) < cutoff_day)
+            meta.metrics_json =
+                evaluate(&ds, algo, &params, NULL, dataset_parse_day(TRAIN_EVAL_CUTOFF),
+                         TRAIN_EVAL_CUTOFF, eerr, sizeof eerr);
         /* no test purchases is not a failure: the model is stored without metrics */
     }
     ph[2] = clock_monotonic() - t0 - meta.train_seconds;

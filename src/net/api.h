@@ -18,7 +18,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "engine/recommend.h"
+#include "engine/engine.h"
 #include "net/http.h"
 #include "net/metrics.h"
 #include "conf/regions.h"

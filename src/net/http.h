@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "net/sbuf.h"
+#include "util/sbuf.h"
 
 #define HTTP_MAX_HEAD    8192 /* request line + headers, bytes */
 #define HTTP_MAX_HEADERS 64

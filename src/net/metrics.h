@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "net/sbuf.h"
+#include "util/sbuf.h"
 
 enum metrics_route {
     ROUTE_HEALTH,

@@ -13,8 +13,8 @@
 #include <stdint.h>
 
 #include "engine/modelstore.h"
-#include "engine/recommend.h"
-#include "net/sbuf.h"
+#include "engine/engine.h"
+#include "util/sbuf.h"
 
 struct cJSON;
 

@@ -115,16 +115,13 @@ int route_hint_pick(const struct regions_conf *conf, const char *name,
     const struct region_conf *want = regions_find(conf, name);
     if (!want)
         return -1;
-    int best = -1;
-    double best_d = 0;
+    const struct region_conf *cands[REGIONS_MAX];
+    unsigned char usable[REGIONS_MAX];
+    if (n > REGIONS_MAX)
+        n = REGIONS_MAX;
     for (int i = 0; i < n; i++) {
-        if (!regions[i].up && i != self)
-            continue;
-        double d = regions_distance_km(want, regions[i].conf);
-        if (best < 0 || d < best_d) {
-            best = i;
-            best_d = d;
-        }
+        cands[i] = regions[i].conf;
+        usable[i] = regions[i].up || i == self; /* self is answering this very request */
     }
-    return best;
+    return regions_nearest(want, cands, usable, n);
 }

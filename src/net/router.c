@@ -3,6 +3,7 @@
  * connections to the regions are upstream.c's; each forward or health check
  * hears back from it through a callback. */
 #include "net/router.h"
+#include "net/route.h"
 #include "net/upstream.h"
 #include "util/error.h"
 
@@ -71,29 +72,24 @@ int router_target(const struct regions_conf *conf, const char *hint, size_t hint
 {
     if (!hint)
         return 0;
-    for (int i = 0; i < conf->n_regions; i++)
-        if (strlen(conf->regions[i].name) == hint_len &&
-            !memcmp(conf->regions[i].name, hint, hint_len))
-            return i;
-    return -1;
+    /* The same reading of the header as a region's own (route.c). */
+    char name[ROUTE_HINT_MAX];
+    if (route_hint_parse(hint, hint_len, name) < 0)
+        return -1;
+    const struct region_conf *r = regions_find(conf, name);
+    return r ? (int)(r - conf->regions) : -1;
 }
 
 int router_pick(const struct regions_conf *conf, const unsigned char *healthy,
                 const unsigned char *tried, int want)
 {
-    int best = -1;
-    double best_d = 0;
-    const struct region_conf *from = &conf->regions[want];
+    const struct region_conf *cands[REGIONS_MAX];
+    unsigned char usable[REGIONS_MAX];
     for (int i = 0; i < conf->n_regions; i++) {
-        if ((tried && tried[i]) || !healthy[i])
-            continue;
-        double d = i == want ? -1 : regions_distance_km(from, &conf->regions[i]);
-        if (best < 0 || d < best_d) {
-            best = i;
-            best_d = d;
-        }
+        cands[i] = &conf->regions[i];
+        usable[i] = healthy[i] && !(tried && tried[i]);
     }
-    return best;
+    return regions_nearest(&conf->regions[want], cands, usable, conf->n_regions);
 }
 
 static void mark_down(struct router *rt, int i, const char *why)

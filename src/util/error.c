@@ -30,14 +30,23 @@ int err_set(char *err, size_t errlen, const char *fmt, ...)
 const char *err_code_name(int code)
 {
     switch (code) {
-    case ERR_OK: return "ok";
-    case ERR_INVALID: return "invalid";
-    case ERR_NOT_FOUND: return "not_found";
-    case ERR_CONFLICT: return "conflict";
-    case ERR_CORRUPT: return "corrupt";
-    case ERR_NOMEM: return "no_memory";
-    case ERR_BUSY: return "busy";
-    case ERR_INTERRUPTED: return "interrupted";
-    default: return "failed";
+    case ERR_OK:
+        return "ok";
+    case ERR_INVALID:
+        return "invalid";
+    case ERR_NOT_FOUND:
+        return "not_found";
+    case ERR_CONFLICT:
+        return "conflict";
+    case ERR_CORRUPT:
+        return "corrupt";
+    case ERR_NOMEM:
+        return "no_memory";
+    case ERR_BUSY:
+        return "busy";
+    case ERR_INTERRUPTED:
+        return "interrupted";
+    default:
+        return "failed";
     }
 }

@@ -13,6 +13,8 @@ int mem_grow(void **arr, size_t size, size_t need, size_t *cap, size_t max)
     size_t nc = *cap ? *cap : 16;
     while (nc < need)
         nc = nc > max / 2 ? max : nc * 2;
+    if (nc > max) /* a first size of 16 may be over a small max */
+        nc = max;
     void *p = realloc(*arr, nc * size);
     if (!p)
         return -1;

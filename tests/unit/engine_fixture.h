@@ -13,7 +13,7 @@
 
 #include "engine/algo.h"
 #include "engine/dataset.h"
-#include "engine/dsload.h"
+#include "engine/dataset_load.h"
 #include "engine/model.h"
 #include "ingest/schema.h"
 
@@ -121,14 +121,14 @@ static inline int32_t item_of(const struct model *m, int p)
 {
     char a[33];
     id(a, 0xB000, (unsigned)p);
-    return idmap_find(&m->ctx.items, a);
+    return dataset_idmap_find(&m->ctx.items, a);
 }
 
 static inline int32_t user_of(const struct model *m, int k)
 {
     char a[33];
     id(a, 0xA000, (unsigned)k);
-    return idmap_find(&m->ctx.users, a);
+    return dataset_idmap_find(&m->ctx.users, a);
 }
 
 static inline int load_ds(struct dataset *ds)

@@ -12,7 +12,7 @@ static void test_als_deterministic(void)
     struct model a, b, c;
     struct algo_params p;
     char err[256];
-    int32_t cut = ds_parse_day("2018-01-01");
+    int32_t cut = dataset_parse_day("2018-01-01");
     algo_params_default(&p);
     p.factors = 4;
     p.iterations = 5;

@@ -30,16 +30,16 @@ static void test_csr_merges_duplicates(void)
 static void test_dates(void)
 {
     char s[11];
-    CHECK_INT(ds_parse_day("1970-01-02"), 1);
-    CHECK_INT(ds_parse_day("2018-01-01 00:00:01") - ds_parse_day("2017-12-31"), 1);
-    CHECK_INT(ds_parse_day("2018-13-01"), -1);
-    CHECK_INT(ds_parse_day("2018/01/01"), -1);
-    CHECK_INT(ds_parse_day(NULL), -1);
-    ds_format_day(ds_parse_day("2016-02-29"), s);
+    CHECK_INT(dataset_parse_day("1970-01-02"), 1);
+    CHECK_INT(dataset_parse_day("2018-01-01 00:00:01") - dataset_parse_day("2017-12-31"), 1);
+    CHECK_INT(dataset_parse_day("2018-13-01"), -1);
+    CHECK_INT(dataset_parse_day("2018/01/01"), -1);
+    CHECK_INT(dataset_parse_day(NULL), -1);
+    dataset_format_day(dataset_parse_day("2016-02-29"), s);
     CHECK_STR(s, "2016-02-29");
 }
 
-/* ds_parse_day against a table of dates: days since 1970-01-01 computed
+/* dataset_parse_day against a table of dates: days since 1970-01-01 computed
  * with another calendar (Python's datetime), -1 for anything that is not a
  * date on the calendar. */
 static void test_date_table(void)
@@ -93,7 +93,7 @@ static void test_date_table(void)
         {"abcd-ef-gh", -1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int32_t got = ds_parse_day(cases[i].in);
+        int32_t got = dataset_parse_day(cases[i].in);
         if (got != cases[i].day)
             printf("#   \"%s\"\n", cases[i].in);
         CHECK_INT(got, cases[i].day);
@@ -106,11 +106,11 @@ static void test_date_table(void)
 static void test_date_round_trip(void)
 {
     char s[11], t[16];
-    int32_t first = ds_parse_day("1970-01-01"), last = ds_parse_day("2200-12-31");
+    int32_t first = dataset_parse_day("1970-01-01"), last = dataset_parse_day("2200-12-31");
     int bad = 0;
     for (int32_t d = first; d <= last; d++) {
-        ds_format_day(d, s);
-        bad += ds_parse_day(s) != d;
+        dataset_format_day(d, s);
+        bad += dataset_parse_day(s) != d;
     }
     CHECK_INT(bad, 0);
     int32_t valid = 0;
@@ -118,7 +118,7 @@ static void test_date_round_trip(void)
         for (int m = 1; m <= 12; m++)
             for (int d = 1; d <= 31; d++) {
                 snprintf(t, sizeof t, "%04d-%02d-%02d", y, m, d);
-                valid += ds_parse_day(t) >= 0;
+                valid += dataset_parse_day(t) >= 0;
             }
     CHECK_INT(valid, last - first + 1);
 }
@@ -136,10 +136,10 @@ static void test_dataset_from_sqlite(void)
     CHECK_INT(ds.n_states, 3);
     char a[33];
     id(a, 0xB000, PHONE);
-    CHECK_STR(ds.cats[ds.item_cat[idmap_find(&ds.items, a)]], "telephony");
+    CHECK_STR(ds.cats[ds.item_cat[dataset_idmap_find(&ds.items, a)]], "telephony");
     id(a, 0xB000, HEADSET);
-    CHECK_STR(ds.cats[ds.item_cat[idmap_find(&ds.items, a)]], "eletronicos");
-    CHECK_NEAR(ds.item_price[idmap_find(&ds.items, a)], 60.5, 1e-4);
+    CHECK_STR(ds.cats[ds.item_cat[dataset_idmap_find(&ds.items, a)]], "eletronicos");
+    CHECK_NEAR(ds.item_price[dataset_idmap_find(&ds.items, a)], 60.5, 1e-4);
     /* the in-memory join gives exactly the rows of the interactions view */
     struct dataset dv;
     char err[256];

@@ -33,7 +33,7 @@ static void test_eval_hand_computed(void)
     struct model m;
     struct eval_result r;
     char err[256];
-    int32_t cut = ds_parse_day("2018-01-01");
+    int32_t cut = dataset_parse_day("2018-01-01");
     if (load_ds(&ds) < 0 || model_train(&ds, "popularity", NULL, cut, &m, err, sizeof err) < 0) {
         CHECK(0);
         return;
@@ -48,7 +48,7 @@ static void test_eval_hand_computed(void)
     CHECK_NEAR(r.all.ndcg, 0.5, 1e-12);
     CHECK_INT(r.warm.users, 1);
     CHECK_NEAR(r.warm.hit_rate, 1, 1e-12);
-    CHECK_INT(eval_model(&m, &ds, ds_parse_day("2019-01-01"), 3, 0, &r, err, sizeof err),
+    CHECK_INT(eval_model(&m, &ds, dataset_parse_day("2019-01-01"), 3, 0, &r, err, sizeof err),
               ERR_INVALID);
     model_free(&m);
     dataset_free(&ds);

@@ -90,8 +90,8 @@ static atomic_int interrupt_flag;
 
 static int run(const char *data, const char *db, struct ingest_summary *s, char *err)
 {
-    struct ingest_options o = {.data_dir = data, .db_path = db, .quiet = 1,
-                               .interrupt = &interrupt_flag};
+    struct ingest_options o = {
+        .data_dir = data, .db_path = db, .quiet = 1, .interrupt = &interrupt_flag};
     return ingest_run(&o, s, err, ERR_LEN);
 }
 

@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "engine/modelstore.h"
-#include "engine/recommend.h"
+#include "engine/engine.h"
 #include "engine/train.h"
 #include "engine_fixture.h"
 #include "util/error.h"
@@ -22,8 +22,8 @@ static void test_serialize_roundtrip(void)
     uint8_t *blob;
     size_t len;
     char err[256];
-    if (load_ds(&ds) < 0 ||
-        model_train(&ds, "hybrid", NULL, ds_parse_day("2018-01-01"), &m, err, sizeof err) < 0) {
+    if (load_ds(&ds) < 0 || model_train(&ds, "hybrid", NULL, dataset_parse_day("2018-01-01"), &m,
+                                        err, sizeof err) < 0) {
         CHECK(0);
         return;
     }
@@ -162,8 +162,8 @@ static void test_flipped_blob_never_crashes(void)
     uint8_t *blob;
     size_t len;
     char err[256];
-    if (load_ds(&ds) < 0 ||
-        model_train(&ds, "hybrid", NULL, ds_parse_day("2018-01-01"), &m, err, sizeof err) < 0) {
+    if (load_ds(&ds) < 0 || model_train(&ds, "hybrid", NULL, dataset_parse_day("2018-01-01"), &m,
+                                        err, sizeof err) < 0) {
         CHECK(0);
         return;
     }

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "engine/modelstore.h"
-#include "engine/recommend.h"
+#include "engine/engine.h"
 #include "engine/train.h"
 #include "engine_fixture.h"
 #include "util/error.h"

@@ -1,7 +1,7 @@
 /* The bounded byte buffer: appends, formatting past the stack buffer,
  * growth across the first allocation, the hard maximum (sticky overflow
  * until reset), and JSON string escaping as a table. */
-#include "net/sbuf.h"
+#include "util/sbuf.h"
 #include "test.h"
 
 #include <stdlib.h>

@@ -70,8 +70,8 @@ static void test_usercf_excludes_owned_and_scores(void)
     struct dataset ds;
     struct model m;
     char err[256];
-    if (load_ds(&ds) < 0 ||
-        model_train(&ds, "usercf", NULL, ds_parse_day("2018-01-01"), &m, err, sizeof err) < 0) {
+    if (load_ds(&ds) < 0 || model_train(&ds, "usercf", NULL, dataset_parse_day("2018-01-01"), &m,
+                                        err, sizeof err) < 0) {
         CHECK(0);
         return;
     }

@@ -2,7 +2,7 @@
  * fallback), with product details and the customer map preloaded so that
  * engine_recommend does no SQL and takes microseconds. Immutable after
  * engine_open; only the reference count changes (atomically). */
-#include "engine/recommend.h"
+#include "engine/engine.h"
 
 #include <ctype.h>
 #include <sqlite3.h>
@@ -12,7 +12,7 @@
 
 #include "engine/algo.h"
 #include "engine/content.h"
-#include "engine/dsload.h"
+#include "engine/dataset_load.h"
 #include "engine/model.h"
 #include "engine/modelstore.h"
 #include "engine/train.h"
@@ -88,7 +88,7 @@ static int load_products(struct engine *e, sqlite3 *db, char *err, size_t errlen
             return err_set(err, errlen, "cannot read product details from %s: %s", e->db_path,
                            sqlite3_errmsg(db));
         while (sqlite3_step(st) == SQLITE_ROW) {
-            int32_t i = idmap_find(&c->items, (const char *)sqlite3_column_text(st, 0));
+            int32_t i = dataset_idmap_find(&c->items, (const char *)sqlite3_column_text(st, 0));
             if (i < 0)
                 continue;
             if (q == 0)
@@ -166,7 +166,7 @@ static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errle
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        int32_t p = idmap_find(&e->people, rows[i].uid);
+        int32_t p = dataset_idmap_find(&e->people, rows[i].uid);
         memcpy(e->cust[i].id, rows[i].cid, DS_ID_LEN);
         e->cust[i].user = p;
         if (p >= 0 && rows[i].state[0])
@@ -174,7 +174,7 @@ static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errle
     }
     e->n_cust = (int32_t)n;
     for (int32_t p = 0; p < np; p++)
-        e->people_model[p] = idmap_find(&e->m.ctx.users, e->people.ids[p]);
+        e->people_model[p] = dataset_idmap_find(&e->m.ctx.users, e->people.ids[p]);
     rc = 0;
 out:
     sqlite3_finalize(st);
@@ -262,7 +262,7 @@ void engine_release(struct engine *e)
     modelstore_meta_free(&e->meta);
     free(e->pinfo);
     free(e->cust);
-    idmap_free(&e->people);
+    dataset_idmap_free(&e->people);
     free(e->people_state);
     free(e->people_model);
     free(e->hist_users);
@@ -304,7 +304,7 @@ static int32_t resolve_person(const struct engine *e, const char *id, char uid[D
         return c->user;
     }
     memcpy(uid, id, DS_ID_LEN);
-    return idmap_find(&e->people, id);
+    return dataset_idmap_find(&e->people, id);
 }
 
 int engine_recommend(struct engine *e, const struct rec_request *req, struct rec_result *out,
@@ -319,12 +319,13 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
         return err_code_set(err, errlen, ERR_INVALID, "count must be 1..%d, not %d", REC_MAX_ITEMS,
                             req->count);
     int32_t p = resolve_person(e, id, out->user_id);
-    int32_t mu = p >= 0 ? e->people_model[p] : idmap_find(&e->m.ctx.users, out->user_id);
+    int32_t mu = p >= 0 ? e->people_model[p] : dataset_idmap_find(&e->m.ctx.users, out->user_id);
     if (p >= 0)
         memcpy(out->state, e->people_state[p], 3);
     out->known = mu >= 0 && e->m.ui.ptr[mu + 1] > e->m.ui.ptr[mu];
     struct rec_query q = {.user = mu,
-                          .state = ds_state_index(&e->m.ctx, out->state[0] ? out->state : NULL),
+                          .state =
+                              dataset_state_index(&e->m.ctx, out->state[0] ? out->state : NULL),
                           .n = req->count,
                           .allow_repurchase = req->allow_repurchase,
                           .explain = req->explain};
@@ -489,7 +490,7 @@ int engine_user_profile(struct engine *e, const char *user, struct user_profile 
         engine_user_profile_free(out);
         return rc;
     }
-    int32_t dl = ds_parse_day(out->last_purchase), dn = ds_parse_day(e->latest);
+    int32_t dl = dataset_parse_day(out->last_purchase), dn = dataset_parse_day(e->latest);
     out->has_recency = dl >= 0 && dn >= 0;
     out->recency_days = out->has_recency ? dn - dl : 0;
     return 0;
@@ -540,7 +541,7 @@ int engine_product_detail(struct engine *e, const char *product_id, struct produ
     if (normalise_id(product_id, id) < 0)
         return err_code_set(err, errlen, ERR_INVALID,
                             "product id must be 32 hexadecimal characters");
-    int32_t i = idmap_find(&m->ctx.items, id);
+    int32_t i = dataset_idmap_find(&m->ctx.items, id);
     if (i < 0)
         return err_code_set(err, errlen, ERR_NOT_FOUND, "no product %s", id);
     memcpy(out->product_id, id, REC_ID_LEN);

@@ -1,6 +1,6 @@
 /* Growable byte buffer with a hard maximum (curl's dynbuf): responses,
  * forwarded requests and JSON are built in it (see sbuf.h). */
-#include "net/sbuf.h"
+#include "util/sbuf.h"
 #include "util/mem.h"
 
 #include <stdarg.h>

@@ -6,8 +6,8 @@
  * Knows nothing of sockets, curses or JSON: it returns structs, which
  * src/net/render.c renders for the HTTP API and the CLI alike. Errors are
  * negative enum err_code values (util/error.h) with a sentence in err. */
-#ifndef RECSYS_ENGINE_RECOMMEND_H
-#define RECSYS_ENGINE_RECOMMEND_H
+#ifndef RECSYS_ENGINE_ENGINE_H
+#define RECSYS_ENGINE_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -149,7 +149,7 @@ int engine_product_detail(struct engine *e, const char *product_id, struct produ
  * no user with history (e.g. the popularity fallback). Thread-safe like the
  * rest of this header; no allocation visible to the caller.
  * Used by GET /api/v1/users/random?with_history=1 (src/net/api.c).
- * Implemented by the engine (src/engine/recommend.c). */
+ * Implemented by the engine (src/engine/engine.c). */
 int engine_random_user(struct engine *e, uint64_t seed, char out[REC_ID_LEN]);
 
 #endif

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/dsload.h"
+#include "engine/dataset_load.h"
 
 #include "util/error.h"
 #include "util/mem.h"
@@ -158,7 +158,7 @@ static int32_t distinct_ids(const void *rows, size_t stride, int32_t n, struct i
     int32_t m = 0;
     for (int32_t r = 0; r < n; r++) {
         if (!m || key_cmp(&s[r - 1].k, &s[r].k)) {
-            ds_key_id(&s[r].k, ids->ids[m]);
+            dataset_key_id(&s[r].k, ids->ids[m]);
             (*first_row)[m++] = s[r].row;
         }
         if (row_id)
@@ -240,9 +240,9 @@ static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_o
     }
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         struct cust_row r = {0};
-        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &r.uid) < 0)
+        if (dataset_id_key((const char *)sqlite3_column_text(st, 0), &r.uid) < 0)
             continue;
-        r.cid_ok = ds_id_key((const char *)sqlite3_column_text(st, 1), &r.cid) == 0;
+        r.cid_ok = dataset_id_key((const char *)sqlite3_column_text(st, 1), &r.cid) == 0;
         const unsigned char *state = sqlite3_column_text(st, 2);
         if (state && state[0])
             r.state[0] = (char)state[0], r.state[1] = (char)state[1];
@@ -340,7 +340,7 @@ static int load_items(sqlite3 *db, struct dataset *ds, char *err, size_t errlen)
     }
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         struct ds_key k;
-        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &k) < 0)
+        if (dataset_id_key((const char *)sqlite3_column_text(st, 0), &k) < 0)
             continue;
         if (n == cap && mem_grow((void **)&rows, sizeof *rows, n + 1, &cap, DS_MAX_ROWS) < 0) {
             err_set(err, errlen, "more than %d products, or out of memory", DS_MAX_ROWS);
@@ -479,9 +479,9 @@ static void *scan_orders(void *arg)
         goto out;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         struct pending p = {0};
-        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p.a) < 0 ||
-            ds_id_key((const char *)sqlite3_column_text(st, 1), &p.b) < 0 ||
-            (p.day = ds_parse_day((const char *)sqlite3_column_text(st, 2))) < 0)
+        if (dataset_id_key((const char *)sqlite3_column_text(st, 0), &p.a) < 0 ||
+            dataset_id_key((const char *)sqlite3_column_text(st, 1), &p.b) < 0 ||
+            (p.day = dataset_parse_day((const char *)sqlite3_column_text(st, 2))) < 0)
             continue;
         if (o->n == cap &&
             mem_grow((void **)&o->rows, sizeof *o->rows, o->n + 1, &cap, DS_MAX_ROWS) < 0)
@@ -529,8 +529,8 @@ static void *scan_items(void *arg)
         goto out;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         struct pending *p = &pb[n];
-        if (ds_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
-            ds_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0)
+        if (dataset_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
+            dataset_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0)
             continue;
         p->price = (float)sqlite3_column_double(st, 2);
         if (++n == DS_BATCH) {
@@ -562,7 +562,7 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust
             kh_put(&hc, &cust[r].cid, cust[r].user);
     for (int32_t i = 0; i < ds->items.n; i++) {
         struct ds_key k;
-        ds_id_key(ds->items.ids[i], &k);
+        dataset_id_key(ds->items.ids[i], &k);
         kh_put(&hi, &k, i);
     }
     for (size_t k = 0; k < orders->n; k += DS_BATCH) {
@@ -618,9 +618,9 @@ static int load_events_view(sqlite3 *db, struct dataset *ds, size_t *cap)
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        int32_t u = idmap_find(&ds->users, (const char *)sqlite3_column_text(st, 0));
-        int32_t it = idmap_find(&ds->items, (const char *)sqlite3_column_text(st, 1));
-        int32_t day = ds_parse_day((const char *)sqlite3_column_text(st, 2));
+        int32_t u = dataset_idmap_find(&ds->users, (const char *)sqlite3_column_text(st, 0));
+        int32_t it = dataset_idmap_find(&ds->items, (const char *)sqlite3_column_text(st, 1));
+        int32_t day = dataset_parse_day((const char *)sqlite3_column_text(st, 2));
         if (u < 0 || it < 0 || day < 0)
             continue; /* dangling ids or a bad timestamp: ingest reported them */
         float price = (float)sqlite3_column_double(st, 3);

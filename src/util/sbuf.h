@@ -2,8 +2,8 @@
  * would pass max the buffer stops growing and `overflow` is set (callers
  * answer 500 or 431). The bytes are always NUL-terminated. Responses,
  * forwarded requests and JSON bodies are built in it. */
-#ifndef RECSYS_NET_SBUF_H
-#define RECSYS_NET_SBUF_H
+#ifndef RECSYS_UTIL_SBUF_H
+#define RECSYS_UTIL_SBUF_H
 
 #include <stdarg.h> /* for callers that format with va_list */
 #include <stddef.h>

@@ -1,6 +1,6 @@
-/* Loading a dataset from olist.db (see dsload.c for how it is made fast). */
-#ifndef RECSYS_ENGINE_DSLOAD_H
-#define RECSYS_ENGINE_DSLOAD_H
+/* Loading a dataset from olist.db (see dataset_load.c for how it is made fast). */
+#ifndef RECSYS_ENGINE_DATASET_LOAD_H
+#define RECSYS_ENGINE_DATASET_LOAD_H
 
 #include <stddef.h>
 
