@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/recommend.h"
+#include "engine/engine.h"
 
 static double now_us(void)
 {
