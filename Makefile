@@ -64,7 +64,7 @@ TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/recsys-tui
 
 .PHONY: all deps deps-run deps-test deps-bench deps-fuzz run test sanitize test-tsan unit \
-        valgrind install uninstall bench clean help format fuzz
+        valgrind install uninstall bench soak clean help format fuzz
 
 all: $(BIN) $(if $(filter build,$(BUILD)),recsys-tui)
 
@@ -127,8 +127,12 @@ valgrind: deps-test $(TEST_BINS)
 
 ## bench: every benchmark under bench/ (needs the real data for the headline figures)
 bench: deps-bench all
-	@for b in bench/ingest bench/train bench/recommend bench/serve; do \
+	@for b in bench/ingest bench/train bench/recommend bench/serve bench/routes bench/reload; do \
 	  [ -x $$b ] && OLIST_DIR=$(OLIST_DIR) BIN=$(abspath $(BIN)) $$b || exit 1; done
+
+## soak: bench/soak, MINUTES (10) at 80% of peak with activations and slow readers
+soak: deps-bench all
+	@OLIST_DIR=$(OLIST_DIR) BIN=$(abspath $(BIN)) bench/soak
 
 ## fuzz: libFuzzer (clang) on the HTTP parsers for FUZZ_SECONDS; new inputs go to $(BUILD)/fuzz/corpus
 FUZZ_CC      ?= clang
@@ -162,6 +166,7 @@ help:
 	@echo "make sanitize   make test SAN=1"
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      benchmarks against peers (sqlite3 .import, scikit-learn, nginx)"
+	@echo "make soak       bench/soak: MINUTES (10) under load with activations and slow readers"
 	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECONDS"
 	@echo "make install    PREFIX=/usr/local: binary, man page, regions.conf"
 	@echo "make deps       install every Debian package any target needs"
