@@ -132,6 +132,14 @@ int cmd_ingest(int argc, char **argv)
     o.interrupt = signals_stop_flag();
     int rc = ingest_run(&o, &s, err, sizeof err);
     signals_restore();
+    if (s.stale_removed)
+        fprintf(stderr,
+                "recsys-tui ingest: removed stale temporary file%s %s (left by an "
+                "ingest that was killed)\n",
+                s.stale_removed == 1 ? "" : "s", s.stale);
+    if (s.stale_failed[0])
+        fprintf(stderr, "recsys-tui ingest: warning: cannot remove stale temporary file %s\n",
+                s.stale_failed);
     if (rc < 0) {
         if (rc == ERR_INTERRUPTED && !o.quiet && isatty(STDERR_FILENO))
             fputc('\n', stderr); /* end the progress line the interrupt cut short */

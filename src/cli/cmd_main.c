@@ -2,11 +2,13 @@
  * (ingest real data when found, else generated sample data) and an active
  * model (train one), start every region in this process, then open the
  * dashboard; quitting it stops the servers. Without a terminal it serves
- * headless until SIGINT/SIGTERM, like --serve. */
+ * headless until SIGINT/SIGTERM, like --serve, and SIGHUP reloads the model
+ * as it does for --serve. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,8 @@ static const char main_usage[] =
     "has no Olist files, generated sample data; when no model is active, train the\n"
     "hybrid recommender; then start every region of FILE (default ./regions.conf) in\n"
     "this process and open the dashboard. Quitting the dashboard stops the servers.\n"
-    "Without a terminal it serves headless until SIGINT or SIGTERM.\n"
+    "Without a terminal it serves headless until SIGINT or SIGTERM; there SIGHUP\n"
+    "reloads the active model (no request fails), as with --serve.\n"
     "--interval is the dashboard's poll interval, 0.05..3600 seconds (default 1).\n";
 
 static int file_exists(const char *path)
@@ -65,6 +68,19 @@ static int remove_flat_dir(const char *dir)
     return rmdir(dir);
 }
 
+/* Names the temporary files of a killed earlier ingest that ingest_run removed. */
+static void report_stale(const struct ingest_summary *s)
+{
+    if (s->stale_removed)
+        fprintf(stderr,
+                "recsys-tui: removed stale temporary file%s %s (left by an ingest that "
+                "was killed)\n",
+                s->stale_removed == 1 ? "" : "s", s->stale);
+    if (s->stale_failed[0])
+        fprintf(stderr, "recsys-tui: warning: cannot remove stale temporary file %s\n",
+                s->stale_failed);
+}
+
 /* Builds the database when it is missing: real data when present, else a
  * deterministic sample generated into a temporary directory. */
 static int ensure_database(const char *data_dir, const char *db_path, char *err, size_t errlen)
@@ -79,7 +95,9 @@ static int ensure_database(const char *data_dir, const char *db_path, char *err,
     if (data_dir && ingest_data_present(data_dir)) {
         fprintf(stderr, "recsys-tui: %s missing; ingesting the Olist data from %s\n", db_path,
                 data_dir);
-        return ingest_run(&opt, &summary, err, errlen);
+        int rc = ingest_run(&opt, &summary, err, errlen);
+        report_stale(&summary);
+        return rc;
     }
     char tmpl[] = "/tmp/recsys-sample.XXXXXX";
     if (!mkdtemp(tmpl))
@@ -91,6 +109,7 @@ static int ensure_database(const char *data_dir, const char *db_path, char *err,
     if (rc == 0) {
         opt.data_dir = tmpl;
         rc = ingest_run(&opt, &summary, err, errlen);
+        report_stale(&summary);
     }
     if (remove_flat_dir(tmpl) < 0)
         fprintf(stderr, "recsys-tui: warning: could not remove %s: %s\n", tmpl, strerror(errno));
@@ -165,7 +184,11 @@ int cmd_main(int argc, char **argv)
     }
     if (!db_path)
         db_path = conf.database;
-    if (signals_install(0, err, sizeof err) < 0) {
+    /* Headless, SIGHUP reloads the model as --serve does (caught from the
+     * start, so one sent while building is not fatal); with the dashboard it
+     * keeps its default (the terminal hung up). */
+    int tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    if (signals_install(tty ? 0 : SIGNALS_HUP | SIGNALS_RESTART, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui: %s\n", err);
         return EXIT_FAIL;
     }
@@ -188,7 +211,7 @@ int cmd_main(int argc, char **argv)
     for (int i = 0; i < conf.n_regions; i++)
         conf.regions[i].port = server_port(srv, conf.regions[i].name);
     int rc = EXIT_OK;
-    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+    if (tty) {
         struct dashboard_ops ops = {.ctx = srv, .region_stop = ops_stop, .region_start = ops_start};
         struct dashboard_options dopt = {
             .conf = &conf, .interval_s = interval, .ops = &ops, .db_path = db_path};
@@ -200,9 +223,16 @@ int cmd_main(int argc, char **argv)
         for (int i = 0; i < conf.n_regions; i++)
             fprintf(stderr, "region %s listening on %s:%d\n", conf.regions[i].name,
                     conf.regions[i].host, conf.regions[i].port);
-        fprintf(stderr, "recsys-tui: no terminal; serving headless until SIGINT/SIGTERM\n");
-        while (!signals_stop_signal())
-            signals_wait();
+        fprintf(stderr, "recsys-tui: no terminal; serving headless until SIGINT/SIGTERM "
+                        "(SIGHUP reloads the model)\n");
+        while (!signals_stop_signal()) {
+            if (signals_wait() != SIGHUP)
+                continue;
+            if (server_reload(srv, err, sizeof err) < 0)
+                fprintf(stderr, "recsys-tui: %s\n", err);
+            else
+                fprintf(stderr, "recsys-tui: model reloaded\n");
+        }
     }
     server_stop(srv);
     return rc;

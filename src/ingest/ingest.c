@@ -22,6 +22,7 @@
 #include "ingest/olist.h"
 #include "ingest/readahead.h"
 #include "ingest/schema.h"
+#include "ingest/tmpdb.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/progress.h"
@@ -414,7 +415,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     char paths[INGEST_NFILES][PATH_MAX];
     char tmp[PATH_MAX];
     sqlite3 *db = NULL;
-    int rc = -1, have_tmp = 0, attached = 0;
+    int rc = -1, have_tmp = 0, attached = 0, tmp_fd = -1;
     struct loader_result res, items_res;
     struct readahead *ra = NULL;
     struct stat st;
@@ -423,6 +424,11 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     memset(&items_res, 0, sizeof items_res);
     if (!o || !o->data_dir || !o->db_path)
         return err_set(err, errlen, "ingest: data directory and database path are required");
+    struct tmpdb_stale stale;
+    tmpdb_remove_stale(o->db_path, &stale);
+    s->stale_removed = stale.removed;
+    snprintf(s->stale, sizeof s->stale, "%s", stale.names);
+    snprintf(s->stale_failed, sizeof s->stale_failed, "%s", stale.failures);
     /* errno only means something when stat itself failed. */
     if (stat(o->data_dir, &st) != 0)
         return err_set(err, errlen, "data directory %s: %s", o->data_dir, strerror(errno));
@@ -440,14 +446,10 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
                  n ? "; " : "", OLIST_FILES[i].base, OLIST_FILES[i].table);
     }
 
-    if (snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", o->db_path) >= (int)sizeof tmp)
-        return err_set(err, errlen, "database path is too long: %s", o->db_path);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return err_set(err, errlen, "cannot create a temporary file beside %s: %s", o->db_path,
-                       strerror(errno));
-    (void)fchmod(fd, 0644);
-    close(fd);
+    /* Locked until it is renamed or removed: a later run's cleanup
+     * (tmpdb_remove_stale) then knows it is not stale. */
+    if (tmpdb_create(o->db_path, tmp, sizeof tmp, &tmp_fd, err, errlen) < 0)
+        return -1;
     have_tmp = 1;
     /* The reader starts parsing while the database is being set up. */
     if (readahead_start(&ra, (const char(*)[PATH_MAX])paths, !o->quiet, o->interrupt, err, errlen) <
@@ -533,6 +535,8 @@ out:
         sqlite3_close_v2(db); /* unfinalized statements are impossible here, but be safe */
     if (have_tmp)
         unlink(tmp);
+    if (tmp_fd >= 0)
+        close(tmp_fd);    /* the lock goes last, after SQLite closed and the file went */
     readahead_finish(ra); /* before the files go: it may still be reading */
     s->seconds = clock_monotonic() - t0;
     return rc;

@@ -63,9 +63,17 @@ struct ingest_summary {
     int sample;                    /* 1 when the dir came from gen-sample */
     int carried_tables;            /* tables copied from the old database */
     char warnings[512];            /* "reviews absent; ..." or "" */
+    /* Temporary files a killed ingest left beside the database, removed
+     * before this run started (ingest/tmpdb.h): how many, their names, and
+     * any that could not be removed (with why). Filled even when the run
+     * then fails. */
+    int stale_removed;
+    char stale[512];
+    char stale_failed[512];
 };
 
-/* Runs the whole ingest. Returns 0 and fills *s, or a negative err_code
+/* Runs the whole ingest. First removes the temporary files of killed
+ * earlier runs (s->stale). Returns 0 and fills *s, or a negative err_code
  * (ERR_INTERRUPTED when o->interrupt stopped it) with err naming the file,
  * line and column at fault; on failure the old database is untouched and no
  * temporary file remains. */

@@ -65,6 +65,59 @@ check_eq "no temporary file left" "$(ls "$TMP" | grep -c '\.tmp-')" 0
 "$BIN" ingest --quiet --data "$TMP/nowhere" --db "$TMP/s.db" >/dev/null 2>&1
 check_eq "missing data directory exits 1" "$?" 1
 
+# --- a killed ingest (kill -9) leaves its temporary file; the next run removes it
+# Sample data with a long geolocation file, so the run lasts a second or two
+# and the temporary database exists while it does.
+check "gen-sample for the kill -9 test" "$BIN" gen-sample --out "$TMP/k" --customers 20000 --seed 3
+awk 'BEGIN { for (i = 0; i < 600000; i++)
+  printf "%05d,-23.%06d,-46.%06d,sao paulo,SP\n", i % 99999, i, i }' >>"$TMP/k/olist_geolocation_dataset.csv"
+mkdir "$TMP/kill"
+KDB=$TMP/kill/k.db
+check "ingest a first database" "$BIN" ingest --quiet --data "$TMP/a" --db "$KDB"
+# start_slow_ingest: the long ingest in the background ($slow_pid), back once
+# its temporary file exists ($slow_tmp; empty when it never appeared).
+start_slow_ingest() {
+  "$BIN" ingest --quiet --data "$TMP/k" --db "$KDB" >/dev/null 2>"$TMP/slow.err" &
+  slow_pid=$!
+  slow_tmp=
+  for _ in $(seq 1000); do
+    slow_tmp=$(ls "$KDB".tmp-* 2>/dev/null | head -1)
+    [ -n "$slow_tmp" ] && break
+    kill -0 "$slow_pid" 2>/dev/null || break
+    sleep 0.005
+  done
+}
+start_slow_ingest
+sleep 0.1
+kill -9 "$slow_pid"; wait "$slow_pid" 2>/dev/null
+check "kill -9 mid-ingest leaves its temporary file (${slow_tmp##*/})" test -n "$slow_tmp" -a -f "$slow_tmp"
+# Files that only look like ours are never touched: other databases, other
+# lengths, characters mkstemp does not use, a directory.
+decoys="k.db.tmp-abc k.db.tmp-ABCDEFG k.db.tmp-AB_123 k.db.tmp-AB.123 other.db.tmp-AbC123 k.dbx.tmp-AbC123 xk.db.tmp-AbC123 k.db.tmp-"
+for f in $decoys; do echo decoy >"$TMP/kill/$f"; done
+mkdir "$TMP/kill/k.db.tmp-Dir123"
+echo "not a database" >"$TMP/kill/k.db.tmp-Zz9999" # stale too: made by hand, unlocked
+"$BIN" ingest --quiet --data "$TMP/a" --db "$KDB" >"$TMP/k.out" 2>"$TMP/k.err"
+check_eq "the next ingest succeeds" "$?" 0
+check_eq "it removed the killed run's temporary file" "$(ls "$TMP/kill" | grep -c "^${slow_tmp##*/}\$")" 0
+check_eq "... and the unlocked one made by hand" "$(ls "$TMP/kill" | grep -c '^k.db.tmp-Zz9999$')" 0
+check_grep "... and said so, naming them" "removed stale temporary files .*(${slow_tmp##*/}.*k.db.tmp-Zz9999|k.db.tmp-Zz9999.*${slow_tmp##*/})" "$TMP/k.err"
+left=0; for f in $decoys k.db.tmp-Dir123; do [ -e "$TMP/kill/$f" ] && left=$((left + 1)); done
+check_eq "files that do not match the exact pattern are kept" "$left" 9
+check_eq "nothing else is left beside the database" "$(ls "$TMP/kill" | grep -c '^k\.db\.tmp-[A-Za-z0-9]\{6\}$')" 1 # the directory
+for f in $decoys k.db.tmp-Dir123; do rm -rf "${TMP:?}/kill/$f"; done
+# A live ingest's temporary file is locked: a concurrent run leaves it alone.
+start_slow_ingest
+kill -STOP "$slow_pid"
+"$BIN" ingest --quiet --data "$TMP/a" --db "$KDB" >/dev/null 2>"$TMP/k2.err"
+check_eq "an ingest next to a live (stopped) one succeeds" "$?" 0
+check "... and leaves the live one's temporary file (${slow_tmp##*/})" test -n "$slow_tmp" -a -f "$slow_tmp"
+check_fails "... without claiming it removed anything" grep -q "stale" "$TMP/k2.err"
+kill -CONT "$slow_pid"; wait "$slow_pid"
+check_eq "the live ingest then finishes" "$?" 0
+check "... with its own temporary file renamed into place" test ! -e "$slow_tmp"
+check "... and its data in place" test "$(count "$KDB" 'SELECT count(*) FROM geolocation')" -gt 600000
+
 # --- the real dataset ---------------------------------------------------------
 if [ -n "${OLIST_DIR:-}" ] && [ -d "$OLIST_DIR" ] && ls "$OLIST_DIR"/olist_orders_dataset.csv* >/dev/null 2>&1; then
   db=$TMP/real.db

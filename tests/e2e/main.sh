@@ -3,7 +3,7 @@
 # data when there is no Olist data, then a model), serves every region in one
 # process, and in a terminal opens the dashboard whose fault-injection keys
 # stop and restart a region's server. Also: an interrupted first ingest
-# leaves nothing behind.
+# leaves nothing behind; headless, SIGHUP reloads the model.
 . "$(dirname "$0")/lib.sh"
 
 REGIONS="us-west us-east eu-west ap-south"
@@ -78,6 +78,16 @@ MAIN_PID=$!
 for _ in $(seq 300); do grep -q "serving headless" "$TMP/main2.err" && break; sleep 0.1; done
 check_eq "a second start neither ingests nor trains" \
   "$(grep -c 'generating\|ingesting\|training' "$TMP/main2.err")" 0
+# SIGHUP reloads the model, as it does for --serve (it used to kill the job).
+"$BIN" train --db "$DB" --algo popularity --no-eval --quiet >/dev/null 2>&1
+check_eq "a second model is trained and active" "$(sqlite3 "$DB" 'SELECT max(version) FROM models WHERE active')" 2
+kill -HUP "$MAIN_PID"
+for _ in $(seq 100); do grep -q "model reloaded" "$TMP/main2.err" && break; sleep 0.05; done
+check "SIGHUP does not stop the headless main job" kill -0 "$MAIN_PID"
+check_grep "SIGHUP reloads the model" "model reloaded" "$TMP/main2.err"
+curl -s -m 5 "http://127.0.0.1:$(port_of us-east)/api/v1/health/" >"$TMP/h.json"
+check_eq "after SIGHUP the regions serve the new model (v2)" \
+  "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["model"]["version"])' "$TMP/h.json" 2>&1)" "UP 2"
 kill -INT "$MAIN_PID"
 wait "$MAIN_PID"
 check_eq "SIGINT stops it with status 0" "$?" 0
