@@ -2,6 +2,7 @@
 #include "net/api.h"
 #include "net/accesslog.h"
 #include "net/apikeys.h"
+#include "net/body.h"
 #include "net/cache.h"
 #include "net/openapi.h"
 #include "net/ratelimit.h"
@@ -209,34 +210,16 @@ static int rec_params(struct reply *rp, int *count, int *repurchase)
     }
     if (!is_method(q, "POST") || q->body_len == 0)
         return 0;
-    cJSON *j = cJSON_ParseWithLength(q->body, q->body_len);
-    int rc = -1;
-    if (!j || !cJSON_IsObject(j)) {
-        set_error(rp, 400, "the body is not a JSON object");
-        goto out;
+    struct body_rec br = {*count, *repurchase};
+    char err[256];
+    int rc = body_parse_rec(q->body, q->body_len, REC_MAX_ITEMS, &br, err, sizeof err);
+    if (rc < 0) {
+        set_error(rp, render_status(rc), "%s", err);
+        return -1;
     }
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "count");
-    if (c) {
-        /* Range first: casting 1e300 (or -1e300) to int is undefined. */
-        if (!cJSON_IsNumber(c) || !(c->valuedouble >= 1 && c->valuedouble <= REC_MAX_ITEMS) ||
-            c->valuedouble != (double)(int)c->valuedouble) {
-            set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
-            goto out;
-        }
-        *count = (int)c->valuedouble;
-    }
-    cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "allow_repurchase");
-    if (a) {
-        if (!cJSON_IsBool(a)) {
-            set_error(rp, 400, "allow_repurchase must be true or false");
-            goto out;
-        }
-        *repurchase = cJSON_IsTrue(a);
-    }
-    rc = 0;
-out:
-    cJSON_Delete(j);
-    return rc;
+    *count = br.count;
+    *repurchase = br.allow_repurchase;
+    return 0;
 }
 
 static void h_recommend(struct reply *rp, const char *id, size_t id_len)
