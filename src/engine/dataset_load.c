@@ -466,7 +466,7 @@ static void *scan_orders(void *arg)
     size_t cap = 0;
     int s = SQLITE_ERROR;
     o->rc = -1;
-    if (sqlite3_open_v2(o->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    if (dataset_open_ro(o->path, &db, NULL, 0) < 0)
         goto out;
     sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
     cap = table_rows(db, "SELECT MAX(rowid) FROM orders");
@@ -516,7 +516,7 @@ static void *scan_items(void *arg)
     int s = SQLITE_ERROR, n = 0;
     t->rc = -1;
     if (!db) {
-        if (sqlite3_open_v2(t->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        if (dataset_open_ro(t->path, &db, NULL, 0) < 0)
             goto out;
         sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
     }
@@ -681,6 +681,19 @@ static int sort_events(struct dataset *ds)
     return rc;
 }
 
+int dataset_open_ro(const char *path, sqlite3 **db, char *err, size_t errlen)
+{
+    if (sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(*db, DS_BUSY_MS);
+        return 0;
+    }
+    err_set(err, errlen, "cannot open database %s: %s", path,
+            *db ? sqlite3_errmsg(*db) : "out of memory");
+    sqlite3_close(*db);
+    *db = NULL;
+    return ERR_FAIL;
+}
+
 int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen)
 {
     return dataset_load_mode(path, ds, 0, err, errlen);
@@ -702,11 +715,8 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
         if (!scanning)
             scan_orders(&orders); /* no thread: the same work, in turn */
     }
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot open database %s: %s", path,
-                db ? sqlite3_errmsg(db) : "out of memory");
+    if (dataset_open_ro(path, &db, err, errlen) < 0)
         goto out;
-    }
     /* table scans reuse a small page cache (a large one only costs page
      * faults); the view path below enlarges it for its random seeks. No mmap,
      * which would count the file as our RSS. */

@@ -6,6 +6,16 @@
 
 #include "engine/dataset.h"
 
+/* How long a connection waits for another connection's lock (a writer's
+ * commit: train, activate, rollback) before failing with "database is
+ * locked". Every connection the program opens sets it. */
+#define DS_BUSY_MS 10000
+
+struct sqlite3;
+/* Opens the database at path read-only with the busy timeout. 0, or
+ * ERR_FAIL with err naming the file (*db is then NULL). */
+int dataset_open_ro(const char *path, struct sqlite3 **db, char *err, size_t errlen);
+
 /* Reads customers, products (product_catalog) and the interactions view of the
  * database at path. Returns 0, or -1 (ERR_FAIL) with err naming the table
  * at fault; ds is left empty. */

@@ -1,7 +1,9 @@
 /* The engine: an opened database plus the active model (or the popularity
- * fallback), with product details and the customer map preloaded so that
- * engine_recommend does no SQL and takes microseconds. Immutable after
- * engine_open; only the reference count changes (atomically). */
+ * fallback), with product details, the customer map and every customer's
+ * purchase history (engine/history.c) preloaded, so that no call after
+ * engine_open runs SQL: engine_recommend takes microseconds and a profile
+ * or product lookup no more. Immutable after engine_open; only the
+ * reference count changes (atomically). */
 #include "engine/engine.h"
 
 #include <ctype.h>
@@ -13,11 +15,11 @@
 #include "engine/algo.h"
 #include "engine/content.h"
 #include "engine/dataset_load.h"
+#include "engine/history.h"
 #include "engine/model.h"
 #include "engine/modelstore.h"
 #include "engine/train.h"
 #include "util/error.h"
-#include "util/mem.h"
 
 struct product_info {
     double price;      /* < 0 unknown */
@@ -47,6 +49,7 @@ struct engine {
     char latest[24];            /* latest purchase timestamp: "now" for recency */
     int64_t users_with_history; /* counted once at open: info is called per request */
     int32_t *hist_users;        /* the model users with history, ascending (random user) */
+    struct history hist;        /* purchases, cities, catalogue names: profiles without SQL */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -182,6 +185,14 @@ out:
     return rc;
 }
 
+/* history_person_fn: a customer_unique_id as stored -> index into people. */
+static int32_t person_of(void *ctx, const char *unique_id)
+{
+    const struct engine *e = ctx;
+    char id[DS_ID_LEN];
+    return normalise_id(unique_id, id) < 0 ? -1 : dataset_idmap_find(&e->people, id);
+}
+
 /* Popularity over the whole database when no usable model exists. */
 static int build_fallback(struct engine *e, char *err, size_t errlen)
 {
@@ -207,11 +218,8 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
         return err_set(err, errlen, "out of memory");
     }
     e->refs = 1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot open database %s: %s", db_path,
-                db ? sqlite3_errmsg(db) : "out of memory");
+    if (dataset_open_ro(db_path, &db, err, errlen) < 0)
         goto fail;
-    }
     sqlite3_exec(db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536", NULL, NULL, NULL);
     int s = modelstore_load_active(db, &e->m, &e->meta, lerr, sizeof lerr);
     if (s != 0) {
@@ -221,7 +229,8 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
         if (build_fallback(e, err, errlen) < 0)
             goto fail;
     }
-    if (load_products(e, db, err, errlen) < 0 || load_customers(e, db, err, errlen) < 0)
+    if (load_products(e, db, err, errlen) < 0 || load_customers(e, db, err, errlen) < 0 ||
+        history_load(db, e->people.n, person_of, e, &e->hist, err, errlen) < 0)
         goto fail;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "SELECT MAX(ts) FROM interactions", -1, &st, NULL) == SQLITE_OK &&
@@ -266,6 +275,7 @@ void engine_release(struct engine *e)
     free(e->people_state);
     free(e->people_model);
     free(e->hist_users);
+    history_free(&e->hist);
     free(e->db_path);
     free(e);
 }
@@ -382,88 +392,10 @@ int engine_random_user(struct engine *e, uint64_t seed, char out[REC_ID_LEN])
     return 0;
 }
 
-/* A private read-only connection per call: thread-safe without locks. */
-static sqlite3 *open_ro(const struct engine *e, char *err, size_t errlen)
-{
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(e->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        err_set(err, errlen, "cannot open database %s: %s", e->db_path,
-                db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return NULL;
-    }
-    sqlite3_busy_timeout(db, 2000);
-    return db;
-}
-
-static void col_text(sqlite3_stmt *st, int i, char *out, size_t len)
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    snprintf(out, len, "%s", t ? t : "");
-}
-
-/* Folds one purchase row into the profile's counts: distinct orders (rows
- * come ordered by time, then order id, so an order's rows are adjacent) and
- * distinct products (a scan: at most ENGINE_MAX_HISTORY rows). */
-static void profile_count(struct user_profile *p, const struct user_purchase *row)
-{
-    int new_product = 1;
-    for (int k = 0; k < p->n_purchases && new_product; k++)
-        new_product = strcmp(p->purchases[k].product_id, row->product_id) != 0;
-    p->products += new_product;
-    if (!p->n_purchases || strcmp(p->purchases[p->n_purchases - 1].order_id, row->order_id))
-        p->orders++;
-    p->monetary += row->price;
-    if (row->timestamp[0]) {
-        if (!p->first_purchase[0])
-            snprintf(p->first_purchase, sizeof p->first_purchase, "%s", row->timestamp);
-        snprintf(p->last_purchase, sizeof p->last_purchase, "%s", row->timestamp);
-    }
-}
-
-/* The purchase rows of out->user_id, oldest first. */
-static int profile_purchases(sqlite3 *db, struct user_profile *out, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT i.order_id, i.product_id, i.price, i.ts, p.category"
-                           " FROM interactions i LEFT JOIN product_catalog p"
-                           " ON p.product_id = i.product_id WHERE i.user_id = ?1"
-                           " ORDER BY i.ts, i.order_id",
-                           -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_text(st, 1, out->user_id, -1, SQLITE_STATIC) != SQLITE_OK) {
-        rc = err_set(err, errlen, "cannot read purchases: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    while (out->n_purchases < ENGINE_MAX_HISTORY && sqlite3_step(st) == SQLITE_ROW) {
-        if (mem_grow((void **)&out->purchases, sizeof *out->purchases, (size_t)out->n_purchases + 1,
-                     &cap, ENGINE_MAX_HISTORY) < 0) {
-            rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        struct user_purchase *row = &out->purchases[out->n_purchases];
-        col_text(st, 0, row->order_id, sizeof row->order_id);
-        col_text(st, 1, row->product_id, sizeof row->product_id);
-        row->price = sqlite3_column_double(st, 2);
-        col_text(st, 3, row->timestamp, sizeof row->timestamp);
-        col_text(st, 4, row->category, sizeof row->category);
-        profile_count(out, row);
-        out->n_purchases++;
-    }
-out:
-    sqlite3_finalize(st);
-    return rc;
-}
-
 int engine_user_profile(struct engine *e, const char *user, struct user_profile *out, char *err,
                         size_t errlen)
 {
     char id[DS_ID_LEN];
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
     int rc;
     memset(out, 0, sizeof *out);
     if (normalise_id(user, id) < 0)
@@ -472,24 +404,8 @@ int engine_user_profile(struct engine *e, const char *user, struct user_profile 
     if (p < 0)
         return err_code_set(err, errlen, ERR_NOT_FOUND, "no customer %s", id);
     memcpy(out->state, e->people_state[p], 3);
-    if (!(db = open_ro(e, err, errlen)))
-        return ERR_FAIL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT customer_city FROM customers WHERE customer_unique_id = ?1"
-                           " LIMIT 1",
-                           -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(st, 1, out->user_id, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        out->has_city = 1;
-        col_text(st, 0, out->city, sizeof out->city);
-    }
-    sqlite3_finalize(st);
-    rc = profile_purchases(db, out, err, errlen);
-    sqlite3_close(db);
-    if (rc < 0) {
-        engine_user_profile_free(out);
+    if ((rc = history_profile(&e->hist, p, out, err, errlen)) < 0)
         return rc;
-    }
     int32_t dl = dataset_parse_day(out->last_purchase), dn = dataset_parse_day(e->latest);
     out->has_recency = dl >= 0 && dn >= 0;
     out->recency_days = out->has_recency ? dn - dl : 0;
@@ -535,7 +451,7 @@ static void product_similar(const struct model *m, int32_t i, struct product_det
 int engine_product_detail(struct engine *e, const char *product_id, struct product_detail *out,
                           char *err, size_t errlen)
 {
-    char id[DS_ID_LEN], ignored[8]; /* no database: category_pt stays unknown, not an error */
+    char id[DS_ID_LEN];
     const struct model *m = &e->m;
     memset(out, 0, sizeof *out);
     if (normalise_id(product_id, id) < 0)
@@ -546,18 +462,8 @@ int engine_product_detail(struct engine *e, const char *product_id, struct produ
         return err_code_set(err, errlen, ERR_NOT_FOUND, "no product %s", id);
     memcpy(out->product_id, id, REC_ID_LEN);
     snprintf(out->category, sizeof out->category, "%s", m->ctx.cats[m->ctx.item_cat[i]]);
-    sqlite3 *db = open_ro(e, ignored, sizeof ignored);
-    sqlite3_stmt *st = NULL;
-    if (db &&
-        sqlite3_prepare_v2(db, "SELECT category_pt FROM product_catalog WHERE product_id = ?1", -1,
-                           &st, NULL) == SQLITE_OK &&
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-        out->has_category_pt = 1;
-        col_text(st, 0, out->category_pt, sizeof out->category_pt);
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    out->has_category_pt =
+        history_category_pt(&e->hist, id, out->category_pt, sizeof out->category_pt);
     const struct product_info *pi = &e->pinfo[i];
     out->price = pi->price;
     out->avg_rating = pi->avg_rating;

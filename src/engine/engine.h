@@ -96,7 +96,7 @@ struct product_detail {
     char product_id[REC_ID_LEN];
     char category[64]; /* English name, as in rec_item */
     char category_pt[96];
-    int has_category_pt; /* 0: not in the catalogue (or the database was unreachable) */
+    int has_category_pt; /* 0: not in the catalogue */
     double price;        /* < 0 when unknown */
     double avg_rating;   /* meaningless when n_ratings is 0 */
     int n_ratings;
@@ -108,11 +108,15 @@ struct product_detail {
 
 struct engine;
 
-/* Opens the SQLite database at db_path (read-only) and loads the active model,
- * verifying its sha256. A missing, truncated or corrupted model is not an
- * error: the engine falls back to popularity and engine_warning() says why.
- * Returns 0 and *out (refcount 1), or -1 with err when the database cannot be
- * used at all. */
+/* Opens the SQLite database at db_path (read-only, waiting out other
+ * writers' locks up to DS_BUSY_MS) and loads the active model, verifying its
+ * sha256, plus everything the calls below need: product details, the
+ * customers and their purchase histories. The database is closed again
+ * before it returns; no call below runs SQL. A missing, truncated or
+ * corrupted model is not an error: the engine falls back to popularity and
+ * engine_warning() says why. Returns 0 and *out (refcount 1), or -1 with err
+ * when the database cannot be used at all. Slow (a second on the Olist
+ * data): servers call it on a background thread (net/bio.c). */
 int engine_open(const char *db_path, struct engine **out, char *err, size_t errlen);
 void engine_retain(struct engine *e);
 void engine_release(struct engine *e); /* frees at zero; NULL is fine */
@@ -127,18 +131,18 @@ void engine_get_info(const struct engine *e, struct engine_info *info);
 int engine_recommend(struct engine *e, const struct rec_request *req, struct rec_result *out,
                      char *err, size_t errlen);
 
-/* The profile of a customer_unique_id or customer_id (a private read-only
- * connection per call). ERR_INVALID for a malformed id, ERR_NOT_FOUND for an
- * unknown customer, ERR_FAIL when the database cannot be read, ERR_NOMEM.
- * On success free *out with engine_user_profile_free; on failure *out holds
- * nothing to free. */
+/* The profile of a customer_unique_id or customer_id, from the histories
+ * engine_open preloaded (no SQL: the database may be gone meanwhile).
+ * Purchases are listed oldest first (ties: order id, product id, price); the
+ * counts cover the listed rows. ERR_INVALID for a malformed id,
+ * ERR_NOT_FOUND for an unknown customer, ERR_NOMEM. On success free *out
+ * with engine_user_profile_free; on failure *out holds nothing to free. */
 int engine_user_profile(struct engine *e, const char *user, struct user_profile *out, char *err,
                         size_t errlen);
 void engine_user_profile_free(struct user_profile *p);
 
-/* Details of one product of the model's catalogue. ERR_INVALID for a
- * malformed id, ERR_NOT_FOUND for an unknown product. category_pt needs the
- * database; when it cannot be read the detail is still returned without it. */
+/* Details of one product of the model's catalogue, from memory (no SQL).
+ * ERR_INVALID for a malformed id, ERR_NOT_FOUND for an unknown product. */
 int engine_product_detail(struct engine *e, const char *product_id, struct product_detail *out,
                           char *err, size_t errlen);
 

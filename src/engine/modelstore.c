@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/dataset_load.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/sha256.h"
@@ -68,7 +69,7 @@ static int ms_open_rw(const char *db_path, sqlite3 **db, char *err, size_t errle
                      *db ? sqlite3_errmsg(*db) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(*db, 10000);
+    sqlite3_busy_timeout(*db, DS_BUSY_MS);
     if (sqlite3_exec(*db, ms_schema, NULL, NULL, NULL) != SQLITE_OK) {
         rc = err_code_set(err, errlen, ms_sql_code(*db), "cannot create the models table in %s: %s",
                           db_path, sqlite3_errmsg(*db));
@@ -435,7 +436,7 @@ int modelstore_active_version(const char *db_path, int64_t *v)
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     *v = 0;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+    if (dataset_open_ro(db_path, &db, NULL, 0) == 0 &&
         sqlite3_prepare_v2(db, "SELECT version FROM models WHERE active = 1 LIMIT 1", -1, &st,
                            NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)

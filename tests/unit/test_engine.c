@@ -1,6 +1,6 @@
 /* The engine as the server and the CLI use it: the recommendation contract
- * on the tiny shop, random users, one engine shared by threads, and a user
- * whose history cannot be read. */
+ * on the tiny shop, random users, one engine shared by threads, and
+ * profiles answered from memory once the database is gone. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -240,13 +240,30 @@ static void test_engine_shared_by_threads(void)
     }
 }
 
-/* A known user whose purchases cannot be read (the database went away after
- * the engine loaded) is a failure (ERR_FAIL: HTTP 500), not an unknown user
- * (ERR_NOT_FOUND: HTTP 404). */
-static void test_user_json_failure_is_not_a_miss(void)
+/* Field by field: two profiles of the same person are the same. */
+static int same_profile(const struct user_profile *a, const struct user_profile *b)
 {
-    char err[512] = "", copy[160], c0b[33], cmd[400];
+    int same = !strcmp(a->user_id, b->user_id) && !strcmp(a->state, b->state) &&
+               !strcmp(a->city, b->city) && a->has_city == b->has_city && a->orders == b->orders &&
+               a->products == b->products && !strcmp(a->first_purchase, b->first_purchase) &&
+               !strcmp(a->last_purchase, b->last_purchase) && a->has_recency == b->has_recency &&
+               a->recency_days == b->recency_days && a->monetary == b->monetary &&
+               a->n_purchases == b->n_purchases;
+    for (int i = 0; same && i < a->n_purchases; i++)
+        same = !memcmp(&a->purchases[i], &b->purchases[i], sizeof a->purchases[i]);
+    return same;
+}
+
+/* Profiles and product details come from what engine_open preloaded: once
+ * the database file is gone (GET /api/v1/users/{id} runs no SQL), a known
+ * user still gets the very same profile, and a product its Portuguese
+ * category. Ties in time list by order id, then product id. */
+static void test_profile_needs_no_database(void)
+{
+    char err[512] = "", copy[160], c0b[33], cmd[400], phone[33], laptop[33];
     struct engine *e;
+    struct user_profile before, after;
+    struct product_detail pd;
     snprintf(copy, sizeof copy, "%s/copy.db", dir);
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", db_path, copy);
     CHECK_INT(system(cmd), 0);
@@ -255,17 +272,65 @@ static void test_user_json_failure_is_not_a_miss(void)
         CHECK(0);
         return;
     }
-    CHECK_INT(unlink(copy), 0);
     id(c0b, 0xC000, 10);
-    struct user_profile up;
-    err[0] = 0;
-    CHECK_INT(engine_user_profile(e, c0b, &up, err, sizeof err), ERR_FAIL);
-    CHECK(err[0] != 0);
-    CHECK(up.purchases == NULL);
+    id(phone, 0xB000, PHONE);
+    id(laptop, 0xB000, LAPTOP);
+    CHECK_INT(engine_user_profile(e, c0b, &before, err, sizeof err), 0);
+    CHECK_INT(unlink(copy), 0);
+    CHECK_INT(engine_user_profile(e, c0b, &after, err, sizeof err), 0);
+    CHECK(same_profile(&before, &after));
+    CHECK_STR(after.city, "x");
+    CHECK_INT(after.has_city, 1);
+    CHECK_INT(after.n_purchases, 4);
+    if (after.n_purchases == 4) { /* order 1 (phone, laptop) at the same time: by product id */
+        CHECK_STR(after.purchases[0].product_id, phone);
+        CHECK_STR(after.purchases[1].product_id, laptop);
+        CHECK_STR(after.purchases[0].category, "telephony");
+        CHECK_STR(after.purchases[3].timestamp, "2017-11-01 10:00:00");
+        CHECK_STR(after.last_purchase, "2017-11-01 10:00:00");
+    }
+    engine_user_profile_free(&before);
+    engine_user_profile_free(&after);
+    CHECK_INT(engine_product_detail(e, phone, &pd, err, sizeof err), 0);
+    CHECK_INT(pd.has_category_pt, 1);
+    CHECK_STR(pd.category_pt, "telefonia");
     /* an unknown user is still a miss */
-    CHECK_INT(engine_user_profile(e, "0123456789abcdef0123456789abcdef", &up, err, sizeof err),
+    CHECK_INT(engine_user_profile(e, "0123456789abcdef0123456789abcdef", &after, err, sizeof err),
               ERR_NOT_FOUND);
+    CHECK(after.purchases == NULL);
     engine_release(e);
+}
+
+/* Purchase times not in the "YYYY-MM-DD HH:MM:SS" form the engine packs
+ * into seconds are listed verbatim all the same. */
+static void test_profile_odd_times(void)
+{
+    char err[512] = "", copy[160], cmd[400], p3[33];
+    struct engine *e;
+    struct user_profile up;
+    sqlite3 *db = NULL;
+    snprintf(copy, sizeof copy, "%s/odd.db", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", db_path, copy);
+    CHECK_INT(system(cmd), 0);
+    CHECK_INT(sqlite3_open(copy, &db), SQLITE_OK);
+    exec(db, "UPDATE orders SET order_purchase_timestamp = '2017-12-15T10:00:00Z'"
+             " WHERE order_purchase_timestamp = '2017-12-15 10:00:00'");
+    sqlite3_close(db);
+    if (engine_open(copy, &e, err, sizeof err) < 0) {
+        printf("# %s\n", err);
+        CHECK(0);
+        return;
+    }
+    id(p3, 0xA000, 3);
+    CHECK_INT(engine_user_profile(e, p3, &up, err, sizeof err), 0);
+    CHECK_INT(up.n_purchases, 1);
+    if (up.n_purchases == 1)
+        CHECK_STR(up.purchases[0].timestamp, "2017-12-15T10:00:00Z");
+    CHECK_STR(up.last_purchase, "2017-12-15T10:00:00Z");
+    CHECK_INT(up.has_recency, 1); /* the day still parses */
+    engine_user_profile_free(&up);
+    engine_release(e);
+    unlink(copy);
 }
 
 int main(void)
@@ -275,7 +340,8 @@ int main(void)
     RUN(test_engine_recommend_contract);
     RUN(test_engine_random_user);
     RUN(test_engine_shared_by_threads);
-    RUN(test_user_json_failure_is_not_a_miss);
+    RUN(test_profile_needs_no_database);
+    RUN(test_profile_odd_times);
     fixture_remove();
     return TEST_SUMMARY();
 }
