@@ -9,6 +9,7 @@
 
 #include "cli/exitcode.h"
 #include "cli/opts.h"
+#include "cli/servelog.h"
 #include "cli/signals.h"
 #include "conf/regions.h"
 #include "net/server.h"
@@ -119,23 +120,37 @@ int cmd_serve(int argc, char **argv)
         return EXIT_FAIL;
     }
     signals_ignore_pipe();
+    if (servelog_open(&conf, db, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui --serve: %s\n", err);
+        return EXIT_FAIL;
+    }
     struct server *s = NULL, *rs = NULL;
     if (!router_only && server_start(&conf, db, names, n, &s, err, sizeof err) < 0) {
+        log_error(NULL, "error", "message=%s", err);
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
+        servelog_close();
         return EXIT_FAIL;
     }
     if (router && server_router_start(&conf, router_port, &rs, err, sizeof err) < 0) {
+        log_error(NULL, "error", "message=%s", err);
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
         server_stop(s);
+        servelog_close();
         return EXIT_FAIL;
     }
-    if (rs)
+    /* the listening lines are the interface scripts wait for: always printed (once, at
+     * start, before any request could fill a stderr pipe) */
+    if (rs) {
         fprintf(stderr, "router listening on %s:%d\n", conf.router_host, server_port(rs, "router"));
+        servelog_listening(NULL, conf.router_host, server_port(rs, "router"));
+    }
     for (int i = 0; s && i < conf.n_regions; i++) {
         int port = server_port(s, conf.regions[i].name);
-        if (port >= 0)
+        if (port >= 0) {
             fprintf(stderr, "region %s listening on %s:%d\n", conf.regions[i].name,
                     conf.regions[i].host, port);
+            servelog_listening(conf.regions[i].name, conf.regions[i].host, port);
+        }
     }
     fflush(stderr);
     for (;;) {
@@ -144,15 +159,17 @@ int cmd_serve(int argc, char **argv)
             if (!s)
                 continue;
             if (server_reload(s, err, sizeof err) < 0)
-                fprintf(stderr, "recsys-tui --serve: %s\n", err);
+                servelog_note(LOG_LEVEL_ERROR, "recsys-tui --serve", "reload", err);
             else
-                fprintf(stderr, "recsys-tui --serve: model reloaded\n");
+                servelog_note(LOG_LEVEL_INFO, "recsys-tui --serve", "reload", "model reloaded");
             continue;
         }
-        fprintf(stderr, "recsys-tui --serve: %s, draining\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        servelog_note(LOG_LEVEL_INFO, "recsys-tui --serve", "drain",
+                      sig == SIGINT ? "SIGINT, draining" : "SIGTERM, draining");
         server_stop(rs); /* first: its in-flight requests still reach the regions */
         server_stop(s);
-        fprintf(stderr, "recsys-tui --serve: stopped\n");
+        servelog_note(LOG_LEVEL_INFO, "recsys-tui --serve", "stop", "stopped");
+        servelog_close();
         return EXIT_OK;
     }
 }

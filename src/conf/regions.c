@@ -30,6 +30,7 @@ void regions_defaults(struct regions_conf *out)
     out->read_timeout = 10;
     out->idle_timeout = 60;
     out->max_connections = 1024;
+    out->stats_window = 10;
 }
 
 static char *trim(char *s)
@@ -120,6 +121,8 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
         return parse_int(path, line, k, v, 1, 86400, &c->idle_timeout, err, errlen);
     if (!strcmp(k, "max_connections"))
         return parse_int(path, line, k, v, 1, 1000000, &c->max_connections, err, errlen);
+    if (!strcmp(k, "stats_window"))
+        return parse_int(path, line, k, v, 1, 3600, &c->stats_window, err, errlen);
     return err_set(err, errlen, "%s:%d: key '%s': unknown key in [global]", path, line, k);
 }
 

@@ -28,6 +28,7 @@ struct regions_conf {
     int read_timeout;        /* seconds before a slow request is cut off */
     int idle_timeout;        /* seconds before an idle keep-alive connection closes */
     int max_connections;     /* per region */
+    int stats_window;        /* seconds of /health's rolling figures, default 10 */
     int n_regions;
     struct region_conf regions[REGIONS_MAX];
     char router_host[64]; /* address the router listens on; default "127.0.0.1" */

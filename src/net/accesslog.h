@@ -1,6 +1,8 @@
-/* JSON-lines access log: one line per request, to stderr or a file. Safe to
- * share between region threads: each line is a single write(2) on an
- * O_APPEND descriptor. */
+/* The access log: one structured log line (util/log.h) per request,
+ *   {"time","level","region","event":"access","method","path","status","latency_ms","cache"}
+ * level "error" for a 5xx, else "info". It only formats: the queue, the writer thread and the
+ * sink (stderr or a file, the `log` key) are util/log's, shared with every other event, so a
+ * stuck sink drops lines instead of blocking a region. */
 #ifndef RECSYS_NET_ACCESSLOG_H
 #define RECSYS_NET_ACCESSLOG_H
 
@@ -8,12 +10,13 @@
 
 struct accesslog;
 
-/* spec "off" gives *out = NULL (no logging), "stderr", or a file path opened
- * for appending. 0, or -1 with err. */
+/* spec "off" gives *out = NULL (no logging); "stderr" or a file path opens (or takes a
+ * reference on) the process-wide log. 0, or a negative enum err_code with err. */
 int accesslog_open(const char *spec, struct accesslog **out, char *err, size_t errlen);
+/* Drops the reference; the last one flushes the log (bounded wait). NULL does nothing. */
 void accesslog_close(struct accesslog *l);
-/* Writes {"time","region","method","path","status","latency_ms","cache"}.
- * NULL log does nothing. method/path need not be NUL-terminated. */
+/* Queues one access line; never blocks. NULL log does nothing. method/path need not be
+ * NUL-terminated; cache NULL gives null. */
 void accesslog_write(struct accesslog *l, const char *region, const char *method, size_t method_len,
                      const char *path, size_t path_len, int status, double latency_ms,
                      const char *cache);

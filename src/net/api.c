@@ -11,6 +11,7 @@
 #include "engine/modelstore.h"
 #include "util/error.h"
 #include "util/clock.h"
+#include "util/log.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -45,8 +46,8 @@ int api_region_init(struct api_region *r, struct api_shared *sh, const struct re
     r->rl = ratelimit_new(sh->conf->rate_limit, sh->conf->rate_burst);
     r->res = malloc(sizeof *r->res);
     sbuf_init(&r->body, BODY_MAX);
-    metrics_init(&r->m);
     r->started = clock_monotonic();
+    metrics_init(&r->m, sh->conf->stats_window, r->started);
     if (!r->cache || !r->rl || !r->res) {
         api_region_free(r);
         return err_set(err, errlen, "region %s: out of memory", rc->name);
@@ -130,8 +131,10 @@ static void h_health(struct reply *rp)
     memset(&info, 0, sizeof info);
     if (r->engine)
         engine_get_info(r->engine, &info);
-    double up = clock_monotonic() - r->started;
+    double now = clock_monotonic(), up = now - r->started;
     uint64_t lookups = cs.hits + cs.misses;
+    struct metrics_window w; /* "now" figures: the last stats_window seconds */
+    metrics_window(&r->m, now, &w);
     sbuf_reset(b);
     sbuf_puts(b, "{\"region\":");
     sbuf_json_str(b, r->conf->name);
@@ -141,12 +144,20 @@ static void h_health(struct reply *rp)
                 ",\"status\":\"%s\",\"uptime_s\":%.3f,"
                 "\"requests\":{\"total\":%llu,\"errors\":%llu,\"per_second\":%.3f},"
                 "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
+                "\"window\":{\"seconds\":%g,\"covered_s\":%.3f,\"requests\":%llu,"
+                "\"errors\":%llu},"
+                "\"lifetime\":{\"requests\":%llu,\"errors\":%llu,\"per_second\":%.3f,"
+                "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f}},",
+                (!r->engine || warn) ? "DEGRADED" : "UP", up, (unsigned long long)r->m.total,
+                (unsigned long long)r->m.errors, w.per_second, w.p50 * 1e3, w.p99 * 1e3,
+                r->m.window_s, w.seconds, (unsigned long long)w.requests,
+                (unsigned long long)w.errors, (unsigned long long)r->m.total,
+                (unsigned long long)r->m.errors, up > 0 ? (double)r->m.total / up : 0.0,
+                metrics_quantile(&r->m, 0.5) * 1e3, metrics_quantile(&r->m, 0.99) * 1e3);
+    sbuf_printf(b,
                 "\"cache\":{\"size\":%zu,\"capacity\":%zu,\"hits\":%llu,\"misses\":%llu,"
                 "\"hit_ratio\":%.4f},",
-                (!r->engine || warn) ? "DEGRADED" : "UP", up, (unsigned long long)r->m.total,
-                (unsigned long long)r->m.errors, up > 0 ? (double)r->m.total / up : 0.0,
-                metrics_quantile(&r->m, 0.5) * 1e3, metrics_quantile(&r->m, 0.99) * 1e3, cs.size,
-                cs.capacity, (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+                cs.size, cs.capacity, (unsigned long long)cs.hits, (unsigned long long)cs.misses,
                 lookups ? (double)cs.hits / (double)lookups : 0.0);
     sbuf_printf(b, "\"model\":{\"status\":\"%s\",\"version\":%lld,\"algorithm\":",
                 !r->engine                ? "unavailable"
@@ -478,6 +489,10 @@ static void h_metrics(struct reply *rp)
         .uptime_s = clock_monotonic() - r->started,
         .degraded = !r->engine || engine_warning(r->engine) != NULL,
     };
+    struct log_stats ls;
+    log_get_stats(&ls);
+    x.log_written = ls.written;
+    x.log_dropped = ls.dropped;
     sbuf_reset(&r->body);
     metrics_prometheus(&r->m, r->conf->name, &x, &r->body);
     rp->status = 200;
@@ -642,7 +657,7 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
     if (parse_status < 0 || !is_method(req, "HEAD")) /* HEAD: the length, not the bytes */
         sbuf_append(out, body ? body : "", blen);
     double secs = clock_monotonic() - rp.t0;
-    metrics_record(&rp.r->m, rp.route, rp.status, secs);
+    metrics_record(&rp.r->m, rp.route, rp.status, secs, rp.t0 + secs);
     if (parse_status >= 0)
         accesslog_write(rp.r->sh->log, rp.r->conf->name, req->method, req->method_len, req->path,
                         req->path_len, rp.status, secs * 1e3, rp.cache);

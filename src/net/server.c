@@ -8,6 +8,7 @@
  * answer later (a deferred response, router_done). */
 #include "net/server.h"
 #include "net/accesslog.h"
+#include "util/log.h"
 #include "net/api.h"
 #include "net/apikeys.h"
 #include "net/evloop.h"
@@ -580,8 +581,11 @@ static void open_engine(struct server *s)
 {
     struct engine *e = NULL;
     s->sh.engine_err[0] = '\0';
-    if (engine_open(s->sh.db_path, &e, s->sh.engine_err, sizeof s->sh.engine_err) < 0)
+    if (engine_open(s->sh.db_path, &e, s->sh.engine_err, sizeof s->sh.engine_err) < 0) {
         e = NULL;
+        log_error(NULL, "error", "what=engine_open database=%s message=%s", s->sh.db_path,
+                  s->sh.engine_err);
+    }
     s->sh.engine = e;
     atomic_store(&s->sh.engine_gen, 1);
 }

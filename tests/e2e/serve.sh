@@ -217,7 +217,7 @@ import re,sys
 for l in open('$TMP/b'):
     l=l.rstrip('\n')
     if l.startswith('#'): assert re.match(r'# (HELP|TYPE) recsys_\w+ ', l), l; continue
-    assert re.match(r'^recsys_\w+\{[^}]*\} [-+0-9.eE]+$', l), l"
+    assert re.match(r'^recsys_\w+(\{[^}]*\})? [-+0-9.eE]+$', l), l"
 check_eq "openapi 200" "$(req $P GET /openapi.json)" 200
 check "openapi parses and lists every path" $PY -c "
 import json; d=json.load(open('$TMP/b')); assert d['openapi'].startswith('3.')
@@ -258,10 +258,12 @@ if [ "$HAVE_DB" = 1 ]; then
   req $P GET "$R?count=4" >/dev/null
   check_eq "cache invalidated by the reload (MISS)" "$(json 'd["cache"]')" MISS
 fi
-check_grep "access log is JSON lines" '^\{"time":"[0-9T:.-]+Z","region":"us-west","method":"GET","path":"/api/v1/health/","status":200,' "$TMP/access.log"
-check "every access log line parses" $PY -c "
+check_grep "access log is JSON lines" '^\{"time":"[0-9T:.-]+Z","level":"info","region":"us-west","event":"access","method":"GET","path":"/api/v1/health/","status":200,' "$TMP/access.log"
+check "every log line parses; access lines carry the request" $PY -c "
 import json
-for l in open('$TMP/access.log'): d=json.loads(l); assert {'time','region','method','path','status','latency_ms','cache'} <= set(d)"
+for l in open('$TMP/access.log'):
+    d=json.loads(l); assert {'time','level','region','event'} <= set(d)
+    assert d['event'] != 'access' or {'method','path','status','latency_ms','cache'} <= set(d)"
 
 kill -TERM "$PID_main"; wait "$PID_main"; rc=$?
 check_eq "SIGTERM drains and exits 0" "$rc" 0
