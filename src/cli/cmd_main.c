@@ -19,6 +19,7 @@
 
 #include "cli/exitcode.h"
 #include "cli/opts.h"
+#include "cli/servelog.h"
 #include "cli/signals.h"
 #include "ingest/ingest.h"
 #include "ingest/sample.h"
@@ -201,9 +202,15 @@ int cmd_main(int argc, char **argv)
     if (signals_stop_signal()) /* interrupted while training: do not start serving */
         return signals_exit_status(EXIT_FAIL);
 
+    if (servelog_open(&conf, db_path, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui: %s\n", err);
+        return EXIT_FAIL;
+    }
     struct server *srv = NULL;
     if (server_start(&conf, db_path, NULL, 0, &srv, err, sizeof err) < 0) {
+        log_error(NULL, "error", "message=%s", err);
         fprintf(stderr, "recsys-tui: %s\n", err);
+        servelog_close();
         return EXIT_FAIL;
     }
     /* Port 0 in regions.conf means "any free port": give the dashboard (and
@@ -220,20 +227,25 @@ int cmd_main(int argc, char **argv)
             rc = EXIT_FAIL;
         }
     } else {
-        for (int i = 0; i < conf.n_regions; i++)
+        for (int i = 0; i < conf.n_regions; i++) {
             fprintf(stderr, "region %s listening on %s:%d\n", conf.regions[i].name,
                     conf.regions[i].host, conf.regions[i].port);
+            servelog_listening(conf.regions[i].name, conf.regions[i].host, conf.regions[i].port);
+        }
         fprintf(stderr, "recsys-tui: no terminal; serving headless until SIGINT/SIGTERM "
                         "(SIGHUP reloads the model)\n");
         while (!signals_stop_signal()) {
             if (signals_wait() != SIGHUP)
                 continue;
             if (server_reload(srv, err, sizeof err) < 0)
-                fprintf(stderr, "recsys-tui: %s\n", err);
+                servelog_note(LOG_LEVEL_ERROR, "recsys-tui", "reload", err);
             else
-                fprintf(stderr, "recsys-tui: model reloaded\n");
+                servelog_note(LOG_LEVEL_INFO, "recsys-tui", "reload", "model reloaded");
         }
     }
+    log_info(NULL, "drain", NULL);
     server_stop(srv);
+    log_info(NULL, "stop", "exit=%d", rc);
+    servelog_close();
     return rc;
 }
