@@ -15,6 +15,40 @@
 #include <string.h>
 
 #define REGIONS_LINE_MAX 1024
+#define REGIONS_KEYS_MAX 32 /* distinct keys a section can hold */
+
+/* The keys a section has set, with their lines: a key set twice is an error
+ * (it would otherwise silently win), and a region without a port is too. */
+struct keyseen {
+    int n;
+    char key[REGIONS_KEYS_MAX][24];
+    int line[REGIONS_KEYS_MAX];
+};
+
+/* The line where ks set key, 0 when it did not. */
+static int keyseen_line(const struct keyseen *ks, const char *key)
+{
+    for (int i = 0; i < ks->n; i++)
+        if (!strcmp(ks->key[i], key))
+            return ks->line[i];
+    return 0;
+}
+
+/* Records key at line; -1 with err when the section already set it. Only
+ * known keys get here, and they fit. */
+static int keyseen_add(struct keyseen *ks, const char *path, int line, const char *key,
+                       const char *section, const char *name, char *err, size_t errlen)
+{
+    int first = keyseen_line(ks, key);
+    if (first)
+        return err_set(err, errlen, "%s:%d: key '%s': set twice in [%s%s%s] (first on line %d)",
+                       path, line, key, section, *name ? " " : "", name, first);
+    if (ks->n < REGIONS_KEYS_MAX && strlen(key) < sizeof ks->key[0]) {
+        snprintf(ks->key[ks->n], sizeof ks->key[0], "%s", key);
+        ks->line[ks->n++] = line;
+    }
+    return 0;
+}
 
 void regions_defaults(struct regions_conf *out)
 {
@@ -31,6 +65,7 @@ void regions_defaults(struct regions_conf *out)
     out->idle_timeout = 60;
     out->max_connections = 1024;
     out->stats_window = 10;
+    out->cache_bytes = REGIONS_CACHE_BYTES;
 }
 
 static char *trim(char *s)
@@ -84,6 +119,64 @@ static int copy_str(const char *path, int line, const char *key, const char *v, 
     return 0;
 }
 
+/* Bytes with an optional K, M or G suffix (powers of 1024): "16M". */
+static int parse_bytes(const char *path, int line, const char *key, const char *v, long long max,
+                       long long *out, char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    int shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (!*v || *end || errno || !isdigit((unsigned char)*v))
+        return err_set(err, errlen,
+                       "%s:%d: key '%s': '%s' is not a byte count (digits, optional K, M or G)",
+                       path, line, key, v);
+    if (x > (max >> shift))
+        return err_set(err, errlen, "%s:%d: key '%s': %s is over the maximum %lld bytes", path,
+                       line, key, v, max);
+    *out = x << shift;
+    return 0;
+}
+
+/* "a, b/n, ..." into c->trusted_proxies (replacing what was there). */
+static int parse_proxies(struct regions_conf *c, const char *path, int line, const char *v,
+                         char *err, size_t errlen)
+{
+    c->n_trusted_proxies = 0;
+    while (*v) {
+        size_t n = strcspn(v, ",");
+        const char *s = v;
+        size_t len = n;
+        while (len && isspace((unsigned char)*s))
+            s++, len--;
+        while (len && isspace((unsigned char)s[len - 1]))
+            len--;
+        if (len == 0)
+            return err_set(err, errlen, "%s:%d: key 'trusted_proxies': empty entry", path, line);
+        if (c->n_trusted_proxies >= REGIONS_PROXIES_MAX)
+            return err_set(err, errlen, "%s:%d: key 'trusted_proxies': more than %d entries", path,
+                           line, REGIONS_PROXIES_MAX);
+        if (regions_cidr_parse(s, len, &c->trusted_proxies[c->n_trusted_proxies]) < 0)
+            return err_set(err, errlen,
+                           "%s:%d: key 'trusted_proxies': '%.*s' is not an IP address or "
+                           "ADDRESS/BITS block",
+                           path, line, (int)len, s);
+        c->n_trusted_proxies++;
+        v += n;
+        if (*v == ',' && !*++v)
+            return err_set(err, errlen, "%s:%d: key 'trusted_proxies': empty entry", path, line);
+    }
+    return 0;
+}
+
 static int set_global(struct regions_conf *c, const char *path, int line, const char *k,
                       const char *v, char *err, size_t errlen)
 {
@@ -123,16 +216,21 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
         return parse_int(path, line, k, v, 1, 1000000, &c->max_connections, err, errlen);
     if (!strcmp(k, "stats_window"))
         return parse_int(path, line, k, v, 1, 3600, &c->stats_window, err, errlen);
+    if (!strcmp(k, "cache_bytes"))
+        return parse_bytes(path, line, k, v, REGIONS_CACHE_BYTES_MAX, &c->cache_bytes, err, errlen);
+    if (!strcmp(k, "admin_keys_file"))
+        return copy_str(path, line, k, v, c->admin_keys_file, sizeof c->admin_keys_file, err,
+                        errlen);
+    if (!strcmp(k, "trusted_proxies"))
+        return parse_proxies(c, path, line, v, err, errlen);
     return err_set(err, errlen, "%s:%d: key '%s': unknown key in [global]", path, line, k);
 }
 
-static int set_region(struct region_conf *r, unsigned *seen, const char *path, int line,
-                      const char *k, const char *v, char *err, size_t errlen)
+static int set_region(struct region_conf *r, const char *path, int line, const char *k,
+                      const char *v, char *err, size_t errlen)
 {
-    if (!strcmp(k, "port")) {
-        *seen |= 1;
+    if (!strcmp(k, "port"))
         return parse_int(path, line, k, v, 0, 65535, &r->port, err, errlen);
-    }
     if (!strcmp(k, "host")) {
         if (!*v)
             return err_set(err, errlen, "%s:%d: key 'host': empty", path, line);
@@ -160,7 +258,7 @@ static int valid_name(const char *s)
 
 /* Parses one "[...]" header line into *section (0 global, 1 region). */
 static int open_section(struct regions_conf *c, const char *path, int line, char *s, int *section,
-                        unsigned *seen, char *err, size_t errlen)
+                        char *err, size_t errlen)
 {
     size_t n = strlen(s);
     if (n < 2 || s[n - 1] != ']')
@@ -190,18 +288,17 @@ static int open_section(struct regions_conf *c, const char *path, int line, char
     snprintf(r->name, sizeof r->name, "%s", rname);
     snprintf(r->host, sizeof r->host, "127.0.0.1");
     *section = 1;
-    *seen = 0;
     return 0;
 }
 
 /* Checks that hold across sections: every region has a port, ports differ. */
-static int check_regions(const struct regions_conf *c, const char *path, const unsigned *seen,
+static int check_regions(const struct regions_conf *c, const char *path, const struct keyseen *seen,
                          const int *start_line, char *err, size_t errlen)
 {
     if (c->n_regions == 0)
         return err_set(err, errlen, "%s: no [region NAME] section", path);
     for (int i = 0; i < c->n_regions; i++) {
-        if (!(seen[i] & 1))
+        if (!keyseen_line(&seen[i], "port"))
             return err_set(err, errlen, "%s:%d: key 'port': missing in [region %s]", path,
                            start_line[i], c->regions[i].name);
         for (int j = 0; j < i; j++)
@@ -216,13 +313,17 @@ static int check_regions(const struct regions_conf *c, const char *path, const u
 int regions_load(const char *path, struct regions_conf *out, char *err, size_t errlen)
 {
     int rc = -1, lineno = 0, section = -1;
-    unsigned seen[REGIONS_MAX] = {0};
     int start_line[REGIONS_MAX] = {0};
     char buf[REGIONS_LINE_MAX + 2];
     regions_defaults(out);
+    /* About 13 KB: on the heap, as callers may run on small thread stacks. */
+    struct keyseen *seen = calloc(REGIONS_MAX + 1, sizeof *seen); /* [REGIONS_MAX]: [global] */
+    if (!seen)
+        return err_set(err, errlen, "%s: out of memory", path);
     FILE *f = fopen(path, "r");
     if (!f) {
         err_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        free(seen);
         return -1;
     }
     while (fgets(buf, sizeof buf, f)) {
@@ -240,8 +341,7 @@ int regions_load(const char *path, struct regions_conf *out, char *err, size_t e
         if (!*s)
             continue;
         if (*s == '[') {
-            if (open_section(out, path, lineno, s, &section, &seen[out->n_regions], err, errlen) <
-                0)
+            if (open_section(out, path, lineno, s, &section, err, errlen) < 0)
                 goto out;
             if (section == 1)
                 start_line[out->n_regions - 1] = lineno;
@@ -262,11 +362,11 @@ int regions_load(const char *path, struct regions_conf *out, char *err, size_t e
             err_set(err, errlen, "%s:%d: key '%s': outside any section", path, lineno, k);
             goto out;
         }
-        int r = section == 0
-                    ? set_global(out, path, lineno, k, v, err, errlen)
-                    : set_region(&out->regions[out->n_regions - 1], &seen[out->n_regions - 1], path,
-                                 lineno, k, v, err, errlen);
-        if (r < 0)
+        struct region_conf *reg = section ? &out->regions[out->n_regions - 1] : NULL;
+        int r = reg ? set_region(reg, path, lineno, k, v, err, errlen)
+                    : set_global(out, path, lineno, k, v, err, errlen);
+        if (r < 0 || keyseen_add(&seen[reg ? out->n_regions - 1 : REGIONS_MAX], path, lineno, k,
+                                 reg ? "region" : "global", reg ? reg->name : "", err, errlen) < 0)
             goto out;
     }
     if (ferror(f)) {
@@ -282,6 +382,7 @@ int regions_load(const char *path, struct regions_conf *out, char *err, size_t e
     rc = 0;
 out:
     fclose(f);
+    free(seen);
     return rc;
 }
 
@@ -322,4 +423,140 @@ int regions_nearest(const struct region_conf *from, const struct region_conf *co
         }
     }
     return best;
+}
+
+/* a.b.c.d (n bytes) into out[4]: decimal parts 0..255 without leading
+ * zeros (inet_pton's reading). 0 or -1. */
+static int parse_v4(const char *s, size_t n, unsigned char out[4])
+{
+    int part = 0, digits = 0, val = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (!digits || part > 3)
+                return -1;
+            out[part++] = (unsigned char)val;
+            digits = val = 0;
+        } else if (isdigit((unsigned char)s[i])) {
+            if (digits && val == 0) /* leading zero: octal to some readers, refused */
+                return -1;
+            val = val * 10 + (s[i] - '0');
+            if (++digits > 3 || val > 255)
+                return -1;
+        } else {
+            return -1;
+        }
+    }
+    return part == 4 ? 0 : -1;
+}
+
+static int hexval(char ch)
+{
+    if (isdigit((unsigned char)ch))
+        return ch - '0';
+    ch = (char)tolower((unsigned char)ch);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* IPv6 text (RFC 4291 2.2: hex groups, one "::", an IPv4 tail) into out. */
+static int parse_v6(const char *s, size_t n, unsigned char out[16])
+{
+    unsigned char b[16] = {0};
+    int len = 0, gap = -1; /* bytes written; where "::" stands */
+    size_t i = 0;
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    } else if (n && s[0] == ':') {
+        return -1;
+    }
+    while (i < n) {
+        size_t j = i;
+        int val = 0;
+        while (j < n && j - i < 5 && hexval(s[j]) >= 0)
+            val = val * 16 + hexval(s[j++]);
+        if (j < n && s[j] == '.') { /* the last 32 bits as a dotted quad */
+            if (len > 12 || parse_v4(s + i, n - i, b + len) < 0)
+                return -1;
+            len += 4;
+            break;
+        }
+        if (j == i || j - i > 4 || len > 14)
+            return -1;
+        b[len++] = (unsigned char)(val >> 8);
+        b[len++] = (unsigned char)val;
+        if (j == n)
+            break;
+        if (s[j] != ':' || j + 1 == n)
+            return -1;
+        i = j + 1;
+        if (s[i] == ':') {
+            if (gap >= 0)
+                return -1;
+            gap = len;
+            i++;
+        }
+    }
+    if (gap < 0 && len != 16)
+        return -1;
+    if (gap >= 0) {
+        if (len > 14)
+            return -1;
+        memmove(b + 16 - (len - gap), b + gap, (size_t)(len - gap));
+        memset(b + gap, 0, (size_t)(16 - len));
+    }
+    memcpy(out, b, 16);
+    return 0;
+}
+
+int regions_addr_parse(const char *s, size_t n, unsigned char out[16])
+{
+    if (memchr(s, ':', n))
+        return parse_v6(s, n, out);
+    unsigned char v4[4];
+    if (parse_v4(s, n, v4) < 0)
+        return -1;
+    memset(out, 0, 10);
+    out[10] = out[11] = 0xff;
+    memcpy(out + 12, v4, 4);
+    return 0;
+}
+
+int regions_cidr_parse(const char *s, size_t n, struct regions_cidr *out)
+{
+    const char *slash = memchr(s, '/', n);
+    size_t alen = slash ? (size_t)(slash - s) : n;
+    if (regions_addr_parse(s, alen, out->addr) < 0)
+        return -1;
+    int v4 = !memchr(s, ':', alen);
+    int max = v4 ? 32 : 128;
+    out->bits = 128;
+    if (slash) {
+        int bits = 0;
+        size_t dl = n - alen - 1;
+        if (dl == 0 || dl > 3)
+            return -1;
+        for (size_t i = 0; i < dl; i++) {
+            if (!isdigit((unsigned char)slash[1 + i]))
+                return -1;
+            bits = bits * 10 + (slash[1 + i] - '0');
+        }
+        if (bits > max)
+            return -1;
+        out->bits = v4 ? 96 + bits : bits;
+    }
+    return 0;
+}
+
+int regions_proxy_trusted(const struct regions_conf *c, const unsigned char addr[16])
+{
+    for (int i = 0; i < c->n_trusted_proxies; i++) {
+        const struct regions_cidr *b = &c->trusted_proxies[i];
+        int full = b->bits / 8, rest = b->bits % 8;
+        if (memcmp(addr, b->addr, (size_t)full))
+            continue;
+        if (rest && ((addr[full] ^ b->addr[full]) & (0xff << (8 - rest)) & 0xff))
+            continue;
+        return 1;
+    }
+    return 0;
 }

@@ -6,7 +6,10 @@
 
 #include <stddef.h>
 
-#define REGIONS_MAX 16
+#define REGIONS_MAX             16
+#define REGIONS_PROXIES_MAX     32           /* entries of trusted_proxies */
+#define REGIONS_CACHE_BYTES     (16ll << 20) /* default cache_bytes per region */
+#define REGIONS_CACHE_BYTES_MAX (1ll << 40)  /* largest cache_bytes accepted */
 
 struct region_conf {
     char name[32];     /* "us-west" */
@@ -14,6 +17,14 @@ struct region_conf {
     int port;          /* 0 in a test config: pick an ephemeral port */
     char location[64]; /* "California" */
     double latitude, longitude;
+};
+
+/* An address block: 16-byte addresses (IPv4 mapped into IPv6, ::ffff:a.b.c.d)
+ * whose first `bits` bits equal addr's. An IPv4 "a.b.c.d/n" is stored with
+ * bits = 96 + n. */
+struct regions_cidr {
+    unsigned char addr[16];
+    int bits;
 };
 
 struct regions_conf {
@@ -31,7 +42,13 @@ struct regions_conf {
     int stats_window;        /* seconds of /health's rolling figures, default 10 */
     int n_regions;
     struct region_conf regions[REGIONS_MAX];
-    char router_host[64]; /* address the router listens on; default "127.0.0.1" */
+    char router_host[64];  /* address the router listens on; default "127.0.0.1" */
+    long long cache_bytes; /* bytes of cached responses per region, default 16 MiB; 0 disables */
+    char admin_keys_file[512]; /* "" = admin routes answer loopback clients only */
+    /* Peers whose X-Forwarded-For is believed (the router, a load balancer);
+     * none by default. */
+    int n_trusted_proxies;
+    struct regions_cidr trusted_proxies[REGIONS_PROXIES_MAX];
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */
@@ -46,5 +63,14 @@ double regions_distance_km(const struct region_conf *a, const struct region_conf
  * it is a candidate and usable; -1 when none is usable. */
 int regions_nearest(const struct region_conf *from, const struct region_conf *const *cands,
                     const unsigned char *usable, int n);
+
+/* Parses an IP address (IPv4 dotted quad or IPv6 text), n bytes, into a
+ * 16-byte address (IPv4 mapped into IPv6). 0, or -1 when it is not one. */
+int regions_addr_parse(const char *s, size_t n, unsigned char out[16]);
+/* Parses "ADDR" or "ADDR/BITS" (n bytes); a bare address is a /32 or /128.
+ * 0, or -1 when malformed or BITS is out of range. */
+int regions_cidr_parse(const char *s, size_t n, struct regions_cidr *out);
+/* 1 when addr (16 bytes) lies in one of c->trusted_proxies. */
+int regions_proxy_trusted(const struct regions_conf *c, const unsigned char addr[16]);
 
 #endif

@@ -17,10 +17,14 @@ struct entry {
 struct cache {
     struct entry **buckets;
     size_t nbuckets, size, capacity;
+    size_t bytes, max_bytes;
     double ttl;
     struct entry *head, *tail;
     struct cache_stats st;
 };
+
+_Static_assert(sizeof(struct entry) + 2 + 16 <= CACHE_ENTRY_OVERHEAD,
+               "CACHE_ENTRY_OVERHEAD covers an entry's fixed cost");
 
 static uint64_t hash_key(const char *s, size_t n)
 {
@@ -30,12 +34,20 @@ static uint64_t hash_key(const char *s, size_t n)
     return h;
 }
 
-struct cache *cache_new(size_t capacity, double ttl_s)
+/* What an entry counts against max_bytes: its allocation (struct, key, value,
+ * two NULs) plus room for malloc's own header. */
+static size_t entry_cost(size_t klen, size_t vlen)
+{
+    return CACHE_ENTRY_OVERHEAD + klen + vlen;
+}
+
+struct cache *cache_new(size_t capacity, size_t max_bytes, double ttl_s)
 {
     struct cache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->capacity = capacity;
+    c->max_bytes = max_bytes;
     c->ttl = ttl_s;
     c->nbuckets = 16;
     while (c->nbuckets < capacity)
@@ -85,6 +97,7 @@ static void remove_entry(struct cache *c, struct entry **slot)
     struct entry *e = *slot;
     *slot = e->hnext;
     list_unlink(c, e);
+    c->bytes -= entry_cost(e->klen, e->vlen);
     free(e);
     c->size--;
 }
@@ -117,15 +130,16 @@ const char *cache_get(struct cache *c, const char *key, double now, size_t *len)
 int cache_put(struct cache *c, const char *key, const char *val, size_t len, double now)
 {
     size_t klen = strlen(key);
-    if (c->capacity == 0)
-        return 0;
     if (klen >= CACHE_KEY_MAX)
         return -1;
+    size_t cost = entry_cost(klen, len);
     uint64_t h = hash_key(key, klen);
     struct entry **slot = find_slot(c, key, klen, h);
-    if (*slot)
+    if (*slot) /* the old value is stale whether or not the new one fits */
         remove_entry(c, slot);
-    while (c->size >= c->capacity && c->tail) {
+    if (c->capacity == 0 || cost > c->max_bytes)
+        return 0;
+    while ((c->size >= c->capacity || c->bytes + cost > c->max_bytes) && c->tail) {
         struct entry *t = c->tail;
         remove_entry(c, find_slot(c, t->data, t->klen, t->hash));
         c->st.evictions++;
@@ -145,6 +159,7 @@ int cache_put(struct cache *c, const char *key, const char *val, size_t len, dou
     *slot = e;
     list_push_front(c, e);
     c->size++;
+    c->bytes += cost;
     return 0;
 }
 
@@ -159,6 +174,7 @@ void cache_clear(struct cache *c)
     memset(c->buckets, 0, c->nbuckets * sizeof *c->buckets);
     c->head = c->tail = NULL;
     c->size = 0;
+    c->bytes = 0;
     c->st.invalidations++;
 }
 
@@ -176,4 +192,6 @@ void cache_get_stats(const struct cache *c, struct cache_stats *st)
     *st = c->st;
     st->size = c->size;
     st->capacity = c->capacity;
+    st->bytes = c->bytes;
+    st->max_bytes = c->max_bytes;
 }

@@ -1,4 +1,6 @@
-/* Per-region LRU cache of rendered responses with a time-to-live.
+/* Per-region LRU cache of rendered responses with a time-to-live, bounded
+ * both in entries and in bytes (each entry costs its key, its value and
+ * CACHE_ENTRY_OVERHEAD).
  * Not thread-safe: each region owns one and uses it under its own lock.
  * Times are passed in (seconds on any monotonic clock) so tests control them. */
 #ifndef RECSYS_NET_CACHE_H
@@ -7,24 +9,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CACHE_KEY_MAX 128
+#define CACHE_KEY_MAX        128
+#define CACHE_ENTRY_OVERHEAD 96 /* bytes counted per entry besides key and value */
 
 struct cache;
 
 struct cache_stats {
     size_t size, capacity;
+    size_t bytes, max_bytes; /* held now (keys, values, overhead); the bound */
     uint64_t hits, misses, evictions, invalidations;
 };
 
-/* capacity 0 gives a cache that stores nothing and always misses. NULL on OOM. */
-struct cache *cache_new(size_t capacity, double ttl_s);
+/* At most capacity entries and max_bytes bytes; either 0 gives a cache that
+ * stores nothing and always misses. NULL on OOM. */
+struct cache *cache_new(size_t capacity, size_t max_bytes, double ttl_s);
 void cache_free(struct cache *c);
 /* The value stored under key if present and fresh at `now` (the entry becomes
  * most recently used), else NULL (a miss; expired entries are dropped). The
  * pointer stays valid until the next cache_put/cache_clear/cache_free. */
 const char *cache_get(struct cache *c, const char *key, double now, size_t *len);
-/* Stores a copy of val (replacing any entry under key), evicting the least
- * recently used entry when full. 0, or -1 when the key is too long or OOM. */
+/* Stores a copy of val (replacing any entry under key), evicting least
+ * recently used entries until both bounds hold. A value that alone is over
+ * max_bytes is not stored (0: caching is only an optimisation). 0, or -1
+ * when the key is too long or OOM. */
 int cache_put(struct cache *c, const char *key, const char *val, size_t len, double now);
 /* Drops every entry (model reload); counters survive. */
 void cache_clear(struct cache *c);

@@ -3,11 +3,11 @@
  * connections to the regions are upstream.c's; each forward or health check
  * hears back from it through a callback. */
 #include "net/router.h"
+#include "net/forwarded.h"
 #include "net/route.h"
 #include "net/upstream.h"
 #include "util/error.h"
 
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +18,11 @@
 #define REQ_MAX (HTTP_MAX_HEAD + HTTP_MAX_BODY + 1024)
 
 _Static_assert(REGIONS_MAX <= UPSTREAM_MAX_TARGETS, "one upstream target per region");
+/* Region-Hint: NAME, and ", ADDRESS" or a whole X-Forwarded-For line. */
+_Static_assert(sizeof "Region-Hint: \r\n" - 1 + sizeof((struct region_conf *)0)->name - 1 +
+                       sizeof "X-Forwarded-For: \r\n" - 1 + FORWARDED_ADDR_TEXT - 1 <=
+                   ROUTER_HEAD_GROWTH,
+               "ROUTER_HEAD_GROWTH covers what forwarding adds to a head");
 
 struct rt_region {
     struct router *rt;
@@ -345,9 +350,10 @@ static void fwd_cancel(struct evloop_deferred *d)
     fwd_free(f->rt, f);
 }
 
-/* Forwarded unchanged except hop-by-hop headers and Region-Hint (the router
+/* Forwarded unchanged except hop-by-hop headers, Region-Hint (the router
  * names the region it picked, so a multi-region process serves it as that
- * region). */
+ * region) and X-Forwarded-For (fwd_build writes it anew, the client
+ * appended). */
 static int skip_header(const struct http_header *h)
 {
     static const char *const drop[] = {"Connection",  "Keep-Alive",      "Proxy-Connection",
@@ -405,16 +411,13 @@ static int is_head(const struct http_request *req)
 }
 
 /* The request as sent upstream into f->req: request line (HEAD becomes
- * GET), the client's headers minus hop-by-hop ones, X-Forwarded-For, then
- * the body from f->head_len. f->req.overflow tells when it did not fit. */
+ * GET), the client's headers minus hop-by-hop ones, X-Forwarded-For with the
+ * client's address appended, then the body from f->head_len. f->req.overflow tells when it did not
+ * fit. */
 static void fwd_build(struct fwd *f, const struct http_request *req, const unsigned char addr[16])
 {
-    char ip[INET6_ADDRSTRLEN] = "";
-    static const unsigned char v4map[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (!memcmp(addr, v4map, 12))
-        inet_ntop(AF_INET, addr + 12, ip, sizeof ip);
-    else
-        inet_ntop(AF_INET6, addr, ip, sizeof ip);
+    char ip[FORWARDED_ADDR_TEXT];
+    forwarded_addr_text(addr, ip);
     sbuf_init(&f->req, REQ_MAX);
     /* A region's HEAD answer has a Content-Length but no body, which the
      * response parser cannot frame; ask for the GET and drop its body. */
@@ -430,7 +433,17 @@ static void fwd_build(struct fwd *f, const struct http_request *req, const unsig
         sbuf_append(&f->req, hd->value, hd->value_len);
         sbuf_puts(&f->req, "\r\n");
     }
-    sbuf_printf(&f->req, "X-Forwarded-For: %s\r\n", ip);
+    /* Appended to what earlier proxies wrote (one header, in order): a region
+     * reads it from the right, as far as its trusted_proxies allow. */
+    sbuf_puts(&f->req, "X-Forwarded-For: ");
+    for (int i = 0; i < req->n_headers; i++) {
+        const struct http_header *hd = &req->headers[i];
+        if (hd->name_len == 15 && !strncasecmp(hd->name, "X-Forwarded-For", 15) && hd->value_len) {
+            sbuf_append(&f->req, hd->value, hd->value_len);
+            sbuf_puts(&f->req, ", ");
+        }
+    }
+    sbuf_printf(&f->req, "%s\r\n", ip);
     f->head_len = f->req.len;
     sbuf_append(&f->req, req->body ? req->body : "", req->body_len);
 }

@@ -94,6 +94,29 @@ static void test_errors(void)
         {"[global]\ncache_ttl = 1\n", "no [region NAME] section"},
         {"[region a/b]\nport=1\n", ":1: region name 'a/b'"},
         {"[global]\nlog =\n[region a]\nport=1\n", ":2: key 'log': empty"},
+        /* A key set twice is an error naming both lines, never a silent win. */
+        {"[global]\ncache_ttl = 1\ncache_ttl = 2\n[region a]\nport=1\n",
+         ":3: key 'cache_ttl': set twice in [global] (first on line 2)"},
+        {"[global]\nlog = off\n[region a]\nport=1\n[global]\nlog = stderr\n",
+         ":6: key 'log': set twice in [global] (first on line 2)"},
+        {"[region a]\nport = 1\nlatitude = 2\nport = 3\n",
+         ":4: key 'port': set twice in [region a] (first on line 2)"},
+        {"[region a]\nport=1\n[region b]\nport=2\n[region a]\nport=3\n",
+         ":5: region 'a' is defined twice"},
+        {"[global]\ncache_bytes = lots\n[region a]\nport=1\n",
+         ":2: key 'cache_bytes': 'lots' is not a byte count"},
+        {"[global]\ncache_bytes = -1\n[region a]\nport=1\n",
+         ":2: key 'cache_bytes': '-1' is not a byte count"},
+        {"[global]\ncache_bytes = 2000G\n[region a]\nport=1\n",
+         ":2: key 'cache_bytes': 2000G is over the maximum"},
+        {"[global]\ntrusted_proxies = 127.0.0.1, localhost\n[region a]\nport=1\n",
+         ":2: key 'trusted_proxies': 'localhost' is not an IP address"},
+        {"[global]\ntrusted_proxies = 10.0.0.0/33\n[region a]\nport=1\n",
+         ":2: key 'trusted_proxies': '10.0.0.0/33'"},
+        {"[global]\ntrusted_proxies = 10.0.0.1,,10.0.0.2\n[region a]\nport=1\n",
+         ":2: key 'trusted_proxies': empty entry"},
+        {"[global]\ntrusted_proxies = 10.0.0.1,\n[region a]\nport=1\n",
+         ":2: key 'trusted_proxies': empty entry"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct regions_conf c;
@@ -105,6 +128,118 @@ static void test_errors(void)
             printf("#   case %zu: '%s' lacks '%s'\n", i, err, cases[i].needle);
         }
     }
+}
+
+/* The issue-9 keys: defaults, values, suffixes. */
+static void test_serving_keys(void)
+{
+    struct regions_conf c;
+    char err[512] = "";
+    CHECK_INT(load("[region a]\nport = 0\n", &c, err, sizeof err), 0);
+    CHECK_INT(c.cache_bytes, 16 << 20);
+    CHECK_STR(c.admin_keys_file, "");
+    CHECK_INT(c.n_trusted_proxies, 0); /* nobody's X-Forwarded-For is believed by default */
+    CHECK_INT(load("[global]\ncache_bytes = 4K\nadmin_keys_file = /etc/admin.keys\n"
+                   "trusted_proxies = 10.1.0.0/16 , ::1,192.0.2.7\n[region a]\nport=0\n",
+                   &c, err, sizeof err),
+              0);
+    CHECK_STR(err, "");
+    CHECK_INT(c.cache_bytes, 4096);
+    CHECK_STR(c.admin_keys_file, "/etc/admin.keys");
+    CHECK_INT(c.n_trusted_proxies, 3);
+    CHECK_INT(c.trusted_proxies[0].bits, 96 + 16);
+    CHECK_INT(c.trusted_proxies[1].bits, 128);
+    CHECK_INT(load("[global]\ncache_bytes = 0\ntrusted_proxies =\n[region a]\nport=0\n", &c, err,
+                   sizeof err),
+              0);
+    CHECK_INT(c.cache_bytes, 0);
+    CHECK_INT(c.n_trusted_proxies, 0);
+    CHECK_INT(load("[global]\ncache_bytes = 3m\n[region a]\nport=0\n", &c, err, sizeof err), 0);
+    CHECK_INT(c.cache_bytes, 3 << 20);
+}
+
+/* Addresses as inet_pton reads them, and block membership. */
+static void test_addresses(void)
+{
+    static const struct {
+        const char *text;
+        int ok;
+        unsigned char last, first; /* addr[15], addr[0] */
+    } cases[] = {
+        {"127.0.0.1", 1, 1, 0},
+        {"255.255.255.255", 1, 255, 0},
+        {"0.0.0.0", 1, 0, 0},
+        {"::1", 1, 1, 0},
+        {"::", 1, 0, 0},
+        {"2001:db8::7", 1, 7, 0x20},
+        {"fe80:0:0:0:0:0:0:9", 1, 9, 0xfe},
+        {"::ffff:10.0.0.3", 1, 3, 0},
+        {"1::", 1, 0, 0},
+        {"256.0.0.1", 0, 0, 0},
+        {"1.2.3", 0, 0, 0},
+        {"1.2.3.4.5", 0, 0, 0},
+        {"01.2.3.4", 0, 0, 0},
+        {"1.2.3.4 ", 0, 0, 0},
+        {"", 0, 0, 0},
+        {":", 0, 0, 0},
+        {":::", 0, 0, 0},
+        {"1::2::3", 0, 0, 0},
+        {"12345::", 0, 0, 0},
+        {"1:2:3:4:5:6:7:8:9", 0, 0, 0},
+        {"1:2:3:4:5:6:7", 0, 0, 0},
+        {"1:2:3:4:5:6:7:8::", 0, 0, 0},
+        {"1:", 0, 0, 0},
+        {":1", 0, 0, 0},
+        {"g::1", 0, 0, 0},
+        {"::1.2.3", 0, 0, 0},
+        {"localhost", 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char a[16];
+        memset(a, 0xaa, sizeof a);
+        int rc = regions_addr_parse(cases[i].text, strlen(cases[i].text), a);
+        if ((rc == 0) != cases[i].ok ||
+            (rc == 0 && (a[15] != cases[i].last || a[0] != cases[i].first))) {
+            test_failed_checks++;
+            printf("#   address '%s': rc %d, a[0]=%d a[15]=%d\n", cases[i].text, rc, a[0], a[15]);
+        }
+    }
+    unsigned char v4[16], v6[16];
+    CHECK_INT(regions_addr_parse("10.0.0.3", 8, v4), 0);
+    CHECK_INT(regions_addr_parse("::ffff:10.0.0.3", 15, v6), 0);
+    CHECK(!memcmp(v4, v6, 16)); /* IPv4 is kept mapped into IPv6 */
+
+    struct regions_conf c;
+    char err[512] = "";
+    CHECK_INT(
+        load("[global]\ntrusted_proxies = 10.1.0.0/16, 2001:db8::/32, 192.0.2.7, 172.16.0.0/12\n"
+             "[region a]\nport=0\n",
+             &c, err, sizeof err),
+        0);
+    static const struct {
+        const char *addr;
+        int trusted;
+    } m[] = {
+        {"10.1.0.1", 1},   {"10.1.255.255", 1}, {"10.2.0.1", 0},       {"192.0.2.7", 1},
+        {"192.0.2.8", 0},  {"2001:db8::1", 1},  {"2001:db9::1", 0},    {"127.0.0.1", 0},
+        {"172.31.1.1", 1}, {"172.32.0.1", 0},   {"172.15.255.255", 0}, {"::1", 0},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        unsigned char a[16];
+        CHECK_INT(regions_addr_parse(m[i].addr, strlen(m[i].addr), a), 0);
+        if (regions_proxy_trusted(&c, a) != m[i].trusted) {
+            test_failed_checks++;
+            printf("#   %s: trusted %d, expected %d\n", m[i].addr, !m[i].trusted, m[i].trusted);
+        }
+    }
+    struct regions_cidr b;
+    CHECK_INT(regions_cidr_parse("0.0.0.0/0", 9, &b), 0);
+    CHECK_INT(b.bits, 96);
+    CHECK_INT(regions_cidr_parse("::/0", 4, &b), 0);
+    CHECK_INT(b.bits, 0);
+    CHECK_INT(regions_cidr_parse("::/129", 6, &b), -1);
+    CHECK_INT(regions_cidr_parse("1.2.3.4/", 8, &b), -1);
+    CHECK_INT(regions_cidr_parse("1.2.3.4/x", 9, &b), -1);
 }
 
 static void test_missing_file(void)
@@ -131,6 +266,8 @@ int main(void)
     RUN(test_shipped_file);
     RUN(test_defaults_and_overrides);
     RUN(test_errors);
+    RUN(test_serving_keys);
+    RUN(test_addresses);
     RUN(test_missing_file);
     RUN(test_distance);
     return TEST_SUMMARY();

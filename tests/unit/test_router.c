@@ -222,23 +222,80 @@ static int closed_port(void)
     return port;
 }
 
+/* A scripted region for one connection: it answers each request with
+ * the request head it received as the body, so a test sees exactly what the
+ * router forwarded. */
+struct echo {
+    int lfd, fd, port;
+    char in[16384];
+    size_t len;
+};
+
+static int echo_open(struct echo *e)
+{
+    memset(e, 0, sizeof *e);
+    e->fd = -1;
+    e->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    socklen_t al = sizeof a;
+    if (bind(e->lfd, (struct sockaddr *)&a, sizeof a) < 0 || listen(e->lfd, 8) < 0 ||
+        getsockname(e->lfd, (struct sockaddr *)&a, &al) < 0)
+        return -1;
+    e->port = ntohs(a.sin_port);
+    return 0;
+}
+
+static void echo_pump(struct echo *e)
+{
+    if (e->fd < 0)
+        e->fd = accept4(e->lfd, NULL, NULL, SOCK_NONBLOCK);
+    if (e->fd < 0)
+        return;
+    ssize_t n = recv(e->fd, e->in + e->len, sizeof e->in - e->len - 1, 0);
+    if (n > 0)
+        e->len += (size_t)n;
+    e->in[e->len] = '\0';
+    char *end = strstr(e->in, "\r\n\r\n");
+    if (!end)
+        return;
+    size_t head = (size_t)(end - e->in) + 4;
+    char resp[256];
+    int rl = snprintf(resp, sizeof resp, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", head);
+    ssize_t w = send(e->fd, resp, (size_t)rl, MSG_NOSIGNAL);
+    w += send(e->fd, e->in, head, MSG_NOSIGNAL);
+    (void)w;
+    memmove(e->in, e->in + head, e->len - head);
+    e->len -= head;
+}
+
+static void echo_close(struct echo *e)
+{
+    if (e->fd >= 0)
+        close(e->fd);
+    close(e->lfd);
+}
+
 struct rig {
     struct regions_conf conf;
     int epfd;
     struct router *rt;
     struct done_log log;
     struct sbuf out;
-    char buf[1024];
+    char buf[16384];
+    struct echo *echo; /* us-west, when set */
 };
 
-/* A router over the four regions, each on a port where nothing listens. */
-static int rig_open(struct rig *g)
+/* A router over the four regions, each on a port where nothing listens
+ * (us-west: echo's, when given). */
+static int rig_open_echo(struct rig *g, struct echo *echo)
 {
     memset(g, 0, sizeof *g);
+    g->echo = echo;
     if (conf_from(four_regions, &g->conf) < 0)
         return -1;
     for (int i = 0; i < g->conf.n_regions; i++)
-        g->conf.regions[i].port = closed_port();
+        g->conf.regions[i].port = i == 0 && echo ? echo->port : closed_port();
     g->epfd = epoll_create1(EPOLL_CLOEXEC);
     char err[256] = "";
     g->rt = router_new(&g->conf, g->epfd, on_done, &g->log, err, sizeof err);
@@ -246,6 +303,11 @@ static int rig_open(struct rig *g)
         printf("#   router_new: %s\n", err);
     sbuf_init(&g->out, 1 << 20);
     return g->rt ? 0 : -1;
+}
+
+static int rig_open(struct rig *g)
+{
+    return rig_open_echo(g, NULL);
 }
 
 static void rig_close(struct rig *g)
@@ -258,8 +320,10 @@ static void rig_close(struct rig *g)
 /* Sends one raw request through router_request; the answer, once it is in
  * (at most 2 s of the router's loop), is in g->out. Returns the status, or
  * -1 when none came. */
-static int rig_request(struct rig *g, const char *raw, int *keep)
+static int rig_request_from(struct rig *g, const char *raw, const char *peer, int *keep)
 {
+    unsigned char addr[16];
+    CHECK_INT(regions_addr_parse(peer, strlen(peer), addr), 0);
     struct http_request req;
     struct http_limits lim;
     http_limits_default(&lim);
@@ -268,16 +332,15 @@ static int rig_request(struct rig *g, const char *raw, int *keep)
     struct evloop_deferred *d = NULL;
     int calls = g->log.calls;
     sbuf_reset(&g->out);
-    int later = router_request(
-        g->rt, g, &g->out, &req, r < 0 ? (int)r : 0,
-        (const unsigned char[16]){0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1}, 0.0, &d,
-        keep);
+    int later = router_request(g->rt, g, &g->out, &req, r < 0 ? (int)r : 0, addr, 0.0, &d, keep);
     CHECK(later ? d != NULL : d == NULL);
     for (int spin = 0; later && g->log.calls == calls && spin < 200; spin++) {
         struct epoll_event evs[16];
         int n = epoll_wait(g->epfd, evs, 16, 10);
         evloop_dispatch(evs, n > 0 ? n : 0, 0.0);
         router_reap(g->rt);
+        if (g->echo)
+            echo_pump(g->echo);
     }
     if (later) {
         if (g->log.calls != calls + 1)
@@ -289,6 +352,11 @@ static int rig_request(struct rig *g, const char *raw, int *keep)
     if (g->out.len)
         sscanf(g->out.p, "HTTP/1.1 %d", &status);
     return status;
+}
+
+static int rig_request(struct rig *g, const char *raw, int *keep)
+{
+    return rig_request_from(g, raw, "127.0.0.1", keep);
 }
 
 static const char *body_of(const struct rig *g)
@@ -354,6 +422,49 @@ static void test_request_all_refused(void)
     rig_close(&g);
 }
 
+/* X-Forwarded-For is appended to (one header, the client last), the
+ * region is named, hop-by-hop headers go, and the head grows by at most
+ * ROUTER_HEAD_GROWTH whatever the client sent. */
+static void test_forwarded_head(void)
+{
+    struct echo e;
+    struct rig g;
+    if (echo_open(&e) < 0 || rig_open_echo(&g, &e) < 0) {
+        CHECK(!"rig");
+        return;
+    }
+    static const struct {
+        const char *peer, *headers, *want;
+    } cases[] = {
+        {"192.0.2.1", "", "\r\nX-Forwarded-For: 192.0.2.1\r\n"},
+        {"127.0.0.1", "X-Forwarded-For: 203.0.113.7\r\n",
+         "\r\nX-Forwarded-For: 203.0.113.7, 127.0.0.1\r\n"},
+        {"2001:db8::1", "x-forwarded-for: 10.0.0.1, 10.0.0.2\r\nX-Forwarded-For: 10.0.0.3\r\n",
+         "\r\nX-Forwarded-For: 10.0.0.1, 10.0.0.2, 10.0.0.3, 2001:db8::1\r\n"},
+        {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+         "Region-Hint: us-west\r\nConnection: keep-alive\r\nKeep-Alive: 5\r\n",
+         "\r\nX-Forwarded-For: ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff\r\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char raw[1024];
+        int n = snprintf(raw, sizeof raw, "GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\n%s\r\n",
+                         cases[i].headers);
+        int keep = -1;
+        CHECK_INT(rig_request_from(&g, raw, cases[i].peer, &keep), 200);
+        const char *fwd = body_of(&g);
+        size_t flen = strlen(fwd);
+        if (!strstr(fwd, cases[i].want) || !strstr(fwd, "\r\nRegion-Hint: us-west\r\n") ||
+            strstr(fwd, "Keep-Alive") || strstr(fwd, "Connection") ||
+            strstr(strstr(fwd, "X-Forwarded-For") + 1, "X-Forwarded-For") ||
+            strstr(fwd, "x-forwarded-for") || flen > (size_t)n + ROUTER_HEAD_GROWTH) {
+            test_failed_checks++;
+            printf("#   case %zu: forwarded (%zu bytes from %d):\n%s\n", i, flen, n, fwd);
+        }
+    }
+    rig_close(&g);
+    echo_close(&e);
+}
+
 int main(void)
 {
     RUN(test_choice_table);
@@ -362,5 +473,6 @@ int main(void)
     RUN(test_other_confs);
     RUN(test_request_own_answers);
     RUN(test_request_all_refused);
+    RUN(test_forwarded_head);
     return TEST_SUMMARY();
 }
