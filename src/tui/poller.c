@@ -141,6 +141,7 @@ struct poller *poller_create(const struct regions_conf *conf, double interval_s,
                  rc->port);
         poller_fsm_init(&r->fsm);
         r->p50 = r->p99 = r->rps = r->hit_ratio = r->rtt_ms = r->uptime_s = NAN;
+        r->window_s = r->life_rps = r->life_p99 = NAN;
         series_init(&r->p50_hist);
         series_init(&r->p99_hist);
         series_init(&r->rps_hist);

@@ -51,6 +51,9 @@ struct region_view {
     int have_health, have_stats;
     char server_status[16]; /* as the region reported it */
     double uptime_s, rps, p50, p99, hit_ratio, rtt_ms;
+    /* rps, p50 and p99 cover the last window_s seconds (NAN: a server that reports only
+     * lifetime figures there); the life_* figures are since the region started */
+    double window_s, life_rps, life_p99;
     long req_total, req_errors, cache_size, cache_hits, cache_misses;
     int model_version;
     char algorithm[TUI_STR], model_status[TUI_STR], model_warning[TUI_ERR];

@@ -103,6 +103,11 @@ int poller_json_health(const char *body, struct region_view *r)
     r->rps = num(q, "per_second");
     r->p50 = num(l, "p50");
     r->p99 = num(l, "p99");
+    /* a server without "window" reports lifetime figures above: say so, not "last N s" */
+    const cJSON *win = obj(root, "window"), *life = obj(root, "lifetime");
+    r->window_s = num(win, "seconds");
+    r->life_rps = life ? num(life, "per_second") : r->rps;
+    r->life_p99 = life ? num(obj(life, "latency_ms"), "p99") : r->p99;
     r->cache_size = lnum(c, "size");
     r->cache_hits = lnum(c, "hits");
     r->cache_misses = lnum(c, "misses");

@@ -5,6 +5,7 @@
 
 #include <curses.h>
 #include <langinfo.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,4 +167,12 @@ int ui_select_key(int *sel, int n, int ch, int axes)
     int s = *sel < 0 ? 0 : *sel >= n ? n - 1 : *sel;
     *sel = (s + step + n) % n;
     return 1;
+}
+
+void ui_window_label(const struct region_view *r, char *out, size_t n)
+{
+    if (isfinite(r->window_s) && r->window_s > 0)
+        snprintf(out, n, "last %.0f s", r->window_s);
+    else
+        snprintf(out, n, "lifetime");
 }

@@ -38,6 +38,9 @@ enum ui_role ui_status_role(enum region_status s);
 void ui_text(int y, int x, int w, int attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 void ui_utf8(int y, int x, int attr, const char *s);
+/* What the region's "now" figures (rps, p50, p99) cover, for labels: "last 10 s", or
+ * "lifetime" from a server that reports no window. */
+void ui_window_label(const struct region_view *r, char *out, size_t n);
 /* A line-drawn box with an optional title in its top edge; clipped to the
  * screen, nothing drawn below 2x4. */
 void ui_box(int y, int x, int h, int w, int attr, const char *title);

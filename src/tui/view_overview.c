@@ -30,7 +30,9 @@ static void draw_card_chart(struct dash *ds, const struct region_view *r, int ro
         if (chart_render(v, n, chw, chh, ymax, ds->glyphs, &rows[0][0], sizeof rows[0]) < 0)
             return;
         int top = last - chh + 1;
-        ui_text(top - 1, cx, cw, ui_attr(ds, UI_DIM), "p99 latency, last %.0f s",
+        char win[24];
+        ui_window_label(r, win, sizeof win);
+        ui_text(top - 1, cx, cw, ui_attr(ds, UI_DIM), "p99 (%s) over the last %.0f s", win,
                 chw * spc * ds->d->interval_s);
         for (int k = 0; k < chh; k++) {
             char lab[24];
@@ -75,15 +77,22 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
         ui_text(row, sx, cw - 14, ui_attr(ds, UI_DIM), "waiting for the first check");
     if (++row > last)
         return;
-    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p50, a, sizeof a);
-    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p99, b, sizeof b);
-    ui_text(row, cx, cw, A_NORMAL, "latency p50 %-9s p99 %s", a, b);
+    /* "now" figures say what they cover; the lifetime ones are on their own line */
+    char win[24];
+    ui_window_label(r, win, sizeof win);
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p99, a, sizeof a);
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p50, b, sizeof b);
+    ui_text(row, cx, cw, A_NORMAL, "%s: p99 %s p50 %s", win, a, b);
     if (++row > last)
         return;
     chart_fmt_num(st == REGION_DOWN ? NAN : r->rps, a, sizeof a);
+    ui_text(row, cx, cw, A_NORMAL, "%s: %s req/s", win, a);
+    if (++row > last)
+        return;
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->life_p99, a, sizeof a);
     chart_fmt_num((double)r->req_total, b, sizeof b);
     chart_fmt_num((double)r->req_errors, c, sizeof c);
-    ui_text(row, cx, cw, A_NORMAL, "req/s %-8s total %-6s err %s", a, b, c);
+    ui_text(row, cx, cw, A_NORMAL, "lifetime: p99 %s %s req %s err", a, b, c);
     if (++row > last)
         return;
     if (isfinite(r->hit_ratio))

@@ -32,14 +32,18 @@ static void draw_chart(struct dash *ds, int i, int y, int x, int h, int w)
     const struct series *s = metric_series(r, ds->metric);
     size_t n = series_last(s, v, want);
     double ymax = chart_nice_max(series_max(s, want));
-    char now[32];
+    char now[32], win[24];
     chart_fmt_ms(series_latest(s), now, sizeof now);
+    if (ds->metric == PERF_RTT)
+        snprintf(win, sizeof win, "last probe");
+    else
+        ui_window_label(r, win, sizeof win);
     int sel = i == ds->sel_region;
     const char *word = poller_status_word(r->fsm.status);
     int wl = (int)strlen(word) + 1;
     ui_text(y, x, wl, ui_attr(ds, ui_status_role(r->fsm.status)), "%s", word);
-    ui_text(y, x + wl, w - wl - 1, sel ? ui_attr(ds, UI_TITLE) : (int)A_BOLD, "%s%s %s, now %s",
-            sel ? ">" : "", r->name, metric_names[ds->metric], now);
+    ui_text(y, x + wl, w - wl - 1, sel ? ui_attr(ds, UI_TITLE) : (int)A_BOLD, "%s%s %s, %s: %s",
+            sel ? ">" : "", r->name, metric_names[ds->metric], win, now);
     static char rows[64][CHART_ROW_BYTES(200)];
     if (chh > 64)
         chh = 64;
@@ -78,7 +82,12 @@ static void draw_compare(struct dash *ds, int y, int h, int w)
     chart_fmt_ms(worst, wl, sizeof wl);
     char barh[48];
     snprintf(barh, sizeof barh, "p99 0..%s", wl);
-    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-9s %-*.*s %-*.*s %-.*s", "region", "p50", "p99", bar_w,
+    /* the columns are the regions' "now" figures: say over what (the first region's window) */
+    char win[24], p50h[32], p99h[32];
+    ui_window_label(&d->r[0], win, sizeof win);
+    snprintf(p50h, sizeof p50h, "p50 %s", strncmp(win, "last ", 5) ? "life" : win + 5);
+    snprintf(p99h, sizeof p99h, "p99 %s", strncmp(win, "last ", 5) ? "life" : win + 5);
+    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-9s %-*.*s %-*.*s %-.*s", "region", p50h, p99h, bar_w,
             bar_w, barh, spark_w + 7, spark_w + 7, "requests/s", avail_w + 7,
             "availability, x = down");
     for (int i = 0; i < d->n_regions && i + 1 < h; i++) {

@@ -142,6 +142,10 @@ else
 fi
 sleep 1
 save_screen overview-120x40
+# the cards say which figures are the last stats_window (10 s) and which are lifetime
+check_screen "cards label the windowed latency" 'last 10 s: p99 [0-9.]+ m?s p50'
+check_screen "cards label the windowed rate" 'last 10 s: [0-9.]+k? req/s'
+check_screen "cards show lifetime figures apart" 'lifetime: p99 [0-9.]+ m?s [0-9.]+k? req'
 
 # Recommendations: the table shows the products the HTTP API returns.
 USER_ID=$(curl -fsS -m 5 "http://127.0.0.1:$(port_of us-west)/api/v1/users/random?with_history=1" 2>/dev/null |
@@ -207,7 +211,7 @@ else
   fail "R picks a random user and shows its recommendations"; sed 's/^/#   /' "$TMP/screen.txt" | head -20
 fi
 $TM send-keys -t dash 2
-wait_screen 'p99 latency, now' 5
+wait_screen 'p99 latency, last 10 s: ' 5
 check_screen "performance view has labelled ms axes" '[0-9.]+ ms \|'
 check_screen "performance view has a time axis" '-[0-9]+s .*now'
 save_screen performance-120x40
@@ -283,7 +287,7 @@ check_fails "the banner clears" grep -q 'ALERT' "$TMP/screen.txt"
 # neither freezes the screen nor the keys, and turns DOWN after 3 timed-out checks.
 kill -STOP "$(cat "$TMP/eu-west.pid")"
 $TM send-keys -t dash 2
-check "keys still work while a region hangs" wait_screen 'p99 latency, now' 3
+check "keys still work while a region hangs" wait_screen 'p99 latency, last 10 s: ' 3
 $TM send-keys -t dash 1
 check "a hung region turns DOWN" wait_screen 'ALERT|\[x\] DOWN' 10
 check_screen "the hung region's card says it timed out" 'last error .*(imeout|timed out)'

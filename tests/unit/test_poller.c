@@ -68,6 +68,20 @@ static void test_json_health_and_stats(void)
     CHECK_STR(r.model_warning, "");
     CHECK_STR(r.db_path, "olist.db");
     CHECK_INT(r.db_ok, 1);
+    CHECK(isnan(r.window_s)); /* an older server: its figures are lifetime ones */
+    CHECK_NEAR(r.life_p99, 1.9, 1e-12);
+    CHECK_NEAR(r.life_rps, 4.1, 1e-12);
+    CHECK_INT(poller_json_health(
+                  "{\"requests\":{\"total\":9,\"per_second\":0.5},\"latency_ms\":{\"p50\":0.1,"
+                  "\"p99\":0.2},\"window\":{\"seconds\":10,\"requests\":5},\"lifetime\":{"
+                  "\"per_second\":3.5,\"latency_ms\":{\"p50\":0.3,\"p99\":40}}}",
+                  &r),
+              0);
+    CHECK_NEAR(r.window_s, 10, 0);
+    CHECK_NEAR(r.p99, 0.2, 1e-12);
+    CHECK_NEAR(r.rps, 0.5, 1e-12);
+    CHECK_NEAR(r.life_p99, 40, 1e-12);
+    CHECK_NEAR(r.life_rps, 3.5, 1e-12);
     CHECK_INT(poller_json_health("not json", &r), -1);
     CHECK_INT(poller_json_health("[1,2]", &r), -1);
 
