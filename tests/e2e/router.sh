@@ -194,3 +194,95 @@ if start one --config "$TMP/one.conf" --router --router-port 0; then
 else
   fail "regions + router in one process start"
 fi
+
+# --- the real client behind the router (trusted_proxies) -------------------------------------
+# Clients bind their own loopback addresses (127.0.0.2, 127.0.0.3): to the regions
+# they are different clients only when the router's X-Forwarded-For is believed.
+cat >"$TMP/raw.py" <<'PYEOF'
+import re, socket, sys
+def conn(port, src):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", port))
+    return s
+def answers(s):
+    buf = b""
+    while True:
+        try:
+            d = s.recv(65536)
+        except socket.timeout:
+            break
+        if not d:
+            break
+        buf += d
+    return " ".join(m.decode() for m in re.findall(rb"HTTP/1.1 (\d+) ", buf)) or "none"
+cmd, port, src, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+if cmd == "head":  # one GET whose head (request line to blank line) is exactly N bytes
+    s = conn(port, src)
+    base = b"GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Pad: \r\n\r\n"
+    s.sendall(base.replace(b"X-Pad: ", b"X-Pad: " + b"p" * (n - len(base))))
+    print(answers(s))
+elif cmd == "halfclose":  # REPS connections: N pipelined requests (the last one
+    got = []              # HTTP/1.0), then SHUT_WR; every status of every answer
+    for _ in range(int(sys.argv[5])):
+        s = conn(port, src)
+        s.sendall(b"GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\n\r\n" * (n - 1) +
+                  b"GET /api/v1/health/ HTTP/1.0\r\nHost: t\r\n\r\n")
+        s.shutdown(socket.SHUT_WR)
+        got.append(answers(s))
+    print(" ".join(got))
+PYEOF
+RAW="$PY $TMP/raw.py"
+for r in $NAMES; do eval "PORT_${r//-/_}=$(free_port)"; done
+conf "$TMP/xff.conf" port_var "trusted_proxies = 127.0.0.1" "rate_limit = 1" "rate_burst = 3" \
+  "log = $TMP/xff.log"
+sed -i 's/^rate_limit = 0$//' "$TMP/xff.conf"
+if start xff --config "$TMP/xff.conf" --router --router-port 0; then
+  PR=$(sed -n 's/^router listening on .*://p' "$TMP/xff.err")
+  wait_health ap-south true
+  W=$PORT_us_west
+  for n in 8170 8192; do
+    check_eq "a $n-byte request head: 200 direct and 200 through the router" \
+      "$($RAW head $W 127.0.0.2 $n) $($RAW head $PR 127.0.0.2 $n)" "200 200"
+  done
+  check_eq "8193 bytes: 431 direct and through the router (the same limit)" \
+    "$($RAW head $W 127.0.0.2 8193) $($RAW head $PR 127.0.0.2 8193)" "431 431"
+  check_eq "10 half-closed HTTP/1.0 clients: each gets its answer through the router" \
+    "$($RAW halfclose $PR 127.0.0.2 1 10)" "$(echo 200 200 200 200 200 200 200 200 200 200)"
+  check_eq "5 x 20 pipelined requests, then a half-close: 100 answers through the router" \
+    "$($RAW halfclose $PR 127.0.0.2 20 5 | tr ' ' '\n' | grep -c '^200$')" 100
+  codes=""
+  for _ in 1 2 3 4; do codes="$codes $(req $PR /openapi.json --interface 127.0.0.2)"; done
+  check_eq "client 127.0.0.2 through the router: a burst of 3, then 429" "$codes" " 200 200 200 429"
+  check_eq "client 127.0.0.3 through the same router still gets 200 (its own bucket)" \
+    "$(req $PR /openapi.json --interface 127.0.0.3)" 200
+  check_eq "a forged X-Forwarded-For is appended to, not believed: 127.0.0.3 is still 127.0.0.3" \
+    "$(req $PR /docs --interface 127.0.0.3 -H 'X-Forwarded-For: 127.0.0.2')" 200
+  kill -TERM "$PID_xff"; wait "$PID_xff"
+  check "the access log names the real clients" $PY -c "
+import json
+lines = [json.loads(l) for l in open('$TMP/xff.log')]
+acc = [(d['path'], d['status'], d.get('client')) for d in lines if d.get('event') == 'access']
+assert ('/openapi.json', 429, '127.0.0.2') in acc, acc
+assert ('/openapi.json', 200, '127.0.0.3') in acc, acc
+assert ('/docs', 200, '127.0.0.3') in acc, acc
+assert not any(c == '127.0.0.1' and p in ('/openapi.json', '/docs') for p, s, c in acc), acc"
+else
+  fail "regions + router with trusted_proxies start"
+fi
+# Without trusted_proxies (the default) nobody's X-Forwarded-For is believed:
+# every client behind the router is the router.
+for r in $NAMES; do eval "PORT_${r//-/_}=$(free_port)"; done
+conf "$TMP/noxff.conf" port_var "rate_limit = 1" "rate_burst = 3"
+sed -i 's/^rate_limit = 0$//' "$TMP/noxff.conf"
+if start noxff --config "$TMP/noxff.conf" --router --router-port 0; then
+  PR=$(sed -n 's/^router listening on .*://p' "$TMP/noxff.err")
+  wait_health ap-south true
+  for _ in 1 2 3; do req $PR /openapi.json --interface 127.0.0.2 >/dev/null; done
+  check_eq "no trusted_proxies: 127.0.0.3 shares the router's bucket (429)" \
+    "$(req $PR /openapi.json --interface 127.0.0.3)" 429
+  kill -TERM "$PID_noxff"; wait "$PID_noxff"
+else
+  fail "regions + router without trusted_proxies start"
+fi

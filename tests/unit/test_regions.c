@@ -48,6 +48,9 @@ static void test_shipped_file(void)
     CHECK_STR(c.api_keys_file, "");
     CHECK_STR(c.log, "off");
     CHECK_INT(c.max_connections, 1024);
+    CHECK_INT(c.cache_bytes, 16 << 20);
+    CHECK_STR(c.admin_keys_file, "");
+    CHECK_INT(c.n_trusted_proxies, 2); /* loopback: the built-in router */
     CHECK(regions_find(&c, "eu-west") == &c.regions[2]);
     CHECK(regions_find(&c, "mars") == NULL);
 }
