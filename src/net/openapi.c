@@ -205,7 +205,19 @@ static const char spec[] =
     "y\",\"items\":{\"$ref\":\"#/components/schemas/Item\"}}}},\"Health\":{\"type\":\"object\",\""
     "properties\":{\"region\":{\"type\":\"string\"},\"location\":{\"type\":\"string\"},\"status\""
     ":{\"type\":\"string\",\"enum\":[\"UP\",\"DEGRADED\"]},\"uptime_s\":{\"type\":\"number\"},\"r"
-    "equests\":{\"type\":\"object\"},\"latency_ms\":{\"type\":\"object\"},\"cache\":{\"type\":\"o"
+    "equests\":{\"type\":\"object\",\"description\":\"total and errors: since the start; per_se"
+    "cond: over the last window.seconds\",\"properties\":{\"total\":{\"type\":\"integer\"},\"er"
+    "rors\":{\"type\":\"integer\"},\"per_second\":{\"type\":\"number\"}}},\"latency_ms\":{\"typ"
+    "e\":\"object\",\"description\":\"p50 and p99 in ms over the last window.seconds (0 when no"
+    " request finished in it)\",\"properties\":{\"p50\":{\"type\":\"number\"},\"p99\":{\"type\""
+    ":\"number\"}}},\"window\":{\"type\":\"object\",\"description\":\"the rolling window: stats"
+    "_window in regions.conf (seconds), the span it covers now (shorter just after the start), "
+    "and its requests\",\"properties\":{\"seconds\":{\"type\":\"number\"},\"covered_s\":{\"type"
+    "\":\"number\"},\"requests\":{\"type\":\"integer\"},\"errors\":{\"type\":\"integer\"}}},\"l"
+    "ifetime\":{\"type\":\"object\",\"description\":\"figures since the region started\",\"prop"
+    "erties\":{\"requests\":{\"type\":\"integer\"},\"errors\":{\"type\":\"integer\"},\"per_seco"
+    "nd\":{\"type\":\"number\"},\"latency_ms\":{\"type\":\"object\",\"properties\":{\"p50\":{\""
+    "type\":\"number\"},\"p99\":{\"type\":\"number\"}}}}},\"cache\":{\"type\":\"o"
     "bject\"},\"model\":{\"type\":\"object\"},\"database\":{\"type\":\"object\"}}}}}}";
 
 static const char html_head[] =
