@@ -134,15 +134,31 @@ bench: deps-bench all
 soak: deps-bench all
 	@OLIST_DIR=$(OLIST_DIR) BIN=$(abspath $(BIN)) bench/soak
 
-## fuzz: libFuzzer (clang) on the HTTP parsers for FUZZ_SECONDS; new inputs go to $(BUILD)/fuzz/corpus
+## fuzz: libFuzzer (clang) on every parser of outside bytes, FUZZ_SECONDS each, FUZZ_JOBS at a time
+# One target per fuzz/fuzz_NAME.c, seeded from fuzz/corpus/NAME (replayed by
+# tests/unit/test_fuzz_NAME.c in `make test`); fuzz/run.sh runs them and
+# prints runs and exec/s per target. New inputs go to $(BUILD)/fuzz/corpus.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS   := -g -O1 $(STD) -Isrc -fsanitize=fuzzer,address,undefined
-fuzz: deps-fuzz
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_http fuzz/fuzz_http.c src/net/http.c src/util/sbuf.c src/util/mem.c
-	$(BUILD)/fuzz/fuzz_http -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
-	  $(BUILD)/fuzz/corpus fuzz/corpus/http
+FUZZ_JOBS    ?= 2
+FUZZ_TARGETS ?= http csv body model
+FUZZ_FLAGS   := -g -O1 $(STD) -Isrc -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+FUZZ_UTIL    := src/util/error.c src/util/mem.c src/util/clock.c src/util/progress.c
+fuzz_srcs_http    := src/net/http.c src/util/sbuf.c src/util/mem.c
+fuzz_srcs_csv     := src/ingest/csvload.c src/ingest/olist.c src/ingest/keyset.c \
+                     src/ingest/rowbatch.c $(FUZZ_UTIL)
+fuzz_srcs_regions := src/conf/regions.c src/util/error.c
+fuzz_srcs_body    := src/net/body.c src/util/error.c
+fuzz_srcs_model   := $(wildcard src/engine/*.c) $(FUZZ_UTIL) src/util/sha256.c
+define fuzz_rule
+$(BUILD)/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $(fuzz_srcs_$(1))
+	@mkdir -p $$(dir $$@)
+	$$(call say,FUZZ,$$@)$(FUZZ_CC) $(FUZZ_FLAGS) -o $$@ $$(filter %.c,$$^) $(PKG_LIBS) -lcsv -lpthread -lm
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
+fuzz: deps-fuzz $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ_TARGETS)
 
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/recsys-tui
@@ -167,7 +183,7 @@ help:
 	@echo "make valgrind   the unit tests under valgrind"
 	@echo "make bench      benchmarks against peers (sqlite3 .import, scikit-learn, nginx)"
 	@echo "make soak       bench/soak: MINUTES (10) under load with activations and slow readers"
-	@echo "make fuzz       libFuzzer on the parsers for FUZZ_SECONDS"
+	@echo "make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (FUZZ_JOBS at a time)"
 	@echo "make install    PREFIX=/usr/local: binary, man page, regions.conf"
 	@echo "make deps       install every Debian package any target needs"
 
