@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -423,7 +422,7 @@ size_t log_format(char *buf, size_t buflen, enum log_level level, const char *re
  * abandoned: it keeps this struct (and frees it) and never touches the queue again. */
 struct writer {
     pthread_t th;
-    int fd, owned, is_sock, is_file;
+    int fd, owned, is_file;
     char *w; /* the batch being written */
     size_t wlen, wlines;
     atomic_int abandon; /* close gave up waiting: stop writing */
@@ -455,9 +454,10 @@ static size_t count_lines(const char *p, size_t n)
 }
 
 /* Writes w->w[0..wlen) without ever blocking for long: waits for POLLOUT in 100 ms steps,
- * then writes at most PIPE_BUF bytes (a pipe that polled writable takes that many without
- * blocking) or sends with MSG_DONTWAIT. Returns the bytes written; less on an error or when
- * abandoned. */
+ * then writes at most PIPE_BUF bytes to anything but a regular file (a pipe, a terminal or a
+ * local socket that polled writable takes that many without blocking; the fd's own flags
+ * are left alone, since stderr is shared). Returns the bytes written; less on an error or
+ * when abandoned. If a write blocks anyway, log_close gives up on the thread. */
 static size_t writer_drain(struct writer *w)
 {
     size_t off = 0;
@@ -473,8 +473,7 @@ static size_t writer_drain(struct writer *w)
         size_t n = w->wlen - off;
         if (!w->is_file && n > PIPE_BUF)
             n = PIPE_BUF;
-        ssize_t k = w->is_sock ? send(w->fd, w->w + off, n, MSG_DONTWAIT | MSG_NOSIGNAL)
-                               : write(w->fd, w->w + off, n);
+        ssize_t k = write(w->fd, w->w + off, n);
         if (k < 0) {
             if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
                 continue;
@@ -572,10 +571,8 @@ int log_open(const char *spec, char *err, size_t errlen)
         w->owned = 1;
     }
     struct stat sb;
-    if (fstat(w->fd, &sb) == 0) {
-        w->is_sock = S_ISSOCK(sb.st_mode);
+    if (fstat(w->fd, &sb) == 0)
         w->is_file = S_ISREG(sb.st_mode);
-    }
     w->w = wb;
     st.q = q;
     st.qlen = st.qlines = 0;
