@@ -141,7 +141,7 @@ soak: deps-bench all
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
-FUZZ_TARGETS ?= http csv body model
+FUZZ_TARGETS ?= http csv regions body model
 FUZZ_FLAGS   := -g -O1 $(STD) -Isrc -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(PKG_CFLAGS)
 FUZZ_UTIL    := src/util/error.c src/util/mem.c src/util/clock.c src/util/progress.c

@@ -15,7 +15,8 @@
 #include <string.h>
 
 #define REGIONS_LINE_MAX 1024
-#define REGIONS_KEYS_MAX 32 /* distinct keys a section can hold */
+#define REGIONS_FILE_MAX (256 << 10) /* bytes: far above any real regions.conf */
+#define REGIONS_KEYS_MAX 32          /* distinct keys a section can hold */
 
 /* The keys a section has set, with their lines: a key set twice is an error
  * (it would otherwise silently win), and a region without a port is too. */
@@ -312,28 +313,54 @@ static int check_regions(const struct regions_conf *c, const char *path, const s
 
 int regions_load(const char *path, struct regions_conf *out, char *err, size_t errlen)
 {
+    regions_defaults(out);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return err_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    char *data = malloc(REGIONS_FILE_MAX + 1);
+    size_t len = data ? fread(data, 1, REGIONS_FILE_MAX + 1, f) : 0;
+    int rc;
+    if (!data)
+        rc = err_set(err, errlen, "%s: out of memory", path);
+    else if (ferror(f))
+        rc = err_set(err, errlen, "%s: read error: %s", path, strerror(errno));
+    else if (len > REGIONS_FILE_MAX)
+        rc = err_set(err, errlen, "%s: larger than %d bytes", path, REGIONS_FILE_MAX);
+    else
+        rc = regions_parse(path, data, len, out, err, errlen);
+    fclose(f);
+    free(data);
+    return rc;
+}
+
+int regions_parse(const char *path, const char *data, size_t len, struct regions_conf *out,
+                  char *err, size_t errlen)
+{
     int rc = -1, lineno = 0, section = -1;
     int start_line[REGIONS_MAX] = {0};
-    char buf[REGIONS_LINE_MAX + 2];
+    char buf[REGIONS_LINE_MAX + 1];
+    size_t pos = 0;
     regions_defaults(out);
     /* About 13 KB: on the heap, as callers may run on small thread stacks. */
     struct keyseen *seen = calloc(REGIONS_MAX + 1, sizeof *seen); /* [REGIONS_MAX]: [global] */
     if (!seen)
         return err_set(err, errlen, "%s: out of memory", path);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        err_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        free(seen);
-        return -1;
-    }
-    while (fgets(buf, sizeof buf, f)) {
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (data + pos)) : len - pos; /* without the '\n' */
         lineno++;
-        size_t n = strlen(buf);
-        if (n == sizeof buf - 1 && buf[n - 1] != '\n' && !feof(f)) {
+        if (n > REGIONS_LINE_MAX) {
             err_set(err, errlen, "%s:%d: line longer than %d characters", path, lineno,
                     REGIONS_LINE_MAX);
             goto out;
         }
+        if (memchr(data + pos, '\0', n)) {
+            err_set(err, errlen, "%s:%d: a NUL byte (not a text file?)", path, lineno);
+            goto out;
+        }
+        memcpy(buf, data + pos, n);
+        buf[n] = '\0';
+        pos += n + (nl != NULL);
         char *cut = strpbrk(buf, "#;");
         if (cut)
             *cut = '\0';
@@ -369,10 +396,6 @@ int regions_load(const char *path, struct regions_conf *out, char *err, size_t e
                                  reg ? "region" : "global", reg ? reg->name : "", err, errlen) < 0)
             goto out;
     }
-    if (ferror(f)) {
-        err_set(err, errlen, "%s: read error: %s", path, strerror(errno));
-        goto out;
-    }
     if (out->rate_limit > 0 && out->rate_burst < 1) {
         err_set(err, errlen, "%s: key 'rate_burst': must be >= 1 when rate_limit is on", path);
         goto out;
@@ -381,7 +404,6 @@ int regions_load(const char *path, struct regions_conf *out, char *err, size_t e
         goto out;
     rc = 0;
 out:
-    fclose(f);
     free(seen);
     return rc;
 }

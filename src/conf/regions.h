@@ -53,6 +53,11 @@ struct regions_conf {
 
 /* Defaults, then the file. Errors name the file, line and key. */
 int regions_load(const char *path, struct regions_conf *out, char *err, size_t errlen);
+/* The same from the len bytes of data (regions_load reads the file, then
+ * calls this); path only names the source in messages. A NUL byte is an
+ * error. 0, or -1 with err. */
+int regions_parse(const char *path, const char *data, size_t len, struct regions_conf *out,
+                  char *err, size_t errlen);
 void regions_defaults(struct regions_conf *out);
 const struct region_conf *regions_find(const struct regions_conf *c, const char *name);
 /* Great-circle distance in km between two regions (for failover order). */
