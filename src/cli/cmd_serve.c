@@ -34,6 +34,8 @@ static const char serve_usage[] =
     "\n"
     "Signals: SIGHUP reloads the active model (no request fails), SIGINT/SIGTERM\n"
     "finish in-flight requests and exit 0. API: docs/API.md, GET /docs.\n"
+    "The `log` key of FILE (stderr, off or a file) receives JSON lines: the settings,\n"
+    "listeners, requests, reloads, errors and the stop; a stuck log drops lines.\n"
     "Exit status: 0 stopped by a signal, 1 failure to start, 2 usage error.\n";
 
 struct serve_opts {
