@@ -42,7 +42,8 @@ int api_region_init(struct api_region *r, struct api_shared *sh, const struct re
     r->conf = rc;
     r->sh = sh;
     pthread_mutex_init(&r->mu, NULL);
-    r->cache = cache_new((size_t)sh->conf->cache_size, sh->conf->cache_ttl);
+    r->cache = cache_new((size_t)sh->conf->cache_size, (size_t)sh->conf->cache_bytes,
+                         sh->conf->cache_ttl);
     r->rl = ratelimit_new(sh->conf->rate_limit, sh->conf->rate_burst);
     r->res = malloc(sizeof *r->res);
     sbuf_init(&r->body, BODY_MAX);

@@ -49,6 +49,7 @@ void route_match(const char *p, size_t n, struct route_match *m)
         m->route = ROUTE_MODEL_ROLLBACK;
         m->allow = "POST";
         m->protected_route = 1;
+        m->admin = 1;
     } else if (route_prefix(p, n, "/api/v1/recommendations/user/", &k) && one_segment(p, n, k)) {
         m->route = ROUTE_RECOMMEND;
         m->allow = "GET, HEAD, POST";
@@ -65,6 +66,7 @@ void route_match(const char *p, size_t n, struct route_match *m)
         m->route = ROUTE_MODEL_ACTIVATE;
         m->allow = "POST";
         m->protected_route = 1;
+        m->admin = 1;
         m->arg = p + k;
         m->arg_len = n - 9 - k;
         return;

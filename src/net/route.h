@@ -14,6 +14,7 @@ struct route_match {
     const char *allow;   /* methods the route accepts ("GET, HEAD"), for 405 and Allow */
     int protected_route; /* needs X-API-Key when keys are configured */
     int limited;         /* subject to the rate limit */
+    int admin;           /* changes what is served: admin key or loopback only (admin.h) */
     const char *arg;     /* the path parameter inside the path ({user_id}, {version}), or NULL */
     size_t arg_len;
 };
