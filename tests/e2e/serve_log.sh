@@ -148,6 +148,19 @@ PY
 check_grep "events: the plain stderr lines remain when the log is a file" 'stopped' "$TMP/file.err"
 
 # --- item 8: "now" figures are the last stats_window seconds ---------------------------------
+P=$(free_port)
+one_region_conf "$TMP/w0.conf" "$P" "database = $TMP/none.db" "stats_window = 0"
+"$BIN" --serve --config "$TMP/w0.conf" 2>"$TMP/w0.err"
+check_eq "stats_window = 0 is a config error" "$?" 1
+check_grep "the error names the key" "w0.conf:3: key 'stats_window'" "$TMP/w0.err"
+one_region_conf "$TMP/w3.conf" "$P" "database = $TMP/none.db" "stats_window = 3"
+"$BIN" --serve --config "$TMP/w3.conf" 2>"$TMP/w3.err" &
+pid=$!; PIDS="$PIDS $pid"
+for _ in $(seq 1 100); do grep -qs 'listening on' "$TMP/w3.err" && break; sleep 0.05; done
+check_eq "health reports the configured window" \
+  "$(curl -s "http://127.0.0.1:$P/api/v1/health" | $PY -c 'import json,sys; print(json.load(sys.stdin).get("window",{}).get("seconds"))')" 3
+kill -TERM $pid; wait $pid
+
 DB=$TMP/db.sqlite
 if "$BIN" gen-sample --out "$TMP/data" --customers 1000 --seed 1 >/dev/null 2>&1 &&
    "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 &&
