@@ -1,5 +1,6 @@
 /* JSON renderings of engine results (see render.h). */
 #include "net/render.h"
+#include "net/bio.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -211,6 +212,16 @@ cJSON *render_engine_info(const struct engine_info *in, const char *warning)
     cJSON_AddNumberToObject(o, "train_seconds", in->train_seconds);
     int ok = cJSON_AddItemToObject(o, "metrics", parse_or_empty(in->metrics_json));
     return done(o, cJSON_AddItemToObject(o, "params", parse_or_empty(in->params_json)) && ok);
+}
+
+cJSON *render_model_change(const struct bio_result *res)
+{
+    cJSON *j = cJSON_CreateObject();
+    int ok = cJSON_AddNumberToObject(j, "active", (double)res->active) &&
+             cJSON_AddBoolToObject(j, "reloaded", res->reloaded) &&
+             cJSON_AddBoolToObject(j, "changed", res->changed) &&
+             (res->reloaded || cJSON_AddStringToObject(j, "reload_error", res->err));
+    return done(j, ok);
 }
 
 cJSON *render_models(const struct modelstore_list *l)

@@ -46,5 +46,9 @@ struct cJSON *render_product(const struct product_detail *d);
 struct cJSON *render_engine_info(const struct engine_info *in, const char *warning);
 /* GET /api/v1/models and `models list --json`: {"models":[…],"active":N|null}. */
 struct cJSON *render_models(const struct modelstore_list *l);
+struct bio_result;
+/* POST /api/v1/models/{v}/activate and /rollback once their job ended (rc
+ * 0): {"active":N,"reloaded":bool,"changed":bool[,"reload_error":"..."]}. */
+struct cJSON *render_model_change(const struct bio_result *res);
 
 #endif

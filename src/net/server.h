@@ -38,7 +38,9 @@ int server_region_stop(struct server *s, const char *region);
 int server_region_start(struct server *s, const char *region);
 /* Re-opens the engine (the active model) aside and swaps it in; every region
  * drops its cache before its next request. On failure the old engine keeps
- * serving. 0, or -1 with err. Safe from any thread, including a region's. */
+ * serving. 0, or -1 with err. The work runs on the background job thread
+ * (bio.h), after any activation queued before it, and this call waits for
+ * it: call it from the front end (SIGHUP), never from a region's loop. */
 int server_reload(struct server *s, char *err, size_t errlen);
 /* Drains in-flight requests (at most a few seconds), joins the threads and
  * frees everything. NULL is fine. */

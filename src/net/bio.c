@@ -1,0 +1,378 @@
+/* Background model jobs off the event loops (see bio.h). */
+#include "net/bio.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/modelstore.h"
+#include "net/api.h"
+#include "net/evloop.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+
+enum { BIO_RELEASE = -1 }; /* internal: drop an engine reference off the loops */
+
+struct bio_job {
+    int op; /* enum bio_op, or BIO_RELEASE */
+    int64_t version;
+    char region[64];
+    struct engine *engine; /* BIO_RELEASE */
+    struct bio_inbox *inbox;
+    bio_done_fn done;
+    void *arg;
+    struct bio_result res;
+    struct bio_job *next;
+};
+
+struct bio_inbox {
+    struct evloop_handler ev; /* the eventfd's, in the loop's epoll set */
+    int fd;
+    pthread_mutex_t mu;
+    struct bio_job *head, *tail; /* finished, waiting for their done */
+};
+
+struct bio {
+    struct api_shared *sh;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct bio_job *head, *tail;
+    int n, stopping;
+};
+
+/* Runs the done callbacks of a list of finished jobs and frees them. */
+static void run_dones(struct bio_job *j)
+{
+    while (j) {
+        struct bio_job *next = j->next;
+        if (j->done)
+            j->done(j->arg, &j->res);
+        free(j);
+        j = next;
+    }
+}
+
+static void inbox_on_event(struct evloop_handler *h, uint32_t events, double now)
+{
+    struct bio_inbox *ib = evloop_container_of(h, struct bio_inbox, ev);
+    uint64_t v;
+    (void)events;
+    (void)now;
+    ssize_t r = read(ib->fd, &v, sizeof v);
+    (void)r;
+    pthread_mutex_lock(&ib->mu);
+    struct bio_job *list = ib->head;
+    ib->head = ib->tail = NULL;
+    pthread_mutex_unlock(&ib->mu);
+    run_dones(list);
+}
+
+int bio_inbox_new(int epfd, struct bio_inbox **out, char *err, size_t errlen)
+{
+    struct bio_inbox *ib = calloc(1, sizeof *ib);
+    *out = NULL;
+    if (!ib)
+        return err_set(err, errlen, "out of memory");
+    ib->ev.on_event = inbox_on_event;
+    pthread_mutex_init(&ib->mu, NULL);
+    if ((ib->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+        evloop_add(epfd, ib->fd, EPOLLIN, &ib->ev) < 0) {
+        err_set(err, errlen, "cannot create an eventfd for background jobs");
+        bio_inbox_free(ib);
+        return ERR_FAIL;
+    }
+    *out = ib;
+    return 0;
+}
+
+void bio_inbox_free(struct bio_inbox *ib)
+{
+    if (!ib)
+        return;
+    if (ib->fd >= 0)
+        close(ib->fd);
+    run_dones(ib->head); /* their clients are gone: the callbacks only free */
+    pthread_mutex_destroy(&ib->mu);
+    free(ib);
+}
+
+/* Hands a finished job to its inbox (and wakes that loop), or runs its
+ * done here when it has none. */
+static void deliver(struct bio_job *j)
+{
+    struct bio_inbox *ib = j->inbox;
+    uint64_t one = 1;
+    if (!ib) {
+        j->next = NULL;
+        run_dones(j);
+        return;
+    }
+    j->next = NULL;
+    pthread_mutex_lock(&ib->mu);
+    if (ib->tail)
+        ib->tail->next = j;
+    else
+        ib->head = j;
+    ib->tail = j;
+    pthread_mutex_unlock(&ib->mu);
+    ssize_t r = write(ib->fd, &one, sizeof one);
+    (void)r;
+}
+
+/* 1 when the engine serving now is version v, loaded cleanly: activating v
+ * again needs no reload. */
+static int serving(struct api_shared *sh, int64_t v)
+{
+    struct engine_info info;
+    int yes = 0;
+    pthread_mutex_lock(&sh->engine_mu);
+    if (sh->engine && !engine_warning(sh->engine)) {
+        engine_get_info(sh->engine, &info);
+        yes = !info.fallback && info.version == v;
+    }
+    pthread_mutex_unlock(&sh->engine_mu);
+    return yes;
+}
+
+/* Opens the engine aside and swaps it in; the old one is released here, and
+ * regions still holding it hand theirs back through bio_release. */
+static int reload(struct api_shared *sh, struct bio_result *res)
+{
+    struct engine *e = NULL, *old;
+    char why[400] = "";
+    if (engine_open(sh->db_path, &e, why, sizeof why) < 0) {
+        res->reloaded = 0;
+        return err_set(res->err, sizeof res->err,
+                       "reload failed, still serving the previous model: %s", why);
+    }
+    pthread_mutex_lock(&sh->engine_mu);
+    old = sh->engine;
+    sh->engine = e;
+    atomic_fetch_add(&sh->engine_gen, 1);
+    pthread_mutex_unlock(&sh->engine_mu);
+    engine_release(old);
+    res->reloaded = 1;
+    return 0;
+}
+
+static const char *const op_name[] = {"reload", "activate", "rollback"};
+
+/* The model-store step (nothing changes when it fails), then a reload when
+ * the regions do not serve the resulting version already. */
+static void run_models(struct api_shared *sh, struct bio_job *j)
+{
+    struct bio_result *res = &j->res;
+    int64_t active = 0;
+    res->changed = 1;
+    if (j->op == BIO_ACTIVATE) {
+        modelstore_active_version(sh->db_path, &active);
+        if (active != j->version &&
+            (res->rc = modelstore_activate(sh->db_path, j->version, res->err, sizeof res->err)) < 0)
+            return;
+        res->active = j->version;
+        res->changed = active != j->version || !serving(sh, j->version);
+    } else if (j->op == BIO_ROLLBACK) {
+        if ((res->rc = modelstore_rollback(sh->db_path, &res->active, res->err, sizeof res->err)) <
+            0)
+            return;
+    }
+    if (j->op != BIO_RELOAD && serving(sh, res->active)) {
+        res->reloaded = 1;
+        return;
+    }
+    if (reload(sh, res) < 0) {
+        if (j->op == BIO_RELOAD)
+            res->rc = ERR_FAIL;
+        return;
+    }
+    if (j->op == BIO_RELOAD) {
+        struct engine_info info;
+        pthread_mutex_lock(&sh->engine_mu);
+        engine_get_info(sh->engine, &info);
+        pthread_mutex_unlock(&sh->engine_mu);
+        res->active = info.version;
+    }
+}
+
+static void run_job(struct bio *b, struct bio_job *j)
+{
+    if (j->op == BIO_RELEASE) {
+        engine_release(j->engine);
+        return;
+    }
+    double t0 = clock_monotonic();
+    run_models(b->sh, j);
+    struct bio_result *res = &j->res;
+    res->seconds = clock_monotonic() - t0;
+    const char *region = j->region[0] ? j->region : NULL;
+    if (res->rc < 0 || !res->reloaded)
+        log_error(region, op_name[j->op], "version=%lld ok=false ms=%.1f message=%s",
+                  (long long)(j->op == BIO_ACTIVATE ? j->version : res->active), res->seconds * 1e3,
+                  res->err);
+    else
+        log_info(region, op_name[j->op], "version=%lld ok=true changed=%s ms=%.1f",
+                 (long long)res->active, res->changed ? "true" : "false", res->seconds * 1e3);
+}
+
+static void *bio_main(void *arg)
+{
+    struct bio *b = arg;
+    for (;;) {
+        pthread_mutex_lock(&b->mu);
+        while (!b->head && !b->stopping)
+            pthread_cond_wait(&b->cv, &b->mu);
+        struct bio_job *j = b->head;
+        if (j) {
+            b->head = j->next;
+            if (!b->head)
+                b->tail = NULL;
+            b->n--;
+        }
+        pthread_mutex_unlock(&b->mu);
+        if (!j)
+            break; /* stopping, and the queue is empty */
+        run_job(b, j);
+        if (j->op == BIO_RELEASE)
+            free(j);
+        else
+            deliver(j);
+    }
+    return NULL;
+}
+
+int bio_start(struct api_shared *sh, struct bio **out, char *err, size_t errlen)
+{
+    struct bio *b = calloc(1, sizeof *b);
+    sigset_t all, old;
+    *out = NULL;
+    if (!b)
+        return err_set(err, errlen, "out of memory");
+    b->sh = sh;
+    pthread_mutex_init(&b->mu, NULL);
+    pthread_cond_init(&b->cv, NULL);
+    sigfillset(&all); /* signals are for the front end's thread */
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&b->th, NULL, bio_main, b);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_mutex_destroy(&b->mu);
+        pthread_cond_destroy(&b->cv);
+        free(b);
+        return err_set(err, errlen, "cannot start the background job thread");
+    }
+    *out = b;
+    return 0;
+}
+
+void bio_stop(struct bio *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_lock(&b->mu);
+    b->stopping = 1;
+    pthread_cond_signal(&b->cv);
+    pthread_mutex_unlock(&b->mu);
+    pthread_join(b->th, NULL);
+    pthread_mutex_destroy(&b->mu);
+    pthread_cond_destroy(&b->cv);
+    free(b);
+}
+
+/* Appends j to the queue: 0, or ERR_BUSY (full or stopping). */
+static int enqueue(struct bio *b, struct bio_job *j)
+{
+    int rc = 0;
+    j->next = NULL;
+    pthread_mutex_lock(&b->mu);
+    if (b->stopping || b->n >= BIO_QUEUE_MAX) {
+        rc = ERR_BUSY;
+    } else {
+        if (b->tail)
+            b->tail->next = j;
+        else
+            b->head = j;
+        b->tail = j;
+        b->n++;
+        pthread_cond_signal(&b->cv);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return rc;
+}
+
+int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *region,
+               struct bio_inbox *inbox, bio_done_fn done, void *arg)
+{
+    struct bio_job *j = b ? calloc(1, sizeof *j) : NULL;
+    if (!j)
+        return b ? ERR_NOMEM : ERR_BUSY;
+    j->op = (int)op;
+    j->version = version;
+    snprintf(j->region, sizeof j->region, "%s", region ? region : "");
+    j->inbox = inbox;
+    j->done = done;
+    j->arg = arg;
+    int rc = enqueue(b, j);
+    if (rc < 0)
+        free(j);
+    return rc;
+}
+
+/* bio_run's rendezvous with the bio thread. */
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    struct bio_result *res;
+};
+
+static void wake(void *arg, const struct bio_result *res)
+{
+    struct waiter *w = arg;
+    pthread_mutex_lock(&w->mu);
+    *w->res = *res;
+    w->done = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int bio_run(struct bio *b, enum bio_op op, int64_t version, struct bio_result *res)
+{
+    struct waiter w = {.res = res};
+    memset(res, 0, sizeof *res);
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    int rc = bio_submit(b, op, version, NULL, NULL, wake, &w);
+    if (rc < 0) {
+        err_code_set(res->err, sizeof res->err, rc, "cannot queue the %s: %s", op_name[op],
+                     b ? "the background job queue is full" : "no background job thread");
+        res->rc = rc;
+    } else {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done)
+            pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+    }
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
+    return res->rc;
+}
+
+void bio_release(struct bio *b, struct engine *e)
+{
+    struct bio_job *j = e && b ? calloc(1, sizeof *j) : NULL;
+    if (j) {
+        j->op = BIO_RELEASE;
+        j->engine = e;
+        if (enqueue(b, j) == 0)
+            return;
+        free(j);
+    }
+    engine_release(e); /* no thread or no room: here, then */
+}
