@@ -39,13 +39,13 @@ void accesslog_close(struct accesslog *l)
 
 void accesslog_write(struct accesslog *l, const char *region, const char *method, size_t method_len,
                      const char *path, size_t path_len, int status, double latency_ms,
-                     const char *cache)
+                     const char *cache, const char *client)
 {
     if (!l)
         return;
     /* a lost log line must never fail or slow a request: log_event only queues */
     log_event(status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, region, "access",
-              "method=%.*s path=%.*s status=%d latency_ms=%.3f cache=%s",
+              "method=%.*s path=%.*s status=%d latency_ms=%.3f cache=%s client=%s",
               (int)(method_len > 16 ? 16 : method_len), method,
-              (int)(path_len > 512 ? 512 : path_len), path, status, latency_ms, cache);
+              (int)(path_len > 512 ? 512 : path_len), path, status, latency_ms, cache, client);
 }

@@ -1,5 +1,6 @@
 /* The access log: one structured log line (util/log.h) per request,
- *   {"time","level","region","event":"access","method","path","status","latency_ms","cache"}
+ *   {"time","level","region","event":"access","method","path","status","latency_ms","cache",
+ *    "client"}
  * level "error" for a 5xx, else "info". It only formats: the queue, the writer thread and the
  * sink (stderr or a file, the `log` key) are util/log's, shared with every other event, so a
  * stuck sink drops lines instead of blocking a region. */
@@ -16,9 +17,9 @@ int accesslog_open(const char *spec, struct accesslog **out, char *err, size_t e
 /* Drops the reference; the last one flushes the log (bounded wait). NULL does nothing. */
 void accesslog_close(struct accesslog *l);
 /* Queues one access line; never blocks. NULL log does nothing. method/path need not be
- * NUL-terminated; cache NULL gives null. */
+ * NUL-terminated; cache NULL gives null. client: the real client's address (net/forwarded.h). */
 void accesslog_write(struct accesslog *l, const char *region, const char *method, size_t method_len,
                      const char *path, size_t path_len, int status, double latency_ms,
-                     const char *cache);
+                     const char *cache, const char *client);
 
 #endif

@@ -1,9 +1,11 @@
 /* HTTP routes of a region (see api.h and docs/API.md). */
 #include "net/api.h"
 #include "net/accesslog.h"
+#include "net/admin.h"
 #include "net/apikeys.h"
 #include "net/body.h"
 #include "net/cache.h"
+#include "net/forwarded.h"
 #include "net/openapi.h"
 #include "net/ratelimit.h"
 #include "net/render.h"
@@ -31,6 +33,11 @@ struct reply {
     const char *static_body; /* when set, sent instead of r->body */
     size_t static_len;
     double t0;
+    unsigned char client[16]; /* the real client (forwarded.h): limits, admin, logs */
+    enum forwarded_how how;   /* how client was found */
+    int admin;                /* an admin route: logged with who called it */
+    const char *arg;          /* its path parameter (the version), for the log */
+    size_t arg_len;
 };
 
 static const char JSON_CT[] = "application/json";
@@ -322,6 +329,8 @@ static void h_stats(struct reply *rp)
     uint64_t lookups = cs.hits + cs.misses;
     cJSON_AddNumberToObject(c, "size", (double)cs.size);
     cJSON_AddNumberToObject(c, "capacity", (double)cs.capacity);
+    cJSON_AddNumberToObject(c, "bytes", (double)cs.bytes);
+    cJSON_AddNumberToObject(c, "max_bytes", (double)cs.max_bytes);
     cJSON_AddNumberToObject(c, "hits", (double)cs.hits);
     cJSON_AddNumberToObject(c, "misses", (double)cs.misses);
     cJSON_AddNumberToObject(c, "ratio", lookups ? (double)cs.hits / (double)lookups : 0.0);
@@ -486,6 +495,7 @@ static void h_metrics(struct reply *rp)
         .cache_hits = cs.hits,
         .cache_misses = cs.misses,
         .cache_size = (double)cs.size,
+        .cache_bytes = (double)cs.bytes,
         .model_version = r->model_version,
         .uptime_s = clock_monotonic() - r->started,
         .degraded = !r->engine || engine_warning(r->engine) != NULL,
@@ -566,10 +576,29 @@ static void dispatch(struct reply *rp, const struct route_match *m)
 }
 
 /* Handles the request under rp->r's lock (held by the caller). */
-static void handle_locked(struct reply *rp, int parse_status, const unsigned char addr[16])
+/* The key checks (admin_gate). A failed key also takes a token of the
+ * client's rate limit, so guessing keys is throttled (429 once spent). 0 to
+ * go on, -1 when the error is set. */
+static int check_keys(struct reply *rp, const struct route_match *m)
+{
+    struct api_shared *sh = rp->r->sh;
+    size_t kl = 0;
+    const char *k = http_header_get(rp->req, "X-API-Key", &kl), *why;
+    int st = admin_gate(sh->keys, sh->admin_keys, m->protected_route, m->admin, k, kl, rp->client,
+                        rp->how, &why);
+    int wait = st == 401 ? ratelimit_take(rp->r->rl, rp->client, rp->t0) : 0;
+    if (wait > 0) {
+        rp->retry_after = wait;
+        set_error(rp, 429, "rate limit exceeded: retry in %d s", wait);
+    } else if (st) {
+        set_error(rp, st, "%s", why);
+    }
+    return st ? -1 : 0;
+}
+
+static void handle_locked(struct reply *rp, int parse_status)
 {
     const struct http_request *q = rp->req;
-    struct api_shared *sh = rp->r->sh;
     struct route_match m;
     sync_engine(rp->r);
     if (parse_status < 0) {
@@ -589,16 +618,13 @@ static void handle_locked(struct reply *rp, int parse_status, const unsigned cha
                   (int)(q->method_len > 16 ? 16 : q->method_len), q->method, m.allow);
         return;
     }
-    if (m.protected_route && sh->keys) {
-        size_t kl = 0;
-        const char *k = http_header_get(q, "X-API-Key", &kl);
-        if (!k || !apikeys_check(sh->keys, k, kl)) {
-            set_error(rp, 401, "%s X-API-Key", k ? "wrong" : "missing");
-            return;
-        }
-    }
+    rp->admin = m.admin;
+    rp->arg = m.arg;
+    rp->arg_len = m.arg_len;
+    if (check_keys(rp, &m) < 0)
+        return;
     if (m.limited) {
-        int wait = ratelimit_take(rp->r->rl, addr, rp->t0);
+        int wait = ratelimit_take(rp->r->rl, rp->client, rp->t0);
         if (wait > 0) {
             rp->retry_after = wait;
             set_error(rp, 429, "rate limit exceeded: retry in %d s", wait);
@@ -633,7 +659,9 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
                        .ctype = JSON_CT,
                        .t0 = clock_monotonic()};
     int unknown = 0;
+    memcpy(rp.client, addr, 16);
     if (parse_status >= 0) {
+        rp.how = forwarded_client(self->sh->conf, addr, req, rp.client);
         size_t hl = 0;
         const char *h = http_header_get(req, "Region-Hint", &hl);
         if (h) {
@@ -649,7 +677,7 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
         sync_engine(rp.r);
         set_error(&rp, 400, "Region-Hint names no region in regions.conf");
     } else {
-        handle_locked(&rp, parse_status, addr);
+        handle_locked(&rp, parse_status);
     }
     int keep = parse_status >= 0 && req->keep_alive;
     const char *body = rp.static_body ? rp.static_body : rp.r->body.p;
@@ -659,12 +687,20 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
         sbuf_append(out, body ? body : "", blen);
     double secs = clock_monotonic() - rp.t0;
     metrics_record(&rp.r->m, rp.route, rp.status, secs, rp.t0 + secs);
+    if (rp.admin) {
+        size_t kl = 0;
+        const char *k = http_header_get(req, "X-API-Key", &kl);
+        admin_log(rp.r->conf->name, metrics_route_name(rp.route), rp.arg, rp.arg_len, rp.status,
+                  rp.client, addr, rp.how, k, kl);
+    }
+    char ip[FORWARDED_ADDR_TEXT];
+    forwarded_addr_text(rp.client, ip);
     if (parse_status >= 0)
         accesslog_write(rp.r->sh->log, rp.r->conf->name, req->method, req->method_len, req->path,
-                        req->path_len, rp.status, secs * 1e3, rp.cache);
+                        req->path_len, rp.status, secs * 1e3, rp.cache, ip);
     else
         accesslog_write(rp.r->sh->log, rp.r->conf->name, "-", 1, "-", 1, rp.status, secs * 1e3,
-                        NULL);
+                        NULL, ip);
     pthread_mutex_unlock(&rp.r->mu);
     return keep;
 }

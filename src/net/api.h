@@ -33,6 +33,7 @@ struct api_shared {
     const struct regions_conf *conf;
     char db_path[512];
     struct apikeys *keys;  /* NULL: no key required */
+    struct apikeys *admin_keys; /* NULL: admin routes answer loopback clients only */
     struct accesslog *log; /* NULL: no access log */
     pthread_mutex_t engine_mu;
     struct engine *engine; /* the process's reference; NULL when engine_open failed */

@@ -32,7 +32,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define IN_MAX        (HTTP_MAX_HEAD + HTTP_MAX_BODY + 1)
+#define IN_MAX        (HTTP_MAX_HEAD + ROUTER_HEAD_GROWTH + HTTP_MAX_BODY + 1)
 #define OUT_MAX       (16u << 20)  /* per connection, pending output */
 #define OUT_PAUSE     (256u << 10) /* stop parsing pipelined requests above this */
 #define DRAIN_SECONDS 5.0
@@ -54,6 +54,8 @@ struct conn {
     size_t out_off;
     double req_start, last_active;
     int close_after, want_write;
+    int trusted; /* the peer is a trusted proxy: its heads may be ROUTER_HEAD_GROWTH longer */
+    int rd_eof;  /* the client half-closed: answer what it sent, then close */
 };
 
 struct worker {
@@ -77,7 +79,7 @@ struct worker {
     int paused, draining;
     int accept_muted; /* out of fds: listener out of the epoll set until the next tick */
     double drain_deadline;
-    struct http_limits lim;
+    struct http_limits lim, lim_proxy; /* lim_proxy: for trusted proxies' connections */
     struct router *rt;        /* the router worker; NULL for regions */
     struct region_conf rconf; /* the router's name ("router"), host and port */
 };
@@ -151,7 +153,8 @@ static void set_events(struct worker *w, struct conn *c, int want_write)
 {
     if (c->want_write == want_write)
         return;
-    evloop_mod(w->epfd, c->fd, want_write ? EPOLLOUT : EPOLLIN, &c->ev);
+    /* After a half-close EPOLLIN would only report the end of file again. */
+    evloop_mod(w->epfd, c->fd, want_write ? EPOLLOUT : c->rd_eof ? 0 : EPOLLIN, &c->ev);
     c->want_write = want_write;
 }
 
@@ -176,7 +179,7 @@ static int conn_flush(struct worker *w, struct conn *c, double now)
     }
     sbuf_reset(&c->out);
     c->out_off = 0;
-    if (c->close_after || (w->draining && c->in_len == 0)) {
+    if (c->close_after || ((w->draining || c->rd_eof) && c->in_len == 0 && !c->deferred)) {
         conn_close(w, c);
         return -1;
     }
@@ -215,7 +218,7 @@ static void conn_process(struct worker *w, struct conn *c, double now)
 {
     struct http_request req;
     while (c->in_len > 0 && !c->close_after && !c->deferred && c->out.len < OUT_PAUSE) {
-        long r = http_parse_request(c->in, c->in_len, &w->lim, &req);
+        long r = http_parse_request(c->in, c->in_len, c->trusted ? &w->lim_proxy : &w->lim, &req);
         if (r == 0)
             break;
         if (w->rt) {
@@ -248,7 +251,7 @@ static void conn_process(struct worker *w, struct conn *c, double now)
     }
     if (c->out.len)
         conn_flush(w, c, now);
-    else if (c->close_after && !c->deferred)
+    else if ((c->close_after || c->rd_eof) && !c->deferred) /* rd_eof: no request can complete */
         conn_close(w, c);
 }
 
@@ -267,6 +270,16 @@ static void conn_readable(struct worker *w, struct conn *c, double now)
     do
         n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
     while (n < 0 && errno == EINTR);
+    if (n == 0 && !c->rd_eof && (c->in_len || c->deferred || c->out_off < c->out.len)) {
+        /* A half-close (HTTP/1.0 scripts, `nc -N`): the requests already
+         * received, a forward still in flight and unsent output are answered
+         * first; the connection closes once nothing is left. */
+        c->rd_eof = 1;
+        if (!c->want_write)
+            evloop_mod(w->epfd, c->fd, 0, &c->ev);
+        conn_process(w, c, now);
+        return;
+    }
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
         conn_close(w, c);
         return;
@@ -353,6 +366,8 @@ static void accept_all(struct worker *w, double now)
         c->slot = slot;
         c->last_active = now;
         to_addr16(&ss, c->addr);
+        /* The router is the edge: its own limit is the same for everyone. */
+        c->trusted = !w->rt && regions_proxy_trusted(&w->s->conf, c->addr);
         sbuf_init(&c->out, OUT_MAX);
         if (evloop_add(w->epfd, fd, EPOLLIN, &c->ev) < 0) {
             close(fd);
@@ -548,6 +563,8 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
     pthread_mutex_init(&w->cmu, NULL);
     pthread_cond_init(&w->ccv, NULL);
     http_limits_default(&w->lim);
+    w->lim_proxy = w->lim;
+    w->lim_proxy.max_head += ROUTER_HEAD_GROWTH;
     w->max_conns = s->conf.max_connections;
     w->conns = calloc((size_t)w->max_conns, sizeof *w->conns);
     w->dead = calloc((size_t)w->max_conns, sizeof *w->dead);
@@ -638,6 +655,9 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
     snprintf(s->sh.db_path, sizeof s->sh.db_path, "%s", db_path ? db_path : conf->database);
     s->sh.reload = reload_cb;
     s->sh.reload_ctx = s;
+    if (conf->admin_keys_file[0] &&
+        !(s->sh.admin_keys = apikeys_load(conf->admin_keys_file, err, errlen)))
+        goto fail;
     if (conf->api_keys_file[0] && !(s->sh.keys = apikeys_load(conf->api_keys_file, err, errlen)))
         goto fail;
     if (accesslog_open(conf->log, &s->sh.log, err, errlen) < 0)
@@ -770,6 +790,7 @@ void server_stop(struct server *s)
         worker_free(s->w[i]);
     engine_release(s->sh.engine);
     apikeys_free(s->sh.keys);
+    apikeys_free(s->sh.admin_keys);
     accesslog_close(s->sh.log);
     pthread_mutex_destroy(&s->sh.engine_mu);
     pthread_mutex_destroy(&s->reload_mu);

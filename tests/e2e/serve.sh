@@ -274,10 +274,14 @@ printf '# test keys\nsecret-key-1\nsecret-key-2\n' >"$TMP/keys"
 write_conf "$TMP/k.conf" "rate_limit = 1" "rate_burst = 3" "api_keys_file = $TMP/keys" "database = $DB"
 if start keys --config "$TMP/k.conf" --region us-west; then
   K=$(port_of keys us-west)
-  check_eq "no key: 401" "$(req $K GET /api/v1/recommendations/user/$UNKNOWN)" 401
+  # Failed keys spend the client's rate limit: these come from 127.0.0.2, so
+  # the burst test below (from 127.0.0.1) starts with a full bucket.
+  check_eq "no key: 401" "$(req $K GET /api/v1/recommendations/user/$UNKNOWN --interface 127.0.0.2)" 401
   check_eq "401 is JSON" "$(json 'd["error"]["status"]')" 401
-  check_eq "wrong key: 401" "$(req $K GET /api/v1/users/$UNKNOWN -H 'X-API-Key: secret-key-3')" 401
-  check_eq "models need a key too" "$(req $K GET /api/v1/models)" 401
+  check_eq "wrong key: 401" "$(req $K GET /api/v1/users/$UNKNOWN -H 'X-API-Key: secret-key-3' --interface 127.0.0.2)" 401
+  check_eq "models need a key too" "$(req $K GET /api/v1/models --interface 127.0.0.2)" 401
+  check_eq "a 4th failed key after a burst of 3 is 429" \
+    "$(req $K GET /api/v1/models -H 'X-API-Key: nope' --interface 127.0.0.2)" 429
   check_eq "health open without key" "$(req $K GET /api/v1/health/)" 200
   check_eq "metrics open without key" "$(req $K GET /metrics)" 200
   codes=""
