@@ -32,7 +32,9 @@ static void check_request(const char *buf, size_t len, const struct http_limits 
     struct http_request req;
     long r = http_parse_request(buf, len, lim, &req);
     FUZZ_ASSERT(r <= (long)len);
-    FUZZ_ASSERT(r >= 0 || r == -400 || r == -413 || r == -431 || r == -501 || r == -505);
+    FUZZ_ASSERT(r >= 0 || r == -400 || r == -413 || r == -417 || r == -431 || r == -501 ||
+                r == -505);
+    FUZZ_ASSERT(!req.expect_continue || r == 0); /* "send 100 Continue" only with "need more" */
     if (r <= 0)
         return;
     /* Everything points into the consumed bytes. */

@@ -38,7 +38,78 @@ static int has_token(const char *v, size_t n, const char *tok)
     return 0;
 }
 
-/* Request line "METHOD SP /target SP HTTP/1.x"; 0 or -status. */
+/* The end of the line that starts at p: the LF, or NULL when it has not
+ * arrived. *le gets the end of its content: before a CR that precedes the LF
+ * (RFC 9112 2.2 lets a recipient take a bare LF as a line terminator, as
+ * nginx and h2o do). */
+static const char *line_end(const char *p, const char *end, const char **le)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (nl)
+        *le = nl > p && nl[-1] == '\r' ? nl - 1 : nl;
+    return nl;
+}
+
+/* The length of the head at the start of buf[0..len): every line up to and
+ * including the first empty one; 0 when that line has not arrived. *blank
+ * gets the start of the empty line (the end of the header lines). */
+static size_t head_length(const char *buf, size_t len, const char **blank)
+{
+    const char *p = buf, *end = buf + len, *le;
+    for (;;) {
+        const char *nl = line_end(p, end, &le);
+        if (!nl)
+            return 0;
+        if (le == p) {
+            *blank = p;
+            return (size_t)(nl + 1 - buf);
+        }
+        p = nl + 1;
+    }
+}
+
+/* uri-host [":" port] (RFC 3986 reg-name, IPv4 or IP-literal; no userinfo:
+ * RFC 9110 4.2.4). Empty is allowed (a Host with no authority). */
+static int valid_authority(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)p[i]) && !strchr("-._~!$&'()*+,;=%:[]", p[i]))
+            return 0;
+    return 1;
+}
+
+/* The target of an absolute-form request line (RFC 9112 3.2.2:
+ * "http://host:port/path?query"), which a server must accept: points
+ * req->path and req->query into it. 0, or -400. */
+static int parse_absolute_form(const char *s, const char *e, struct http_request *req)
+{
+    size_t sl = (size_t)(e - s) >= 7 && !strncasecmp(s, "http://", 7)    ? 7
+                : (size_t)(e - s) >= 8 && !strncasecmp(s, "https://", 8) ? 8
+                                                                         : 0;
+    if (!sl)
+        return -400;
+    const char *a = s + sl, *pe = a;
+    while (pe < e && *pe != '/' && *pe != '?')
+        pe++;
+    if (pe == a || !valid_authority(a, (size_t)(pe - a)))
+        return -400;
+    const char *qm = memchr(pe, '?', (size_t)(e - pe));
+    if (pe < e && *pe == '/') {
+        req->path = pe;
+        req->path_len = (size_t)((qm ? qm : e) - pe);
+    } else {
+        /* "http://host" or "http://host?q": the path is "/" (RFC 9110 4.2.3).
+         * The second slash of the scheme is one, inside the caller's buffer. */
+        req->path = s + sl - 1;
+        req->path_len = 1;
+    }
+    req->query = qm ? qm + 1 : NULL;
+    req->query_len = qm ? (size_t)(e - qm - 1) : 0;
+    return 0;
+}
+
+/* Request line "METHOD SP target SP HTTP/1.x" in p..end (no line ending),
+ * target in origin form (/path?query) or absolute form; 0 or -status. */
 static int parse_request_line(const char *p, const char *end, struct http_request *req)
 {
     const char *s = p;
@@ -51,16 +122,20 @@ static int parse_request_line(const char *p, const char *end, struct http_reques
     s = ++p;
     while (p < end && *p != ' ')
         p++;
-    if (p == s || p >= end || *s != '/')
+    if (p == s || p >= end)
         return -400;
     for (const char *q = s; q < p; q++)
         if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f)
             return -400;
-    const char *qm = memchr(s, '?', (size_t)(p - s));
-    req->path = s;
-    req->path_len = (size_t)((qm ? qm : p) - s);
-    req->query = qm ? qm + 1 : NULL;
-    req->query_len = qm ? (size_t)(p - qm - 1) : 0;
+    if (*s == '/') {
+        const char *qm = memchr(s, '?', (size_t)(p - s));
+        req->path = s;
+        req->path_len = (size_t)((qm ? qm : p) - s);
+        req->query = qm ? qm + 1 : NULL;
+        req->query_len = qm ? (size_t)(p - qm - 1) : 0;
+    } else if (parse_absolute_form(s, p, req) < 0) {
+        return -400;
+    }
     p++;
     if (end - p != 8 || memcmp(p, "HTTP/1.", 7) != 0)
         return (end - p >= 5 && !memcmp(p, "HTTP/", 5)) ? -505 : -400;
@@ -70,14 +145,25 @@ static int parse_request_line(const char *p, const char *end, struct http_reques
     return 0;
 }
 
-/* Parses header lines p..end (end points at the final CRLF of the head) into
- * hs; sets *content_length (-1 when absent), *conn_close and *conn_keep.
- * 0, or -400 / -431 / -501 as http_parse_request documents. */
+/* What the header lines say about framing and the connection. */
+struct head_facts {
+    long content_length; /* -1 when absent */
+    int conn_close, conn_keep;
+    int n_host, bad_host;         /* Host lines; one with an invalid value */
+    int expect_100, expect_other; /* Expect: 100-continue; any other expectation */
+};
+
+/* Parses the header lines in p..end (end = the start of the empty line that
+ * ends the head) into hs and *f. 0, or -400 / -431 / -501 as
+ * http_parse_request documents. */
 static int parse_headers(const char *p, const char *end, int max_headers, struct http_header *hs,
-                         int *n_headers, long *content_length, int *conn_close, int *conn_keep)
+                         int *n_headers, struct head_facts *f)
 {
-    while (p < end + 2) {
-        const char *le = memmem(p, (size_t)(end + 2 - p), "\r\n", 2);
+    const char *le = end;
+    while (p < end) {
+        const char *nl = line_end(p, end, &le);
+        if (!nl) /* cannot happen: every header line before end has its LF */
+            return -400;
         const char *colon = p;
         while (colon < le && is_tchar((unsigned char)*colon))
             colon++;
@@ -98,7 +184,10 @@ static int parse_headers(const char *p, const char *end, int max_headers, struct
         h->name_len = (size_t)(colon - p);
         h->value = v;
         h->value_len = (size_t)(ve - v);
-        if (h->name_len == 14 && !strncasecmp(p, "Content-Length", 14)) {
+        if (h->name_len == 4 && !strncasecmp(p, "Host", 4)) {
+            f->n_host++;
+            f->bad_host |= !valid_authority(v, h->value_len);
+        } else if (h->name_len == 14 && !strncasecmp(p, "Content-Length", 14)) {
             if (h->value_len == 0 || h->value_len > 18)
                 return h->value_len > 18 ? -413 : -400;
             long n = 0;
@@ -107,16 +196,21 @@ static int parse_headers(const char *p, const char *end, int max_headers, struct
                     return -400;
                 n = n * 10 + (*q - '0');
             }
-            if (*content_length >= 0 && *content_length != n)
+            if (f->content_length >= 0 && f->content_length != n)
                 return -400;
-            *content_length = n;
+            f->content_length = n;
         } else if (h->name_len == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
             return -501;
         } else if (h->name_len == 10 && !strncasecmp(p, "Connection", 10)) {
-            *conn_close |= has_token(v, h->value_len, "close");
-            *conn_keep |= has_token(v, h->value_len, "keep-alive");
+            f->conn_close |= has_token(v, h->value_len, "close");
+            f->conn_keep |= has_token(v, h->value_len, "keep-alive");
+        } else if (h->name_len == 6 && !strncasecmp(p, "Expect", 6)) {
+            if (h->value_len == 12 && !strncasecmp(v, "100-continue", 12))
+                f->expect_100 = 1;
+            else
+                f->expect_other = 1;
         }
-        p = le + 2;
+        p = nl + 1;
     }
     return 0;
 }
@@ -131,8 +225,15 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
                         struct http_request *req)
 {
     size_t skip = 0;
-    while (skip + 2 <= len && skip < 8 && buf[skip] == '\r' && buf[skip + 1] == '\n')
-        skip += 2;
+    req->expect_continue = 0;
+    for (int i = 0; i < 4; i++) {
+        if (skip < len && buf[skip] == '\n')
+            skip++;
+        else if (skip + 2 <= len && buf[skip] == '\r' && buf[skip + 1] == '\n')
+            skip += 2;
+        else
+            break;
+    }
     if (skip == len)
         return 0;
     struct http_limits l = *lim; /* the skipped lines count against the head limit */
@@ -144,30 +245,37 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
 static long parse_one(const char *buf, size_t len, const struct http_limits *lim,
                       struct http_request *req)
 {
-    const char *end = memmem(buf, len, "\r\n\r\n", 4);
-    if (!end)
+    const char *blank, *le;
+    size_t head_len = head_length(buf, len < lim->max_head ? len : lim->max_head, &blank);
+    if (!head_len)
         return len > lim->max_head ? -431 : 0;
-    size_t head_len = (size_t)(end - buf) + 4;
-    if (head_len > lim->max_head)
-        return -431;
     memset(req, 0, offsetof(struct http_request, headers));
-    const char *line_end = memmem(buf, head_len, "\r\n", 2);
-    int rc = parse_request_line(buf, line_end, req);
+    const char *nl = line_end(buf, blank, &le);
+    if (!nl) /* the empty line is the first: no request line */
+        return -400;
+    int rc = parse_request_line(buf, le, req);
     if (rc < 0)
         return rc;
-    long content_length = -1;
-    int conn_close = 0, conn_keep = 0;
-    rc = parse_headers(line_end + 2, end, lim->max_headers, req->headers, &req->n_headers,
-                       &content_length, &conn_close, &conn_keep);
+    struct head_facts f = {.content_length = -1};
+    rc = parse_headers(nl + 1, blank, lim->max_headers, req->headers, &req->n_headers, &f);
     if (rc < 0)
         return rc;
-    req->keep_alive = conn_close ? 0 : (req->minor >= 1 || conn_keep);
-    if (content_length < 0)
-        content_length = 0;
+    /* RFC 9112 3.2: one Host, required from HTTP/1.1 clients, and valid. */
+    if (f.n_host > 1 || f.bad_host || (f.n_host == 0 && req->minor >= 1))
+        return -400;
+    req->keep_alive = f.conn_close ? 0 : (req->minor >= 1 || f.conn_keep);
+    long content_length = f.content_length < 0 ? 0 : f.content_length;
     if ((size_t)content_length > lim->max_body)
         return -413;
-    if (len - head_len < (size_t)content_length)
+    /* RFC 9110 10.1.1: 100-continue is the only expectation; an HTTP/1.0
+     * client's is ignored. */
+    if (f.expect_other)
+        return -417;
+    if (len - head_len < (size_t)content_length) {
+        /* Ask for the body only when none of it has come yet (as nginx). */
+        req->expect_continue = f.expect_100 && req->minor >= 1 && len == head_len;
         return 0;
+    }
     req->body = buf + head_len;
     req->body_len = (size_t)content_length;
     return (long)(head_len + (size_t)content_length);
@@ -176,35 +284,34 @@ static long parse_one(const char *buf, size_t len, const struct http_limits *lim
 long http_parse_response(const char *buf, size_t len, size_t max_head, size_t max_body,
                          struct http_response *resp)
 {
-    const char *end = memmem(buf, len < max_head ? len : max_head, "\r\n\r\n", 4);
-    if (!end)
+    const char *blank, *le;
+    size_t head_len = head_length(buf, len < max_head ? len : max_head, &blank);
+    if (!head_len)
         return len >= max_head ? -1 : 0;
-    size_t head_len = (size_t)(end - buf) + 4;
     memset(resp, 0, offsetof(struct http_response, headers));
     /* "HTTP/1.x NNN reason" */
-    const char *le = memmem(buf, head_len, "\r\n", 2);
-    if (le - buf < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') ||
-        buf[8] != ' ' || !isdigit((unsigned char)buf[9]) || !isdigit((unsigned char)buf[10]) ||
-        !isdigit((unsigned char)buf[11]) || buf[9] == '0' || (le - buf > 12 && buf[12] != ' '))
+    const char *nl = line_end(buf, blank, &le);
+    if (!nl || le - buf < 12 || memcmp(buf, "HTTP/1.", 7) != 0 ||
+        (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' || !isdigit((unsigned char)buf[9]) ||
+        !isdigit((unsigned char)buf[10]) || !isdigit((unsigned char)buf[11]) || buf[9] == '0' ||
+        (le - buf > 12 && buf[12] != ' '))
         return -1;
     for (const char *q = buf + 12; q < le; q++)
         if ((unsigned char)*q < 0x20 && *q != '\t')
             return -1;
     resp->minor = buf[7] - '0';
     resp->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
-    long cl = -1;
-    int conn_close = 0, conn_keep = 0;
-    if (parse_headers(le + 2, end, HTTP_MAX_HEADERS, resp->headers, &resp->n_headers, &cl,
-                      &conn_close, &conn_keep) < 0)
+    struct head_facts f = {.content_length = -1};
+    if (parse_headers(nl + 1, blank, HTTP_MAX_HEADERS, resp->headers, &resp->n_headers, &f) < 0)
         return -1;
-    if (cl < 0 || (size_t)cl > max_body)
+    if (f.content_length < 0 || (size_t)f.content_length > max_body)
         return -1;
-    resp->keep_alive = conn_close ? 0 : (resp->minor >= 1 || conn_keep);
+    resp->keep_alive = f.conn_close ? 0 : (resp->minor >= 1 || f.conn_keep);
     resp->head_len = head_len;
-    resp->body_len = (size_t)cl;
-    if (len - head_len < (size_t)cl)
+    resp->body_len = (size_t)f.content_length;
+    if (len - head_len < resp->body_len)
         return 0;
-    return (long)(head_len + (size_t)cl);
+    return (long)(head_len + resp->body_len);
 }
 
 const char *http_header_get(const struct http_request *req, const char *name, size_t *len)
@@ -249,6 +356,8 @@ const char *http_reject_reason(int status)
     switch (status < 0 ? -status : status) {
     case 413:
         return "request body too large";
+    case 417:
+        return "the only expectation served is Expect: 100-continue";
     case 431:
         return "request line or headers too large";
     case 501:
@@ -277,6 +386,8 @@ const char *http_status_text(int status)
         return "Request Timeout";
     case 413:
         return "Content Too Large";
+    case 417:
+        return "Expectation Failed";
     case 429:
         return "Too Many Requests";
     case 431:

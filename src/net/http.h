@@ -30,6 +30,10 @@ struct http_request {
     size_t method_len, path_len, query_len;
     int minor;      /* HTTP/1.minor */
     int keep_alive; /* after Connection header and version defaults */
+    /* Set when http_parse_request says "need more" with a complete head
+     * whose body has not begun and which asks for "Expect: 100-continue"
+     * (HTTP/1.1): the caller sends an interim "100 Continue". */
+    int expect_continue;
     int n_headers;
     struct http_header headers[HTTP_MAX_HEADERS];
     const char *body;
@@ -41,9 +45,15 @@ void http_limits_default(struct http_limits *lim);
 
 /* Parses the request at the start of buf[0..len). Returns the byte length of
  * the complete request (head + body) when one is there, 0 when more bytes are
- * needed, or -status when the request must be rejected: -400 malformed, -413
- * body over the limit, -431 request line/headers over the limit or too many
- * headers, -501 Transfer-Encoding, -505 not HTTP/1.x. */
+ * needed (see expect_continue), or -status when the request must be rejected:
+ * -400 malformed (also an HTTP/1.1 request without Host, or with two Host
+ * lines or an invalid one: RFC 9112 3.2), -413 body over the limit, -417 an
+ * expectation other than 100-continue, -431 request line/headers over the
+ * limit or too many headers, -501 Transfer-Encoding, -505 not HTTP/1.x.
+ * Lenient where RFC 9112 allows, as nginx and h2o are: a bare LF ends a line
+ * (2.2), up to four empty lines before the request line are skipped (2.2),
+ * and an absolute-form target (http://host/path?q, 3.2.2) gives its path and
+ * query. */
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
                         struct http_request *req);
 

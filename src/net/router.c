@@ -20,7 +20,8 @@
 _Static_assert(REGIONS_MAX <= UPSTREAM_MAX_TARGETS, "one upstream target per region");
 /* Region-Hint: NAME, and ", ADDRESS" or a whole X-Forwarded-For line. */
 _Static_assert(sizeof "Region-Hint: \r\n" - 1 + sizeof((struct region_conf *)0)->name - 1 +
-                       sizeof "X-Forwarded-For: \r\n" - 1 + FORWARDED_ADDR_TEXT - 1 <=
+                       sizeof "X-Forwarded-For: \r\n" - 1 + FORWARDED_ADDR_TEXT - 1 +
+                       sizeof "Host: router\r\n" - 1 <=
                    ROUTER_HEAD_GROWTH,
                "ROUTER_HEAD_GROWTH covers what forwarding adds to a head");
 
@@ -356,9 +357,10 @@ static void fwd_cancel(struct evloop_deferred *d)
  * appended). */
 static int skip_header(const struct http_header *h)
 {
+    /* Expect: the router itself answers 100-continue and forwards whole bodies. */
     static const char *const drop[] = {"Connection",  "Keep-Alive",      "Proxy-Connection",
                                        "Region-Hint", "X-Forwarded-For", "TE",
-                                       "Upgrade"};
+                                       "Upgrade",     "Expect"};
     for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
         if (h->name_len == strlen(drop[i]) && !strncasecmp(h->name, drop[i], h->name_len))
             return 1;
@@ -444,6 +446,8 @@ static void fwd_build(struct fwd *f, const struct http_request *req, const unsig
         }
     }
     sbuf_printf(&f->req, "%s\r\n", ip);
+    if (!http_header_get(req, "Host", NULL)) /* an HTTP/1.0 client's; regions need one */
+        sbuf_puts(&f->req, "Host: router\r\n");
     f->head_len = f->req.len;
     sbuf_append(&f->req, req->body ? req->body : "", req->body_len);
 }

@@ -42,13 +42,13 @@ static void test_simple_get(void)
 static void test_leading_crlf_and_reasons(void)
 {
     struct http_request r;
-    const char *s = "\r\nGET /a HTTP/1.1\r\n\r\n";
+    const char *s = "\r\nGET /a HTTP/1.1\r\nHost: t\r\n\r\n";
     CHECK_INT(parse(s, &r), (long)strlen(s));
     CHECK_INT(r.path_len, 2);
     CHECK(!memcmp(r.path, "/a", 2));
     CHECK_INT(parse("\r\n", &r), 0);
     CHECK_INT(parse("\r\n\r\n", &r), 0);
-    CHECK_INT(parse("\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", &r), -400);
+    CHECK_INT(parse("\r\n\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n", &r), -400);
     CHECK_STR(http_reject_reason(-413), "request body too large");
     CHECK_STR(http_reject_reason(431), "request line or headers too large");
     CHECK_STR(http_reject_reason(-501), "Transfer-Encoding is not supported");
@@ -63,15 +63,15 @@ static void test_keep_alive_rules(void)
     CHECK_INT(r.keep_alive, 0);
     CHECK(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &r) > 0);
     CHECK_INT(r.keep_alive, 1);
-    CHECK(parse("GET / HTTP/1.1\r\nConnection: foo, close\r\n\r\n", &r) > 0);
+    CHECK(parse("GET / HTTP/1.1\r\nHost: t\r\nConnection: foo, close\r\n\r\n", &r) > 0);
     CHECK_INT(r.keep_alive, 0);
 }
 
 static void test_body_and_pipelining(void)
 {
     struct http_request r;
-    const char *two = "POST /x HTTP/1.1\r\nContent-Length: 13\r\n\r\n{\"count\": 5}\n"
-                      "GET /y HTTP/1.1\r\n\r\n";
+    const char *two = "POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 13\r\n\r\n{\"count\": 5}\n"
+                      "GET /y HTTP/1.1\r\nHost: t\r\n\r\n";
     long n = parse(two, &r);
     CHECK(n > 0);
     CHECK_INT(r.body_len, 13);
@@ -114,11 +114,11 @@ static void test_rejections(void)
         {"GET / HTTP/1.1\r\nNo colon\r\n\r\n", -400},
         {"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", -400},
         {"GET / HTTP/1.1\r\n folded: x\r\n\r\n", -400},
-        {"POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", -400},
-        {"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", -400},
-        {"POST / HTTP/1.1\r\nContent-Length: 65537\r\n\r\n", -413},
-        {"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n", -413},
-        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", -501},
+        {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n", -400},
+        {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", -400},
+        {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 65537\r\n\r\n", -413},
+        {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999\r\n\r\n", -413},
+        {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n", -501},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct http_request r;
@@ -166,6 +166,114 @@ static void test_status_text(void)
     CHECK_STR(http_status_text(299), "Unknown");
 }
 
+/* RFC 9112 leniency and strictness, as nginx and h2o: each request with the
+ * status or length it must get and, when accepted, the path and query the
+ * handlers see. want > 0 is "the whole string"; 0 is "need more". */
+static void test_rfc9112_table(void)
+{
+    static const struct {
+        const char *req;
+        long want; /* 1: complete (whole string), 0: need more, < 0: rejected */
+        const char *path, *query;
+    } cases[] = {
+        /* 2.2: a bare LF ends a line; CRLF and LF may be mixed */
+        {"GET /a HTTP/1.1\nHost: t\n\n", 1, "/a", NULL},
+        {"GET /a?x=1 HTTP/1.1\r\nHost: t\n\r\n", 1, "/a", "x=1"},
+        {"GET /a HTTP/1.0\n\n", 1, "/a", NULL},
+        {"\nGET /b HTTP/1.1\nHost: t\n\n", 1, "/b", NULL},
+        {"\r\n\nGET /b HTTP/1.1\r\nHost: t\r\n\r\n", 1, "/b", NULL},
+        {"POST /p HTTP/1.1\nHost: t\nContent-Length: 2\n\n{}", 1, "/p", NULL},
+        {"GET /a HTTP/1.1\nHost: t\n", 0, NULL, NULL},
+        {"GET /a HTTP/1.1\nHost: t\r", 0, NULL, NULL},
+        {"GET /a HTTP/1.1\rHost: t\n\n", -505, NULL, NULL}, /* a bare CR is no terminator */
+        {"GET /a HTTP/1.1\nHost: t\rX: y\n\n", -400, NULL, NULL},
+        {"GET /a HTTP/1.1\nHost: t\n\r\r\n\n", -400, NULL, NULL},
+        /* 3.2.2: absolute form gives its path and query */
+        {"GET http://h:8000/api/v1/health/?a=1 HTTP/1.1\r\nHost: h:8000\r\n\r\n", 1,
+         "/api/v1/health/", "a=1"},
+        {"GET HTTPS://example.com/x HTTP/1.1\r\nHost: example.com\r\n\r\n", 1, "/x", NULL},
+        {"GET http://h HTTP/1.1\r\nHost: h\r\n\r\n", 1, "/", NULL},
+        {"GET http://h?q=2 HTTP/1.1\r\nHost: h\r\n\r\n", 1, "/", "q=2"},
+        {"GET http://[::1]:80/v HTTP/1.0\r\n\r\n", 1, "/v", NULL},
+        {"GET ftp://h/x HTTP/1.1\r\nHost: h\r\n\r\n", -400, NULL, NULL},
+        {"GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n", -400, NULL, NULL},
+        {"GET http://user@h/x HTTP/1.1\r\nHost: h\r\n\r\n", -400, NULL, NULL},
+        {"GET http:/x HTTP/1.1\r\nHost: h\r\n\r\n", -400, NULL, NULL},
+        {"GET * HTTP/1.1\r\nHost: h\r\n\r\n", -400, NULL, NULL},
+        /* 3.2: HTTP/1.1 needs exactly one valid Host; HTTP/1.0 may omit it */
+        {"GET / HTTP/1.1\r\n\r\n", -400, NULL, NULL},
+        {"GET / HTTP/1.1\r\nX: y\r\n\r\n", -400, NULL, NULL},
+        {"GET / HTTP/1.0\r\n\r\n", 1, "/", NULL},
+        {"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", -400, NULL, NULL},
+        {"GET / HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n", -400, NULL, NULL},
+        {"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", -400, NULL, NULL},
+        {"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", -400, NULL, NULL},
+        {"GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", -400, NULL, NULL},
+        {"GET / HTTP/1.1\r\nHost:\r\n\r\n", 1, "/", NULL},
+        {"GET / HTTP/1.1\r\nHOST: [::1]:8000\r\n\r\n", 1, "/", NULL},
+        {"GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n", 1, "/", NULL},
+        /* RFC 9110 10.1.1: only 100-continue; 417 for anything else */
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}", 1,
+         "/p", NULL},
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}", -417, NULL,
+         NULL},
+        {"GET /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue, foo\r\n\r\n", -417, NULL, NULL},
+        {"GET /p HTTP/1.0\r\nExpect: x\r\n\r\n", -417, NULL, NULL},
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 65537\r\n\r\n",
+         -413, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct http_request r;
+        long want = cases[i].want == 1 ? (long)strlen(cases[i].req) : cases[i].want;
+        long got = parse(cases[i].req, &r);
+        if (got != want)
+            printf("#   case %zu: %s\n", i, cases[i].req);
+        CHECK_INT(got, want);
+        if (got <= 0 || !cases[i].path)
+            continue;
+        CHECK(r.path_len == strlen(cases[i].path) && !memcmp(r.path, cases[i].path, r.path_len));
+        if (cases[i].query)
+            CHECK(r.query && r.query_len == strlen(cases[i].query) &&
+                  !memcmp(r.query, cases[i].query, r.query_len));
+        else
+            CHECK(r.query == NULL);
+        /* the fields point into the request (the router forwards them) */
+        CHECK(r.path >= cases[i].req && r.path + r.path_len <= cases[i].req + got);
+    }
+}
+
+/* Expect: 100-continue: "need more" says whether to send the interim 100:
+ * only for HTTP/1.1, only while no byte of the body has come. */
+static void test_expect_continue(void)
+{
+    static const struct {
+        const char *req;
+        long want;
+        int cont;
+    } cases[] = {
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", 0, 1},
+        {"POST /p HTTP/1.1\nHost: t\nexpect: 100-Continue\nContent-Length: 5\n\n", 0, 1},
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nab", 0,
+         0},
+        {"POST /p HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n", 0, 0},
+        {"POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n", 0, 0},
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n", -1, 0},
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Len", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct http_request r;
+        r.expect_continue = 7; /* every return path sets it */
+        long want = cases[i].want < 0 ? (long)strlen(cases[i].req) : cases[i].want;
+        long got = parse(cases[i].req, &r);
+        if (got != want || r.expect_continue != cases[i].cont)
+            printf("#   case %zu: %s\n", i, cases[i].req);
+        CHECK_INT(got, want);
+        CHECK_INT(r.expect_continue, cases[i].cont);
+    }
+    CHECK_STR(http_status_text(417), "Expectation Failed");
+    CHECK_STR(http_reject_reason(-417), "the only expectation served is Expect: 100-continue");
+}
+
 /* The router's response parser: a table of cases. */
 static void test_responses(void)
 {
@@ -190,6 +298,8 @@ static void test_responses(void)
         {"HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
         {"HTTP/1.1 200 OK\r\nContent-Length: 9999999\r\n\r\n", -1, 0, 0}, /* > max_body */
         {"HTTP/1.1 200 OK\r\nBad Header\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
+        {"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}", 37, 200, 1}, /* bare LF, as requests */
+        {"HTTP/1.1 100 Continue\r\n\r\n", -1, 0, 0}, /* an interim answer has no length */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct http_response r;
@@ -223,5 +333,7 @@ int main(void)
     RUN(test_header_limits);
     RUN(test_status_text);
     RUN(test_leading_crlf_and_reasons);
+    RUN(test_rfc9112_table);
+    RUN(test_expect_continue);
     return TEST_SUMMARY();
 }
