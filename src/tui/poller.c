@@ -43,6 +43,7 @@ struct poller {
     double lookup_started;
     int random_count, random_region;
     char api_key[128];
+    char admin_key[128]; /* for activate and rollback when admin_keys_file is set */
 };
 
 void poller_fsm_init(struct health_fsm *f)
@@ -128,6 +129,7 @@ struct poller *poller_create(const struct regions_conf *conf, double interval_s,
     p->interval_s = interval_s > 0.05 ? interval_s : 0.05;
     p->check_timeout_s = fmin(fmax(2 * p->interval_s, 0.5), 5.0);
     read_api_key(conf->api_keys_file, p->api_key, sizeof p->api_key);
+    read_api_key(conf->admin_keys_file, p->admin_key, sizeof p->admin_key);
     p->d.n_regions = conf->n_regions;
     p->d.interval_s = p->interval_s;
     p->d.count = 10;
@@ -231,9 +233,11 @@ static int job_start(struct poller *p, int kind, int region, const char *path,
     j->hdrs = curl_slist_append(NULL, "Accept: application/json");
     if (post_body)
         j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/json");
-    if (p->api_key[0]) {
+    /* Model changes are admin routes: an admin key, which also passes as an API key. */
+    const char *key = kind == JOB_MODEL_POST && p->admin_key[0] ? p->admin_key : p->api_key;
+    if (key[0]) {
         char h[160];
-        snprintf(h, sizeof h, "X-API-Key: %s", p->api_key);
+        snprintf(h, sizeof h, "X-API-Key: %s", key);
         j->hdrs = curl_slist_append(j->hdrs, h);
     }
     curl_easy_setopt(j->easy, CURLOPT_URL, url);

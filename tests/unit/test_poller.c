@@ -171,6 +171,10 @@ struct mini_server {
     pthread_t th;
 };
 
+/* The requests the mini server received, one after another (emptied when full). */
+static pthread_mutex_t last_mu = PTHREAD_MUTEX_INITIALIZER;
+static char last_req[65536];
+
 static void *serve(void *arg)
 {
     struct mini_server *s = arg;
@@ -179,8 +183,13 @@ static void *serve(void *arg)
         if (c < 0)
             return NULL;
         char req[4096];
-        ssize_t got = read(c, req, sizeof req);
-        (void)got;
+        ssize_t got = read(c, req, sizeof req - 1);
+        pthread_mutex_lock(&last_mu);
+        size_t used = strlen(last_req);
+        if (used + sizeof req >= sizeof last_req)
+            used = 0;
+        snprintf(last_req + used, sizeof last_req - used, "%.*s", got > 0 ? (int)got : 0, req);
+        pthread_mutex_unlock(&last_mu);
         char resp[2048];
         int n =
             snprintf(resp, sizeof resp,
@@ -279,11 +288,68 @@ static void test_poller_real_socket(void)
     poller_destroy(p);
 }
 
+/* Steps the poller until the mini server has seen a whole request naming
+ * path; copy gets it from the path to its blank line. */
+static int saw_request(struct poller *p, const char *path, char *copy, size_t n)
+{
+    char err[128];
+    int ready, seen = 0;
+    for (int guard = 0; !seen && guard < 200; guard++) {
+        poller_step(p, -1, 10, &ready, err, sizeof err);
+        pthread_mutex_lock(&last_mu);
+        const char *at = strstr(last_req, path), *end = at ? strstr(at, "\r\n\r\n") : NULL;
+        if ((seen = end != NULL))
+            snprintf(copy, n, "%.*s", (int)(end + 4 - at), at);
+        pthread_mutex_unlock(&last_mu);
+    }
+    return seen;
+}
+
+/* Model changes are admin routes: the dashboard sends the first key of
+ * admin_keys_file for them, and the API key for everything else. */
+static void test_admin_key(void)
+{
+    struct mini_server s;
+    static struct regions_conf conf;
+    char err[256], got[4096], admin[] = "/tmp/test_poller.XXXXXX",
+                              user[] = "/tmp/test_poller.XXXXXX";
+    memset(&conf, 0, sizeof conf);
+    last_req[0] = '\0'; /* the earlier tests' requests carry no key */
+    int fa = mkstemp(admin), fu = mkstemp(user);
+    CHECK(fa >= 0 && fu >= 0 && write(fa, "# admins\nadmin-1\n", 17) == 17 &&
+          write(fu, "user-1\n", 7) == 7);
+    close(fa);
+    close(fu);
+    snprintf(conf.admin_keys_file, sizeof conf.admin_keys_file, "%s", admin);
+    snprintf(conf.api_keys_file, sizeof conf.api_keys_file, "%s", user);
+    CHECK_INT(mini_start(&s), 0);
+    conf.n_regions = 1;
+    snprintf(conf.regions[0].name, sizeof conf.regions[0].name, "us-west");
+    snprintf(conf.regions[0].host, sizeof conf.regions[0].host, "127.0.0.1");
+    conf.regions[0].port = s.port;
+    struct poller *p = poller_create(&conf, 0.05, err, sizeof err);
+    CHECK(p != NULL);
+    if (p) {
+        step_until_checks(p, 1);
+        CHECK_INT(poller_model_activate(p, 7), 0);
+        CHECK(saw_request(p, "/api/v1/models/7/activate", got, sizeof got));
+        CHECK(strstr(got, "\r\nX-API-Key: admin-1\r\n") != NULL);
+        CHECK_INT(poller_lookup(p, "0123456789abcdef0123456789abcdef", 5, 0), 0);
+        CHECK(saw_request(p, "/api/v1/recommendations/user/", got, sizeof got));
+        CHECK(strstr(got, "\r\nX-API-Key: user-1\r\n") != NULL);
+        poller_destroy(p);
+    }
+    mini_stop(&s);
+    unlink(admin);
+    unlink(user);
+}
+
 int main(void)
 {
     RUN(test_fsm);
     RUN(test_json_health_and_stats);
     RUN(test_json_recs_user_models);
     RUN(test_poller_real_socket);
+    RUN(test_admin_key);
     return TEST_SUMMARY();
 }
