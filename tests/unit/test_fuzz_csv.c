@@ -27,7 +27,7 @@ int main(void)
                                                 '0', '9', 'e',  0,    0xef, 0xff, 0x1f, 0x8b};
     static const struct fuzz_replay cfg = {.corpus = "fuzz/corpus/csv",
                                            .max_input = 8192,
-                                           .mutations = 400,
+                                           .mutations = 300,
                                            .min_seeds = 20,
                                            .interesting = interesting,
                                            .n_interesting = sizeof interesting};
