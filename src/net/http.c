@@ -169,7 +169,7 @@ static int parse_headers(const char *p, const char *end, int max_headers, struct
             colon++;
         if (colon == p || colon >= le || *colon != ':')
             return -400; /* also rejects obsolete line folding */
-        if (*n_headers >= max_headers || *n_headers >= HTTP_MAX_HEADERS)
+        if (*n_headers >= max_headers || *n_headers >= HTTP_MAX_HEADERS + HTTP_PROXY_HEADERS)
             return -431;
         const char *v = colon + 1, *ve = le;
         while (v < ve && (*v == ' ' || *v == '\t'))

@@ -12,6 +12,7 @@
 
 #define HTTP_MAX_HEAD    8192 /* request line + headers, bytes */
 #define HTTP_MAX_HEADERS 64
+#define HTTP_PROXY_HEADERS 4 /* more header lines a trusted proxy's request may carry */
 #define HTTP_MAX_BODY    65536
 
 struct http_limits {
@@ -35,7 +36,7 @@ struct http_request {
      * (HTTP/1.1): the caller sends an interim "100 Continue". */
     int expect_continue;
     int n_headers;
-    struct http_header headers[HTTP_MAX_HEADERS];
+    struct http_header headers[HTTP_MAX_HEADERS + HTTP_PROXY_HEADERS];
     const char *body;
     size_t body_len;
 };
@@ -66,7 +67,7 @@ struct http_response {
     size_t head_len; /* status line + headers + blank line */
     size_t body_len; /* Content-Length (required: regions always send it) */
     int n_headers;
-    struct http_header headers[HTTP_MAX_HEADERS];
+    struct http_header headers[HTTP_MAX_HEADERS + HTTP_PROXY_HEADERS];
 };
 
 /* Parses the response at the start of buf[0..len): the byte length of the

@@ -24,6 +24,7 @@ _Static_assert(sizeof "Region-Hint: \r\n" - 1 + sizeof((struct region_conf *)0)-
                        sizeof "Host: router\r\n" - 1 <=
                    ROUTER_HEAD_GROWTH,
                "ROUTER_HEAD_GROWTH covers what forwarding adds to a head");
+_Static_assert(3 <= HTTP_PROXY_HEADERS, "Region-Hint, X-Forwarded-For and Host may be added");
 
 struct rt_region {
     struct router *rt;

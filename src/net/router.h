@@ -25,8 +25,9 @@
 #define ROUTER_HEALTH_INTERVAL 1.0 /* seconds between health checks of a region */
 #define ROUTER_HEALTH_TIMEOUT  1.0 /* seconds a health check may take to answer */
 /* The most forwarding adds to a request head (Region-Hint, the client's
- * address in X-Forwarded-For). A region allows a trusted proxy's heads this
- * much more than HTTP_MAX_HEAD, so the head limit is the same through the
+ * address in X-Forwarded-For, a Host for HTTP/1.0): a region allows a trusted
+ * proxy's heads this many more bytes than HTTP_MAX_HEAD (and
+ * HTTP_PROXY_HEADERS more lines), so the head limit is the same through the
  * router as direct (one proxy hop). */
 #define ROUTER_HEAD_GROWTH 128
 

@@ -565,6 +565,7 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
     http_limits_default(&w->lim);
     w->lim_proxy = w->lim;
     w->lim_proxy.max_head += ROUTER_HEAD_GROWTH;
+    w->lim_proxy.max_headers += HTTP_PROXY_HEADERS;
     w->max_conns = s->conf.max_connections;
     w->conns = calloc((size_t)w->max_conns, sizeof *w->conns);
     w->dead = calloc((size_t)w->max_conns, sizeof *w->dead);

@@ -223,6 +223,11 @@ if cmd == "head":  # one GET whose head (request line to blank line) is exactly 
     base = b"GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Pad: \r\n\r\n"
     s.sendall(base.replace(b"X-Pad: ", b"X-Pad: " + b"p" * (n - len(base))))
     print(answers(s))
+elif cmd == "headers":  # one GET with N header lines (Host and Connection included)
+    s = conn(port, src)
+    s.sendall(b"GET /api/v1/health/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" +
+              b"".join(b"X-H%d: v\r\n" % i for i in range(n - 2)) + b"\r\n")
+    print(answers(s))
 elif cmd == "halfclose":  # REPS connections: N pipelined requests (the last one
     got = []              # HTTP/1.0), then SHUT_WR; every status of every answer
     for _ in range(int(sys.argv[5])):
@@ -248,6 +253,10 @@ if start xff --config "$TMP/xff.conf" --router --router-port 0; then
   done
   check_eq "8193 bytes: 431 direct and through the router (the same limit)" \
     "$($RAW head $W 127.0.0.2 8193) $($RAW head $PR 127.0.0.2 8193)" "431 431"
+  check_eq "64 header lines: 200 direct and through the router (which adds some)" \
+    "$($RAW headers $W 127.0.0.2 64) $($RAW headers $PR 127.0.0.2 64)" "200 200"
+  check_eq "65 header lines: 431 direct and through the router" \
+    "$($RAW headers $W 127.0.0.2 65) $($RAW headers $PR 127.0.0.2 65)" "431 431"
   check_eq "10 half-closed HTTP/1.0 clients: each gets its answer through the router" \
     "$($RAW halfclose $PR 127.0.0.2 1 10)" "$(echo 200 200 200 200 200 200 200 200 200 200)"
   check_eq "5 x 20 pipelined requests, then a half-close: 100 answers through the router" \

@@ -153,6 +153,11 @@ static void test_header_limits(void)
         sbuf_printf(&b, "X-H%d: %d\r\n", i, i);
     sbuf_puts(&b, "\r\n");
     CHECK_INT(http_parse_request(b.p, b.len, &lim, &r), -431);
+    sbuf_reset(&b);
+    sbuf_puts(&b, "GET / HTTP/1.1\r\n");
+    for (int i = 0; i <= HTTP_MAX_HEADERS + HTTP_PROXY_HEADERS; i++)
+        sbuf_printf(&b, "X-H%d: %d\r\n", i, i);
+    sbuf_puts(&b, "\r\n");
     lim.max_headers = 100;
     CHECK_INT(http_parse_request(b.p, b.len, &lim, &r), -431); /* the array is the hard cap */
     sbuf_free(&b);
