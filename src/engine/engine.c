@@ -7,6 +7,9 @@
 #include "engine/engine.h"
 
 #include <ctype.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +251,12 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
     for (int32_t u = 0, k = 0; u < e->m.ui.n_rows; u++)
         if (e->m.ui.ptr[u + 1] > e->m.ui.ptr[u])
             e->hist_users[k++] = u;
+#ifdef __GLIBC__
+    /* the load's scratch (rows as read before interning, SQLite's sorter and
+     * page cache: twice what the engine keeps) goes back to the system
+     * instead of staying in this thread's heap for the next load */
+    malloc_trim(0);
+#endif
     *out = e;
     return 0;
 fail:

@@ -1,6 +1,9 @@
 /* Background model jobs off the event loops (see bio.h). */
 #include "net/bio.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,6 +57,7 @@ static void run_dones(struct bio_job *j)
         struct bio_job *next = j->next;
         if (j->done)
             j->done(j->arg, &j->res);
+        modelstore_list_free(&j->res.list);
         free(j);
         j = next;
     }
@@ -162,7 +166,7 @@ static int reload(struct api_shared *sh, struct bio_result *res)
     return 0;
 }
 
-static const char *const op_name[] = {"reload", "activate", "rollback"};
+static const char *const op_name[] = {"reload", "activate", "rollback", "list"};
 
 /* The model-store step (nothing changes when it fails), then a reload when
  * the regions do not serve the resulting version already. */
@@ -171,6 +175,11 @@ static void run_models(struct api_shared *sh, struct bio_job *j)
     struct bio_result *res = &j->res;
     int64_t active = 0;
     res->changed = 1;
+    if (j->op == BIO_LIST) {
+        res->changed = 0;
+        res->rc = modelstore_list(sh->db_path, &res->list, res->err, sizeof res->err);
+        return;
+    }
     if (j->op == BIO_ACTIVATE) {
         modelstore_active_version(sh->db_path, &active);
         if (active != j->version &&
@@ -205,6 +214,9 @@ static void run_job(struct bio *b, struct bio_job *j)
 {
     if (j->op == BIO_RELEASE) {
         engine_release(j->engine);
+#ifdef __GLIBC__
+        malloc_trim(0); /* a replaced engine's heap goes back to the system */
+#endif
         return;
     }
     double t0 = clock_monotonic();
@@ -212,6 +224,8 @@ static void run_job(struct bio *b, struct bio_job *j)
     struct bio_result *res = &j->res;
     res->seconds = clock_monotonic() - t0;
     const char *region = j->region[0] ? j->region : NULL;
+    if (j->op == BIO_LIST) /* a read, not an event */
+        return;
     if (res->rc < 0 || !res->reloaded)
         log_error(region, op_name[j->op], "version=%lld ok=false ms=%.1f message=%s",
                   (long long)(j->op == BIO_ACTIVATE ? j->version : res->active), res->seconds * 1e3,

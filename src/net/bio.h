@@ -17,12 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/modelstore.h"
+
 #define BIO_QUEUE_MAX 256 /* jobs waiting; one more is refused with ERR_BUSY (503) */
 
 enum bio_op {
     BIO_RELOAD,   /* re-open the engine on the active model (SIGHUP) */
     BIO_ACTIVATE, /* make a version active (checksum verified first), then reload */
     BIO_ROLLBACK, /* back to the previously active version, then reload */
+    BIO_LIST,     /* read the stored versions (GET /api/v1/models): SQL, so not on a loop */
 };
 
 struct bio_result {
@@ -34,6 +37,7 @@ struct bio_result {
                        failed and the previous engine keeps serving (err says why) */
     double seconds; /* the job's run time, queueing excluded */
     char err[512];
+    struct modelstore_list list; /* BIO_LIST: the versions, freed once done returns */
 };
 
 /* Runs on the requesting loop's thread (or on the bio thread for a job with
@@ -63,8 +67,8 @@ void bio_inbox_free(struct bio_inbox *ib);
  * full or stopping, ERR_NOMEM; done is then never called. */
 int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *region,
                struct bio_inbox *inbox, bio_done_fn done, void *arg);
-/* Queues op and waits for its result (SIGHUP; never from a region's loop).
- * Returns res->rc, or the bio_submit error (with res->err). */
+/* Queues op (not BIO_LIST) and waits for its result (SIGHUP; never from a
+ * region's loop). Returns res->rc, or the bio_submit error (with res->err). */
 int bio_run(struct bio *b, enum bio_op op, int64_t version, struct bio_result *res);
 
 struct engine;

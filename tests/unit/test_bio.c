@@ -181,12 +181,20 @@ static void test_inbox_delivers_on_the_loop(void)
     CHECK(pthread_equal(s.thread, pthread_self()));
     CHECK_INT(s.res.rc, 0);
     CHECK_INT(s.res.active, 2);
+    /* the models list is read there too, and handed over the same way */
+    CHECK_INT(bio_submit(b, BIO_LIST, 0, NULL, ib, record, &s), 0);
+    CHECK_INT(epoll_wait(epfd, evs, 4, 10000), 1);
+    evloop_dispatch(evs, 1, 0);
+    CHECK_INT(atomic_load(&s.calls), 2);
+    CHECK_INT(s.res.rc, 0);
+    CHECK_INT(s.res.list.n, 2);
+    CHECK_INT(s.res.list.active, 2);
     /* a result nobody dispatched: freeing the inbox runs its done once */
     CHECK_INT(bio_submit(b, BIO_ACTIVATE, 2, NULL, ib, record, &s), 0);
     CHECK_INT(epoll_wait(epfd, evs, 4, 10000), 1);
     bio_stop(b);
     bio_inbox_free(ib);
-    CHECK_INT(atomic_load(&s.calls), 2);
+    CHECK_INT(atomic_load(&s.calls), 3);
     close(epfd);
 }
 
