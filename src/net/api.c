@@ -3,10 +3,12 @@
 #include "net/accesslog.h"
 #include "net/admin.h"
 #include "net/apikeys.h"
+#include "net/bio.h"
 #include "net/body.h"
 #include "net/cache.h"
 #include "net/forwarded.h"
 #include "net/openapi.h"
+#include "net/pending.h"
 #include "net/ratelimit.h"
 #include "net/render.h"
 #include "net/route.h"
@@ -38,6 +40,8 @@ struct reply {
     int admin;                /* an admin route: logged with who called it */
     const char *arg;          /* its path parameter (the version), for the log */
     size_t arg_len;
+    int job; /* 0, or BIO_ACTIVATE, _ROLLBACK, _LIST: answered when that job ends (park) */
+    int64_t job_version;
 };
 
 static const char JSON_CT[] = "application/json";
@@ -70,8 +74,17 @@ void api_region_free(struct api_region *r)
     free(r->res);
     sbuf_free(&r->body);
     engine_release(r->engine);
+    bio_inbox_free(r->inbox);
     pthread_mutex_destroy(&r->mu);
     memset(r, 0, sizeof *r);
+}
+
+int api_region_attach(struct api_region *r, int epfd, void (*done)(void *, void *, int), void *ctx,
+                      char *err, size_t errlen)
+{
+    r->done = done;
+    r->done_ctx = ctx;
+    return bio_inbox_new(epfd, &r->inbox, err, errlen);
 }
 
 /* Takes the current engine when it changed since this region last looked:
@@ -87,7 +100,7 @@ static void sync_engine(struct api_region *r)
         engine_retain(e);
     g = atomic_load(&r->sh->engine_gen);
     pthread_mutex_unlock(&r->sh->engine_mu);
-    engine_release(r->engine);
+    bio_release(r->sh->bio, r->engine); /* freeing a model is not the loop's job either */
     r->engine = e;
     r->gen = g;
     cache_clear(r->cache);
@@ -423,48 +436,38 @@ static void h_random_user(struct reply *rp)
     cJSON_Delete(j);
 }
 
-/* Reloads every region of the process after a model change; the new active
- * version goes into the reply. */
-static void models_done(struct reply *rp, int64_t active)
+/* The answer of a models route once its background job ended: the stored
+ * versions; or the version active now, whether every region serves it
+ * (reloaded) and whether anything had to change; or the model-store error. */
+static void models_result(struct reply *rp, const struct bio_result *res)
 {
-    char err[512] = "";
-    int reloaded =
-        rp->r->sh->reload ? rp->r->sh->reload(rp->r->sh->reload_ctx, err, sizeof err) : 0;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddNumberToObject(j, "active", (double)active);
-    cJSON_AddBoolToObject(j, "reloaded", reloaded == 0);
-    if (reloaded < 0)
-        cJSON_AddStringToObject(j, "reload_error", err);
-    send_json(rp, j);
+    cJSON *j = NULL;
+    if (res->rc < 0) {
+        if (rp->job == BIO_LIST)
+            set_error(rp, render_status(res->rc), "cannot list models: %s", res->err);
+        else if (rp->job == BIO_ACTIVATE)
+            set_error(rp, render_status(res->rc), "cannot activate version %lld: %s",
+                      (long long)rp->job_version, res->err);
+        else
+            set_error(rp, render_status(res->rc), "cannot roll back: %s", res->err);
+        return;
+    }
+    j = rp->job == BIO_LIST ? render_models(&res->list) : render_model_change(res);
+    if (j)
+        send_json(rp, j);
+    else
+        set_error(rp, 500, "out of memory rendering JSON");
     cJSON_Delete(j);
 }
 
+/* The models routes read and write SQLite: api_handle parks the request
+ * and bio.c does the work on its thread (models_result answers). */
 static void h_models(struct reply *rp, int route, const char *ver, size_t ver_len)
 {
-    const char *db = rp->r->sh->db_path;
-    char err[512] = "";
-    int rc;
     if (route == ROUTE_MODELS) {
-        struct modelstore_list l;
-        if ((rc = modelstore_list(db, &l, err, sizeof err)) < 0) {
-            set_error(rp, render_status(rc), "cannot list models: %s", err);
-            return;
-        }
-        cJSON *j = render_models(&l);
-        modelstore_list_free(&l);
-        if (!j) {
-            set_error(rp, 500, "out of memory rendering JSON");
-            return;
-        }
-        send_json(rp, j);
-        cJSON_Delete(j);
+        rp->job = BIO_LIST;
     } else if (route == ROUTE_MODEL_ROLLBACK) {
-        int64_t now = 0;
-        if ((rc = modelstore_rollback(db, &now, err, sizeof err)) < 0) {
-            set_error(rp, render_status(rc), "cannot roll back: %s", err);
-            return;
-        }
-        models_done(rp, now);
+        rp->job = BIO_ROLLBACK;
     } else {
         long long v = 0;
         for (size_t i = 0; i < ver_len; i++) {
@@ -478,11 +481,8 @@ static void h_models(struct reply *rp, int route, const char *ver, size_t ver_le
             set_error(rp, 400, "model version must be a positive integer");
             return;
         }
-        if ((rc = modelstore_activate(db, v, err, sizeof err)) < 0) {
-            set_error(rp, render_status(rc), "cannot activate version %lld: %s", v, err);
-            return;
-        }
-        models_done(rp, v);
+        rp->job = BIO_ACTIVATE;
+        rp->job_version = v;
     }
 }
 
@@ -648,8 +648,90 @@ static void write_head(struct sbuf *out, const struct reply *rp, size_t len, int
     sbuf_puts(out, keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
 }
 
+/* Writes the response rp describes to out (the request is rp->req, the
+ * peer addr) and records it: metrics, admin and access logs. Caller holds
+ * rp->r->mu. Returns 1 when the connection may stay open. */
+static int reply_send(struct reply *rp, int parse_status, const unsigned char addr[16],
+                      struct sbuf *out)
+{
+    const struct http_request *req = rp->req;
+    int keep = parse_status >= 0 && req->keep_alive;
+    const char *body = rp->static_body ? rp->static_body : rp->r->body.p;
+    size_t blen = rp->static_body ? rp->static_len : rp->r->body.len;
+    write_head(out, rp, blen, keep);
+    if (parse_status < 0 || !is_method(req, "HEAD")) /* HEAD: the length, not the bytes */
+        sbuf_append(out, body ? body : "", blen);
+    double secs = clock_monotonic() - rp->t0;
+    metrics_record(&rp->r->m, rp->route, rp->status, secs, rp->t0 + secs);
+    if (rp->admin) {
+        size_t kl = 0;
+        const char *k = http_header_get(req, "X-API-Key", &kl);
+        admin_log(rp->r->conf->name, metrics_route_name(rp->route), rp->arg, rp->arg_len,
+                  rp->status, rp->client, addr, rp->how, k, kl);
+    }
+    char ip[FORWARDED_ADDR_TEXT];
+    forwarded_addr_text(rp->client, ip);
+    if (parse_status >= 0)
+        accesslog_write(rp->r->sh->log, rp->r->conf->name, req->method, req->method_len, req->path,
+                        req->path_len, rp->status, secs * 1e3, rp->cache, ip);
+    else
+        accesslog_write(rp->r->sh->log, rp->r->conf->name, "-", 1, "-", 1, rp->status, secs * 1e3,
+                        NULL, ip);
+    return keep;
+}
+
+/* A model job ended (bio.c -> this loop's inbox): answers the parked
+ * request as api_handle would have, then lets its connection go on. */
+static void models_job_done(void *arg, const struct bio_result *res)
+{
+    struct pending *p = arg;
+    struct http_request req;
+    struct reply rp;
+    struct route_match m;
+    if (p->conn && pending_request(p, &req) == 0) {
+        memcpy(&rp, p->state, sizeof rp);
+        rp.req = &req; /* the parked copy: the connection's buffer has moved on */
+        route_match(req.path, req.path_len, &m);
+        rp.arg = m.arg;
+        rp.arg_len = m.arg_len;
+        pthread_mutex_lock(&rp.r->mu);
+        sync_engine(rp.r);
+        models_result(&rp, res);
+        int keep = reply_send(&rp, 0, p->addr, p->out);
+        pthread_mutex_unlock(&rp.r->mu);
+        rp.entry->done(rp.entry->done_ctx, p->conn, keep);
+    }
+    pending_free(p);
+}
+
+/* Parks the request while its model job runs on the bio thread, so the
+ * loop goes on serving: 0 and *deferred set, or -1 with the error in rp
+ * (answered now: no background thread, queue full, out of memory). */
+static int park(struct reply *rp, const unsigned char addr[16], struct sbuf *out, void *conn,
+                struct evloop_deferred **deferred)
+{
+    struct api_shared *sh = rp->r->sh;
+    struct pending *p = NULL;
+    int rc = ERR_BUSY;
+    if (deferred && rp->entry->inbox && rp->entry->done && sh->bio &&
+        (rc = pending_new(rp->req, conn, out, addr, rp, sizeof *rp, &p)) == 0 &&
+        (rc = bio_submit(sh->bio, (enum bio_op)rp->job, rp->job_version, rp->r->conf->name,
+                         rp->entry->inbox, models_job_done, p)) < 0)
+        pending_free(p);
+    if (rc == 0) {
+        *deferred = &p->def;
+        return 0;
+    }
+    set_error(rp, rc == ERR_BUSY ? 503 : 500, "cannot queue the models request: %s",
+              rc == ERR_BUSY ? "too many are waiting, retry later" : "out of memory");
+    if (rc == ERR_BUSY)
+        rp->retry_after = 1;
+    return -1;
+}
+
 int api_handle(struct api_region *self, const struct http_request *req, int parse_status,
-               const unsigned char addr[16], struct sbuf *out)
+               const unsigned char addr[16], struct sbuf *out, void *conn,
+               struct evloop_deferred **deferred)
 {
     struct reply rp = {.entry = self,
                        .r = self,
@@ -679,28 +761,11 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
     } else {
         handle_locked(&rp, parse_status);
     }
-    int keep = parse_status >= 0 && req->keep_alive;
-    const char *body = rp.static_body ? rp.static_body : rp.r->body.p;
-    size_t blen = rp.static_body ? rp.static_len : rp.r->body.len;
-    write_head(out, &rp, blen, keep);
-    if (parse_status < 0 || !is_method(req, "HEAD")) /* HEAD: the length, not the bytes */
-        sbuf_append(out, body ? body : "", blen);
-    double secs = clock_monotonic() - rp.t0;
-    metrics_record(&rp.r->m, rp.route, rp.status, secs, rp.t0 + secs);
-    if (rp.admin) {
-        size_t kl = 0;
-        const char *k = http_header_get(req, "X-API-Key", &kl);
-        admin_log(rp.r->conf->name, metrics_route_name(rp.route), rp.arg, rp.arg_len, rp.status,
-                  rp.client, addr, rp.how, k, kl);
+    if (rp.job && park(&rp, addr, out, conn, deferred) == 0) {
+        pthread_mutex_unlock(&rp.r->mu);
+        return 1; /* models_job_done answers */
     }
-    char ip[FORWARDED_ADDR_TEXT];
-    forwarded_addr_text(rp.client, ip);
-    if (parse_status >= 0)
-        accesslog_write(rp.r->sh->log, rp.r->conf->name, req->method, req->method_len, req->path,
-                        req->path_len, rp.status, secs * 1e3, rp.cache, ip);
-    else
-        accesslog_write(rp.r->sh->log, rp.r->conf->name, "-", 1, "-", 1, rp.status, secs * 1e3,
-                        NULL, ip);
+    int keep = reply_send(&rp, parse_status, addr, out);
     pthread_mutex_unlock(&rp.r->mu);
     return keep;
 }

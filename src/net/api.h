@@ -25,6 +25,9 @@
 
 struct apikeys;
 struct accesslog;
+struct bio;
+struct bio_inbox;
+struct evloop_deferred;
 struct cache;
 struct ratelimit;
 
@@ -40,9 +43,8 @@ struct api_shared {
     char engine_err[512];  /* why the first engine_open failed; written once, before
                               the region threads start, read only while NULL */
     atomic_uint_fast64_t engine_gen;
-    /* Re-opens the engine and swaps it in (server_reload); used by the models routes. */
-    int (*reload)(void *ctx, char *err, size_t errlen);
-    void *reload_ctx;
+    struct bio *bio; /* background model jobs (bio.h): activate, rollback, reload, and the
+                        one thread that writes engine; NULL: those routes answer 503 */
     int n_regions;
     struct api_region *regions[REGIONS_MAX];
 };
@@ -61,20 +63,37 @@ struct api_region {
     double started;         /* monotonic seconds */
     struct sbuf body;       /* scratch: response body */
     struct rec_result *res; /* scratch: engine output */
+    /* Set by api_region_attach, used by this region's loop thread only: */
+    struct bio_inbox *inbox;                       /* background job results for this loop */
+    void (*done)(void *ctx, void *conn, int keep); /* a parked request was answered */
+    void *done_ctx;
 };
 
 /* Fills r for region conf rc (caches, limiter, buffers). 0 or -1 with err. */
 int api_region_init(struct api_region *r, struct api_shared *sh, const struct region_conf *rc,
                     char *err, size_t errlen);
 void api_region_free(struct api_region *r);
+/* Lets r's requests wait for background jobs (the models routes): results
+ * come back through an inbox on r's epoll set epfd, and once such a request
+ * is answered (appended to its connection's output), done(ctx, conn, keep)
+ * tells the server to go on with that connection. 0, or -1 with err. */
+int api_region_attach(struct api_region *r, int epfd, void (*done)(void *, void *, int), void *ctx,
+                      char *err, size_t errlen);
 
 /* Handles one request received by region `self` from client `addr` (16-byte
- * IPv6 or v4-mapped) and appends the whole response to out. parse_status < 0
- * means the request was rejected by the parser (-400, -413, -431, ...): an
- * error response is written and the connection must close. Returns 1 when
- * the connection may stay open, 0 when it must close after this response. */
+ * IPv6 or v4-mapped) on connection conn (opaque) and appends the whole
+ * response to out. parse_status < 0 means the request was rejected by the
+ * parser (-400, -413, -431, ...): an error response is written and the
+ * connection must close. Returns 1 when the connection may stay open, 0
+ * when it must close after this response. The models routes (list,
+ * activate, rollback: SQL and model loading) are answered later instead,
+ * from the background job thread (bio.h): *deferred is set (the connection must read no
+ * further request until then, and calls (*deferred)->cancel if it closes
+ * first), and self->done(ctx, conn, keep) follows once the answer is in
+ * out. deferred NULL: such requests get 503. */
 int api_handle(struct api_region *self, const struct http_request *req, int parse_status,
-               const unsigned char addr[16], struct sbuf *out);
+               const unsigned char addr[16], struct sbuf *out, void *conn,
+               struct evloop_deferred **deferred);
 
 /* A complete 503 JSON response for a connection refused at accept time (no
  * request was read); static, no allocation. */
