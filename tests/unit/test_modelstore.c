@@ -1,6 +1,8 @@
 /* The model store on real SQLite files: serialisation round trip and
- * truncation, save/activate/rollback, models stored in many parts, and
- * corrupted blobs (rejected, or a popularity fallback with a warning). */
+ * truncation, save/activate/rollback, models stored in many parts, readers
+ * that wait out a writer's lock, and corrupted blobs (rejected, or a
+ * popularity fallback with a warning). */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "engine/dataset_load.h"
 #include "engine/modelstore.h"
 #include "engine/engine.h"
 #include "engine/train.h"
@@ -105,6 +108,84 @@ static void test_models_save_activate_rollback(void)
     o.algo = "hybrid";
     o.cutoff = "01/01/2018";
     CHECK_INT(train_run(&o, NULL, err, sizeof err), ERR_INVALID);
+}
+
+/* Another connection holds the database's exclusive lock (a writer
+ * committing: train, activate) for a moment. */
+struct holder {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int locked;
+};
+
+static void *hold_lock(void *arg)
+{
+    struct holder *h = arg;
+    sqlite3 *db = NULL;
+    sqlite3_open(db_path, &db);
+    sqlite3_busy_timeout(db, 5000);
+    int ok = sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL) == SQLITE_OK;
+    pthread_mutex_lock(&h->mu);
+    h->locked = ok ? 1 : -1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    usleep(300 * 1000);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* Runs fn while another connection holds the exclusive lock. */
+static void while_locked(void (*fn)(void))
+{
+    struct holder h = {.locked = 0};
+    pthread_t th;
+    pthread_mutex_init(&h.mu, NULL);
+    pthread_cond_init(&h.cv, NULL);
+    pthread_create(&th, NULL, hold_lock, &h);
+    pthread_mutex_lock(&h.mu);
+    while (!h.locked)
+        pthread_cond_wait(&h.cv, &h.mu);
+    pthread_mutex_unlock(&h.mu);
+    CHECK_INT(h.locked, 1);
+    fn();
+    pthread_join(th, NULL);
+    pthread_mutex_destroy(&h.mu);
+    pthread_cond_destroy(&h.cv);
+}
+
+static void open_engine_locked(void)
+{
+    struct engine *e = NULL;
+    char err[512] = "";
+    CHECK_INT(engine_open(db_path, &e, err, sizeof err), 0);
+    CHECK(e && engine_warning(e) == NULL); /* the model, not a popularity fallback */
+    engine_release(e);
+}
+
+static void load_dataset_locked(void)
+{
+    struct dataset ds;
+    char err[512] = "";
+    CHECK_INT(dataset_load(db_path, &ds, err, sizeof err), 0);
+    dataset_free(&ds);
+}
+
+static void active_version_locked(void)
+{
+    int64_t v = 0;
+    modelstore_active_version(db_path, &v);
+    CHECK_INT(v, 2);
+}
+
+/* Every read-only connection has the busy timeout: a reader that meets a
+ * writer's lock waits for it (DS_BUSY_MS) instead of failing with
+ * "database is locked" (SIGHUP reloads, train, the models list). */
+static void test_readers_wait_for_a_writer(void)
+{
+    while_locked(open_engine_locked);
+    while_locked(load_dataset_locked);
+    while_locked(active_version_locked);
 }
 
 /* A model stored in many small parts (RECSYS_MODEL_PART) loads back whole:
@@ -249,6 +330,7 @@ int main(void)
     fixture_make_db();
     RUN(test_serialize_roundtrip);
     RUN(test_models_save_activate_rollback);
+    RUN(test_readers_wait_for_a_writer);
     RUN(test_model_in_parts);
     RUN(test_flipped_blob_never_crashes);
     RUN(test_corrupted_blob_falls_back);
