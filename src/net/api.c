@@ -688,8 +688,10 @@ static void models_job_done(void *arg, const struct bio_result *res)
     struct http_request req;
     struct reply rp;
     struct route_match m;
-    if (p->conn && pending_request(p, &req) == 0) {
-        memcpy(&rp, p->state, sizeof rp);
+    memcpy(&rp, p->state, sizeof rp);
+    if (p->conn && pending_request(p, &req) < 0) /* checked when parked: never */
+        rp.entry->done(rp.entry->done_ctx, p->conn, 0);
+    else if (p->conn) {
         rp.req = &req; /* the parked copy: the connection's buffer has moved on */
         route_match(req.path, req.path_len, &m);
         rp.arg = m.arg;
