@@ -1,22 +1,25 @@
 /* Region worker threads and their epoll loops (see server.h).
- * Each worker owns: a listening socket, an eventfd for commands, an array of
- * connections, each registered with its own handler (evloop.h). Requests
- * are handled to completion on the worker thread (api_handle); responses of
- * pipelined requests are batched into one write.
+ * Each worker (worker.h) owns: a listening socket, an eventfd for commands,
+ * an array of connections, each registered with its own handler (evloop.h)
+ * and served by conn.c. Requests are handled on the worker thread
+ * (api_handle); responses of pipelined requests are batched into one write.
  * The global router is one more worker whose requests go to router.c
  * instead of api_handle: it forwards them on the same epoll set and may
- * answer later (a deferred response, router_done). */
+ * answer later (a deferred response, conn_done). This file holds the
+ * threads, listeners, commands and the server API. */
 #include "net/server.h"
+#include "net/conn.h"
+#include "net/worker.h"
 #include "net/accesslog.h"
 #include "util/log.h"
 #include "net/api.h"
 #include "net/apikeys.h"
+#include "net/bio.h"
 #include "net/evloop.h"
 #include "net/http.h"
 #include "net/router.h"
 #include "util/error.h"
 #include "util/clock.h"
-#include "util/mem.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -32,66 +35,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define IN_MAX        (HTTP_MAX_HEAD + ROUTER_HEAD_GROWTH + HTTP_MAX_BODY + 1)
-#define OUT_MAX       (16u << 20)  /* per connection, pending output */
-#define OUT_PAUSE     (256u << 10) /* stop parsing pipelined requests above this */
-#define DRAIN_SECONDS 5.0
-#define TICK_MS       100
-
-/* Command bits: several may be pending at once (a stop from the dashboard
- * thread racing server_stop must not overwrite the drain). */
-enum { CMD_PAUSE = 1, CMD_RESUME = 2, CMD_DRAIN = 4 };
-
-struct conn {
-    struct evloop_handler ev; /* epoll data of fd */
-    struct worker *w;
-    int fd, slot;
-    struct evloop_deferred *deferred; /* a response still to come; NULL when none */
-    unsigned char addr[16];
-    char *in;
-    size_t in_len, in_cap;
-    struct sbuf out;
-    size_t out_off;
-    double req_start, last_active;
-    int close_after, want_write;
-    int trusted; /* the peer is a trusted proxy: its heads may be ROUTER_HEAD_GROWTH longer */
-    int rd_eof;  /* the client half-closed: answer what it sent, then close */
-};
-
-struct worker {
-    struct server *s;
-    struct api_region reg;
-    pthread_t th;
-    int started;
-    int epfd, lfd, evfd, port;
-    struct evloop_handler listen_ev, command_ev; /* epoll data of lfd and evfd */
-    struct conn **conns;
-    int n_conns, max_conns;
-    struct conn **dead; /* closed this iteration, freed after it; n_conns + n_dead
-                           <= max_conns (accept_all waits for the reap) */
-    int n_dead;
-    pthread_mutex_t cmu; /* command hand-off */
-    pthread_cond_t ccv;
-    int cmd;                         /* pending CMD_* bits */
-    unsigned long cmd_seq, cmd_done; /* commands sent / carried out */
-    int new_lfd;
-    int exited; /* the loop has ended: nobody reads commands */
-    int paused, draining;
-    int accept_muted; /* out of fds: listener out of the epoll set until the next tick */
-    double drain_deadline;
-    struct http_limits lim, lim_proxy; /* lim_proxy: for trusted proxies' connections */
-    struct router *rt;        /* the router worker; NULL for regions */
-    struct region_conf rconf; /* the router's name ("router"), host and port */
-};
-
-struct server {
-    struct regions_conf conf;
-    struct api_shared sh;
-    pthread_mutex_t reload_mu;
-    int n;
-    struct worker *w[REGIONS_MAX];
-};
-
 /* Binds a non-blocking listener on host:port: 0 with the socket and the bound port, or -1/err. */
 static int listen_on(const char *host, int port, int *fd, int *bound, char *err, size_t errlen)
 {
@@ -106,7 +49,12 @@ static int listen_on(const char *host, int port, int *fd, int *bound, char *err,
         return err_set(err, errlen, "%s:%d: %s", host, port, gai_strerror(rc));
     int s = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
+    /* Accepted sockets inherit TCP_NODELAY and TCP_NOTSENT_LOWAT from the
+     * listener: no setsockopt per connection. */
+    int lowat = SEND_LOWAT;
     if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
+        setsockopt(s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat) < 0 ||
         bind(s, ai->ai_addr, ai->ai_addrlen) < 0 || listen(s, 1024) < 0) {
         err_set(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
         if (s >= 0)
@@ -122,261 +70,6 @@ static int listen_on(const char *host, int port, int *fd, int *bound, char *err,
                                             : ((struct sockaddr_in *)&ss)->sin_port);
     *fd = s;
     return 0;
-}
-
-static void conn_close(struct worker *w, struct conn *c)
-{
-    if (c->fd < 0)
-        return;
-    if (c->deferred) {
-        c->deferred->cancel(c->deferred);
-        c->deferred = NULL;
-    }
-    close(c->fd); /* also leaves the epoll set */
-    c->fd = -1;
-    w->conns[c->slot] = NULL;
-    w->n_conns--;
-    w->dead[w->n_dead++] = c; /* a later event of this batch may still name it */
-}
-
-static void reap_dead(struct worker *w)
-{
-    for (int i = 0; i < w->n_dead; i++) {
-        free(w->dead[i]->in);
-        sbuf_free(&w->dead[i]->out);
-        free(w->dead[i]);
-    }
-    w->n_dead = 0;
-}
-
-static void set_events(struct worker *w, struct conn *c, int want_write)
-{
-    if (c->want_write == want_write)
-        return;
-    /* After a half-close EPOLLIN would only report the end of file again. */
-    evloop_mod(w->epfd, c->fd, want_write ? EPOLLOUT : c->rd_eof ? 0 : EPOLLIN, &c->ev);
-    c->want_write = want_write;
-}
-
-/* Writes pending output. 1 when all of it is out, 0 when the socket is
- * full (EPOLLOUT armed), -1 when the connection was closed. */
-static int conn_flush(struct worker *w, struct conn *c, double now)
-{
-    while (c->out_off < c->out.len) {
-        ssize_t n = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            c->last_active = now;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            set_events(w, c, 1);
-            return 0;
-        } else {
-            conn_close(w, c);
-            return -1;
-        }
-    }
-    sbuf_reset(&c->out);
-    c->out_off = 0;
-    if (c->close_after || ((w->draining || c->rd_eof) && c->in_len == 0 && !c->deferred)) {
-        conn_close(w, c);
-        return -1;
-    }
-    set_events(w, c, 0);
-    return 1;
-}
-
-static void conn_process(struct worker *w, struct conn *c, double now);
-
-/* The router's half of conn_process: hands the request to router.c, which
- * answers now or later (c->deferred, then router_done). */
-static void route_one(struct worker *w, struct conn *c, const struct http_request *req, long r,
-                      double now)
-{
-    int keep = 1;
-    if (!router_request(w->rt, c, &c->out, req, r < 0 ? (int)r : 0, c->addr, now, &c->deferred,
-                        &keep) &&
-        (!keep || w->draining))
-        c->close_after = 1;
-}
-
-/* Called by router.c when a deferred answer is in c->out: go on with the
- * pipelined requests, then write. */
-static void router_done(void *ctx, void *client, int keep)
-{
-    struct worker *w = ctx;
-    struct conn *c = client;
-    c->deferred = NULL;
-    if (!keep || w->draining)
-        c->close_after = 1;
-    conn_process(w, c, clock_monotonic());
-}
-
-/* Answers every complete request already buffered, then flushes. */
-static void conn_process(struct worker *w, struct conn *c, double now)
-{
-    struct http_request req;
-    while (c->in_len > 0 && !c->close_after && !c->deferred && c->out.len < OUT_PAUSE) {
-        long r = http_parse_request(c->in, c->in_len, c->trusted ? &w->lim_proxy : &w->lim, &req);
-        if (r == 0)
-            break;
-        if (w->rt) {
-            route_one(w, c, &req, r, now);
-            if (r < 0) {
-                c->close_after = 1;
-                c->in_len = 0;
-                break;
-            }
-            memmove(c->in, c->in + r, c->in_len - (size_t)r);
-            c->in_len -= (size_t)r;
-            c->req_start = c->in_len ? now : 0;
-            continue;
-        }
-        if (r < 0) {
-            api_handle(&w->reg, &req, (int)r, c->addr, &c->out);
-            c->close_after = 1;
-            c->in_len = 0;
-            break;
-        }
-        if (!api_handle(&w->reg, &req, 0, c->addr, &c->out) || w->draining)
-            c->close_after = 1;
-        memmove(c->in, c->in + r, c->in_len - (size_t)r);
-        c->in_len -= (size_t)r;
-        c->req_start = c->in_len ? now : 0;
-    }
-    if (c->out.overflow) {
-        conn_close(w, c);
-        return;
-    }
-    if (c->out.len)
-        conn_flush(w, c, now);
-    else if ((c->close_after || c->rd_eof) && !c->deferred) /* rd_eof: no request can complete */
-        conn_close(w, c);
-}
-
-static void conn_readable(struct worker *w, struct conn *c, double now)
-{
-    if (c->in_len == c->in_cap) {
-        /* Past IN_MAX cannot happen (the parser rejects first); no memory can. */
-        void *p = c->in;
-        if (mem_grow(&p, 1, c->in_cap ? c->in_cap + 1 : 4096, &c->in_cap, IN_MAX) < 0) {
-            conn_close(w, c);
-            return;
-        }
-        c->in = p;
-    }
-    ssize_t n;
-    do
-        n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-    while (n < 0 && errno == EINTR);
-    if (n == 0 && !c->rd_eof && (c->in_len || c->deferred || c->out_off < c->out.len)) {
-        /* A half-close (HTTP/1.0 scripts, `nc -N`): the requests already
-         * received, a forward still in flight and unsent output are answered
-         * first; the connection closes once nothing is left. */
-        c->rd_eof = 1;
-        if (!c->want_write)
-            evloop_mod(w->epfd, c->fd, 0, &c->ev);
-        conn_process(w, c, now);
-        return;
-    }
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-        conn_close(w, c);
-        return;
-    }
-    if (n < 0)
-        return;
-    if (c->in_len == 0)
-        c->req_start = now;
-    c->in_len += (size_t)n;
-    c->last_active = now;
-    conn_process(w, c, now);
-}
-
-static void to_addr16(const struct sockaddr_storage *ss, unsigned char out[16])
-{
-    memset(out, 0, 16);
-    if (ss->ss_family == AF_INET6) {
-        memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-    } else if (ss->ss_family == AF_INET) {
-        out[10] = out[11] = 0xff;
-        memcpy(out + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-    }
-}
-
-/* A client connection's epoll event. */
-static void conn_on_event(struct evloop_handler *h, uint32_t events, double now)
-{
-    struct conn *c = evloop_container_of(h, struct conn, ev);
-    if (c->fd < 0) /* closed earlier in this epoll batch */
-        return;
-    if (events & EPOLLOUT) {
-        if (conn_flush(c->w, c, now) == 1 && c->in_len)
-            conn_process(c->w, c, now);
-    } else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-        conn_readable(c->w, c, now);
-    }
-}
-
-static void accept_all(struct worker *w, double now)
-{
-    for (;;) {
-        /* A slot closed in this iteration is free in conns[] but its conn
-         * still sits in dead[] until the reap: accepting into it could
-         * overflow dead[] if the new conn closed in the same iteration.
-         * The listener is level-triggered, so the next iteration accepts. */
-        if (w->n_conns < w->max_conns && w->n_conns + w->n_dead >= w->max_conns)
-            return;
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof ss;
-        int fd = accept4(w->lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                /* EMFILE, ENFILE, ENOBUFS...: the pending connection keeps the
-                 * level-triggered listener readable, so epoll_wait would spin.
-                 * Mute it until the next sweep tick (fds may be free then). */
-                evloop_mod(w->epfd, w->lfd, 0, &w->listen_ev);
-                w->accept_muted = 1;
-            }
-            return;
-        }
-        if (w->n_conns >= w->max_conns) {
-            size_t len;
-            const char *resp = api_overload_response(&len);
-            ssize_t r = send(fd, resp, len, MSG_NOSIGNAL);
-            (void)r;
-            close(fd);
-            continue;
-        }
-        struct conn *c = calloc(1, sizeof *c);
-        int slot = 0;
-        while (slot < w->max_conns && w->conns[slot])
-            slot++;
-        if (!c) {
-            close(fd);
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        c->ev.on_event = conn_on_event;
-        c->w = w;
-        c->fd = fd;
-        c->slot = slot;
-        c->last_active = now;
-        to_addr16(&ss, c->addr);
-        /* The router is the edge: its own limit is the same for everyone. */
-        c->trusted = !w->rt && regions_proxy_trusted(&w->s->conf, c->addr);
-        sbuf_init(&c->out, OUT_MAX);
-        if (evloop_add(w->epfd, fd, EPOLLIN, &c->ev) < 0) {
-            close(fd);
-            free(c);
-            continue;
-        }
-        w->conns[slot] = c;
-        w->n_conns++;
-    }
 }
 
 static void close_listener(struct worker *w)
@@ -401,27 +94,7 @@ static void listener_on_event(struct evloop_handler *h, uint32_t events, double 
     struct worker *w = evloop_container_of(h, struct worker, listen_ev);
     (void)events;
     if (w->lfd >= 0) /* not closed earlier in this epoll batch */
-        accept_all(w, now);
-}
-
-/* Closes connections that are too slow (partial request or unread output
- * past read_timeout) or idle past idle_timeout; while draining, idle ones
- * go at once. */
-static void sweep(struct worker *w, double now)
-{
-    const struct regions_conf *cf = &w->s->conf;
-    for (int i = 0; i < w->max_conns; i++) {
-        struct conn *c = w->conns[i];
-        if (!c || c->deferred) /* whoever answers later times out its own work */
-            continue;
-        int busy_in = c->in_len > 0, busy_out = c->out_off < c->out.len;
-        if (busy_in && now - c->req_start > cf->read_timeout)
-            conn_close(w, c);
-        else if (busy_out && now - c->last_active > cf->read_timeout)
-            conn_close(w, c);
-        else if (!busy_in && !busy_out && (w->draining || now - c->last_active > cf->idle_timeout))
-            conn_close(w, c);
-    }
+        conn_accept_all(w, now);
 }
 
 static void command_on_event(struct evloop_handler *h, uint32_t events, double now)
@@ -453,6 +126,10 @@ static void command_on_event(struct evloop_handler *h, uint32_t events, double n
         close(w->new_lfd);
     }
     if (cmd & CMD_DRAIN) {
+        /* Clients already queued on the listener have sent their requests:
+         * accept them, so they are answered, before it closes. */
+        if (w->lfd >= 0 && !w->accept_muted)
+            conn_accept_all(w, clock_monotonic());
         close_listener(w);
         w->draining = 1;
         w->drain_deadline = clock_monotonic() + DRAIN_SECONDS;
@@ -477,12 +154,13 @@ static void *worker_main(void *arg)
             if (w->accept_muted && w->lfd >= 0)
                 evloop_mod(w->epfd, w->lfd, EPOLLIN, &w->listen_ev);
             w->accept_muted = 0;
-            sweep(w, now);
+            conn_sweep(w, now);
+            conn_trim(w); /* at most once a tick */
             if (w->rt)
                 router_tick(w->rt, now);
             last_sweep = now;
         }
-        reap_dead(w);
+        conn_reap(w);
         if (w->rt)
             router_reap(w->rt);
         if (w->draining && (w->n_conns == 0 || now > w->drain_deadline))
@@ -491,7 +169,7 @@ static void *worker_main(void *arg)
     for (int i = 0; i < w->max_conns; i++)
         if (w->conns[i])
             conn_close(w, w->conns[i]);
-    reap_dead(w);
+    conn_reap(w);
     if (w->rt)
         router_reap(w->rt);
     pthread_mutex_lock(&w->cmu); /* release anyone waiting on a late command */
@@ -578,10 +256,11 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
     if (router) {
         w->rconf = *rc;
         w->reg.conf = &w->rconf;
-        if (!(w->rt = router_new(&s->conf, w->epfd, router_done, w, err, errlen)))
+        if (!(w->rt = router_new(&s->conf, w->epfd, conn_done, w, err, errlen)))
             goto fail;
-    } else if (api_region_init(&w->reg, &s->sh, rc, err, errlen) < 0) {
-        goto fail;
+    } else if (api_region_init(&w->reg, &s->sh, rc, err, errlen) < 0 ||
+               api_region_attach(&w->reg, w->epfd, conn_done, w, err, errlen) < 0) {
+        goto fail; /* attach: activations answer later, like the router's forwards */
     }
     int fd;
     if (listen_on(rc->host, rc->port, &fd, &w->port, err, errlen) < 0)
@@ -608,11 +287,6 @@ static void open_engine(struct server *s)
     atomic_store(&s->sh.engine_gen, 1);
 }
 
-static int reload_cb(void *ctx, char *err, size_t errlen)
-{
-    return server_reload(ctx, err, errlen);
-}
-
 /* A server with no worker yet (conf copied); NULL on OOM. */
 static struct server *server_alloc(const struct regions_conf *conf)
 {
@@ -620,7 +294,6 @@ static struct server *server_alloc(const struct regions_conf *conf)
     if (!s)
         return NULL;
     s->conf = *conf;
-    pthread_mutex_init(&s->reload_mu, NULL);
     pthread_mutex_init(&s->sh.engine_mu, NULL);
     s->sh.conf = &s->conf;
     return s;
@@ -654,8 +327,6 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
     if (!s)
         return err_set(err, errlen, "out of memory");
     snprintf(s->sh.db_path, sizeof s->sh.db_path, "%s", db_path ? db_path : conf->database);
-    s->sh.reload = reload_cb;
-    s->sh.reload_ctx = s;
     if (conf->admin_keys_file[0] &&
         !(s->sh.admin_keys = apikeys_load(conf->admin_keys_file, err, errlen)))
         goto fail;
@@ -682,7 +353,7 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
         s->sh.n_regions = s->n;
     }
     open_engine(s);
-    if (start_threads(s, err, errlen) < 0)
+    if (bio_start(&s->sh, &s->sh.bio, err, errlen) < 0 || start_threads(s, err, errlen) < 0)
         goto fail;
     *out = s;
     return 0;
@@ -756,24 +427,13 @@ int server_region_start(struct server *s, const char *region)
     return 0;
 }
 
+/* The reload runs on the bio thread (bio.c), after any model job queued
+ * before it; this thread waits for it. */
 int server_reload(struct server *s, char *err, size_t errlen)
 {
-    struct engine *e = NULL, *old;
-    char why[512] = "";
-    pthread_mutex_lock(&s->reload_mu);
-    if (engine_open(s->sh.db_path, &e, why, sizeof why) < 0) {
-        pthread_mutex_unlock(&s->reload_mu);
-        return err_set(err, errlen, "reload failed, still serving the previous model: %s", why);
-    }
-    pthread_mutex_lock(&s->sh.engine_mu);
-    old = s->sh.engine;
-    s->sh.engine = e;
-    /* engine_err is left alone: regions read it without a lock while their
-     * engine is NULL, and it is only written before the threads start. */
-    atomic_fetch_add(&s->sh.engine_gen, 1);
-    pthread_mutex_unlock(&s->sh.engine_mu);
-    engine_release(old); /* regions still holding it release theirs on their next request */
-    pthread_mutex_unlock(&s->reload_mu);
+    struct bio_result res;
+    if (bio_run(s->sh.bio, BIO_RELOAD, 0, &res) < 0)
+        return err_set(err, errlen, "%s", res.err);
     return 0;
 }
 
@@ -787,6 +447,7 @@ void server_stop(struct server *s)
     for (int i = 0; i < s->n; i++)
         if (s->w[i]->started)
             pthread_join(s->w[i]->th, NULL);
+    bio_stop(s->sh.bio); /* before the regions' inboxes go (worker_free) */
     for (int i = 0; i < s->n; i++)
         worker_free(s->w[i]);
     engine_release(s->sh.engine);
@@ -794,6 +455,5 @@ void server_stop(struct server *s)
     apikeys_free(s->sh.admin_keys);
     accesslog_close(s->sh.log);
     pthread_mutex_destroy(&s->sh.engine_mu);
-    pthread_mutex_destroy(&s->reload_mu);
     free(s);
 }
