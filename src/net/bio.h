@@ -1,7 +1,8 @@
 /* Background jobs, in the manner of redis bio.c: one worker thread takes
- * model jobs (reload, activate, rollback) from a bounded FIFO queue and runs
- * them one at a time, so the SQL write, the blob check and the engine load
- * never run on a region's event loop and never hold a lock a loop needs.
+ * model jobs (reload, activate, rollback, the models list) from a bounded
+ * FIFO queue and runs them one at a time, so SQL, the blob check and the
+ * engine load never run on a region's event loop and never hold a lock a
+ * loop needs.
  * A job ends by swapping the process's reference-counted engine pointer
  * (api_shared.engine, under engine_mu for a few instructions); each region
  * picks the new one up at its next request (api.c sync_engine).
