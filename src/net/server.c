@@ -50,11 +50,14 @@ static int listen_on(const char *host, int port, int *fd, int *bound, char *err,
     int s = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
     /* Accepted sockets inherit TCP_NODELAY and TCP_NOTSENT_LOWAT from the
-     * listener: no setsockopt per connection. */
+     * listener: no setsockopt per connection. Both only tune (a kernel before
+     * 3.12 has no TCP_NOTSENT_LOWAT), so their failure is not fatal. */
     int lowat = SEND_LOWAT;
+    if (s >= 0) {
+        (void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        (void)setsockopt(s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+    }
     if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0 ||
-        setsockopt(s, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat) < 0 ||
         bind(s, ai->ai_addr, ai->ai_addrlen) < 0 || listen(s, 1024) < 0) {
         err_set(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
         if (s >= 0)
