@@ -61,15 +61,16 @@ void chart_fmt_duration(double s, char *buf, size_t n)
         snprintf(buf, n, "-");
         return;
     }
-    long t = (long)s;
+    /* Capped at 2e9 s (63 years): every form then fits a 16-byte buffer. */
+    int t = s < 2e9 ? (int)s : 2000000000;
     if (t < 60)
-        snprintf(buf, n, "%lds", t);
+        snprintf(buf, n, "%ds", t);
     else if (t < 3600)
-        snprintf(buf, n, "%ldm%02lds", t / 60, t % 60);
+        snprintf(buf, n, "%dm%02ds", t / 60, t % 60);
     else if (t < 86400)
-        snprintf(buf, n, "%ldh%02ldm", t / 3600, t % 3600 / 60);
+        snprintf(buf, n, "%dh%02dm", t / 3600, t % 3600 / 60);
     else
-        snprintf(buf, n, "%ldd%02ldh", t / 86400, t % 86400 / 3600);
+        snprintf(buf, n, "%dd%02dh", t / 86400, t % 86400 / 3600);
 }
 
 /* Appends the UTF-8 encoding of a BMP code point; returns bytes written. */

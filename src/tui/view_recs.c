@@ -34,7 +34,7 @@ static void draw_latencies(struct dash *ds, int y, int w)
     int x = 1;
     for (int i = 0; i < d->n_regions && x < w; i++) {
         const struct rec_result *rr = &d->recs[i];
-        char buf[96], ms[24], sms[24];
+        char buf[128], ms[24], sms[24];
         int role = UI_NORMAL;
         if (rr->state == LOOKUP_NONE)
             continue;
