@@ -29,20 +29,8 @@ conf() {
 # start NAME ARGS...: a --serve process; waits for its "listening" line, sets P.
 start() {
   name=$1; shift
-  "$BIN" --serve "$@" 2>"$TMP/$name.err" &
-  pid=$!
-  PIDS="$PIDS $pid"
-  eval "PID_$name=$pid"
-  for _ in $(seq 1 200); do
-    if grep -q 'region us-west listening on' "$TMP/$name.err"; then
-      P=$(sed -n 's/^region us-west listening on .*://p' "$TMP/$name.err")
-      return 0
-    fi
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.05
-  done
-  cat "$TMP/$name.err"
-  return 1
+  serve_start "$name" 1 "$@" || return 1
+  P=$(serve_port "$name" us-west)
 }
 stop() { pid=$(eval echo \$PID_$1); kill -TERM "$pid"; wait "$pid"; }
 req() {

@@ -38,3 +38,25 @@ check_grep() {
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
+
+# serve_start NAME WANT ARGS...: runs `recsys-tui --serve ARGS` in the background
+# with its stderr in $TMP/NAME.err and waits until WANT listeners have said
+# "listening on". Sets PID_<NAME> (dashes as underscores) and adds the pid to
+# PIDS (the caller's trap kills them). Returns 1, after printing the stderr,
+# when they did not come up or the process died.
+serve_start() {
+  name=$1 want=$2; shift 2
+  "$BIN" --serve "$@" 2>"$TMP/$name.err" &
+  pid=$!
+  PIDS="${PIDS:-} $pid"
+  eval "PID_$(echo "$name" | tr - _)=$pid"
+  for _ in $(seq 1 200); do
+    [ "$(grep -c 'listening on' "$TMP/$name.err")" -ge "$want" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$TMP/$name.err"
+  return 1
+}
+# serve_port NAME REGION: the port REGION of server NAME listens on.
+serve_port() { sed -n "s/^region $2 listening on .*://p" "$TMP/$1.err" | head -1; }

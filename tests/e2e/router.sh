@@ -37,17 +37,7 @@ port_var() { eval "echo \$PORT_${1//-/_}"; }
 # start NAME ARGS...: a --serve process, waits for its "listening" line.
 start() {
   name=$1; shift
-  "$BIN" --serve "$@" 2>"$TMP/$name.err" &
-  pid=$!
-  PIDS="$PIDS $pid"
-  eval "PID_${name//-/_}=$pid"
-  for _ in $(seq 1 200); do
-    grep -q 'listening on' "$TMP/$name.err" && return 0
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.05
-  done
-  cat "$TMP/$name.err"
-  return 1
+  serve_start "$name" 1 "$@"
 }
 listen_port() { sed -n 's/.*listening on .*://p' "$TMP/$1.err" | head -1; }
 req() {

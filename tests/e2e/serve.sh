@@ -39,19 +39,9 @@ write_conf() {
 # sets PID_<NAME> and the stderr file $TMP/NAME.err.
 start() {
   name=$1; shift
-  "$BIN" --serve "$@" 2>"$TMP/$name.err" &
-  pid=$!
-  PIDS="$PIDS $pid"
-  eval "PID_$name=$pid"
   want=$(printf '%s\n' "$@" | grep -c -- '^--region$')
   [ "$want" -eq 0 ] && want=4
-  for _ in $(seq 1 200); do
-    [ "$(grep -c 'listening on' "$TMP/$name.err")" -ge "$want" ] && return 0
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.05
-  done
-  cat "$TMP/$name.err"
-  return 1
+  serve_start "$name" "$want" "$@"
 }
 port_of() { grep "region $2 listening" "$TMP/$1.err" | sed 's/.*://'; }
 

@@ -26,19 +26,8 @@ fi
 
 # start NAME CONF: --serve in the background (region us-west only); PID_NAME, PORT_NAME.
 start() {
-  "$BIN" --serve --config "$2" --db "$DB" 2>"$TMP/$1.err" &
-  pid=$!
-  PIDS="$PIDS $pid"
-  for _ in $(seq 1 200); do
-    if grep -q 'listening on' "$TMP/$1.err"; then
-      eval "PID_$1=$pid PORT_$1=$(sed -n 's/.*region us-west listening on .*://p' "$TMP/$1.err")"
-      return 0
-    fi
-    kill -0 $pid 2>/dev/null || break
-    sleep 0.05
-  done
-  cat "$TMP/$1.err"
-  return 1
+  serve_start "$1" 1 --config "$2" --db "$DB" || return 1
+  eval "PORT_$1=$(serve_port "$1" us-west)"
 }
 conf() { # conf FILE [global lines...]
   f=$1; shift
