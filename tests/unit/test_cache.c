@@ -105,7 +105,7 @@ static void test_byte_bound(void)
 {
     const size_t one = CACHE_ENTRY_OVERHEAD + 2 + 1000; /* key "kN" (2) + 1000-byte value */
     struct cache *c = cache_new(1000, 3 * one, 1000);
-    char val[1000], k[8];
+    char val[1000], k[16];
     memset(val, 'v', sizeof val);
     struct cache_stats st;
     for (int i = 0; i < 9; i++) {

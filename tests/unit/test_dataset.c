@@ -105,7 +105,7 @@ static void test_date_table(void)
  * number of days: no invalid day of the month gets through. */
 static void test_date_round_trip(void)
 {
-    char s[11], t[16];
+    char s[11], t[40];
     int32_t first = dataset_parse_day("1970-01-01"), last = dataset_parse_day("2200-12-31");
     int bad = 0;
     for (int32_t d = first; d <= last; d++) {
