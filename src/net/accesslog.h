@@ -16,10 +16,12 @@ struct accesslog;
 int accesslog_open(const char *spec, struct accesslog **out, char *err, size_t errlen);
 /* Drops the reference; the last one flushes the log (bounded wait). NULL does nothing. */
 void accesslog_close(struct accesslog *l);
-/* Queues one access line; never blocks. NULL log does nothing. method/path need not be
- * NUL-terminated; cache NULL gives null. client: the real client's address (net/forwarded.h). */
+/* Queues one access line; never blocks. NULL log does nothing (and costs
+ * nothing: the client's address is only formatted for a line that is
+ * written). method/path need not be NUL-terminated; cache NULL gives null.
+ * client: the real client's address, 16 bytes as net/forwarded.h keeps it. */
 void accesslog_write(struct accesslog *l, const char *region, const char *method, size_t method_len,
                      const char *path, size_t path_len, int status, double latency_ms,
-                     const char *cache, const char *client);
+                     const char *cache, const unsigned char client[16]);
 
 #endif

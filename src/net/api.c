@@ -669,14 +669,12 @@ static int reply_send(struct reply *rp, int parse_status, const unsigned char ad
         admin_log(rp->r->conf->name, metrics_route_name(rp->route), rp->arg, rp->arg_len,
                   rp->status, rp->client, addr, rp->how, k, kl);
     }
-    char ip[FORWARDED_ADDR_TEXT];
-    forwarded_addr_text(rp->client, ip);
     if (parse_status >= 0)
         accesslog_write(rp->r->sh->log, rp->r->conf->name, req->method, req->method_len, req->path,
-                        req->path_len, rp->status, secs * 1e3, rp->cache, ip);
+                        req->path_len, rp->status, secs * 1e3, rp->cache, rp->client);
     else
         accesslog_write(rp->r->sh->log, rp->r->conf->name, "-", 1, "-", 1, rp->status, secs * 1e3,
-                        NULL, ip);
+                        NULL, rp->client);
     return keep;
 }
 
