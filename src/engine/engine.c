@@ -23,6 +23,7 @@
 #include "engine/modelstore.h"
 #include "engine/train.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 struct product_info {
     double price;      /* < 0 unknown */
@@ -114,13 +115,11 @@ static int load_products(struct engine *e, sqlite3 *db, char *err, size_t errlen
 static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    size_t cap = 1024, n = 0;
+    size_t cap = 0, n = 0;
     struct row {
         char cid[DS_ID_LEN], uid[DS_ID_LEN], state[3];
-    } *rows = malloc(cap * sizeof *rows);
+    } *rows = NULL;
     int rc = -1;
-    if (!rows)
-        return err_set(err, errlen, "out of memory");
     if (sqlite3_prepare_v2(db,
                            "SELECT customer_id, customer_unique_id, customer_state FROM customers",
                            -1, &st, NULL) != SQLITE_OK) {
@@ -133,14 +132,9 @@ static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errle
         if (normalise_id((const char *)sqlite3_column_text(st, 0), cid) < 0 ||
             normalise_id((const char *)sqlite3_column_text(st, 1), uid) < 0)
             continue;
-        if (n == cap) {
-            void *p = cap < DS_MAX_ROWS ? realloc(rows, cap * 2 * sizeof *rows) : NULL;
-            if (!p) {
-                err_set(err, errlen, "too many customers or out of memory");
-                goto out;
-            }
-            rows = p;
-            cap *= 2;
+        if (mem_grow((void **)&rows, sizeof *rows, n + 1, &cap, DS_MAX_ROWS) < 0) {
+            err_set(err, errlen, "too many customers or out of memory");
+            goto out;
         }
         memcpy(rows[n].cid, cid, DS_ID_LEN);
         memcpy(rows[n].uid, uid, DS_ID_LEN);
@@ -148,7 +142,8 @@ static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errle
         n++;
     }
     /* people: the distinct unique ids, sorted */
-    qsort(rows, n, sizeof *rows, cmp_str); /* by customer_id first */
+    if (n) /* rows is NULL when there are none */
+        qsort(rows, n, sizeof *rows, cmp_str); /* by customer_id first */
     e->cust = malloc((n ? n : 1) * sizeof *e->cust);
     char(*u)[DS_ID_LEN] = malloc((n ? n : 1) * DS_ID_LEN);
     if (!e->cust || !u) {
@@ -261,7 +256,6 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
     return 0;
 fail:
     sqlite3_close(db);
-    e->refs = 1;
     engine_release(e);
     return -1;
 }
@@ -392,7 +386,7 @@ static uint64_t mix64(uint64_t x)
  * onto them by a 128-bit multiply: bias below n / 2^64, i.e. uniform. */
 int engine_random_user(struct engine *e, uint64_t seed, char out[REC_ID_LEN])
 {
-    if (!e || e->users_with_history <= 0 || !e->hist_users)
+    if (!e || e->users_with_history <= 0)
         return -1;
     unsigned __int128 wide = (unsigned __int128)mix64(seed) * (uint64_t)e->users_with_history;
     int32_t u = e->hist_users[(size_t)(wide >> 64)];

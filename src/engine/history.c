@@ -357,17 +357,6 @@ void history_free(struct history *h)
     memset(h, 0, sizeof *h);
 }
 
-size_t history_bytes(const struct history *h)
-{
-    size_t people = (size_t)h->n_people, products = (size_t)h->n_products;
-    size_t rows = h->ptr ? (size_t)h->ptr[h->n_people] : 0;
-    return (people + 1) * sizeof *h->ptr + rows * sizeof *h->rows +
-           people * (sizeof *h->n_distinct + sizeof *h->city) +
-           (size_t)h->n_orders * (DS_ID_LEN + sizeof *h->order_ts) + (size_t)h->n_odd * 24 +
-           products * (DS_ID_LEN + sizeof *h->product_cat + sizeof *h->product_cat_pt) +
-           (size_t)h->n_names * HISTORY_NAME_LEN;
-}
-
 static const char *name_of(const struct history *h, int32_t k)
 {
     return k >= 0 ? h->names[k] : "";
@@ -404,16 +393,11 @@ int history_profile(const struct history *h, int32_t p, struct user_profile *out
     return 0;
 }
 
-static int cmp_id(const void *key, const void *elem)
-{
-    return strcmp(key, elem);
-}
-
 int history_category_pt(const struct history *h, const char *product_id, char *out, size_t len)
 {
-    const char(*hit)[DS_ID_LEN] =
-        bsearch(product_id, h->product_ids, (size_t)h->n_products, DS_ID_LEN, cmp_id);
-    int32_t k = hit ? h->product_cat_pt[hit - h->product_ids] : -1;
+    const struct idmap products = {.n = h->n_products, .ids = h->product_ids};
+    int32_t j = dataset_idmap_find(&products, product_id);
+    int32_t k = j >= 0 ? h->product_cat_pt[j] : -1;
     if (k < 0)
         return 0;
     snprintf(out, len, "%s", h->names[k]);

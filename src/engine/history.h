@@ -54,8 +54,6 @@ struct sqlite3;
 int history_load(struct sqlite3 *db, int32_t n_people, history_person_fn person_of, void *ctx,
                  struct history *h, char *err, size_t errlen);
 void history_free(struct history *h);
-/* Bytes of memory h holds (its arrays), for reports and tests. */
-size_t history_bytes(const struct history *h);
 
 /* Fills the city, purchases (at most ENGINE_MAX_HISTORY, oldest first) and
  * the counts of out (orders, products, monetary, first and last purchase)

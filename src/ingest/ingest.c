@@ -33,11 +33,6 @@ const char *ingest_file_base(int file)
     return file >= 0 && file < INGEST_NFILES ? OLIST_FILES[file].base : "?";
 }
 
-const char *ingest_table_name(int file)
-{
-    return file >= 0 && file < INGEST_NFILES ? OLIST_FILES[file].table : "?";
-}
-
 /* Finds DIR/BASE.csv or DIR/BASE.csv.gz; 0 and out filled, -1 when neither. */
 static int find_input(const char *dir, const char *base, char *out, size_t outlen)
 {

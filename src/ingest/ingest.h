@@ -82,8 +82,7 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
 /* 1 when dir holds the seven required Olist files (.csv or .csv.gz), else 0. */
 int ingest_data_present(const char *dir);
 
-/* "olist_orders_dataset" etc. (no extension) and the table it loads into. */
+/* "olist_orders_dataset" etc. (no extension). */
 const char *ingest_file_base(int file);
-const char *ingest_table_name(int file);
 
 #endif

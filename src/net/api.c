@@ -53,8 +53,8 @@ int api_region_init(struct api_region *r, struct api_shared *sh, const struct re
     r->conf = rc;
     r->sh = sh;
     pthread_mutex_init(&r->mu, NULL);
-    r->cache = cache_new((size_t)sh->conf->cache_size, (size_t)sh->conf->cache_bytes,
-                         sh->conf->cache_ttl);
+    r->cache =
+        cache_new((size_t)sh->conf->cache_size, (size_t)sh->conf->cache_bytes, sh->conf->cache_ttl);
     r->rl = ratelimit_new(sh->conf->rate_limit, sh->conf->rate_burst);
     r->res = malloc(sizeof *r->res);
     sbuf_init(&r->body, BODY_MAX);
@@ -520,6 +520,8 @@ static struct api_region *hint_target(struct api_region *self, const char *h, si
     int me = -1;
     if (route_hint_parse(h, n, name) < 0)
         return NULL;
+    if (!strcmp(name, self->conf->name)) /* the common case: the router names the receiver */
+        return self;
     for (int i = 0; i < sh->n_regions && i < REGIONS_MAX; i++) {
         cand[i] = (struct route_region){sh->regions[i]->conf, atomic_load(&sh->regions[i]->up)};
         if (sh->regions[i] == self)

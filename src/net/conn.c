@@ -137,16 +137,17 @@ static const struct http_limits *conn_limits(const struct worker *w, const struc
     return c->trusted ? &w->lim_proxy : &w->lim;
 }
 
-/* Draining: the answer to the request of r bytes at the start of c->in says
+/* Draining: the answer to the request of r bytes at the start of in says
  * "Connection: close" unless another complete request is buffered behind
  * it (that one is answered too, and so on): every request already received
  * gets its answer, and the client learns not to send more. */
 static void __attribute__((noinline))
-conn_drain_keep_alive(struct worker *w, const struct conn *c, long r, struct http_request *req)
+conn_drain_keep_alive(struct worker *w, const struct conn *c, const char *in, size_t len, long r,
+                      struct http_request *req)
 {
     struct http_request next;
-    if ((size_t)r == c->in_len ||
-        http_parse_request(c->in + r, c->in_len - (size_t)r, conn_limits(w, c), &next) <= 0)
+    if ((size_t)r == len ||
+        http_parse_request(in + r, len - (size_t)r, conn_limits(w, c), &next) <= 0)
         req->keep_alive = 0;
 }
 
@@ -159,12 +160,15 @@ static int conn_parse(struct worker *w, struct conn *c, double now)
     static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
     struct http_request req;
     int more = 0;
-    while (c->in_len > 0 && !c->close_after && !c->deferred) {
+    size_t off = 0; /* answered bytes at the front of c->in: moved out once, at the end */
+    while (off < c->in_len && !c->close_after && !c->deferred) {
         if (c->out.len >= OUT_BOUND) {
             more = 1;
             break;
         }
-        long r = http_parse_request(c->in, c->in_len, conn_limits(w, c), &req);
+        const char *in = c->in + off;
+        size_t len = c->in_len - off;
+        long r = http_parse_request(in, len, conn_limits(w, c), &req);
         if (r == 0) {
             c->need_more = 1;
             /* RFC 9110 10.1.1: the client waits for this before the body. */
@@ -176,19 +180,24 @@ static int conn_parse(struct worker *w, struct conn *c, double now)
         }
         c->need_more = c->sent_continue = 0;
         if (r > 0 && w->draining && req.keep_alive)
-            conn_drain_keep_alive(w, c, r, &req);
+            conn_drain_keep_alive(w, c, in, len, r, &req);
         if (w->rt)
             conn_route(w, c, &req, r, now);
         else if (!api_handle(&w->reg, &req, r < 0 ? (int)r : 0, c->addr, &c->out, c, &c->deferred))
             c->close_after = 1;
         if (r < 0) { /* rejected: answered, and nothing after it can be framed */
             c->close_after = 1;
-            c->in_len = 0;
+            off = c->in_len;
             break;
         }
-        memmove(c->in, c->in + r, c->in_len - (size_t)r);
-        c->in_len -= (size_t)r;
-        c->req_start = c->in_len ? now : 0;
+        off += (size_t)r;
+        c->req_start = off < c->in_len ? now : 0;
+    }
+    /* One move per call, not one per request: a buffer full of small
+     * pipelined requests would otherwise be copied once for each of them. */
+    if (off) {
+        memmove(c->in, c->in + off, c->in_len - off);
+        c->in_len -= off;
     }
     /* A half-closed client gets every answer, then the close. */
     if (c->rd_eof && !c->deferred && !more && (c->in_len == 0 || c->need_more))

@@ -59,13 +59,8 @@ static int walk(const struct regions_conf *conf, const char *v, size_t n, unsign
 enum forwarded_how forwarded_client(const struct regions_conf *conf, const unsigned char peer[16],
                                     const struct http_request *req, unsigned char out[16])
 {
-    int any = 0;
     memcpy(out, peer, 16);
-    for (int i = 0; i < req->n_headers; i++)
-        if (req->headers[i].name_len == 15 &&
-            !strncasecmp(req->headers[i].name, "X-Forwarded-For", 15))
-            any = 1;
-    if (!any)
+    if (!http_header_get(req, "X-Forwarded-For", NULL))
         return FORWARDED_DIRECT;
     if (!regions_proxy_trusted(conf, peer))
         return FORWARDED_UNVERIFIED;
