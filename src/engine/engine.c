@@ -40,6 +40,7 @@ struct customer {
 struct engine {
     int refs; /* __atomic */
     char *db_path;
+    char *source; /* where the model came from (engine_set_source); NULL: db_path */
     struct model m;
     struct model_meta meta;
     int fallback;
@@ -280,7 +281,18 @@ void engine_release(struct engine *e)
     free(e->hist_users);
     history_free(&e->hist);
     free(e->db_path);
+    free(e->source);
     free(e);
+}
+
+int engine_set_source(struct engine *e, const char *source)
+{
+    char *copy = strdup(source);
+    if (!copy)
+        return -ERR_NOMEM;
+    free(e->source);
+    e->source = copy;
+    return 0;
 }
 
 const char *engine_warning(const struct engine *e)
@@ -304,6 +316,7 @@ void engine_get_info(const struct engine *e, struct engine_info *info)
     info->sparsity = cells > 0 ? 1.0 - (double)info->interactions / cells : 1.0;
     info->train_seconds = e->meta.train_seconds;
     info->metrics_json = e->meta.metrics_json ? e->meta.metrics_json : "{}";
+    info->source = e->source ? e->source : e->db_path;
     info->params_json = e->meta.params_json ? e->meta.params_json : "{}";
 }
 

@@ -57,6 +57,8 @@ struct engine_info {
     double train_seconds;
     const char *metrics_json; /* evaluation metrics stored with the model, or "{}" */
     const char *params_json;
+    const char *source; /* where the model came from: the database path, or what
+                           engine_set_source named (e.g. "s3://bucket/prefix/v7") */
 };
 
 /* One purchased item of a user's history. */
@@ -120,6 +122,12 @@ struct engine;
 int engine_open(const char *db_path, struct engine **out, char *err, size_t errlen);
 void engine_retain(struct engine *e);
 void engine_release(struct engine *e); /* frees at zero; NULL is fine */
+
+/* Names where the model came from, for health and the dashboard, when it is
+ * not the database engine_open read (an artifact downloaded from a model
+ * store, say). Call it before the engine is shared with other threads.
+ * Returns 0 or -ERR_NOMEM. */
+int engine_set_source(struct engine *e, const char *source);
 
 /* NULL when the active model loaded cleanly, else a sentence for humans. */
 const char *engine_warning(const struct engine *e);

@@ -161,6 +161,8 @@ static void h_health(struct reply *rp)
     sbuf_json_str(b, r->conf->name);
     sbuf_puts(b, ",\"location\":");
     sbuf_json_str(b, r->conf->location);
+    sbuf_puts(b, ",\"host\":");
+    sbuf_json_str(b, r->sh->host);
     sbuf_printf(b,
                 ",\"status\":\"%s\",\"uptime_s\":%.3f,"
                 "\"requests\":{\"total\":%llu,\"errors\":%llu,\"per_second\":%.3f},"
@@ -186,6 +188,11 @@ static void h_health(struct reply *rp)
                                           : "ok",
                 (long long)info.version);
     sbuf_json_str(b, info.algorithm);
+    sbuf_puts(b, ",\"source\":");
+    if (r->engine)
+        sbuf_json_str(b, info.source);
+    else
+        sbuf_puts(b, "null");
     sbuf_puts(b, ",\"warning\":");
     if (warn || !r->engine)
         sbuf_json_str(b, warn ? warn : r->sh->engine_err);

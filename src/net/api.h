@@ -35,6 +35,7 @@ struct ratelimit;
 struct api_shared {
     const struct regions_conf *conf;
     char db_path[512];
+    char host[256]; /* gethostname(), for health: which machine a region runs on */
     struct apikeys *keys;  /* NULL: no key required */
     struct apikeys *admin_keys; /* NULL: admin routes answer loopback clients only */
     struct accesslog *log; /* NULL: no access log */

@@ -330,6 +330,8 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
     if (!s)
         return err_set(err, errlen, "out of memory");
     snprintf(s->sh.db_path, sizeof s->sh.db_path, "%s", db_path ? db_path : conf->database);
+    if (gethostname(s->sh.host, sizeof s->sh.host - 1) < 0)
+        snprintf(s->sh.host, sizeof s->sh.host, "unknown");
     if (conf->admin_keys_file[0] &&
         !(s->sh.admin_keys = apikeys_load(conf->admin_keys_file, err, errlen)))
         goto fail;
