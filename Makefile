@@ -50,10 +50,10 @@ endif
 # One static archive per layer, linked from the top of the stack down: a
 # lower layer that calls up (engine -> net, say) has nothing left to resolve
 # against and fails to link. tests/layering.sh checks the includes too.
-#   cli -> {net, tui, ingest, engine, conf, util}
-#   net -> {engine, conf, util}    tui -> {conf, util}
+#   cli -> {net, tui, store, ingest, engine, conf, util}
+#   net -> {store, engine, conf, util}    tui -> {conf, util}    store -> util
 #   ingest -> util                 engine -> util        conf -> util
-LAYERS    := cli net tui ingest engine conf util
+LAYERS    := cli net tui store ingest engine conf util
 LAYER_LIB  = $(BUILD)/lib/lib$(1).a
 LAYER_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/$(1)/*.c))
 ARCHIVES  := $(foreach l,$(LAYERS),$(call LAYER_LIB,$(l)))

@@ -289,7 +289,7 @@ int engine_set_source(struct engine *e, const char *source)
 {
     char *copy = strdup(source);
     if (!copy)
-        return -ERR_NOMEM;
+        return ERR_NOMEM;
     free(e->source);
     e->source = copy;
     return 0;

@@ -126,7 +126,7 @@ void engine_release(struct engine *e); /* frees at zero; NULL is fine */
 /* Names where the model came from, for health and the dashboard, when it is
  * not the database engine_open read (an artifact downloaded from a model
  * store, say). Call it before the engine is shared with other threads.
- * Returns 0 or -ERR_NOMEM. */
+ * Returns 0 or ERR_NOMEM. */
 int engine_set_source(struct engine *e, const char *source);
 
 /* NULL when the active model loaded cleanly, else a sentence for humans. */

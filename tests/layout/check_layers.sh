@@ -5,8 +5,9 @@
 # Prints one line per violation, "FILE:LINE: LAYER may not include HEADER",
 # and exits 1 when there is any; 0 and no output when the tree is clean.
 #
-#   cli    -> net tui ingest engine conf util     (main.c is cli)
-#   net    -> engine conf util
+#   cli    -> net tui store ingest engine conf util     (main.c is cli)
+#   net    -> store engine conf util
+#   store  -> util        (S3 over libcurl: model artifacts, manifests, pointers)
 #   tui    -> conf util        (talks to regions over HTTP only)
 #   ingest -> util
 #   engine -> util
@@ -16,8 +17,9 @@ set -u
 src=${1:-src}
 allowed() {
   case "$1" in
-    cli) echo "cli net tui ingest engine conf util" ;;
-    net) echo "net engine conf util" ;;
+    cli) echo "cli net tui store ingest engine conf util" ;;
+    net) echo "net store engine conf util" ;;
+    store) echo "store util" ;;
     tui) echo "tui conf util" ;;
     ingest) echo "ingest util" ;;
     engine) echo "engine util" ;;
@@ -33,6 +35,7 @@ forbidden_system() {
     engine | ingest | conf | util) echo "sys/socket.h netinet/ arpa/ curses.h ncurses curl/" ;;
     net) echo "curses.h ncurses" ;;
     tui) echo "sqlite3.h sys/socket.h netinet/" ;;
+    store) echo "curses.h ncurses sqlite3.h" ;;
     *) echo "" ;;
   esac
 }
