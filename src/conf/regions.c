@@ -1,6 +1,7 @@
 /* regions.conf reader: a small INI dialect.
  *   [global]            serving settings (keys listed in global_keys below)
- *   [region NAME]       one region worker: port, location, latitude, longitude, host
+ *   [region NAME]       one region worker: port, location, latitude, longitude, host,
+ *                       clients
  *   key = value         `#` or `;` start a comment anywhere on a line
  * Unknown sections and keys are errors, so a typo never silently falls back
  * to a default. Every error names the file, the line and the key. */
@@ -67,6 +68,7 @@ void regions_defaults(struct regions_conf *out)
     out->max_connections = 1024;
     out->stats_window = 10;
     out->cache_bytes = REGIONS_CACHE_BYTES;
+    out->health_interval = 1.0;
 }
 
 static char *trim(char *s)
@@ -147,11 +149,13 @@ static int parse_bytes(const char *path, int line, const char *key, const char *
     return 0;
 }
 
-/* "a, b/n, ..." into c->trusted_proxies (replacing what was there). */
-static int parse_proxies(struct regions_conf *c, const char *path, int line, const char *v,
-                         char *err, size_t errlen)
+/* "a, b/n, ..." (key's value) into out[0..max), replacing what was there;
+ * *n gets the count. trusted_proxies and a region's clients. */
+static int parse_cidrs(const char *path, int line, const char *key, const char *v,
+                       struct regions_cidr *out, int max, int *n_out, char *err, size_t errlen)
 {
-    c->n_trusted_proxies = 0;
+    int count = 0;
+    *n_out = 0;
     while (*v) {
         size_t n = strcspn(v, ",");
         const char *s = v;
@@ -161,19 +165,18 @@ static int parse_proxies(struct regions_conf *c, const char *path, int line, con
         while (len && isspace((unsigned char)s[len - 1]))
             len--;
         if (len == 0)
-            return err_set(err, errlen, "%s:%d: key 'trusted_proxies': empty entry", path, line);
-        if (c->n_trusted_proxies >= REGIONS_PROXIES_MAX)
-            return err_set(err, errlen, "%s:%d: key 'trusted_proxies': more than %d entries", path,
-                           line, REGIONS_PROXIES_MAX);
-        if (regions_cidr_parse(s, len, &c->trusted_proxies[c->n_trusted_proxies]) < 0)
+            return err_set(err, errlen, "%s:%d: key '%s': empty entry", path, line, key);
+        if (count >= max)
+            return err_set(err, errlen, "%s:%d: key '%s': more than %d entries", path, line, key,
+                           max);
+        if (regions_cidr_parse(s, len, &out[count]) < 0)
             return err_set(err, errlen,
-                           "%s:%d: key 'trusted_proxies': '%.*s' is not an IP address or "
-                           "ADDRESS/BITS block",
-                           path, line, (int)len, s);
-        c->n_trusted_proxies++;
+                           "%s:%d: key '%s': '%.*s' is not an IP address or ADDRESS/BITS block",
+                           path, line, key, (int)len, s);
+        *n_out = ++count;
         v += n;
         if (*v == ',' && !*++v)
-            return err_set(err, errlen, "%s:%d: key 'trusted_proxies': empty entry", path, line);
+            return err_set(err, errlen, "%s:%d: key '%s': empty entry", path, line, key);
     }
     return 0;
 }
@@ -223,7 +226,10 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
         return copy_str(path, line, k, v, c->admin_keys_file, sizeof c->admin_keys_file, err,
                         errlen);
     if (!strcmp(k, "trusted_proxies"))
-        return parse_proxies(c, path, line, v, err, errlen);
+        return parse_cidrs(path, line, k, v, c->trusted_proxies, REGIONS_PROXIES_MAX,
+                           &c->n_trusted_proxies, err, errlen);
+    if (!strcmp(k, "health_interval"))
+        return parse_double(path, line, k, v, 0.1, 3600, &c->health_interval, err, errlen);
     return err_set(err, errlen, "%s:%d: key '%s': unknown key in [global]", path, line, k);
 }
 
@@ -243,6 +249,9 @@ static int set_region(struct region_conf *r, const char *path, int line, const c
         return parse_double(path, line, k, v, -90, 90, &r->latitude, err, errlen);
     if (!strcmp(k, "longitude"))
         return parse_double(path, line, k, v, -180, 180, &r->longitude, err, errlen);
+    if (!strcmp(k, "clients"))
+        return parse_cidrs(path, line, k, v, r->clients, REGIONS_CLIENTS_MAX, &r->n_clients, err,
+                           errlen);
     return err_set(err, errlen, "%s:%d: key '%s': unknown key in [region %s]", path, line, k,
                    r->name);
 }
@@ -288,6 +297,7 @@ static int open_section(struct regions_conf *c, const char *path, int line, char
     memset(r, 0, sizeof *r);
     snprintf(r->name, sizeof r->name, "%s", rname);
     snprintf(r->host, sizeof r->host, "127.0.0.1");
+    r->line = line;
     *section = 1;
     return 0;
 }

@@ -8,16 +8,9 @@
 
 #define REGIONS_MAX             16
 #define REGIONS_PROXIES_MAX     32           /* entries of trusted_proxies */
+#define REGIONS_CLIENTS_MAX     16           /* entries of a region's clients */
 #define REGIONS_CACHE_BYTES     (16ll << 20) /* default cache_bytes per region */
 #define REGIONS_CACHE_BYTES_MAX (1ll << 40)  /* largest cache_bytes accepted */
-
-struct region_conf {
-    char name[32];     /* "us-west" */
-    char host[64];     /* where clients reach it; default "127.0.0.1" */
-    int port;          /* 0 in a test config: pick an ephemeral port */
-    char location[64]; /* "California" */
-    double latitude, longitude;
-};
 
 /* An address block: 16-byte addresses (IPv4 mapped into IPv6, ::ffff:a.b.c.d)
  * whose first `bits` bits equal addr's. An IPv4 "a.b.c.d/n" is stored with
@@ -25,6 +18,19 @@ struct region_conf {
 struct regions_cidr {
     unsigned char addr[16];
     int bits;
+};
+
+struct region_conf {
+    char name[32];     /* "us-west" */
+    char host[64];     /* where clients reach it; default "127.0.0.1" */
+    int port;          /* 0 in a test config: pick an ephemeral port */
+    char location[64]; /* "California" */
+    double latitude, longitude;
+    int line; /* line of its [region NAME] header, for messages */
+    /* Client networks near this region (`clients`): a router sends a request
+     * without Region-Hint from these addresses here. */
+    int n_clients;
+    struct regions_cidr clients[REGIONS_CLIENTS_MAX];
 };
 
 struct regions_conf {
@@ -49,6 +55,7 @@ struct regions_conf {
      * none by default. */
     int n_trusted_proxies;
     struct regions_cidr trusted_proxies[REGIONS_PROXIES_MAX];
+    double health_interval; /* seconds between a router's health checks of a region, default 1 */
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */

@@ -534,7 +534,7 @@ void router_tick(struct router *rt, double now)
     upstream_pool_tick(rt->pool, now);
     for (int i = 0; i < rt->n; i++) {
         struct rt_region *r = &rt->reg[i];
-        if (!r->checking && now - r->checked_at >= ROUTER_HEALTH_INTERVAL)
+        if (!r->checking && now - r->checked_at >= rt->conf->health_interval)
             health_start(rt, i, 0, now);
     }
 }

@@ -10,8 +10,9 @@
  *     great-circle distance from the target serves it, with
  *     `X-Failover: TARGET` on the response; the region's own X-Region and
  *     served_by say who served it. 503 JSON when no region is healthy;
- *   - a health check of every region each second (GET /api/v1/health/; 200
- *     with a reachable database = healthy) plus passive marking on failure.
+ *   - a health check of every region each health_interval seconds (regions.conf,
+ *     default 1; GET /api/v1/health/; 200 with a reachable database =
+ *     healthy) plus passive marking on failure.
  * Single-threaded: every function runs on the router's worker thread. */
 #ifndef RECSYS_NET_ROUTER_H
 #define RECSYS_NET_ROUTER_H
@@ -22,7 +23,6 @@
 #include "net/evloop.h"
 #include "net/http.h"
 
-#define ROUTER_HEALTH_INTERVAL 1.0 /* seconds between health checks of a region */
 #define ROUTER_HEALTH_TIMEOUT  1.0 /* seconds a health check may take to answer */
 /* The most forwarding adds to a request head (Region-Hint, the client's
  * address in X-Forwarded-For, a Host for HTTP/1.0): a region allows a trusted

@@ -120,6 +120,15 @@ static void test_errors(void)
          ":2: key 'trusted_proxies': empty entry"},
         {"[global]\ntrusted_proxies = 10.0.0.1,\n[region a]\nport=1\n",
          ":2: key 'trusted_proxies': empty entry"},
+        {"[global]\nhealth_interval = 0\n[region a]\nport=1\n",
+         ":2: key 'health_interval': 0 is out of range 0.1..3600"},
+        {"[region a]\nport=1\nclients = 10.0.0.0/8, europe\n",
+         ":3: key 'clients': 'europe' is not an IP address or ADDRESS/BITS block"},
+        {"[region a]\nport=1\nclients = 10.0.0.0/8,\n", ":3: key 'clients': empty entry"},
+        {"[region a]\nport=1\nclients = 1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,"
+         "6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,13.0.0.0/8,"
+         "14.0.0.0/8,15.0.0.0/8,16.0.0.0/8,17.0.0.0/8\n",
+         ":3: key 'clients': more than 16 entries"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct regions_conf c;
@@ -245,6 +254,32 @@ static void test_addresses(void)
     CHECK_INT(regions_cidr_parse("1.2.3.4/x", 9, &b), -1);
 }
 
+/* The router keys (issue 10): health_interval, a region's clients, and the
+ * line of each [region] header that messages name. */
+static void test_router_keys(void)
+{
+    struct regions_conf c;
+    char err[512] = "";
+    CHECK_INT(load("[region a]\nport = 0\n", &c, err, sizeof err), 0);
+    CHECK_NEAR(c.health_interval, 1.0, 1e-9);
+    CHECK_INT(c.regions[0].n_clients, 0);
+    CHECK_INT(c.regions[0].line, 1);
+    CHECK_INT(load("[global]\nhealth_interval = 0.5\n\n[region a]\nport = 1\n"
+                   "clients = 10.1.0.0/16, 2001:db8::/32 ,192.0.2.7\n[region b]\nport = 2\n",
+                   &c, err, sizeof err),
+              0);
+    CHECK_STR(err, "");
+    CHECK_NEAR(c.health_interval, 0.5, 1e-9);
+    CHECK_INT(c.regions[0].line, 4);
+    CHECK_INT(c.regions[1].line, 7);
+    CHECK_INT(c.regions[0].n_clients, 3);
+    CHECK_INT(c.regions[0].clients[0].bits, 96 + 16);
+    CHECK_INT(c.regions[0].clients[1].bits, 32);
+    CHECK_INT(c.regions[0].clients[2].bits, 128);
+    CHECK_INT(c.regions[1].n_clients, 0);
+    CHECK_INT(c.n_trusted_proxies, 0); /* clients are not proxies */
+}
+
 static void test_missing_file(void)
 {
     struct regions_conf c;
@@ -271,6 +306,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_serving_keys);
     RUN(test_addresses);
+    RUN(test_router_keys);
     RUN(test_missing_file);
     RUN(test_distance);
     return TEST_SUMMARY();
