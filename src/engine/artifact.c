@@ -56,8 +56,8 @@ static int copy_schema(sqlite3 *db, const char *type, const char *name, int requ
     }
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         found = 1;
-        rc = exec(db, (const char *)sqlite3_column_text(st, 0), "create the artifact's schema",
-                  err, errlen);
+        rc = exec(db, (const char *)sqlite3_column_text(st, 0), "create the artifact's schema", err,
+                  errlen);
     }
     if (rc == 0 && required && !found)
         rc = err_set(err, errlen, "the source database has no %s '%s'", type, name);
@@ -142,7 +142,8 @@ static int build(const char *db_path, int64_t version, const char *tmp, char *er
     if (!uri)
         return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
     if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot create %s: %s", tmp, db ? sqlite3_errmsg(db) : "out of memory");
+        err_set(err, errlen, "cannot create %s: %s", tmp,
+                db ? sqlite3_errmsg(db) : "out of memory");
         goto out;
     }
     sqlite3_busy_timeout(db, DS_BUSY_MS);
