@@ -8,6 +8,10 @@
 
 CC        ?= cc
 PREFIX    ?= /usr/local
+# Where `make install` puts regions.conf (SYSCONFDIR/recsys-tui/) and where the
+# program looks for it when ./regions.conf is absent: /etc for PREFIX=/usr (as
+# a Debian package would), else PREFIX/etc (/usr/local/etc by default).
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 OLIST_DIR ?= ../shared/olist
 DB        ?= olist.db
 # SAN=1 builds with ASan+UBSan, SAN=thread with TSan, each in its own build tree.
@@ -85,6 +89,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
+# The installed regions file's directory is compiled into cli/conffile.o; the
+# stamp holds the value it was built with, so changing PREFIX or SYSCONFDIR
+# rebuilds that one object (and nothing else).
+$(BUILD)/sysconfdir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' >$@
+$(BUILD)/src/cli/conffile.o: $(BUILD)/sysconfdir.stamp
+$(BUILD)/src/cli/conffile.o: FINAL_CFLAGS += -DRECSYS_SYSCONFDIR='"$(SYSCONFDIR)"'
+FORCE:
+
 $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(FINAL_CFLAGS) -Itests/unit -o $@ $< $(ARCHIVES) $(FINAL_LDFLAGS) $(FINAL_LIBS)
@@ -160,13 +174,27 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_rule,$(t))))
 fuzz: deps-fuzz $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 	@BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) fuzz/run.sh $(FUZZ_TARGETS)
 
+## install: the binary, the man page, the shipped regions.conf (PREFIX/share/recsys-tui) and
+## the config the program reads (SYSCONFDIR/recsys-tui/regions.conf), which an earlier
+## install's edited copy keeps: it is only written when absent or still the shipped file.
+ETC_CONF = $(DESTDIR)$(SYSCONFDIR)/recsys-tui/regions.conf
+SHIPPED  = $(DESTDIR)$(PREFIX)/share/recsys-tui/regions.conf
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/recsys-tui
 	install -D -m 0644 man/recsys-tui.1 $(DESTDIR)$(PREFIX)/share/man/man1/recsys-tui.1
-	install -D -m 0644 regions.conf $(DESTDIR)$(PREFIX)/share/recsys-tui/regions.conf
+	@if [ ! -e '$(ETC_CONF)' ] || cmp -s '$(SHIPPED)' '$(ETC_CONF)'; then \
+	  echo "install -D -m 0644 regions.conf $(ETC_CONF)"; \
+	  install -D -m 0644 regions.conf '$(ETC_CONF)'; \
+	else echo "kept the edited $(ETC_CONF) (the shipped one: $(SHIPPED))"; fi
+	install -D -m 0644 regions.conf $(SHIPPED)
 
+## uninstall: removes what install wrote, except a regions.conf that was edited
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/recsys-tui $(DESTDIR)$(PREFIX)/share/man/man1/recsys-tui.1
+	@if [ -e '$(ETC_CONF)' ] && ! cmp -s '$(SHIPPED)' '$(ETC_CONF)'; then \
+	  echo "kept the edited $(ETC_CONF)"; \
+	else echo "rm -f $(ETC_CONF)"; rm -f '$(ETC_CONF)'; \
+	  rmdir '$(DESTDIR)$(SYSCONFDIR)/recsys-tui' 2>/dev/null || true; fi
 	rm -rf $(DESTDIR)$(PREFIX)/share/recsys-tui
 
 format:
@@ -184,7 +212,7 @@ help:
 	@echo "make bench      benchmarks against peers (sqlite3 .import, scikit-learn, nginx)"
 	@echo "make soak       bench/soak: MINUTES (10) under load with activations and slow readers"
 	@echo "make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (FUZZ_JOBS at a time)"
-	@echo "make install    PREFIX=/usr/local: binary, man page, regions.conf"
+	@echo "make install    PREFIX=/usr/local: binary, man page, regions.conf (SYSCONFDIR/recsys-tui)"
 	@echo "make deps       install every Debian package any target needs"
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)

@@ -12,6 +12,7 @@
 #include "cli/cmd_recommend.h"
 #include "cli/cmd_serve.h"
 #include "cli/cmd_train.h"
+#include "cli/conffile.h"
 #include "cli/exitcode.h"
 
 #define RECSYS_VERSION "0.1.0"
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
     if (argc >= 2 &&
         (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
         fputs(usage, stdout);
+        printf("Regions file: --config FILE, else ./regions.conf, else %s\n",
+               conffile_installed());
         return EXIT_OK;
     }
     if (argc >= 2 && !strcmp(argv[1], "--version")) {

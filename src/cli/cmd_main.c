@@ -17,6 +17,7 @@
 
 #include "cli/cmd_main.h"
 
+#include "cli/conffile.h"
 #include "cli/exitcode.h"
 #include "cli/opts.h"
 #include "cli/servelog.h"
@@ -39,8 +40,9 @@ static const char main_usage[] =
     "The main job. When PATH (default: the database named in regions.conf, olist.db)\n"
     "is missing, ingest the Olist CSVs from DIR (default ../shared/olist) or, when DIR\n"
     "has no Olist files, generated sample data; when no model is active, train the\n"
-    "hybrid recommender; then start every region of FILE (default ./regions.conf) in\n"
-    "this process and open the dashboard. Quitting the dashboard stops the servers.\n"
+    "hybrid recommender; then start every region of FILE (default ./regions.conf,\n"
+    "else the installed one named below) in this process and open the dashboard.\n"
+    "Quitting the dashboard stops the servers.\n"
     "Without a terminal it serves headless until SIGINT or SIGTERM; there SIGHUP\n"
     "reloads the active model (no request fails), as with --serve.\n"
     "--interval is the dashboard's poll interval, 0.05..3600 seconds (default 1).\n";
@@ -139,7 +141,7 @@ static int ops_start(void *ctx, const char *region)
 
 int cmd_main(int argc, char **argv)
 {
-    const char *data_dir = "../shared/olist", *db_path = NULL, *config = "regions.conf";
+    const char *data_dir = "../shared/olist", *db_path = NULL, *config = NULL;
     double interval = 1.0;
     static const struct option longopts[] = {
         {"data", required_argument, NULL, 'd'},   {"db", required_argument, NULL, 'b'},
@@ -166,6 +168,7 @@ int cmd_main(int argc, char **argv)
             break;
         case 'h':
             fputs(main_usage, stdout);
+            printf("Installed regions file: %s\n", conffile_installed());
             return EXIT_OK;
         default:
             fputs(main_usage, stderr);
@@ -179,7 +182,7 @@ int cmd_main(int argc, char **argv)
 
     char err[ERR_LEN] = "";
     struct regions_conf conf;
-    if (regions_load(config, &conf, err, sizeof err) < 0) {
+    if (conffile_load(config, &conf, NULL, 0, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui: %s\n", err);
         return EXIT_FAIL;
     }

@@ -6,6 +6,7 @@
 
 #include "cli/cmd_monitor.h"
 
+#include "cli/conffile.h"
 #include "cli/exitcode.h"
 #include "cli/opts.h"
 #include "conf/regions.h"
@@ -19,7 +20,8 @@ static const char monitor_usage[] =
     "come from the config file); starts no server. Fault injection keys are\n"
     "disabled in this mode.\n"
     "\n"
-    "  --config FILE       regions file (default: regions.conf)\n"
+    "  --config FILE       regions file (default: ./regions.conf, else the installed\n"
+    "                      one named below)\n"
     "  --interval SECONDS  poll interval, 0.05..3600 (default: 1)\n"
     "  --help              this text\n"
     "\n"
@@ -28,13 +30,14 @@ static const char monitor_usage[] =
 
 int cmd_monitor(int argc, char **argv)
 {
-    const char *config = "regions.conf";
+    const char *config = NULL; /* NULL: conffile_load looks it up */
     double interval = 1.0;
     char err[ERR_LEN];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(monitor_usage, stdout);
+            printf("Installed regions file: %s\n", conffile_installed());
             return EXIT_OK;
         } else if (!strcmp(a, "--config") && i + 1 < argc) {
             config = argv[++i];
@@ -53,7 +56,7 @@ int cmd_monitor(int argc, char **argv)
         }
     }
     static struct regions_conf conf;
-    if (regions_load(config, &conf, err, sizeof err) < 0) {
+    if (conffile_load(config, &conf, NULL, 0, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui --monitor: %s\n", err);
         return EXIT_FAIL;
     }

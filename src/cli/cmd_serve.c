@@ -7,6 +7,7 @@
 
 #include "cli/cmd_serve.h"
 
+#include "cli/conffile.h"
 #include "cli/exitcode.h"
 #include "cli/opts.h"
 #include "cli/servelog.h"
@@ -19,10 +20,11 @@ static const char serve_usage[] =
     "usage: recsys-tui --serve [--config FILE] [--region NAME ...] [--db PATH]\n"
     "                          [--router | --router-only] [--router-port PORT]\n"
     "\n"
-    "Runs one HTTP server thread per region of FILE (default regions.conf), or only\n"
-    "the regions named with --region (repeatable). --db overrides the database of\n"
-    "the [global] section. Prints `region NAME listening on HOST:PORT` for each region\n"
-    "once it accepts connections (port 0 in the file picks a free port).\n"
+    "Runs one HTTP server thread per region of FILE (default ./regions.conf, else the\n"
+    "installed one named below), or only the regions named with --region\n"
+    "(repeatable). --db overrides the database of the [global] section. Prints\n"
+    "`region NAME listening on HOST:PORT` for each region once it accepts\n"
+    "connections (port 0 in the file picks a free port).\n"
     "\n"
     "The global router (router_port in FILE) forwards each request to the region\n"
     "named by its Region-Hint header (default: the first region of FILE) at that\n"
@@ -49,11 +51,12 @@ struct serve_opts {
 static int serve_parse_args(int argc, char **argv, struct serve_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->config = "regions.conf";
+    o->config = NULL; /* conffile_load looks for it */
     o->router_port = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(serve_usage, stdout);
+            printf("Installed regions file: %s\n", conffile_installed());
             return EXIT_OK;
         } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
             o->config = argv[++i];
@@ -90,13 +93,14 @@ int cmd_serve(int argc, char **argv)
     int st = serve_parse_args(argc, argv, &opt);
     if (st >= 0)
         return st;
-    const char *config = opt.config, *db = opt.db;
+    const char *db = opt.db;
+    char config[1024]; /* the regions file used, for messages */
     const char *const *names = opt.names;
     int n = opt.n, router = opt.router, router_only = opt.router_only,
         router_port = opt.router_port;
     struct regions_conf conf;
     char err[ERR_LEN];
-    if (regions_load(config, &conf, err, sizeof err) < 0) {
+    if (conffile_load(opt.config, &conf, config, sizeof config, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
         return EXIT_FAIL;
     }
