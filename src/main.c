@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "cli/cmd_eval.h"
 #include "cli/cmd_gen_sample.h"
 #include "cli/cmd_ingest.h"
@@ -10,6 +12,7 @@
 #include "cli/cmd_models.h"
 #include "cli/cmd_monitor.h"
 #include "cli/cmd_recommend.h"
+#include "cli/cmd_s3.h"
 #include "cli/cmd_serve.h"
 #include "cli/cmd_train.h"
 #include "cli/conffile.h"
@@ -34,6 +37,7 @@ static const char usage[] =
     "  eval        evaluate recommenders on a temporal split\n"
     "  recommend   top-N products for one user\n"
     "  models      list, activate or roll back model versions\n"
+    "  s3          put/get/ls/rm one S3 object: check store credentials and reachability\n"
     "\n"
     "  --serve     headless: run the region HTTP servers from regions.conf\n"
     "  --monitor   dashboard only, against regions already running\n"
@@ -52,10 +56,13 @@ static const struct command commands[] = {
     {"eval", cmd_eval},       {"recommend", cmd_recommend},   {"models", cmd_models},
     {"--serve", cmd_serve},   {"serve", cmd_serve},           {"--monitor", cmd_monitor},
     {"monitor", cmd_monitor},
+    {"s3", cmd_s3},
 };
 
 int main(int argc, char **argv)
 {
+    /* Once, before any thread starts: the S3 store and the dashboard's poller use curl. */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     if (argc >= 2 &&
         (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
         fputs(usage, stdout);

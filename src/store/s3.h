@@ -46,8 +46,7 @@ int s3_put_buffer(struct s3_client *c, const char *bucket, const char *key, cons
  * sha256_hex (64 hex characters + NUL) describe what was written; either
  * may be NULL. The caller writes to a temporary name and renames. */
 int s3_get_file(struct s3_client *c, const char *bucket, const char *key, const char *path,
-                uint64_t max_bytes, uint64_t *size, char sha256_hex[65], char *err,
-                size_t errlen);
+                uint64_t max_bytes, uint64_t *size, char sha256_hex[65], char *err, size_t errlen);
 
 /* Downloads bucket/key into out (reset first), at most max_bytes. */
 int s3_get_buffer(struct s3_client *c, const char *bucket, const char *key, size_t max_bytes,
@@ -57,8 +56,8 @@ int s3_get_buffer(struct s3_client *c, const char *bucket, const char *key, size
  * following continuation tokens (ListObjectsV2). A nonzero return from fn
  * stops the listing and is returned. */
 typedef int (*s3_list_fn)(void *user, const char *key, uint64_t size);
-int s3_list(struct s3_client *c, const char *bucket, const char *prefix, s3_list_fn fn,
-            void *user, char *err, size_t errlen);
+int s3_list(struct s3_client *c, const char *bucket, const char *prefix, s3_list_fn fn, void *user,
+            char *err, size_t errlen);
 
 /* Deletes bucket/key; deleting a missing key is not an error (S3's own rule). */
 int s3_delete(struct s3_client *c, const char *bucket, const char *key, char *err, size_t errlen);
