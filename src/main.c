@@ -7,6 +7,7 @@
 
 #include "cli/cmd_eval.h"
 #include "cli/cmd_gen_sample.h"
+#include "cli/cmd_haproxy.h"
 #include "cli/cmd_ingest.h"
 #include "cli/cmd_main.h"
 #include "cli/cmd_models.h"
@@ -37,6 +38,7 @@ static const char usage[] =
     "  eval        evaluate recommenders on a temporal split\n"
     "  recommend   top-N products for one user\n"
     "  models      list, activate or roll back model versions\n"
+    "  haproxy-config  write an haproxy.cfg (HAProxy as the global router)\n"
     "  s3          put/get/ls/rm one S3 object: check store credentials and reachability\n"
     "\n"
     "  --serve     headless: run the region HTTP servers from regions.conf\n"
@@ -55,7 +57,7 @@ static const struct command commands[] = {
     {"ingest", cmd_ingest},   {"gen-sample", cmd_gen_sample}, {"train", cmd_train},
     {"eval", cmd_eval},       {"recommend", cmd_recommend},   {"models", cmd_models},
     {"--serve", cmd_serve},   {"serve", cmd_serve},           {"--monitor", cmd_monitor},
-    {"monitor", cmd_monitor},
+    {"monitor", cmd_monitor}, {"haproxy-config", cmd_haproxy},
     {"s3", cmd_s3},
 };
 
