@@ -10,25 +10,36 @@
 
 #include "cli/exitcode.h"
 #include "cli/opts.h"
+#include "cli/storecmd.h"
 #include "engine/modelstore.h"
 #include "net/render.h"
 #include "util/error.h"
 
 int cmd_models(int argc, char **argv)
 {
-    const char *db = OPTS_DEFAULT_DB, *sub = NULL, *arg = NULL;
-    int json = 0;
+    const char *db = OPTS_DEFAULT_DB, *sub = NULL, *arg = NULL, *store = NULL;
+    int json = 0, activate = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: recsys-tui models list [--json] [--db PATH]\n"
-                   "       recsys-tui models activate VERSION [--db PATH]\n"
-                   "       recsys-tui models rollback [--db PATH]\n\n"
+            printf("usage: recsys-tui models list [--json] [--db PATH | --store URL]\n"
+                   "       recsys-tui models activate VERSION [--db PATH | --store URL]\n"
+                   "       recsys-tui models rollback [--db PATH | --store URL]\n"
+                   "       recsys-tui models publish VERSION [--db PATH] --store URL [--activate]\n\n"
                    "Lists the stored model versions, makes one active, or goes back to the\n"
-                   "previously active one. Running regions pick the change up on SIGHUP.\n");
+                   "previously active one. Running regions pick the change up on SIGHUP.\n\n"
+                   "With --store s3://BUCKET/PREFIX the same act on an S3 model store (AWS_*\n"
+                   "variables: recsys-tui(1)); regions with model_store set follow its active\n"
+                   "version within store_poll seconds. publish uploads VERSION of the database\n"
+                   "as an artifact (everything a region serves it from) with its manifest, and\n"
+                   "with --activate makes it the store's active version.\n");
             return EXIT_OK;
         } else if (!strcmp(a, "--db") && i + 1 < argc)
             db = argv[++i];
+        else if (!strcmp(a, "--store") && i + 1 < argc)
+            store = argv[++i];
+        else if (!strcmp(a, "--activate"))
+            activate = 1;
         else if (!strcmp(a, "--json"))
             json = 1;
         else if (a[0] == '-')
@@ -43,6 +54,16 @@ int cmd_models(int argc, char **argv)
     char err[ERR_LEN];
     if (!sub)
         return opts_usage_error("models", "missing subcommand (list, activate, rollback)", NULL);
+    if (!strcmp(sub, "publish")) {
+        int v;
+        if (opts_parse_int(arg, 1, 2000000000, &v) < 0)
+            return opts_usage_error("models", "publish needs a version number", arg);
+        if (!store)
+            return opts_usage_error("models", "publish needs --store URL", NULL);
+        return storecmd_publish("models", db, v, store, activate, 0);
+    }
+    if (store)
+        return storecmd_models(sub, arg, store, json);
     if (!strcmp(sub, "list")) {
         struct modelstore_list l;
         if (modelstore_list(db, &l, err, sizeof err) < 0) {
