@@ -28,6 +28,9 @@ struct accesslog;
 struct bio;
 struct bio_inbox;
 struct evloop_deferred;
+struct events;
+struct feedback_event;
+struct overlay;
 struct cache;
 struct ratelimit;
 
@@ -48,6 +51,15 @@ struct api_shared {
                         one thread that writes engine; NULL: those routes answer 503 */
     int n_regions;
     struct api_region *regions[REGIONS_MAX];
+    /* Feedback events (net/events.h): the queue and writer thread, and the
+       overlay of purchases not yet in a model (engine/overlay.h). NULL: off. */
+    struct events *events;
+    struct overlay *overlay;
+    /* Set by the experiments module: called for every committed batch of
+       events, from the thread that completed it, after the durable commit
+       and before the batch is acknowledged. NULL: nobody listens. */
+    void (*on_events)(void *ctx, const struct feedback_event *ev, size_t n);
+    void *on_events_ctx;
 };
 
 struct api_region {
