@@ -69,6 +69,7 @@ void regions_defaults(struct regions_conf *out)
     out->stats_window = 10;
     out->cache_bytes = REGIONS_CACHE_BYTES;
     out->health_interval = 1.0;
+    out->store_poll = 10;
 }
 
 static char *trim(char *s)
@@ -230,6 +231,16 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
                            &c->n_trusted_proxies, err, errlen);
     if (!strcmp(k, "health_interval"))
         return parse_double(path, line, k, v, 0.1, 3600, &c->health_interval, err, errlen);
+    if (!strcmp(k, "model_store")) {
+        if (*v && strncmp(v, "s3://", 5) != 0)
+            return err_set(err, errlen, "%s:%d: key 'model_store': '%s' is not s3://BUCKET/PREFIX",
+                           path, line, v);
+        return copy_str(path, line, k, v, c->model_store, sizeof c->model_store, err, errlen);
+    }
+    if (!strcmp(k, "store_poll"))
+        return parse_int(path, line, k, v, 1, 86400, &c->store_poll, err, errlen);
+    if (!strcmp(k, "store_cache"))
+        return copy_str(path, line, k, v, c->store_cache, sizeof c->store_cache, err, errlen);
     return err_set(err, errlen, "%s:%d: key '%s': unknown key in [global]", path, line, k);
 }
 

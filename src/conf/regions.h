@@ -56,6 +56,12 @@ struct regions_conf {
     int n_trusted_proxies;
     struct regions_cidr trusted_proxies[REGIONS_PROXIES_MAX];
     double health_interval; /* seconds between a router's health checks of a region, default 1 */
+    /* A model store (s3://BUCKET/PREFIX): regions serve its active version, polled every
+     * store_poll seconds (default 10) and cached in store_cache ("" = the default: see
+     * store/modelcache.h), instead of the database's. "" = no store. */
+    char model_store[512];
+    int store_poll;
+    char store_cache[512];
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */
