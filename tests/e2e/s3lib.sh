@@ -19,6 +19,10 @@
 #   s3_stat FIELD         one number from it: verified, rejected, or an operation name
 #                         (PutObject, GetObject, UploadPart, CompleteMultipartUpload,
 #                         AbortMultipartUpload, ListObjectsV2, DeleteObject, ...); 0 when absent
+#   s3_fail OP N STATUS [COUNT]  the proxy answers the Nth next verified OP request (and the
+#                         COUNT-1 after it) with STATUS and an S3 error body instead of
+#                         forwarding it: 500/503 exercise retries, 403 a hard failure
+#   s3_fail_clear         no more injected failures
 #   s3_stop               stops s3rver and the proxy (idempotent)
 #
 # Every request the client sends through AWS_ENDPOINT_URL is verified: a test that wants to
@@ -58,7 +62,10 @@ s3_start() {
   trap 's3_stop; eval "$S3_PREV_TRAP"' EXIT
   # shellcheck disable=SC2046
   set -- $(for b in "$@"; do echo "--configure-bucket $b"; done)
-  "$S3RVER_BIN" -d "$TMP/s3rver" -a 127.0.0.1 -p 0 "$@" >"$TMP/s3rver.log" 2>&1 &
+  # s3rver's ListObjectsV2 continuation tokens are DES-encrypted: OpenSSL 3 keeps DES in
+  # its legacy provider.
+  NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--openssl-legacy-provider" \
+    "$S3RVER_BIN" -d "$TMP/s3rver" -a 127.0.0.1 -p 0 "$@" >"$TMP/s3rver.log" 2>&1 &
   S3_PIDS="$S3_PIDS $!"
   S3_DIRECT_PORT=""
   for _ in $(seq 1 200); do
@@ -107,4 +114,16 @@ import json, sys
 s = json.load(sys.stdin)
 f = sys.argv[1]
 print(s[f] if f in ("verified", "rejected") else s["ops"].get(f, 0))' "$1"
+}
+
+# s3_fail OP N STATUS [COUNT]: the proxy answers the Nth next verified OP request, and the
+# COUNT-1 after it, with STATUS instead of forwarding it (sigv4_proxy.py /__fail).
+s3_fail() {
+  curl -sf -o /dev/null -X POST \
+    "http://127.0.0.1:$S3_PROXY_PORT/__fail?op=$1&nth=$2&status=$3&count=${4:-1}"
+}
+
+# s3_fail_clear: no more injected failures.
+s3_fail_clear() {
+  curl -sf -o /dev/null -X DELETE "http://127.0.0.1:$S3_PROXY_PORT/__fail"
 }

@@ -18,8 +18,12 @@ $SIGV4_ACCESS_KEY (default "S3RVER"); it is never printed. Per request:
     recomputed from the secret and compared (403 SignatureDoesNotMatch otherwise).
 A rejected request gets an S3-style XML error body and is not forwarded.
 
-GET /__stats answers JSON {"verified": N, "rejected": N, "ops": {"UploadPart": N, ...},
-"reasons": [...]} (not forwarded, not counted); the same line goes to stderr on SIGTERM.
+GET /__stats answers JSON {"verified": N, "rejected": N, "injected": N, "ops": {"UploadPart":
+N, ...}, "reasons": [...]} (not forwarded, not counted); the same line goes to stderr on SIGTERM.
+POST /__fail?op=OP&nth=N&status=S[&count=C] injects faults: from now on, the Nth verified OP
+request (an S3 operation name as in "ops") and the C-1 after it (default C=1) are answered
+with status S and an S3 error body (500 InternalError, 503 SlowDown, 403 AccessDenied, else
+InternalError) instead of being forwarded; DELETE /__fail clears them.
 The listening port is printed as "listening on PORT" on stdout (and to --port-file).
 """
 import argparse
@@ -180,6 +184,21 @@ class Stats:
         self.rejected = 0
         self.ops = {}
         self.reasons = []
+        self.injected = 0
+        self.faults = {}  # op -> [requests to let through first, status, failures left]
+
+    def fault(self, op):
+        """The status to answer instead of forwarding, or None."""
+        with self.lock:
+            f = self.faults.get(op)
+            if not f or f[2] <= 0:
+                return None
+            if f[0] > 0:
+                f[0] -= 1
+                return None
+            f[2] -= 1
+            self.injected += 1
+            return f[1]
 
     def add(self, ok, op, reason=None):
         with self.lock:
@@ -193,7 +212,8 @@ class Stats:
     def json(self):
         with self.lock:
             return json.dumps({"verified": self.verified, "rejected": self.rejected,
-                               "ops": self.ops, "reasons": self.reasons[-20:]})
+                               "injected": self.injected, "ops": self.ops,
+                               "reasons": self.reasons[-20:]})
 
 
 HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
@@ -215,10 +235,38 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _error(self, status, code, message):
+        msg = message.split("\n")[0].replace("&", "&amp;").replace("<", "&lt;")
+        xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>' + code
+               + "</Code><Message>" + msg + "</Message><Resource>"
+               + self.path.split("?")[0].replace("&", "&amp;").replace("<", "&lt;")
+               + "</Resource></Error>")
+        self._send(status, xml.encode(), "application/xml")
+
+    def _control(self, stats):
+        path, _, query = self.path.partition("?")
+        if path == "/__stats" and self.command == "GET":
+            self._send(200, stats.json().encode(), "application/json")
+        elif path == "/__fail" and self.command == "DELETE":
+            with stats.lock:
+                stats.faults.clear()
+            self._send(200, b"cleared\n", "text/plain")
+        elif path == "/__fail" and self.command == "POST":
+            q = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
+            with stats.lock:
+                stats.faults[q["op"]] = [int(q.get("nth", "1")) - 1, int(q["status"]),
+                                         int(q.get("count", "1"))]
+            self._send(200, b"armed\n", "text/plain")
+        else:
+            self._send(404, b"unknown control path\n", "text/plain")
+
     def _handle(self):
         cfg = self.server.cfg
-        if self.path == "/__stats":
-            self._send(200, cfg["stats"].json().encode(), "application/json")
+        if self.path.startswith("/__"):
+            n = int(self.headers.get("Content-Length") or 0)
+            if n:
+                self.rfile.read(n)
+            self._control(cfg["stats"])
             return
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._send(411, b"<Error><Code>MissingContentLength</Code></Error>",
@@ -234,14 +282,15 @@ class Handler(BaseHTTPRequestHandler):
         if bad:
             status, code, reason = bad
             cfg["stats"].add(False, op, f"{code}: {reason}")
-            msg = reason.split("\n")[0].replace("&", "&amp;").replace("<", "&lt;")
-            xml = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>' + code
-                   + "</Code><Message>" + msg + "</Message><Resource>"
-                   + self.path.split("?")[0].replace("&", "&amp;").replace("<", "&lt;")
-                   + "</Resource></Error>")
-            self._send(status, xml.encode(), "application/xml")
+            self._error(status, code, reason)
             return
         cfg["stats"].add(True, op)
+        injected = cfg["stats"].fault(op)
+        if injected:
+            code = {500: "InternalError", 503: "SlowDown", 403: "AccessDenied"}
+            self._error(injected, code.get(injected, "InternalError"),
+                        f"injected by the test proxy ({op})")
+            return
         self._forward(body, headers)
 
     def _forward(self, body, headers):
