@@ -37,6 +37,17 @@ check_eq "the listing decodes the key's XML entities" \
 check_eq "the proxy verified all 4 requests and rejected none" \
   "$(($(s3_stat verified) - v0)) $(s3_stat rejected)" "4 0"
 
+# --- virtual-host addressing (BUCKET.s3.localhost) ------------------------------------
+v0=$(s3_stat verified)
+VH="env RECSYS_S3_PATH_STYLE=0 AWS_ENDPOINT_URL=http://s3.localhost:$S3_PROXY_PORT $BIN s3"
+check "virtual-host style: put" $VH put s3://bkt/vhost/a.bin "$TMP/small"
+check "virtual-host style: get" $VH get s3://bkt/vhost/a.bin "$TMP/vh.back"
+check_eq "virtual-host style: same bytes, listed, 3 verified requests" \
+  "$(sha "$TMP/vh.back") $($VH ls s3://bkt/vhost/ 2>/dev/null) $(($(s3_stat verified) - v0))" \
+  "$(sha "$TMP/small") 100000 vhost/a.bin 3"
+check_eq "and it landed in the same bucket as path style sees it" \
+  "$(S3 ls s3://bkt/vhost/ 2>/dev/null)" "100000 vhost/a.bin"
+
 # --- 70 MiB: multipart up, streamed down -----------------------------------------------
 dd if=/dev/urandom of="$TMP/big" bs=1M count=70 status=none
 parts0=$(s3_stat UploadPart)

@@ -9,7 +9,10 @@
 #                           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 #                           AWS_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:PROXY
 #                         and sets S3_PROXY_PORT, S3_DIRECT_PORT and S3_DIRECT_URL (s3rver
-#                         itself: it checks the access key, not the signature). Replaces the
+#                         itself: it checks the access key, not the signature). Virtual-host
+#                         addressing works too: RECSYS_S3_PATH_STYLE=0 and
+#                         AWS_ENDPOINT_URL=http://s3.localhost:$S3_PROXY_PORT (curl resolves
+#                         BUCKET.s3.localhost to loopback; s3rver is told its domain). Replaces the
 #                         EXIT trap with one that runs s3_stop and then the previous trap.
 #                         Returns 1, after printing the logs, when either did not come up.
 #   s3_mkbucket NAME      creates a bucket with a signed PUT through the proxy (curl)
@@ -65,7 +68,8 @@ s3_start() {
   # s3rver's ListObjectsV2 continuation tokens are DES-encrypted: OpenSSL 3 keeps DES in
   # its legacy provider.
   NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--openssl-legacy-provider" \
-    "$S3RVER_BIN" -d "$TMP/s3rver" -a 127.0.0.1 -p 0 "$@" >"$TMP/s3rver.log" 2>&1 &
+    "$S3RVER_BIN" -d "$TMP/s3rver" -a 127.0.0.1 -p 0 --service-endpoint localhost "$@" \
+    >"$TMP/s3rver.log" 2>&1 &
   S3_PIDS="$S3_PIDS $!"
   S3_DIRECT_PORT=""
   for _ in $(seq 1 200); do

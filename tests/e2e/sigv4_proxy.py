@@ -159,11 +159,15 @@ def verify(method, target, headers, body, access_key, secret, region, now=None):
     return None
 
 
-def operation(method, target):
-    """The S3 operation's name, for the statistics."""
+def operation(method, target, host=""):
+    """The S3 operation's name, for the statistics. A Host of BUCKET.s3.DOMAIN is
+    virtual-host addressing: the whole path is the key."""
     path, _, query = target.partition("?")
     q = urllib.parse.parse_qs(query, keep_blank_values=True)
-    has_key = path.strip("/").count("/") >= 1
+    if ".s3." in host.split(":")[0]:
+        has_key = path.strip("/") != ""
+    else:
+        has_key = path.strip("/").count("/") >= 1
     if "uploadId" in q:
         return {"PUT": "UploadPart", "POST": "CompleteMultipartUpload",
                 "DELETE": "AbortMultipartUpload", "GET": "ListParts"}.get(method, method)
@@ -276,7 +280,7 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         headers = list(self.headers.items())
-        op = operation(self.command, self.path)
+        op = operation(self.command, self.path, self.headers.get("Host", ""))
         bad = verify(self.command, self.path, headers, body, cfg["access"], cfg["secret"],
                      cfg["region"], now=time.time())
         if bad:
