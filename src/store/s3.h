@@ -14,7 +14,16 @@
  * method and URL and S3's error code ("GET http://h/bucket/key: 403
  * SignatureDoesNotMatch"): ERR_NOT_FOUND for NoSuchKey or NoSuchBucket
  * (the sentence says which), ERR_CORRUPT when a download exceeds its
- * max_bytes, ERR_FAIL otherwise. Never prints; never includes the secret. */
+ * max_bytes, ERR_INVALID for an empty bucket or key or a key over S3's 1024
+ * bytes, ERR_FAIL otherwise. Never prints; never includes the secret.
+ *
+ * Timeouts and retries: connecting gives up after 5 s; a transfer during
+ * which no byte moves for RECSYS_S3_STALL_SECONDS (default 10) fails, so a
+ * hung server costs seconds, not forever. Idempotent requests (GET, PUT,
+ * DELETE, UploadPart) are tried 3 times, 0.2 s then 0.8 s apart, when the
+ * connection is refused or reset or S3 answers 5xx or 429 (the sentence then
+ * ends "(3 attempts)"); a stall is not retried. RECSYS_S3_LIST_PAGE (1..1000)
+ * sets ListObjectsV2's max-keys, for tests of paging. */
 #ifndef RECSYS_STORE_S3_H
 #define RECSYS_STORE_S3_H
 
@@ -37,18 +46,21 @@ void s3_client_free(struct s3_client *c); /* NULL is fine */
 int s3_put_file(struct s3_client *c, const char *bucket, const char *key, const char *path,
                 char *err, size_t errlen);
 
-/* Uploads len bytes from data as bucket/key with the given Content-Type. */
+/* Uploads len bytes from data as bucket/key with the given Content-Type
+ * (NULL: none). */
 int s3_put_buffer(struct s3_client *c, const char *bucket, const char *key, const void *data,
                   size_t len, const char *content_type, char *err, size_t errlen);
 
 /* Downloads bucket/key into the file at path (created or truncated),
- * streaming, at most max_bytes (ERR_CORRUPT beyond). On success *size and
- * sha256_hex (64 hex characters + NUL) describe what was written; either
- * may be NULL. The caller writes to a temporary name and renames. */
+ * streaming, at most max_bytes (ERR_CORRUPT beyond; 0: no limit), and
+ * fsyncs it. On success *size and sha256_hex (64 hex characters + NUL)
+ * describe what was written; either may be NULL. On failure the file is
+ * removed. The caller writes to a temporary name and renames. */
 int s3_get_file(struct s3_client *c, const char *bucket, const char *key, const char *path,
                 uint64_t max_bytes, uint64_t *size, char sha256_hex[65], char *err, size_t errlen);
 
-/* Downloads bucket/key into out (reset first), at most max_bytes. */
+/* Downloads bucket/key into out (reset first), at most max_bytes
+ * (ERR_CORRUPT beyond; 0: only out's own maximum). */
 int s3_get_buffer(struct s3_client *c, const char *bucket, const char *key, size_t max_bytes,
                   struct sbuf *out, char *err, size_t errlen);
 
