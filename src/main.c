@@ -13,7 +13,9 @@
 #include "cli/cmd_models.h"
 #include "cli/cmd_monitor.h"
 #include "cli/cmd_recommend.h"
+#include "cli/cmd_retrain.h"
 #include "cli/cmd_s3.h"
+#include "cli/cmd_simulate.h"
 #include "cli/cmd_serve.h"
 #include "cli/cmd_train.h"
 #include "cli/conffile.h"
@@ -40,6 +42,8 @@ static const char usage[] =
     "  models      list, activate or roll back model versions\n"
     "  haproxy-config  write an haproxy.cfg (HAProxy as the global router)\n"
     "  s3          put/get/ls/rm one S3 object: check store credentials and reachability\n"
+    "  simulate    replay the real orders after a date against running regions\n"
+    "  retrain     one cycle of the scheduled retraining: train, compare, activate\n"
     "\n"
     "  --serve     headless: run the region HTTP servers from regions.conf\n"
     "  --monitor   dashboard only, against regions already running\n"
@@ -58,7 +62,7 @@ static const struct command commands[] = {
     {"eval", cmd_eval},       {"recommend", cmd_recommend},   {"models", cmd_models},
     {"--serve", cmd_serve},   {"serve", cmd_serve},           {"--monitor", cmd_monitor},
     {"monitor", cmd_monitor}, {"haproxy-config", cmd_haproxy},
-    {"s3", cmd_s3},
+    {"s3", cmd_s3}, {"simulate", cmd_simulate}, {"retrain", cmd_retrain},
 };
 
 int main(int argc, char **argv)

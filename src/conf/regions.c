@@ -6,6 +6,7 @@
  * Unknown sections and keys are errors, so a typo never silently falls back
  * to a default. Every error names the file, the line and the key. */
 #include "conf/regions.h"
+#include "conf/retrainconf.h"
 #include "util/error.h"
 
 #include <ctype.h>
@@ -70,6 +71,7 @@ void regions_defaults(struct regions_conf *out)
     out->cache_bytes = REGIONS_CACHE_BYTES;
     out->health_interval = 1.0;
     out->store_poll = 10;
+    out->retrain_tolerance = RETRAINCONF_TOLERANCE;
 }
 
 static char *trim(char *s)
@@ -231,6 +233,14 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
                            &c->n_trusted_proxies, err, errlen);
     if (!strcmp(k, "health_interval"))
         return parse_double(path, line, k, v, 0.1, 3600, &c->health_interval, err, errlen);
+    if (!strcmp(k, "retrain_every") || !strcmp(k, "retrain_tolerance")) {
+        char why[200];
+        int bad = k[8] == 'e' ? retrainconf_interval(v, &c->retrain_every, why, sizeof why)
+                              : retrainconf_tolerance(v, &c->retrain_tolerance,
+                                                      &c->retrain_tolerance_relative, why,
+                                                      sizeof why);
+        return bad ? err_set(err, errlen, "%s:%d: key '%s': %s", path, line, k, why) : 0;
+    }
     if (!strcmp(k, "model_store")) {
         if (*v && strncmp(v, "s3://", 5) != 0)
             return err_set(err, errlen, "%s:%d: key 'model_store': '%s' is not s3://BUCKET/PREFIX",

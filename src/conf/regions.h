@@ -62,6 +62,11 @@ struct regions_conf {
     char model_store[512];
     int store_poll;
     char store_cache[512];
+    /* Scheduled retraining (net/retrain_sched.h): every retrain_every seconds (0 = off, the
+     * default), activated when not worse than retrain_tolerance (conf/retrainconf.h). */
+    double retrain_every;
+    double retrain_tolerance; /* default RETRAINCONF_TOLERANCE, absolute */
+    int retrain_tolerance_relative;
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */

@@ -11,6 +11,7 @@
 #include "net/pending.h"
 #include "net/ratelimit.h"
 #include "net/render.h"
+#include "net/storepoll.h"
 #include "net/route.h"
 #include "engine/modelstore.h"
 #include "util/error.h"
@@ -171,7 +172,8 @@ static void h_health(struct reply *rp)
                 "\"errors\":%llu},"
                 "\"lifetime\":{\"requests\":%llu,\"errors\":%llu,\"per_second\":%.3f,"
                 "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f}},",
-                (!r->engine || warn) ? "DEGRADED" : "UP", up, (unsigned long long)r->m.total,
+                (!r->engine || warn || storepoll_degraded(r->sh->store)) ? "DEGRADED" : "UP", up,
+                (unsigned long long)r->m.total,
                 (unsigned long long)r->m.errors, w.per_second, w.p50 * 1e3, w.p99 * 1e3,
                 r->m.window_s, w.seconds, (unsigned long long)w.requests,
                 (unsigned long long)w.errors, (unsigned long long)r->m.total,
@@ -200,7 +202,9 @@ static void h_health(struct reply *rp)
         sbuf_puts(b, "null");
     sbuf_printf(b, "},\"database\":{\"ok\":%s,\"path\":", r->engine ? "true" : "false");
     sbuf_json_str(b, r->sh->db_path);
-    sbuf_puts(b, "},\"served_by\":");
+    sbuf_puts(b, "}");
+    storepoll_health_json(r->sh->store, b); /* ,"store":{...} when model_store is set */
+    sbuf_puts(b, ",\"served_by\":");
     sbuf_json_str(b, r->conf->name);
     sbuf_puts(b, "}");
     rp->status = 200;

@@ -27,6 +27,7 @@ struct apikeys;
 struct accesslog;
 struct bio;
 struct bio_inbox;
+struct storepoll;
 struct evloop_deferred;
 struct events;
 struct feedback_event;
@@ -49,6 +50,8 @@ struct api_shared {
     atomic_uint_fast64_t engine_gen;
     struct bio *bio; /* background model jobs (bio.h): activate, rollback, reload, and the
                         one thread that writes engine; NULL: those routes answer 503 */
+    struct storepoll *store; /* model_store set (storepoll.h): the poller that feeds
+                                engine from S3; NULL: the engine comes from db_path */
     int n_regions;
     struct api_region *regions[REGIONS_MAX];
     /* Feedback events (net/events.h): the queue and writer thread, and the

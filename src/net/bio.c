@@ -16,17 +16,21 @@
 #include "engine/modelstore.h"
 #include "net/api.h"
 #include "net/evloop.h"
+#include "net/storepoll.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
 
-enum { BIO_RELEASE = -1 }; /* internal: drop an engine reference off the loops */
+enum {
+    BIO_RELEASE = -1, /* internal: drop an engine reference off the loops */
+    BIO_INSTALL = -2, /* internal: swap in an engine opened elsewhere (bio_install) */
+};
 
 struct bio_job {
     int op; /* enum bio_op, or BIO_RELEASE */
     int64_t version;
     char region[64];
-    struct engine *engine; /* BIO_RELEASE */
+    struct engine *engine; /* BIO_RELEASE, BIO_INSTALL */
     struct bio_inbox *inbox;
     bio_done_fn done;
     void *arg;
@@ -145,23 +149,32 @@ static int serving(struct api_shared *sh, int64_t v)
     return yes;
 }
 
-/* Opens the engine aside and swaps it in; the old one is released here, and
- * regions still holding it hand theirs back through bio_release. */
-static int reload(struct api_shared *sh, struct bio_result *res)
+/* Makes e the shared engine; the old one is released here, and regions
+ * still holding it hand theirs back through bio_release. */
+static void install(struct api_shared *sh, struct engine *e)
 {
-    struct engine *e = NULL, *old;
-    char why[400] = "";
-    if (engine_open(sh->db_path, &e, why, sizeof why) < 0) {
-        res->reloaded = 0;
-        return err_set(res->err, sizeof res->err,
-                       "reload failed, still serving the previous model: %s", why);
-    }
+    struct engine *old;
     pthread_mutex_lock(&sh->engine_mu);
     old = sh->engine;
     sh->engine = e;
     atomic_fetch_add(&sh->engine_gen, 1);
     pthread_mutex_unlock(&sh->engine_mu);
     engine_release(old);
+}
+
+/* Opens the engine aside and swaps it in. */
+static int reload(struct api_shared *sh, struct bio_result *res)
+{
+    struct engine *e = NULL;
+    char why[400] = "";
+    if (engine_open(sh->db_path, &e, why, sizeof why) < 0) {
+        res->reloaded = 0;
+        return err_set(res->err, sizeof res->err,
+                       "reload failed, still serving the previous model: %s", why);
+    }
+    if (sh->store)
+        storepoll_label(sh->store, e); /* the cached artifact: named by its store */
+    install(sh, e);
     res->reloaded = 1;
     return 0;
 }
@@ -175,6 +188,16 @@ static void run_models(struct api_shared *sh, struct bio_job *j)
     struct bio_result *res = &j->res;
     int64_t active = 0;
     res->changed = 1;
+    if (sh->store && (j->op == BIO_ACTIVATE || j->op == BIO_ROLLBACK)) {
+        /* the store's pointer decides what every region serves, not this one */
+        res->rc = err_code_set(res->err, sizeof res->err, ERR_CONFLICT,
+                               "this region follows the model store %s: run `recsys-tui models"
+                               " %s --store %s`",
+                               storepoll_url(sh->store),
+                               j->op == BIO_ACTIVATE ? "activate VERSION" : "rollback",
+                               storepoll_url(sh->store));
+        return;
+    }
     if (j->op == BIO_LIST) {
         res->changed = 0;
         res->rc = modelstore_list(sh->db_path, &res->list, res->err, sizeof res->err);
@@ -212,6 +235,10 @@ static void run_models(struct api_shared *sh, struct bio_job *j)
 
 static void run_job(struct bio *b, struct bio_job *j)
 {
+    if (j->op == BIO_INSTALL) {
+        install(b->sh, j->engine);
+        return;
+    }
     if (j->op == BIO_RELEASE) {
         engine_release(j->engine);
 #ifdef __GLIBC__
@@ -253,7 +280,7 @@ static void *bio_main(void *arg)
         if (!j)
             break; /* stopping, and the queue is empty */
         run_job(b, j);
-        if (j->op == BIO_RELEASE)
+        if (j->op < 0) /* BIO_RELEASE, BIO_INSTALL: nobody waits */
             free(j);
         else
             deliver(j);
@@ -376,6 +403,19 @@ int bio_run(struct bio *b, enum bio_op op, int64_t version, struct bio_result *r
     pthread_mutex_destroy(&w.mu);
     pthread_cond_destroy(&w.cv);
     return res->rc;
+}
+
+int bio_install(struct bio *b, struct engine *e)
+{
+    struct bio_job *j = b ? calloc(1, sizeof *j) : NULL;
+    if (!j)
+        return b ? ERR_NOMEM : ERR_BUSY;
+    j->op = BIO_INSTALL;
+    j->engine = e;
+    int rc = enqueue(b, j);
+    if (rc < 0)
+        free(j);
+    return rc;
 }
 
 void bio_release(struct bio *b, struct engine *e)

@@ -73,6 +73,12 @@ int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *regio
 int bio_run(struct bio *b, enum bio_op op, int64_t version, struct bio_result *res);
 
 struct engine;
+/* Swaps in e, an engine opened elsewhere (net/storepoll.c: a verified
+ * artifact from a model store), on the bio thread after the jobs queued
+ * before, so the bio thread stays the one writer of the shared engine; the
+ * reference passes to it. 0, or ERR_BUSY / ERR_NOMEM (e is then still the
+ * caller's). */
+int bio_install(struct bio *b, struct engine *e);
 /* Drops a reference to e on the bio thread (after the jobs queued before),
  * so that a region letting go of the last reference to a replaced engine
  * never frees it on its loop. Without a thread or room in the queue it is

@@ -18,6 +18,7 @@
 #include "net/evloop.h"
 #include "net/http.h"
 #include "net/router.h"
+#include "net/storepoll.h"
 #include "util/error.h"
 #include "util/clock.h"
 
@@ -357,8 +358,15 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
         s->n++;
         s->sh.n_regions = s->n;
     }
-    open_engine(s);
-    if (bio_start(&s->sh, &s->sh.bio, err, errlen) < 0 || start_threads(s, err, errlen) < 0)
+    if (!s->conf.model_store[0])
+        open_engine(s);
+    else if (storepoll_new(&s->conf, &s->sh.store, err, errlen) < 0)
+        goto fail;
+    else
+        storepoll_first(s->sh.store, &s->sh); /* the store's model, or the cached one */
+    if (bio_start(&s->sh, &s->sh.bio, err, errlen) < 0 ||
+        (s->sh.store && storepoll_start(s->sh.store, &s->sh, err, errlen) < 0) ||
+        start_threads(s, err, errlen) < 0)
         goto fail;
     *out = s;
     return 0;
@@ -452,6 +460,7 @@ void server_stop(struct server *s)
     for (int i = 0; i < s->n; i++)
         if (s->w[i]->started)
             pthread_join(s->w[i]->th, NULL);
+    storepoll_stop(s->sh.store); /* it hands engines to the bio thread */
     bio_stop(s->sh.bio); /* before the regions' inboxes go (worker_free) */
     for (int i = 0; i < s->n; i++)
         worker_free(s->w[i]);

@@ -91,6 +91,20 @@ static int put_small(struct modelrepo *r, int64_t v, const char *name, const cha
                                   err, errlen);
 }
 
+static int nothing(void *user, const char *key, uint64_t size)
+{
+    (void)user, (void)key, (void)size;
+    return 1; /* one key is enough */
+}
+
+/* 0 when the bucket exists (a listing of the prefix works), else the
+ * listing's error (NoSuchBucket: ERR_NOT_FOUND, naming the URL). */
+static int bucket_exists(struct modelrepo *r, char *err, size_t errlen)
+{
+    int rc = s3_list(r->c, r->loc.bucket, r->loc.prefix, nothing, NULL, err, errlen);
+    return rc > 0 ? 0 : rc;
+}
+
 int modelrepo_read_pointer(struct modelrepo *r, struct pointer *p, char *err, size_t errlen)
 {
     struct sbuf b;
@@ -99,7 +113,7 @@ int modelrepo_read_pointer(struct modelrepo *r, struct pointer *p, char *err, si
     memset(p, 0, sizeof *p);
     int rc = get_small(r, 0, POINTER_NAME, POINTER_MAX_BYTES, &b, err, errlen);
     if (rc == ERR_NOT_FOUND)
-        rc = 0; /* nothing activated yet */
+        rc = bucket_exists(r, err, errlen); /* else nothing activated yet */
     else if (rc == 0) {
         snprintf(src, sizeof src, "%s/%s", r->url, POINTER_NAME);
         rc = pointer_parse(b.p ? b.p : "", b.len, src, p, err, errlen);

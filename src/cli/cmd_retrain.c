@@ -1,0 +1,110 @@
+/* `recsys-tui retrain`: runs one cycle of the serving process's scheduled
+ * retraining (engine/retrain.h, the same code), prints the comparison and
+ * the decision. Exit 0 when the cycle ran (whatever it decided), 1 when it
+ * failed, 2 for a usage error. */
+#include "cli/cmd_retrain.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/conffile.h"
+#include "cli/exitcode.h"
+#include "cli/opts.h"
+#include "conf/retrainconf.h"
+#include "engine/retrain.h"
+#include "util/error.h"
+#include "util/sbuf.h"
+
+static const char help[] =
+    "usage: recsys-tui retrain [--db PATH] [--config FILE] [--tolerance T] [--dry-run]\n"
+    "                          [--json]\n\n"
+    "One cycle of the scheduled retraining that regions.conf's retrain_every runs\n"
+    "in the serving process: trains the default algorithm (hybrid, default\n"
+    "parameters) on every purchase plus the purchase events of the events table;\n"
+    "compares it with the active model on the most recent holdout month (the\n"
+    "last %d days, widened until %d customers bought in it): both configurations\n"
+    "are trained on the data before the holdout and scored by hit-rate@%d, as\n"
+    "`eval` does; stores the candidate (trained on all the data) as a new\n"
+    "version and activates it when it is not worse than the tolerance.\n\n"
+    "  --db PATH        the database (default: regions.conf's database, else olist.db)\n"
+    "  --config FILE    regions.conf for database and retrain_tolerance\n"
+    "  --tolerance T    0.01 = at most one hit-rate point worse (absolute, the\n"
+    "                   default); 5%% = at most 5%% worse (relative); a negative\n"
+    "                   value demands an improvement\n"
+    "  --dry-run        store the candidate but never activate it\n"
+    "  --json           print the report as JSON\n\n"
+    "Exit status: 0 the cycle ran (activated or kept), 1 it failed, 2 usage.\n";
+
+int cmd_retrain(int argc, char **argv)
+{
+    const char *db = NULL, *config = NULL, *tol = NULL;
+    int json = 0, dry = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf(help, RETRAIN_HOLDOUT_DAYS, RETRAIN_HOLDOUT_USERS, RETRAIN_K);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--db") && v)
+            db = argv[++i];
+        else if (!strcmp(a, "--config") && v)
+            config = argv[++i];
+        else if (!strcmp(a, "--tolerance") && v)
+            tol = argv[++i];
+        else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (!strcmp(a, "--dry-run"))
+            dry = 1;
+        else
+            return opts_usage_error("retrain", "unknown option or missing value", a);
+    }
+    char err[ERR_LEN];
+    struct regions_conf conf;
+    regions_defaults(&conf);
+    if (config || !db) {
+        char path[512];
+        int rc = conffile_load(config, &conf, path, sizeof path, err, sizeof err);
+        if (rc < 0 && (config || rc != ERR_NOT_FOUND)) {
+            fprintf(stderr, "recsys-tui retrain: %s\n", err);
+            return config && rc == ERR_NOT_FOUND ? EXIT_USAGE : EXIT_FAIL;
+        }
+        if (rc < 0) /* no regions.conf anywhere: the defaults */
+            regions_defaults(&conf);
+    }
+    struct retrain_options o = {.db_path = db ? db : conf.database,
+                                .tol = {conf.retrain_tolerance, conf.retrain_tolerance_relative},
+                                .activate = !dry};
+    if (tol && retrainconf_tolerance(tol, &o.tol.value, &o.tol.relative, err, sizeof err) < 0)
+        return opts_usage_error("retrain", err, NULL);
+    struct retrain_report rep;
+    if (!json)
+        fprintf(stderr, "recsys-tui retrain: %s: training and comparing...\n", o.db_path);
+    if (retrain_run(&o, &rep, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui retrain: %s\n", err);
+        return EXIT_FAIL;
+    }
+    if (json) {
+        struct sbuf b;
+        sbuf_init(&b, 1 << 16);
+        retrain_report_json(&rep, &b);
+        printf("%s\n", b.p ? b.p : "{}");
+        sbuf_free(&b);
+        return EXIT_OK;
+    }
+    printf("purchases: %lld (%lld from events, %lld events skipped)\n", (long long)rep.purchases,
+           (long long)rep.event_purchases, (long long)rep.events_skipped);
+    printf("holdout: %s .. %s, %lld customers, hit-rate@%d\n", rep.holdout_from, rep.holdout_to,
+           (long long)rep.holdout_users, rep.k);
+    printf("  candidate  %-10s            %.4f\n", rep.candidate_algo, rep.candidate_hit_rate);
+    if (rep.has_active)
+        printf("  active     %-10s (v%lld)%*s %.4f\n", rep.active_algo,
+               (long long)rep.active_version, rep.active_version < 10 ? 6 : 5, "",
+               rep.active_hit_rate);
+    else
+        printf("  active     none\n");
+    printf("decision: %s: %s\n",
+           rep.activate ? (dry ? "activate (dry run: not activated)" : "activated")
+                        : "kept inactive",
+           rep.reason);
+    printf("stored as version %lld in %.2f s\n", (long long)rep.version, rep.seconds);
+    return EXIT_OK;
+}

@@ -1,0 +1,223 @@
+/* The retraining scheduler thread (see retrain_sched.h). */
+#include "net/retrain_sched.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/retrain.h"
+#include "net/api.h"
+#include "net/bio.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/log.h"
+#include "util/sbuf.h"
+
+struct retrain_last {
+    char started[24]; /* wall clock, ISO 8601 UTC: for people */
+    double seconds;
+    const char *outcome; /* static: "activated", "kept", "failed" */
+    char reason[512];
+    int64_t version;
+    double candidate_hit_rate, active_hit_rate;
+    int has_active;
+};
+
+struct retrain_sched {
+    struct api_shared *sh;
+    double every;
+    struct retrain_tolerance tol;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
+    int stopping, running;
+    double next; /* monotonic seconds of the next cycle */
+    long long runs;
+    int has_last;
+    struct retrain_last last;
+};
+
+static void wall_now(char out[24])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Applies a winning candidate: the database version is activated through the
+ * bio thread, so the regions swap engines as for an admin activation. */
+static int apply(struct retrain_sched *s, const struct retrain_report *rep, char *err,
+                 size_t errlen)
+{
+    if (s->sh->conf->model_store[0]) {
+        /* TODO(coordinator): regions fed from a model store serve the store's
+         * active version; publishing needs the artifact export and upload of
+         * cli/storecmd.c (storecmd_publish) moved into the store layer so that
+         * net can call it. Until then the candidate stays in the database. */
+        return err_set(err, errlen,
+                       "model_store is set: version %lld is stored in the database but not "
+                       "published (publish it with `recsys-tui models publish` or train --publish)",
+                       (long long)rep->version);
+    }
+    struct bio_result res;
+    if (bio_run(s->sh->bio, BIO_ACTIVATE, rep->version, &res) < 0)
+        return err_code_set(err, errlen, res.rc, "activating version %lld: %s",
+                            (long long)rep->version, res.err);
+    return 0;
+}
+
+/* One cycle, outside the mutex; the outcome is published under it. */
+static void cycle(struct retrain_sched *s)
+{
+    struct retrain_options o = {.db_path = s->sh->db_path, .tol = s->tol, .activate = 0};
+    struct retrain_report rep;
+    struct retrain_last l;
+    char err[512] = "";
+    memset(&l, 0, sizeof l);
+    wall_now(l.started);
+    log_info(NULL, "retrain", "phase=start db=%s", o.db_path);
+    int rc = retrain_run(&o, &rep, err, sizeof err);
+    if (rc == 0 && rep.activate)
+        rc = apply(s, &rep, err, sizeof err);
+    l.seconds = rep.seconds;
+    l.version = rep.version;
+    l.candidate_hit_rate = rep.candidate_hit_rate;
+    l.active_hit_rate = rep.active_hit_rate;
+    l.has_active = rep.has_active;
+    if (rc < 0) {
+        l.outcome = "failed";
+        snprintf(l.reason, sizeof l.reason, "%s", err);
+        log_error(NULL, "retrain", "outcome=failed error=%s seconds=%.3f", err, rep.seconds);
+    } else {
+        l.outcome = rep.activate ? "activated" : "kept";
+        snprintf(l.reason, sizeof l.reason, "%s", rep.reason);
+        log_info(NULL, "retrain",
+                 "outcome=%s version=%lld candidate_hit_rate=%.6f active_hit_rate=%.6f "
+                 "holdout_from=%s holdout_users=%lld reason=%s seconds=%.3f",
+                 l.outcome, (long long)rep.version, rep.candidate_hit_rate, rep.active_hit_rate,
+                 rep.holdout_from, (long long)rep.holdout_users, rep.reason, rep.seconds);
+    }
+    pthread_mutex_lock(&s->mu);
+    s->last = l;
+    s->has_last = 1;
+    s->runs++;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void *sched_main(void *arg)
+{
+    struct retrain_sched *s = arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stopping) {
+        double now = clock_monotonic();
+        if (now < s->next) {
+            double at = s->next;
+            struct timespec ts = {(time_t)at, (long)((at - (double)(time_t)at) * 1e9)};
+            pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+            continue;
+        }
+        s->running = 1;
+        pthread_mutex_unlock(&s->mu);
+        cycle(s);
+        pthread_mutex_lock(&s->mu);
+        s->running = 0;
+        s->next = clock_monotonic() + s->every; /* an interval after the end: never back to back */
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (!sh->conf || sh->conf->retrain_every <= 0)
+        return 0;
+    struct retrain_sched *s = calloc(1, sizeof *s);
+    if (!s)
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
+    s->sh = sh;
+    s->every = sh->conf->retrain_every;
+    s->tol.value = sh->conf->retrain_tolerance;
+    s->tol.relative = sh->conf->retrain_tolerance_relative;
+    s->next = clock_monotonic() + s->every;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* clock_monotonic() reads this clock */
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&s->mu, NULL);
+    /* signals go to the main thread, as for the other server threads */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&s->th, NULL, sched_main, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return err_set(err, errlen, "cannot start the retraining thread");
+    }
+    log_info(NULL, "retrain", "phase=scheduled every_s=%g tolerance=%g relative=%d", s->every,
+             s->tol.value, s->tol.relative);
+    *out = s;
+    return 0;
+}
+
+void retrain_sched_stop(struct retrain_sched *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->th, NULL);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+void retrain_sched_json(struct retrain_sched *s, struct sbuf *b)
+{
+    if (!s) {
+        sbuf_puts(b, "{\"enabled\":false}");
+        return;
+    }
+    struct retrain_last l;
+    pthread_mutex_lock(&s->mu);
+    int running = s->running, has = s->has_last;
+    long long runs = s->runs;
+    double next = s->next - clock_monotonic();
+    l = s->last;
+    pthread_mutex_unlock(&s->mu);
+    sbuf_printf(b,
+                "{\"enabled\":true,\"every_s\":%g,\"tolerance\":%g,\"tolerance_relative\":%s,"
+                "\"running\":%s,\"runs\":%lld,\"next_in_s\":",
+                s->every, s->tol.value, s->tol.relative ? "true" : "false",
+                running ? "true" : "false", runs);
+    if (running)
+        sbuf_puts(b, "null");
+    else
+        sbuf_printf(b, "%.3f", next > 0 ? next : 0.0);
+    sbuf_puts(b, ",\"last\":");
+    if (!has) {
+        sbuf_puts(b, "null}");
+        return;
+    }
+    sbuf_printf(b,
+                "{\"started\":\"%s\",\"seconds\":%.3f,\"outcome\":\"%s\",\"version\":%lld,"
+                "\"candidate_hit_rate\":%.6f,\"active_hit_rate\":",
+                l.started, l.seconds, l.outcome, (long long)l.version, l.candidate_hit_rate);
+    if (l.has_active)
+        sbuf_printf(b, "%.6f", l.active_hit_rate);
+    else
+        sbuf_puts(b, "null");
+    sbuf_puts(b, ",\"reason\":");
+    sbuf_json_str(b, l.reason);
+    sbuf_puts(b, "}}");
+}

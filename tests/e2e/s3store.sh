@@ -1,0 +1,236 @@
+#!/bin/bash
+# The S3 model store (issue 10 part 1) through the real binary, against s3rver behind the
+# verifying SigV4 proxy (s3lib.sh): `train --publish`, `models publish|list|activate|
+# rollback --store`, and region processes started in EMPTY directories with model_store
+# set (store_poll = 1) that follow the store's active version:
+#   - they serve the store's active version and nothing but their cache appears;
+#   - an activation switches both within 2 x store_poll, with no failed request;
+#   - a corrupted artifact and a manifest of an unknown format are refused (health
+#     DEGRADED with the reason) while the last good version keeps serving, and a later
+#     good poll clears it;
+#   - a publish cut short before its manifest or pointer is never active;
+#   - a wrong secret and an unknown bucket give errors naming the URL;
+#   - the proxy rejected nothing on the good paths;
+#   - S3 down keeps them serving, and a restart with S3 still down serves the cache.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/s3lib.sh"
+
+if ! why=$(s3_available); then
+  skip "s3 model store e2e" "$why"
+  echo "# s3store.sh: skipped"
+  exit 0
+fi
+PIDS=""
+trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
+if ! s3_start recs; then
+  fail "s3rver and the SigV4 proxy start"
+  exit 1
+fi
+STORE=s3://recs/shop
+DB=$TMP/olist.db
+"$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 5 >/dev/null 2>&1
+if ! "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1; then
+  fail "ingest sample data"
+  exit 1
+fi
+
+# --- publishing ------------------------------------------------------------------------
+"$BIN" train --db "$DB" --algo popularity --quiet --no-eval --publish "$STORE" \
+  >"$TMP/train1.out" 2>"$TMP/train1.err"
+check_eq "train --publish: exit 0" "$?" 0
+check_grep "train --publish: published and active" "published version 1 to $STORE/v1: .*; active" \
+  "$TMP/train1.out"
+"$BIN" train --db "$DB" --algo itemcf --quiet --no-eval >/dev/null 2>&1
+"$BIN" models publish 2 --db "$DB" --store "$STORE" >"$TMP/pub2.out" 2>"$TMP/pub2.err"
+check_eq "models publish 2: exit 0" "$?" 0
+check_grep "models publish: progress on stderr names the store" "uploading to $STORE/v2" \
+  "$TMP/pub2.err"
+"$BIN" models publish 2 --db "$DB" --store "$STORE" >"$TMP/pub2b.out" 2>&1
+check_grep "publishing the same version again changes nothing" "already in $STORE" "$TMP/pub2b.out"
+"$BIN" models list --store "$STORE" >"$TMP/list1.out" 2>&1
+check_grep "models list --store: version 1 active" "^ +1 \* +popularity" "$TMP/list1.out"
+check_grep "models list --store: version 2 published, not active" "^ +2 +itemcf" "$TMP/list1.out"
+
+# --- regions in empty directories ------------------------------------------------------
+# region_start DIR NAME: `recsys-tui --serve` in DIR (holding only regions.conf); sets PORT_DIR.
+region_start() {
+  (cd "$TMP/$1" && exec "$BIN" --serve) 2>"$TMP/$1.err" &
+  PIDS="$PIDS $!"
+  eval "PID_$1=$!"
+  for _ in $(seq 1 300); do
+    grep -q "listening on" "$TMP/$1.err" && break
+    sleep 0.05
+  done
+  eval "PORT_$1=$(sed -n 's/^region .* listening on .*://p' "$TMP/$1.err" | head -1)"
+}
+health() { curl -s "http://127.0.0.1:$1/api/v1/health"; }
+# field PORT EXPR: a value of the health JSON, e.g. field 8000 '["model"]["version"]'
+field() { health "$1" | python3 -c "import json,sys; v=json.load(sys.stdin)$2; print(v)"; }
+# wait_version PORT V SECONDS: 0 once the region serves V
+wait_version() {
+  for _ in $(seq 1 $(($3 * 20))); do
+    [ "$(field "$1" '["model"]["version"]' 2>/dev/null)" = "$2" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
+for r in r1 r2; do
+  mkdir -p "$TMP/$r"
+  name=us-west
+  [ $r = r2 ] && name=eu-west
+  cat >"$TMP/$r/regions.conf" <<EOF
+[global]
+model_store = $STORE
+store_poll  = 1
+store_cache = cache
+log         = off
+rate_limit  = 0
+[region $name]
+port      = 0
+location  = test
+latitude  = 0
+longitude = 0
+EOF
+  region_start $r
+done
+check "a region with model_store starts in an empty directory" test -n "$PORT_r1"
+check_eq "it serves the store's active version" "$(field "$PORT_r1" '["model"]["version"]')" 1
+check_eq "health names where the model came from" "$(field "$PORT_r1" '["model"]["source"]')" \
+  "$STORE/v1"
+check_eq "health: status UP" "$(field "$PORT_r1" '["status"]')" UP
+check_eq "health: store status ok" "$(field "$PORT_r1" '["store"]["status"]')" ok
+user=$(curl -s "http://127.0.0.1:$PORT_r1/api/v1/users/random?with_history=1" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["user_id"])' 2>/dev/null)
+code=$(curl -s -o "$TMP/rec.json" -w '%{http_code}' \
+  "http://127.0.0.1:$PORT_r1/api/v1/recommendations/user/$user?count=5")
+check_eq "it recommends from the artifact" "$code" 200
+check_eq "nothing but regions.conf and its cache in its directory" "$(ls "$TMP/r1" | tr '\n' ' ')" \
+  "cache regions.conf "
+check_eq "the second region serves version 1 too" "$(field "$PORT_r2" '["model"]["version"]')" 1
+
+# --- activation switches every region within 2 x store_poll, no request failing ----------
+python3 "$ROOT/tests/e2e/httpclient.py" load "$PORT_r1" 2 4 \
+  "/api/v1/recommendations/user/$user?count=5" /api/v1/health >"$TMP/load1.out" &
+LOADPID=$!
+sleep 0.5
+"$BIN" models activate 2 --store "$STORE" >"$TMP/act2.out" 2>&1
+t0=$(date +%s%N)
+ok1=1
+wait_version "$PORT_r1" 2 4 || ok1=0
+wait_version "$PORT_r2" 2 4 || ok1=0
+ms=$((($(date +%s%N) - t0) / 1000000))
+check_eq "models activate 2 --store: both regions serve version 2" "$ok1" 1
+if [ "$ms" -le 2000 ]; then ok "switched within 2 x store_poll (${ms} ms)"
+else fail "switched within 2 x store_poll (${ms} ms)"; fi
+wait "$LOADPID"
+check_grep "no request failed during the switch" "fail=0 " "$TMP/load1.out"
+check_eq "health names version 2's source" "$(field "$PORT_r2" '["model"]["source"]')" "$STORE/v2"
+code=$(curl -s -o "$TMP/act409.json" -w '%{http_code}' -X POST \
+  "http://127.0.0.1:$PORT_r1/api/v1/models/1/activate")
+check_eq "POST activate on a store-backed region: 409" "$code" 409
+check_grep "the 409 names the CLI and the store" "models activate VERSION --store $STORE" \
+  "$TMP/act409.json"
+
+# --- a corrupted artifact is refused; the last good one keeps serving ------------------
+"$BIN" train --db "$DB" --algo itemcf --quiet --no-eval >/dev/null 2>&1
+"$BIN" models publish 3 --db "$DB" --store "$STORE" >/dev/null 2>&1
+"$BIN" s3 get "$STORE/v3/artifact.db" "$TMP/a3" >/dev/null 2>&1
+python3 - "$TMP/a3" <<'EOF'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0xFF  # same size, another sha256
+open(p, "wb").write(b)
+EOF
+"$BIN" s3 put "$STORE/v3/artifact.db" "$TMP/a3" >/dev/null 2>&1
+"$BIN" models activate 3 --store "$STORE" >/dev/null 2>&1
+for _ in $(seq 1 80); do
+  [ "$(field "$PORT_r1" '["store"]["status"]')" = refused ] && break
+  sleep 0.05
+done
+check_eq "corrupted artifact: health DEGRADED" "$(field "$PORT_r1" '["status"]')" DEGRADED
+field "$PORT_r1" '["store"]["last_error"]' >"$TMP/corrupt.why"
+check_grep "the reason names the object and its checksum" "$STORE/v3/artifact.db fails its check" \
+  "$TMP/corrupt.why"
+check_eq "the last good version keeps serving" "$(field "$PORT_r1" '["model"]["version"]')" 2
+code=$(curl -s -o /dev/null -w '%{http_code}' \
+  "http://127.0.0.1:$PORT_r1/api/v1/recommendations/user/$user?count=5")
+check_eq "and recommends" "$code" 200
+check "nothing refused is left in the cache" test ! -e "$TMP/r1/cache/s3/recs/shop/artifact.db.tmp.$PID_r1"
+"$BIN" models rollback --store "$STORE" >"$TMP/rb.out" 2>&1
+check_grep "models rollback --store: back to version 2" "version 2 is active" "$TMP/rb.out"
+for _ in $(seq 1 60); do
+  [ "$(field "$PORT_r1" '["status"]')" = UP ] && break
+  sleep 0.05
+done
+check_eq "a later good poll clears DEGRADED" "$(field "$PORT_r1" '["status"]')" UP
+
+# --- a manifest of an unknown format is refused ---------------------------------------
+"$BIN" train --db "$DB" --algo popularity --quiet --no-eval >/dev/null 2>&1 # version 4
+"$BIN" models publish 4 --db "$DB" --store "$STORE" >/dev/null 2>&1
+"$BIN" s3 get "$STORE/v4/manifest.json" "$TMP/m4" >/dev/null 2>&1
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); m["format"]=2; print(json.dumps(m))' \
+  "$TMP/m4" >"$TMP/m4b"
+"$BIN" s3 put "$STORE/v4/manifest.json" "$TMP/m4b" >/dev/null 2>&1
+"$BIN" models activate 4 --store "$STORE" >"$TMP/fmt.out" 2>&1
+check_eq "models activate: a manifest of format 2 is refused (exit 1)" "$?" 1
+check_grep "the refusal names the manifest and its format" \
+  "$STORE/v4/manifest.json has manifest format 2; this build reads format 1" "$TMP/fmt.out"
+printf '{"format": 1, "active": 4, "history": [1, 2, 4], "updated_at": "x"}' >"$TMP/ptr"
+"$BIN" s3 put "$STORE/active.json" "$TMP/ptr" >/dev/null 2>&1 # as a newer publisher would
+for _ in $(seq 1 80); do
+  field "$PORT_r2" '["store"]["last_error"]' | grep -q "format 2" && break
+  sleep 0.05
+done
+field "$PORT_r2" '["store"]["last_error"]' >"$TMP/fmt.why"
+check_grep "a region refuses it too (health names the format)" "manifest format 2" "$TMP/fmt.why"
+check_eq "and keeps serving version 2" "$(field "$PORT_r2" '["model"]["version"]')" 2
+"$BIN" models rollback --store "$STORE" >/dev/null 2>&1
+
+# --- a publish cut short is never active ----------------------------------------------
+"$BIN" train --db "$DB" --algo popularity --quiet --no-eval >/dev/null 2>&1 # version 5
+s3_fail PutObject 2 403 # the artifact goes up, the manifest does not
+"$BIN" models publish 5 --db "$DB" --store "$STORE" --activate >"$TMP/cut.out" 2>&1
+check_eq "a publish whose manifest upload fails: exit 1" "$?" 1
+s3_fail_clear
+"$BIN" models list --store "$STORE" >"$TMP/list2.out" 2>&1
+check_fails "the half-published version is not listed" grep -Eq "^ +5 " "$TMP/list2.out"
+"$BIN" models activate 5 --store "$STORE" >"$TMP/act5.out" 2>&1
+check_grep "and cannot be activated" "has no version 5 \(no manifest" "$TMP/act5.out"
+sleep 1.5
+check_eq "the regions still serve version 2" "$(field "$PORT_r1" '["model"]["version"]')/$(field \
+  "$PORT_r2" '["model"]["version"]')" 2/2
+check_eq "the proxy rejected no request on the good paths" "$(s3_stat rejected)" 0
+
+# --- bad credentials and buckets ------------------------------------------------------
+AWS_SECRET_ACCESS_KEY=wrong "$BIN" models list --store "$STORE" >"$TMP/secret.out" 2>&1
+check_eq "a wrong secret: exit 1" "$?" 1
+check_grep "a wrong secret: the error names the URL and the 403" \
+  "http://127.0.0.1:$S3_PROXY_PORT/recs.*403" "$TMP/secret.out"
+check_fails "the secret is never printed" grep -q wrong "$TMP/secret.out"
+"$BIN" models list --store s3://nosuchbucket/x >"$TMP/nob.out" 2>&1
+check_eq "an unknown bucket: exit 1" "$?" 1
+check_grep "an unknown bucket: the error names the URL" \
+  "http://127.0.0.1:$S3_PROXY_PORT/nosuchbucket.*NoSuchBucket" "$TMP/nob.out"
+
+# --- S3 down -------------------------------------------------------------------------
+s3_stop
+sleep 1.5
+check_eq "S3 down: the regions keep serving" "$(field "$PORT_r1" '["model"]["version"]')" 2
+code=$(curl -s -o /dev/null -w '%{http_code}' \
+  "http://127.0.0.1:$PORT_r1/api/v1/recommendations/user/$user?count=5")
+check_eq "S3 down: recommendations answer" "$code" 200
+check_eq "S3 down: health says the store is unreachable" \
+  "$(field "$PORT_r1" '["store"]["status"]')" unreachable
+kill "$PID_r1"
+wait "$PID_r1" 2>/dev/null
+region_start r1
+check_eq "restart with S3 down: serves the cached version" \
+  "$(field "$PORT_r1" '["model"]["version"]')" 2
+check_eq "restart with S3 down: source names the store version" \
+  "$(field "$PORT_r1" '["model"]["source"]')" "$STORE/v2"
+check_eq "restart with S3 down: health DEGRADED" "$(field "$PORT_r1" '["status"]')" DEGRADED
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+for p in $PIDS; do wait "$p" 2>/dev/null; done
+PIDS=""
+echo "# s3store.sh: done"
