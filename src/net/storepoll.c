@@ -31,8 +31,8 @@ struct storepoll {
     pthread_t th;
     int started;
     /* Poller thread only: */
-    int64_t serving;    /* the store version the regions serve (installed), 0: none */
-    int64_t refused;    /* the last version refused, when (monotonic) and why */
+    int64_t serving; /* the store version the regions serve (installed), 0: none */
+    int64_t refused; /* the last version refused, when (monotonic) and why */
     double refused_at;
     char refused_why[SP_ERR];
     /* Under mu: the status health reports, and the stop request. */
@@ -46,8 +46,7 @@ struct storepoll {
     char last_error[SP_ERR];
 };
 
-int storepoll_new(const struct regions_conf *conf, struct storepoll **out, char *err,
-                  size_t errlen)
+int storepoll_new(const struct regions_conf *conf, struct storepoll **out, char *err, size_t errlen)
 {
     char base[600];
     int rc;
@@ -72,7 +71,7 @@ int storepoll_new(const struct regions_conf *conf, struct storepoll **out, char 
         (rc = modelcache_open(base, modelrepo_location(sp->repo), &sp->cache, err, errlen)) < 0)
         goto fail;
     snprintf(sp->url, sizeof sp->url, "%s", modelrepo_url(sp->repo));
-    if (strlen(sp->cache.artifact) >= sizeof ((struct api_shared *)0)->db_path) {
+    if (strlen(sp->cache.artifact) >= sizeof((struct api_shared *)0)->db_path) {
         rc = err_code_set(err, errlen, ERR_INVALID, "the cache path %s is too long",
                           sp->cache.artifact);
         goto fail;
@@ -120,8 +119,8 @@ static void status_fail(struct storepoll *sp, const char *state, const char *why
 {
     pthread_mutex_lock(&sp->mu);
     if (strcmp(sp->last_error, why) != 0)
-        log_error(NULL, "store", "url=%s ok=false state=%s serving=%lld message=%s", sp->url,
-                  state, (long long)sp->serving, why);
+        log_error(NULL, "store", "url=%s ok=false state=%s serving=%lld message=%s", sp->url, state,
+                  (long long)sp->serving, why);
     sp->state = state;
     sp->shown = sp->serving;
     snprintf(sp->last_error, sizeof sp->last_error, "%s", why);
@@ -278,14 +277,16 @@ void storepoll_first(struct storepoll *sp, struct api_shared *sh)
     }
     if (rc < 0) {
         status_fail(sp, p.active == 0 && rc == ERR_NOT_FOUND ? "empty" : fail_state(rc), err);
-        if (cached > 0 && open_version(sp, sp->cache.artifact, cached, &e, cerr, sizeof cerr) == 0) {
+        if (cached > 0 &&
+            open_version(sp, sp->cache.artifact, cached, &e, cerr, sizeof cerr) == 0) {
             sp->serving = cached;
-            log_warn(NULL, "store", "url=%s version=%lld cached=true message=serving the cached"
+            log_warn(NULL, "store",
+                     "url=%s version=%lld cached=true message=serving the cached"
                      " version",
                      sp->url, (long long)cached);
         } else {
-            snprintf(sh->engine_err, sizeof sh->engine_err, "no model: %.300s; nothing cached in %.150s",
-                     err, sp->cache.dir);
+            snprintf(sh->engine_err, sizeof sh->engine_err,
+                     "no model: %.300s; nothing cached in %.150s", err, sp->cache.dir);
         }
     }
     pthread_mutex_lock(&sp->mu);
