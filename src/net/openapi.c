@@ -218,7 +218,10 @@ static const char spec[] =
     "ber\"},\"cache\":{\"type\":\"string\",\"enum\":[\"HIT\",\"MISS\"]},\"model_version\":{\"type"
     "\":\"integer\"},\"recommendations\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/s"
     "chemas/Item\"}}}},\"Health\":{\"type\":\"object\",\"properties\":{\"region\":{\"type\":\"str"
-    "ing\"},\"location\":{\"type\":\"string\"},\"status\":{\"type\":\"string\",\"enum\":[\"UP\","
+    "ing\"},\"location\":{\"type\":\"string\"},"
+    "\"host\":{\"type\":\"string\",\"description\":\"the machine the region runs on (gethos"
+    "tname)\"},"
+    "\"status\":{\"type\":\"string\",\"enum\":[\"UP\","
     "\"DEGRADED\"]},\"uptime_s\":{\"type\":\"number\"},\"requests\":{\"type\":\"object\",\"descri"
     "ption\":\"total and errors: since the start; per_second: over the last window.seconds\",\"pr"
     "operties\":{\"total\":{\"type\":\"integer\"},\"errors\":{\"type\":\"integer\"},\"per_second"
@@ -232,7 +235,13 @@ static const char spec[] =
     "s since the region started\",\"properties\":{\"requests\":{\"type\":\"integer\"},\"errors\":"
     "{\"type\":\"integer\"},\"per_second\":{\"type\":\"number\"},\"latency_ms\":{\"type\":\"objec"
     "t\",\"properties\":{\"p50\":{\"type\":\"number\"},\"p99\":{\"type\":\"number\"}}}}},\"cache"
-    "\":{\"type\":\"object\"},\"model\":{\"type\":\"object\"},\"database\":{\"type\":\"object\"}}"
+    "\":{\"type\":\"object\"},\"model\":{\"type\":\"object\",\"properties\":{\"status\":{"
+    "\"type\":\"string\",\"enum\":[\"ok\",\"fallback\",\"unavailable\"]},\"version\":{\"type\":"
+    "\"integer\"},\"algorithm\":{\"type\":\"string\"},\"source\":{\"type\":\"string\","
+    "\"nullable\":true,\"description\":\"where the model came from: the database path, or s3:"
+    "//BUCKET/PREFIX/vN from a model store; null when no model is loaded\"},\"warning\":{\"type"
+    "\":\"string\",\"nullable\":true,\"description\":\"why status is DEGRADED\"}}},"
+    "\"database\":{\"type\":\"object\"}}"
     "}}}}";
 
 static const char html_head[] =

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tui/dash.h"
+#include "tui/fleet.h"
 #include "tui/ui.h"
 #include "tui/view_overview.h"
 #include "tui/view_perf.h"
@@ -101,14 +102,19 @@ static void draw_header(struct dash *ds)
         ui_text(0, COLS - len, len, ui_attr(ds, UI_DIM), "%s%s", mode, clock);
 }
 
+/* Row 1, the alert line: a banner when two or more regions are unhealthy or
+ * when the regions serve different model versions (both when both hold),
+ * else a dim summary. */
 static void draw_status_line(struct dash *ds)
 {
     struct tui_data *d = ds->d;
     int bad = unhealthy_count(d);
-    if (bad >= 2) {
-        char names[160] = "";
+    char versions[160];
+    fleet_versions_alert(d, versions, sizeof versions);
+    if (bad >= 2 || versions[0]) {
+        char names[160] = "", text[400];
         size_t used = 0;
-        for (int i = 0; i < d->n_regions; i++) {
+        for (int i = 0; i < d->n_regions && bad >= 2; i++) {
             enum region_status s = d->r[i].fsm.status;
             if (s == REGION_DOWN || s == REGION_DEGRADED)
                 used += (size_t)snprintf(names + used, sizeof names - used, "%s%s %s",
@@ -116,11 +122,15 @@ static void draw_status_line(struct dash *ds)
             if (used >= sizeof names)
                 break;
         }
+        if (bad >= 2)
+            snprintf(text, sizeof text, "%d of %d regions unhealthy (%s)%s%s", bad, d->n_regions,
+                     names, versions[0] ? "; model versions differ: " : "", versions);
+        else
+            snprintf(text, sizeof text, "model versions differ: %s", versions);
         attron(ui_attr(ds, UI_BANNER));
         mvhline(1, 0, ' ', COLS);
         attroff(ui_attr(ds, UI_BANNER));
-        ui_text(1, 0, COLS, ui_attr(ds, UI_BANNER), " ALERT: %d of %d regions unhealthy (%s)", bad,
-                d->n_regions, names);
+        ui_text(1, 0, COLS, ui_attr(ds, UI_BANNER), " ALERT: %s", text);
         return;
     }
     int up = 0;
@@ -173,6 +183,7 @@ static void draw_help(struct dash *ds)
         "",
         "Status is DOWN after 3 failed checks in a row, UP after one",
         "success, DEGRADED when the region reports a fallback model.",
+        "DIFFERS: the region serves another model version than the rest.",
     };
     int n = (int)(sizeof lines / sizeof lines[0]);
     int w = 72 < COLS - 2 ? 72 : COLS - 2, h = n + 2 < LINES - 2 ? n + 2 : LINES - 2;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tui/fleet.h"
 #include "tui/poller_json.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -284,6 +285,7 @@ static void on_health(struct poller *p, struct job *j, int ok, const char *msg, 
     series_push(&r->rps_hist, ok ? r->rps : NAN);
     series_push(&r->rtt_hist, ok ? ms : NAN);
     series_push(&r->status_hist, (double)r->fsm.status);
+    fleet_versions(&p->d);
 }
 
 /* First region that answered its last check, preferring `idx` when it did. */

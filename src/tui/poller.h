@@ -57,6 +57,9 @@ struct region_view {
     long req_total, req_errors, cache_size, cache_hits, cache_misses;
     int model_version;
     char algorithm[TUI_STR], model_status[TUI_STR], model_warning[TUI_ERR];
+    char host[128];         /* the machine the region runs on (its gethostname) */
+    char model_source[256]; /* where its model came from: a database path, s3://B/P/vN */
+    int version_odd;        /* serves another version than the fleet (tui/fleet.h) */
     int db_ok;
     char db_path[512];
     char last_error[TUI_ERR];
@@ -110,6 +113,9 @@ struct tui_data {
     int n_regions;
     double interval_s;
     struct region_view r[REGIONS_MAX];
+    /* The model version most answering regions serve, and how many distinct
+     * versions they serve (more than 1: an alert); see tui/fleet.h. */
+    int fleet_version, n_versions;
     /* View 3 */
     char user_id[40];
     int count, region; /* region -1: all regions */

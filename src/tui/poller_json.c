@@ -95,6 +95,7 @@ int poller_json_health(const char *body, struct region_view *r)
     if (!r->server_status[0])
         snprintf(r->server_status, sizeof r->server_status, "UP");
     str(root, "location", r->location, sizeof r->location);
+    str(root, "host", r->host, sizeof r->host);
     r->uptime_s = num(root, "uptime_s");
     const cJSON *q = obj(root, "requests"), *l = obj(root, "latency_ms"), *c = obj(root, "cache"),
                 *m = obj(root, "model"), *db = obj(root, "database");
@@ -116,6 +117,7 @@ int poller_json_health(const char *body, struct region_view *r)
     str(m, "algorithm", r->algorithm, sizeof r->algorithm);
     str(m, "status", r->model_status, sizeof r->model_status);
     str(m, "warning", r->model_warning, sizeof r->model_warning);
+    str(m, "source", r->model_source, sizeof r->model_source); /* null: no model loaded */
     const cJSON *ok = cJSON_GetObjectItemCaseSensitive(db, "ok");
     r->db_ok = ok ? cJSON_IsTrue(ok) : 1;
     str(db, "path", r->db_path, sizeof r->db_path);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tui/fleet.h"
 #include "tui/ui.h"
 
 #define CARD_MIN_W 38
@@ -51,12 +52,112 @@ static void draw_card_chart(struct dash *ds, const struct region_view *r, int ro
     }
 }
 
+/* One text line of a card below the status row. Cards too short for all of
+ * them keep the most important (lowest prio), still in this order. */
+struct card_line {
+    int prio, attr;
+    char text[256];
+};
+
+#define CARD_LINES 11
+
+static struct card_line *card_line(struct card_line *l, int *n, int prio, int attr)
+{
+    struct card_line *c = &l[(*n)++];
+    c->prio = prio;
+    c->attr = attr;
+    c->text[0] = '\0';
+    return c;
+}
+
+/* The lines under the status row, most important first by prio: latency,
+ * the model (and whether its version differs from the fleet's), the host,
+ * an error, where the model came from, then traffic, lifetime and cache. */
+static int card_lines(struct dash *ds, const struct region_view *r, int cw, struct card_line *l)
+{
+    enum region_status st = r->fsm.status;
+    int n = 0;
+    char a[32], b[32], c[32], win[24];
+    /* "now" figures say what they cover; the lifetime ones are on their own line */
+    ui_window_label(r, win, sizeof win);
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p99, a, sizeof a);
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p50, b, sizeof b);
+    snprintf(card_line(l, &n, 1, A_NORMAL)->text, 256, "%s: p99 %s p50 %s", win, a, b);
+    chart_fmt_num(st == REGION_DOWN ? NAN : r->rps, a, sizeof a);
+    snprintf(card_line(l, &n, 6, A_NORMAL)->text, 256, "%s: %s req/s", win, a);
+    chart_fmt_ms(st == REGION_DOWN ? NAN : r->life_p99, a, sizeof a);
+    chart_fmt_num((double)r->req_total, b, sizeof b);
+    chart_fmt_num((double)r->req_errors, c, sizeof c);
+    snprintf(card_line(l, &n, 7, A_NORMAL)->text, 256, "lifetime: p99 %s %s req %s err", a, b, c);
+    struct card_line *cl = card_line(l, &n, 8, A_NORMAL);
+    if (isfinite(r->hit_ratio))
+        snprintf(cl->text, 256, "cache hit %.1f%%  (%ld entries)", 100 * r->hit_ratio,
+                 r->cache_size);
+    else
+        snprintf(cl->text, 256, "cache hit -");
+    const char *algo = r->algorithm[0] ? r->algorithm : "?";
+    const char *mst = r->model_status[0] ? r->model_status : "?";
+    if (!r->have_health)
+        snprintf(card_line(l, &n, 2, A_NORMAL)->text, 256, "model -");
+    else if (r->version_odd) { /* in words, not colour alone; the status only when it fits */
+        struct card_line *ml = card_line(l, &n, 2, ui_attr(ds, UI_DEGRADED) | A_BOLD);
+        if (snprintf(ml->text, 256, "model v%d DIFFERS (fleet v%d) %s (%s)", r->model_version,
+                     ds->d->fleet_version, algo, mst) > cw)
+            snprintf(ml->text, 256, "model v%d DIFFERS (fleet v%d) %s", r->model_version,
+                     ds->d->fleet_version, algo);
+    } else
+        snprintf(card_line(l, &n, 2, A_NORMAL)->text, 256, "model v%d %s (%s)", r->model_version,
+                 algo, mst);
+    char src[200];
+    fleet_tail(r->model_source[0] ? r->model_source : "-", cw - 5, src, sizeof src);
+    snprintf(card_line(l, &n, 5, A_NORMAL)->text, 256, "from %s", r->have_health ? src : "-");
+    chart_fmt_duration(st == REGION_DOWN ? NAN : r->uptime_s, a, sizeof a);
+    chart_fmt_ms(r->rtt_ms, b, sizeof b);
+    struct card_line *hl = card_line(l, &n, 3, A_NORMAL);
+    int hw = snprintf(hl->text, 256, "host %s  up %s  rtt %s", r->host[0] ? r->host : "-", a, b);
+    int uw = hw + 2 + (int)strlen(r->url + 7);
+    if (hw > 0 && uw <= cw && uw < 256) /* the address only when it fits */
+        snprintf(hl->text + hw, 256 - (size_t)hw, "  %s", r->url + 7);
+    if (r->last_error[0]) {
+        char when[16];
+        strftime(when, sizeof when, "%H:%M:%S", localtime(&r->last_error_at));
+        snprintf(card_line(l, &n, 3, ui_attr(ds, UI_DOWN))->text, 256, "last error %s %s", when,
+                 r->last_error);
+    } else {
+        snprintf(card_line(l, &n, 6, ui_attr(ds, UI_DIM))->text, 256, "last error: none");
+    }
+    if (r->model_warning[0]) { /* why the region is DEGRADED: a second line when it is long */
+        int ww = cw > 9 ? cw - 9 : 1, wl = (int)strlen(r->model_warning);
+        snprintf(card_line(l, &n, 2, ui_attr(ds, UI_DEGRADED))->text, 256, "warning: %.*s", ww,
+                 r->model_warning);
+        const char *rest = r->model_warning + (wl > ww ? ww : wl);
+        rest += strspn(rest, " ");
+        if (*rest)
+            snprintf(card_line(l, &n, 4, ui_attr(ds, UI_DEGRADED))->text, 256, "         %s", rest);
+    }
+    return n;
+}
+
+/* Marks the `room` lines of l[0..n) to show: the lowest prio first, ties
+ * in display order. */
+static void card_pick(const struct card_line *l, int n, int room, int *show)
+{
+    for (int i = 0; i < n; i++)
+        show[i] = 0;
+    for (int prio = 0; room > 0 && prio <= 9; prio++)
+        for (int i = 0; i < n && room > 0; i++)
+            if (l[i].prio == prio) {
+                show[i] = 1;
+                room--;
+            }
+}
+
 static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
 {
     const struct region_view *r = &ds->d->r[i];
     enum region_status st = r->fsm.status;
     int sel = i == ds->sel_region;
-    char title[96], a[32], b[32], c[32];
+    char title[96];
     snprintf(title, sizeof title, "%s%s%s%s", sel ? "> " : "", r->name, r->location[0] ? " - " : "",
              r->location);
     ui_box(y, x, h, w, sel ? ui_attr(ds, UI_TITLE) : ui_attr(ds, UI_DIM), title);
@@ -75,54 +176,12 @@ static void draw_card(struct dash *ds, int i, int y, int x, int h, int w)
                 cw >= 46 ? "uptime %.1f%% (%ld checks)" : "uptime %.1f%%", avail, r->fsm.checks);
     else
         ui_text(row, sx, cw - 14, ui_attr(ds, UI_DIM), "waiting for the first check");
-    if (++row > last)
-        return;
-    /* "now" figures say what they cover; the lifetime ones are on their own line */
-    char win[24];
-    ui_window_label(r, win, sizeof win);
-    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p99, a, sizeof a);
-    chart_fmt_ms(st == REGION_DOWN ? NAN : r->p50, b, sizeof b);
-    ui_text(row, cx, cw, A_NORMAL, "%s: p99 %s p50 %s", win, a, b);
-    if (++row > last)
-        return;
-    chart_fmt_num(st == REGION_DOWN ? NAN : r->rps, a, sizeof a);
-    ui_text(row, cx, cw, A_NORMAL, "%s: %s req/s", win, a);
-    if (++row > last)
-        return;
-    chart_fmt_ms(st == REGION_DOWN ? NAN : r->life_p99, a, sizeof a);
-    chart_fmt_num((double)r->req_total, b, sizeof b);
-    chart_fmt_num((double)r->req_errors, c, sizeof c);
-    ui_text(row, cx, cw, A_NORMAL, "lifetime: p99 %s %s req %s err", a, b, c);
-    if (++row > last)
-        return;
-    if (isfinite(r->hit_ratio))
-        ui_text(row, cx, cw, A_NORMAL, "cache hit %.1f%%  (%ld entries)", 100 * r->hit_ratio,
-                r->cache_size);
-    else
-        ui_text(row, cx, cw, A_NORMAL, "cache hit -");
-    if (++row > last)
-        return;
-    if (r->have_health)
-        ui_text(row, cx, cw, A_NORMAL, "model v%d %s (%s)", r->model_version,
-                r->algorithm[0] ? r->algorithm : "?", r->model_status[0] ? r->model_status : "?");
-    else
-        ui_text(row, cx, cw, A_NORMAL, "model -");
-    if (++row > last)
-        return;
-    chart_fmt_duration(st == REGION_DOWN ? NAN : r->uptime_s, a, sizeof a);
-    chart_fmt_ms(r->rtt_ms, b, sizeof b);
-    ui_text(row, cx, cw, A_NORMAL, "up %-8s rtt %-9s %s", a, b, cw >= 50 ? r->url + 7 : "");
-    if (++row > last)
-        return;
-    if (r->last_error[0]) {
-        char when[16];
-        strftime(when, sizeof when, "%H:%M:%S", localtime(&r->last_error_at));
-        ui_text(row, cx, cw, ui_attr(ds, UI_DOWN), "last error %s %s", when, r->last_error);
-    } else {
-        ui_text(row, cx, cw, ui_attr(ds, UI_DIM), "last error: none");
-    }
-    if (r->model_warning[0] && ++row <= last)
-        ui_text(row, cx, cw, ui_attr(ds, UI_DEGRADED), "warning: %s", r->model_warning);
+    struct card_line l[CARD_LINES];
+    int show[CARD_LINES], n = card_lines(ds, r, cw, l);
+    card_pick(l, n, last - row, show);
+    for (int k = 0; k < n; k++)
+        if (show[k])
+            ui_text(++row, cx, cw, l[k].attr, "%s", l[k].text);
     draw_card_chart(ds, r, row, last, cx, cw);
 }
 

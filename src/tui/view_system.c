@@ -82,8 +82,9 @@ static int draw_db(struct dash *ds, int y, int w)
 static int draw_regions(struct dash *ds, int y, int h, int w)
 {
     const struct tui_data *d = ds->d;
-    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-8s %7s %7s %7s %6s %8s %6s %s", "region", "status",
-            "uptime", "cache", "hits", "misses", "hit %", "requests", "errors", "model");
+    ui_text(y, 0, w, A_BOLD, " %-9s %-9s %-8s %7s %7s %7s %6s %8s %6s %-5s %s", "region", "status",
+            "uptime", "cache", "hits", "misses", "hit %", "requests", "errors", "model",
+            "host, model from");
     int row = y + 1;
     for (int i = 0; i < d->n_regions && row < y + h; i++, row++) {
         const struct region_view *r = &d->r[i];
@@ -93,9 +94,17 @@ static int draw_regions(struct dash *ds, int y, int h, int w)
         ui_text(row, 0, 11, A_NORMAL, " %-9.9s", r->name);
         ui_text(row, 11, 9, ui_attr(ds, ui_status_role(r->fsm.status)), "%-9s",
                 poller_status_word(r->fsm.status));
-        ui_text(row, 21, w - 21, A_NORMAL, "%-8s %7ld %7ld %7ld %6s %8ld %6ld v%d", up,
-                r->cache_size, r->cache_hits, r->cache_misses, hr, r->req_total, r->req_errors,
-                r->model_version);
+        ui_text(row, 21, w - 21, A_NORMAL, "%-8s %7ld %7ld %7ld %6s %8ld %6ld", up, r->cache_size,
+                r->cache_hits, r->cache_misses, hr, r->req_total, r->req_errors);
+        /* the version, flagged in words when it is not the fleet's, then where it came from */
+        char ver[24];
+        snprintf(ver, sizeof ver, "v%d%s", r->model_version, r->version_odd ? " DIFFERS" : "");
+        int vx = 21 + 55 + 1; /* after the 55 columns above, as in the header */
+        ui_text(row, vx, w - vx, r->version_odd ? ui_attr(ds, UI_DEGRADED) | A_BOLD : A_NORMAL,
+                "%-5s", ver);
+        int hx = vx + (int)(strlen(ver) > 5 ? strlen(ver) : 5) + 1;
+        ui_text(row, hx, w - hx, ui_attr(ds, UI_DIM), "%s %s", r->host[0] ? r->host : "-",
+                r->model_source[0] ? r->model_source : "-");
     }
     return row - y;
 }

@@ -85,30 +85,8 @@ for r in $REGIONS; do
 done
 
 # --- the dashboard ------------------------------------------------------------
-screen() { $TM capture-pane -p -t dash; }
-# wait_screen PATTERN [SECONDS]: polls the pane until the regex matches.
-wait_screen() {
-  local end=$((SECONDS + ${2:-10}))
-  while [ $SECONDS -le "$end" ]; do
-    screen >"$TMP/screen.txt"
-    grep -Eq -- "$1" "$TMP/screen.txt" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-save_screen() { [ -n "$SCREENS" ] && mkdir -p "$SCREENS" && screen >"$SCREENS/$1.txt"; }
-# check_screen "description" PATTERN [SECONDS]: passes when the pane shows
-# PATTERN within SECONDS (default 5). Every check on the screen waits for its
-# own text: answers arrive one request at a time (the purchase history comes
-# from one region, the agreement line needs only two), and a capture can
-# catch a frame half drawn, so seeing one thing says nothing about another.
-check_screen() {
-  if wait_screen "$2" "${3:-5}"; then
-    ok "$1"
-  else
-    fail "$1: /$2/ not on screen"; sed 's/^/#   /' "$TMP/screen.txt"
-  fi
-}
+PANE=dash
+. "$(dirname "$0")/tui_screen.bash"
 # wait_rows FILE [SECONDS]: polls until the product ids of the
 # recommendation table, in order, are the lines of FILE (left in $TMP/shown).
 wait_rows() {
@@ -125,16 +103,6 @@ wait_rows() {
 $TM new-session -d -s dash -x 120 -y 40 \
   "'$BIN' --monitor --config '$CONF' --interval $INTERVAL; echo \$? >'$TMP/rc'; stty -a >'$TMP/stty'; sleep 30"
 
-# wait_count N PATTERN [SECONDS]: polls until PATTERN occurs exactly N times.
-wait_count() {
-  local end=$((SECONDS + ${3:-10}))
-  while [ $SECONDS -le "$end" ]; do
-    screen >"$TMP/screen.txt"
-    [ "$(grep -Eo -- "$2" "$TMP/screen.txt" | wc -l)" -eq "$1" ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 if wait_count 4 '\[\+\] UP' 10; then
   ok "four region cards show UP"
 else
@@ -360,6 +328,11 @@ if wait6 '6/6 regions UP' 20; then
   check_eq "six in-process regions at 80x24: six UP cards on one screen" \
     "$(grep -Eo '\[\+\] UP' "$TMP/screen6.txt" | wc -l)" 6
   check "the last card (r-six) is on screen" wait6 'r-six - L5' 5
+  # the cards are 5 text rows high here: host and model source still make it
+  check_eq "main job at 80x24: every card names its host" \
+    "$(grep -Eo "host $(python3 -c 'import socket; print(socket.gethostname())')  up " "$TMP/screen6.txt" | wc -l)" 6
+  check_eq "main job at 80x24: every card says where its model came from" \
+    "$(grep -Eo 'from [^ ]*olist\.db' "$TMP/screen6.txt" | wc -l)" 6
   [ -n "$SCREENS" ] && cp "$TMP/screen6.txt" "$SCREENS/overview-6-regions-80x24.txt"
   $TM send-keys -t six s
   check "s stops the selected region (flash)" wait6 'stopped r-one' 5

@@ -68,7 +68,9 @@ static void test_json_health_and_stats(void)
     CHECK_STR(r.model_warning, "");
     CHECK_STR(r.db_path, "olist.db");
     CHECK_INT(r.db_ok, 1);
-    CHECK(isnan(r.window_s)); /* an older server: its figures are lifetime ones */
+    CHECK_STR(r.host, "");         /* an older server names no host */
+    CHECK_STR(r.model_source, ""); /* ... nor the model's source */
+    CHECK(isnan(r.window_s));      /* an older server: its figures are lifetime ones */
     CHECK_NEAR(r.life_p99, 1.9, 1e-12);
     CHECK_NEAR(r.life_rps, 4.1, 1e-12);
     CHECK_INT(poller_json_health(
@@ -82,6 +84,22 @@ static void test_json_health_and_stats(void)
     CHECK_NEAR(r.rps, 0.5, 1e-12);
     CHECK_NEAR(r.life_p99, 40, 1e-12);
     CHECK_NEAR(r.life_rps, 3.5, 1e-12);
+    /* the host and where the model came from; a store failure is DEGRADED with a reason */
+    CHECK_INT(poller_json_health(
+                  "{\"host\":\"db-7.example\",\"status\":\"DEGRADED\",\"model\":{\"status\":"
+                  "\"ok\",\"version\":7,\"source\":\"s3://models/prod/v7\",\"warning\":"
+                  "\"s3://models/prod/v8: checksum mismatch\"}}",
+                  &r),
+              0);
+    CHECK_STR(r.host, "db-7.example");
+    CHECK_STR(r.model_source, "s3://models/prod/v7");
+    CHECK_STR(r.model_warning, "s3://models/prod/v8: checksum mismatch");
+    CHECK_STR(r.server_status, "DEGRADED");
+    CHECK_INT(r.model_version, 7);
+    /* no model loaded: the server sends "source": null */
+    CHECK_INT(poller_json_health("{\"host\":\"h\",\"model\":{\"version\":0,\"source\":null}}", &r),
+              0);
+    CHECK_STR(r.model_source, "");
     CHECK_INT(poller_json_health("not json", &r), -1);
     CHECK_INT(poller_json_health("[1,2]", &r), -1);
 
