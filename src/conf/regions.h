@@ -67,6 +67,9 @@ struct regions_conf {
     double retrain_every;
     double retrain_tolerance; /* default RETRAINCONF_TOLERANCE, absolute */
     int retrain_tolerance_relative;
+    /* POST /api/v1/events: events waiting for the writer thread (default 65536); a
+       request that does not fit gets 503. 0 turns the route off (503). */
+    int events_queue;
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */

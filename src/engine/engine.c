@@ -21,6 +21,7 @@
 #include "engine/history.h"
 #include "engine/model.h"
 #include "engine/modelstore.h"
+#include "engine/overlay_rec.h"
 #include "engine/train.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -358,7 +359,10 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
     struct rec_list list;
     list.n = 0;
     list.explain[0] = 0;
-    e->m.ops->recommend(&e->m, &q, &list);
+    if (req->overlay && !overlay_empty(req->overlay)) /* events since training */
+        overlay_recommend(req->overlay, &e->m, &q, out->user_id, &list, &out->known);
+    else
+        e->m.ops->recommend(&e->m, &q, &list);
     out->n_items = list.n;
     for (int i = 0; i < list.n; i++) {
         struct rec_item *it = &out->items[i];
@@ -488,4 +492,20 @@ int engine_product_detail(struct engine *e, const char *product_id, struct produ
     out->popularity_rank = pi->rank;
     product_similar(m, i, out);
     return 0;
+}
+
+int engine_product_known(const struct engine *e, const char *product_id, char *category,
+                         size_t catlen, double *price)
+{
+    char id[DS_ID_LEN];
+    if (normalise_id(product_id, id) < 0)
+        return 0;
+    int32_t i = dataset_idmap_find(&e->m.ctx.items, id);
+    if (i < 0)
+        return 0;
+    if (category)
+        snprintf(category, catlen, "%s", e->m.ctx.cats[e->m.ctx.item_cat[i]]);
+    if (price)
+        *price = e->pinfo[i].price;
+    return 1;
 }

@@ -34,6 +34,7 @@ struct rec_request {
     int count;            /* 1..REC_MAX_ITEMS */
     int allow_repurchase; /* keep items the user already bought */
     int explain;          /* fill rec_result.explain */
+    struct overlay *overlay; /* purchases since training (engine/overlay.h); NULL: none */
 };
 
 struct rec_result {
@@ -153,6 +154,13 @@ void engine_user_profile_free(struct user_profile *p);
  * ERR_INVALID for a malformed id, ERR_NOT_FOUND for an unknown product. */
 int engine_product_detail(struct engine *e, const char *product_id, struct product_detail *out,
                           char *err, size_t errlen);
+
+/* 1 when product_id (32 hex characters, any case) is in the model's
+ * catalogue, copying its English category into category (catlen bytes;
+ * NULL: not wanted) and its mean price (< 0 unknown; NULL: not wanted);
+ * else 0. No allocation, no SQL: feedback events are checked with it. */
+int engine_product_known(const struct engine *e, const char *product_id, char *category,
+                         size_t catlen, double *price);
 
 /* A customer_unique_id with purchase history (known to the active model),
  * picked deterministically from seed: the same seed gives the same user on

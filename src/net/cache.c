@@ -178,6 +178,24 @@ void cache_clear(struct cache *c)
     c->st.invalidations++;
 }
 
+size_t cache_drop_matching(struct cache *c, int (*match)(void *ctx, const char *key, size_t klen),
+                           void *ctx)
+{
+    size_t n = 0;
+    struct entry *e = c->head;
+    while (e) {
+        struct entry *next = e->next;
+        if (match(ctx, e->data, e->klen)) {
+            remove_entry(c, find_slot(c, e->data, e->klen, e->hash));
+            n++;
+        }
+        e = next;
+    }
+    if (n)
+        c->st.invalidations++;
+    return n;
+}
+
 void cache_free(struct cache *c)
 {
     if (!c)

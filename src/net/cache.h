@@ -35,6 +35,11 @@ const char *cache_get(struct cache *c, const char *key, double now, size_t *len)
 int cache_put(struct cache *c, const char *key, const char *val, size_t len, double now);
 /* Drops every entry (model reload); counters survive. */
 void cache_clear(struct cache *c);
+/* Drops every entry whose key match(ctx, key, klen) says 1 (a user's
+ * answers, after their purchase); counts one invalidation when any went.
+ * Returns how many were dropped. One walk over the entries. */
+size_t cache_drop_matching(struct cache *c, int (*match)(void *ctx, const char *key, size_t klen),
+                           void *ctx);
 void cache_get_stats(const struct cache *c, struct cache_stats *st);
 
 #endif

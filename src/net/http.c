@@ -374,6 +374,8 @@ const char *http_status_text(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 202:
+        return "Accepted";
     case 400:
         return "Bad Request";
     case 401:
@@ -388,6 +390,8 @@ const char *http_status_text(int status)
         return "Content Too Large";
     case 417:
         return "Expectation Failed";
+    case 422:
+        return "Unprocessable Content";
     case 429:
         return "Too Many Requests";
     case 431:

@@ -13,7 +13,7 @@
 #define HTTP_MAX_HEAD    8192 /* request line + headers, bytes */
 #define HTTP_MAX_HEADERS 64
 #define HTTP_PROXY_HEADERS 4 /* more header lines a trusted proxy's request may carry */
-#define HTTP_MAX_BODY    65536
+#define HTTP_MAX_BODY    262144 /* bytes: a batch of 1,000 feedback events fits */
 
 struct http_limits {
     size_t max_head;

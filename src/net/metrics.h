@@ -21,6 +21,7 @@ enum metrics_route {
     ROUTE_METRICS,
     ROUTE_OPENAPI,
     ROUTE_DOCS,
+    ROUTE_EVENTS, /* POST /api/v1/events */
     ROUTE_OTHER, /* no route matched, or the request did not parse */
     ROUTE_COUNT
 };

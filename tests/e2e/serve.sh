@@ -191,7 +191,7 @@ check_eq "a parameter merely ending in count= is ignored" \
   "$(req $P GET "/api/v1/recommendations/user/$UNKNOWN?discount=5&count=3" | sed 's/^400$/bad/; s/^[0-9]*$/not 400/')" "not 400"
 check_eq "POST health is 405" "$(req $P POST /api/v1/health/)" 405
 check_eq "GET rollback is 405 Allow POST" "$(req $P GET /api/v1/models/rollback) $(header Allow)" "405 POST"
-check_eq "body over 64 KiB is 413" "$($HC raw $P 0 0 70000)" 413
+check_eq "body over 256 KiB is 413" "$($HC raw $P 0 0 270000)" 413
 check_eq "header over 8 KiB is 431" "$($HC raw $P 9000 0 0)" 431
 check_eq "more than 64 headers is 431" "$($HC raw $P 0 70 0)" 431
 

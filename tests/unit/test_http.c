@@ -116,7 +116,7 @@ static void test_rejections(void)
         {"GET / HTTP/1.1\r\n folded: x\r\n\r\n", -400},
         {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n", -400},
         {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", -400},
-        {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 65537\r\n\r\n", -413},
+        {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 262145\r\n\r\n", -413},
         {"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999\r\n\r\n", -413},
         {"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n", -501},
     };
@@ -224,7 +224,7 @@ static void test_rfc9112_table(void)
          NULL},
         {"GET /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue, foo\r\n\r\n", -417, NULL, NULL},
         {"GET /p HTTP/1.0\r\nExpect: x\r\n\r\n", -417, NULL, NULL},
-        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 65537\r\n\r\n",
+        {"POST /p HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 262145\r\n\r\n",
          -413, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

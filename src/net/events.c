@@ -1,0 +1,478 @@
+/* The events queue and its writer thread (see events.h). */
+#include "net/events.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/overlay.h"
+#include "net/api.h"
+#include "net/cache.h"
+#include "net/evloop.h"
+#include "util/error.h"
+#include "util/log.h"
+
+#define EVENTS_BUSY_MS 5000 /* SQLite busy timeout: another writer (train, models) */
+
+static const char EVENTS_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS events ("
+    " id INTEGER PRIMARY KEY,"
+    " user_id TEXT NOT NULL,"
+    " product_id TEXT NOT NULL,"
+    " type TEXT NOT NULL,"
+    " ts INTEGER NOT NULL,"           /* unix seconds UTC: when it happened */
+    " request_id TEXT,"               /* the recommendation list it came from */
+    " region TEXT,"                   /* the region that received it */
+    " received_at INTEGER NOT NULL)"; /* unix seconds: when it was stored */
+
+struct events_inbox {
+    struct evloop_handler ev; /* the eventfd's */
+    int fd;
+    pthread_mutex_t mu;
+    struct events_batch *head, *tail; /* committed (or failed), waiting for their done */
+};
+
+struct events {
+    struct api_shared *sh;
+    sqlite3 *db;
+    sqlite3_stmt *ins;
+    pthread_t th;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct events_batch *head, *tail;
+    size_t queued, capacity;
+    int stopping;
+    int delay_ms; /* RECSYS_EVENTS_DELAY_MS: a slow disk, for tests of the full queue */
+    struct events_stats st;
+};
+
+void events_batch_free(struct events_batch *b)
+{
+    if (!b)
+        return;
+    free(b->ev);
+    free(b->ok_body);
+    free(b);
+}
+
+/* Sends each batch's answer (running on the inbox's loop) and frees it. */
+static void run_answers(struct events_batch *b)
+{
+    static const char fail[] =
+        "{\"error\":{\"status\":503,\"message\":\"the events could not be stored; retry\"}}";
+    while (b) {
+        struct events_batch *next = b->next;
+        if (b->done) {
+            if (b->rc == 0)
+                b->done(b->arg, 202, 0, b->ok_body, b->ok_len);
+            else
+                b->done(b->arg, 503, 1, fail, sizeof fail - 1);
+        }
+        events_batch_free(b);
+        b = next;
+    }
+}
+
+static void inbox_on_event(struct evloop_handler *h, uint32_t events, double now)
+{
+    struct events_inbox *ib = evloop_container_of(h, struct events_inbox, ev);
+    uint64_t v;
+    (void)events;
+    (void)now;
+    ssize_t r = read(ib->fd, &v, sizeof v);
+    (void)r;
+    pthread_mutex_lock(&ib->mu);
+    struct events_batch *list = ib->head;
+    ib->head = ib->tail = NULL;
+    pthread_mutex_unlock(&ib->mu);
+    run_answers(list);
+}
+
+int events_inbox_new(int epfd, struct events_inbox **out, char *err, size_t errlen)
+{
+    struct events_inbox *ib = calloc(1, sizeof *ib);
+    *out = NULL;
+    if (!ib)
+        return err_set(err, errlen, "out of memory");
+    ib->ev.on_event = inbox_on_event;
+    pthread_mutex_init(&ib->mu, NULL);
+    if ((ib->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+        evloop_add(epfd, ib->fd, EPOLLIN, &ib->ev) < 0) {
+        err_set(err, errlen, "cannot create an eventfd for feedback events");
+        events_inbox_free(ib);
+        return ERR_FAIL;
+    }
+    *out = ib;
+    return 0;
+}
+
+void events_inbox_free(struct events_inbox *ib)
+{
+    if (!ib)
+        return;
+    if (ib->fd >= 0)
+        close(ib->fd);
+    run_answers(ib->head);
+    pthread_mutex_destroy(&ib->mu);
+    free(ib);
+}
+
+/* Posts the finished batches of list to their inboxes, one wake-up each. */
+static void deliver(struct events_batch *list)
+{
+    while (list) {
+        struct events_batch *b = list, *next = b->next;
+        struct events_inbox *ib = b->inbox;
+        uint64_t one = 1;
+        b->next = NULL;
+        if (!ib) {
+            run_answers(b);
+        } else {
+            pthread_mutex_lock(&ib->mu);
+            int was_empty = ib->head == NULL;
+            if (ib->tail)
+                ib->tail->next = b;
+            else
+                ib->head = b;
+            ib->tail = b;
+            pthread_mutex_unlock(&ib->mu);
+            if (was_empty) {
+                ssize_t r = write(ib->fd, &one, sizeof one);
+                (void)r;
+            }
+        }
+        list = next;
+    }
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    err_set(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return ERR_FAIL;
+}
+
+/* Appends every event of list in one transaction. 0 or ERR_FAIL. */
+static int write_batches(struct events *ev, struct events_batch *list, char *err, size_t errlen)
+{
+    int64_t now = (int64_t)time(NULL);
+    if (exec_sql(ev->db, "BEGIN IMMEDIATE", err, errlen) < 0)
+        return ERR_FAIL;
+    for (struct events_batch *b = list; b; b = b->next) {
+        for (size_t i = 0; i < b->n; i++) {
+            const struct feedback_event *e = &b->ev[i];
+            sqlite3_stmt *s = ev->ins;
+            sqlite3_bind_text(s, 1, e->user_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, e->product_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 3, feedback_type_name(e->type), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 4, e->ts);
+            if (e->request_id[0])
+                sqlite3_bind_text(s, 5, e->request_id, -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_null(s, 5);
+            sqlite3_bind_text(s, 6, b->region, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 7, now);
+            int rc = sqlite3_step(s);
+            sqlite3_reset(s);
+            if (rc != SQLITE_DONE) {
+                err_set(err, errlen, "%s", sqlite3_errmsg(ev->db));
+                exec_sql(ev->db, "ROLLBACK", NULL, 0);
+                return ERR_FAIL;
+            }
+        }
+    }
+    if (exec_sql(ev->db, "COMMIT", err, errlen) < 0) {
+        exec_sql(ev->db, "ROLLBACK", NULL, 0);
+        return ERR_FAIL;
+    }
+    return 0;
+}
+
+/* The buyers of a batch: lower-case ids, sorted. */
+struct users_set {
+    char (*ids)[REC_ID_LEN];
+    size_t n;
+};
+
+static int cmp_id(const void *a, const void *b)
+{
+    return memcmp(a, b, REC_ID_LEN - 1);
+}
+
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* 1 when the first 32-hex-character run of a cache key (the user of a
+ * recommendation answer, "r:<uid>:<count>:<rep>") is one of the buyers. */
+static int key_names_user(void *ctx, const char *key, size_t klen)
+{
+    const struct users_set *u = ctx;
+    size_t i = 0;
+    while (i + REC_ID_LEN - 1 <= klen) {
+        size_t run = 0;
+        while (i + run < klen && is_hex(key[i + run]))
+            run++;
+        if (run >= REC_ID_LEN - 1) {
+            char id[REC_ID_LEN];
+            for (size_t k = 0; k < REC_ID_LEN - 1; k++) {
+                char c = key[i + k];
+                id[k] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+            }
+            return bsearch(id, u->ids, u->n, sizeof *u->ids, cmp_id) != NULL;
+        }
+        i += run + 1;
+    }
+    return 0;
+}
+
+/* What committed events change at once: the overlay, every region's cached
+ * answers for the buyers, the experiments' counts. */
+static void apply_batches(struct events *ev, struct events_batch *list)
+{
+    struct api_shared *sh = ev->sh;
+    char buyers[256][REC_ID_LEN];
+    struct users_set set = {buyers, 0};
+    int many = 0;
+    for (struct events_batch *b = list; b; b = b->next) {
+        if (sh->overlay)
+            overlay_add(sh->overlay, b->ev, b->n, (int64_t)time(NULL));
+        for (size_t i = 0; i < b->n; i++)
+            if (b->ev[i].type == FEEDBACK_PURCHASE) {
+                if (set.n < sizeof buyers / sizeof buyers[0]) {
+                    for (size_t k = 0; k < REC_ID_LEN; k++) {
+                        char c = b->ev[i].user_id[k];
+                        buyers[set.n][k] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+                    }
+                    set.n++;
+                } else
+                    many = 1;
+            }
+        if (sh->on_events)
+            sh->on_events(sh->on_events_ctx, b->ev, b->n);
+    }
+    if (!set.n)
+        return;
+    qsort(buyers, set.n, sizeof buyers[0], cmp_id);
+    for (int r = 0; r < sh->n_regions; r++) {
+        struct api_region *reg = sh->regions[r];
+        pthread_mutex_lock(&reg->mu);
+        if (many)
+            cache_clear(reg->cache); /* a flood of buyers: cheaper than matching each */
+        else
+            cache_drop_matching(reg->cache, key_names_user, &set);
+        pthread_mutex_unlock(&reg->mu);
+    }
+}
+
+/* Model created_at "YYYY-MM-DD HH:MM:SS" as unix seconds; 0 when none. */
+static int64_t model_time(struct api_shared *sh)
+{
+    struct engine_info info;
+    int64_t t = 0;
+    pthread_mutex_lock(&sh->engine_mu);
+    if (sh->engine)
+        engine_get_info(sh->engine, &info);
+    else
+        info.created_at[0] = 0;
+    pthread_mutex_unlock(&sh->engine_mu);
+    if (info.created_at[0] && feedback_ts_parse(info.created_at, &t, NULL, 0) < 0)
+        t = 0;
+    return t;
+}
+
+/* Replays the purchases stored since the model was trained into the
+ * overlay, so a restart forgets nothing the model does not know. */
+static void rebuild_overlay(struct events *ev)
+{
+    sqlite3_stmt *s = NULL;
+    struct feedback_event e;
+    int64_t since = model_time(ev->sh);
+    if (!ev->sh->overlay ||
+        sqlite3_prepare_v2(ev->db,
+                           "SELECT user_id, product_id, ts, received_at FROM events"
+                           " WHERE type = 'purchase' AND received_at >= ?1 ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(s, 1, since);
+    memset(&e, 0, sizeof e);
+    e.type = FEEDBACK_PURCHASE;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *u = (const char *)sqlite3_column_text(s, 0);
+        const char *p = (const char *)sqlite3_column_text(s, 1);
+        if (!feedback_id_valid(u) || !feedback_id_valid(p))
+            continue;
+        memcpy(e.user_id, u, REC_ID_LEN);
+        memcpy(e.product_id, p, REC_ID_LEN);
+        e.ts = sqlite3_column_int64(s, 2);
+        ev->st.rebuilt += overlay_add(ev->sh->overlay, &e, 1, sqlite3_column_int64(s, 3));
+    }
+    sqlite3_finalize(s);
+    if (ev->st.rebuilt)
+        log_info(NULL, "events", "what=overlay_rebuilt purchases=%llu since=%lld",
+                 (unsigned long long)ev->st.rebuilt, (long long)since);
+}
+
+static void *writer_main(void *arg)
+{
+    struct events *ev = arg;
+    char err[512];
+    rebuild_overlay(ev);
+    pthread_mutex_lock(&ev->mu);
+    for (;;) {
+        while (!ev->head && !ev->stopping)
+            pthread_cond_wait(&ev->cv, &ev->mu);
+        if (!ev->head)
+            break; /* stopping with nothing left */
+        struct events_batch *list = ev->head;
+        ev->head = ev->tail = NULL;
+        pthread_mutex_unlock(&ev->mu);
+        if (ev->delay_ms > 0)
+            usleep((useconds_t)ev->delay_ms * 1000);
+        size_t n = 0;
+        for (struct events_batch *b = list; b; b = b->next)
+            n += b->n;
+        int rc = write_batches(ev, list, err, sizeof err);
+        if (rc < 0)
+            log_error(NULL, "events", "what=write events=%zu message=%s", n, err);
+        else
+            apply_batches(ev, list);
+        for (struct events_batch *b = list; b; b = b->next)
+            b->rc = rc;
+        pthread_mutex_lock(&ev->mu);
+        ev->queued -= n;
+        if (rc == 0) {
+            ev->st.stored += n;
+            ev->st.commits++;
+        }
+        pthread_mutex_unlock(&ev->mu);
+        deliver(list);
+        pthread_mutex_lock(&ev->mu);
+    }
+    pthread_mutex_unlock(&ev->mu);
+    return NULL;
+}
+
+static int open_db(struct events *ev, const char *path, char *err, size_t errlen)
+{
+    if (sqlite3_open_v2(path, &ev->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
+        return err_set(err, errlen, "events: cannot open %s: %s", path,
+                       ev->db ? sqlite3_errmsg(ev->db) : "out of memory");
+    sqlite3_busy_timeout(ev->db, EVENTS_BUSY_MS);
+    if (exec_sql(ev->db, "PRAGMA journal_mode=WAL", err, errlen) < 0 ||
+        exec_sql(ev->db, "PRAGMA synchronous=FULL", err, errlen) < 0 ||
+        exec_sql(ev->db, EVENTS_SCHEMA, err, errlen) < 0)
+        return ERR_FAIL;
+    if (sqlite3_prepare_v2(ev->db,
+                           "INSERT INTO events (user_id, product_id, type, ts, request_id, region,"
+                           " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                           -1, &ev->ins, NULL) != SQLITE_OK)
+        return err_set(err, errlen, "events: %s", sqlite3_errmsg(ev->db));
+    return 0;
+}
+
+int events_start(struct api_shared *sh, struct events **out, char *err, size_t errlen)
+{
+    struct events *ev = calloc(1, sizeof *ev);
+    *out = NULL;
+    if (!ev)
+        return err_set(err, errlen, "out of memory");
+    ev->sh = sh;
+    ev->capacity = (size_t)sh->conf->events_queue;
+    pthread_mutex_init(&ev->mu, NULL);
+    pthread_cond_init(&ev->cv, NULL);
+    const char *d = getenv("RECSYS_EVENTS_DELAY_MS");
+    ev->delay_ms = d ? atoi(d) : 0;
+    int rc = open_db(ev, sh->db_path, err, errlen);
+    if (rc == 0) {
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);
+        if (pthread_create(&ev->th, NULL, writer_main, ev) != 0)
+            rc = err_set(err, errlen, "events: cannot start the writer thread");
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        ev->started = rc == 0;
+    }
+    if (rc < 0) {
+        events_stop(ev);
+        return rc;
+    }
+    *out = ev;
+    return 0;
+}
+
+void events_stop(struct events *ev)
+{
+    if (!ev)
+        return;
+    if (ev->started) {
+        pthread_mutex_lock(&ev->mu);
+        ev->stopping = 1;
+        pthread_cond_signal(&ev->cv);
+        pthread_mutex_unlock(&ev->mu);
+        pthread_join(ev->th, NULL);
+    }
+    sqlite3_finalize(ev->ins);
+    sqlite3_close(ev->db);
+    pthread_cond_destroy(&ev->cv);
+    pthread_mutex_destroy(&ev->mu);
+    free(ev);
+}
+
+int events_submit(struct events *ev, struct events_batch *b, struct events_inbox *inbox,
+                  events_done_fn done, void *arg)
+{
+    if (!ev) {
+        events_batch_free(b);
+        return ERR_BUSY;
+    }
+    b->inbox = inbox;
+    b->done = done;
+    b->arg = arg;
+    b->rc = 0;
+    b->next = NULL;
+    pthread_mutex_lock(&ev->mu);
+    int fits =
+        !ev->stopping && ev->capacity > 0 && (ev->queued == 0 || ev->queued + b->n <= ev->capacity);
+    if (fits) {
+        ev->queued += b->n;
+        if (ev->tail)
+            ev->tail->next = b;
+        else
+            ev->head = b;
+        ev->tail = b;
+        pthread_cond_signal(&ev->cv);
+    } else {
+        ev->st.refused++;
+    }
+    pthread_mutex_unlock(&ev->mu);
+    if (!fits) {
+        events_batch_free(b);
+        return ERR_BUSY;
+    }
+    return 0;
+}
+
+void events_get_stats(struct events *ev, struct events_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    if (!ev)
+        return;
+    pthread_mutex_lock(&ev->mu);
+    *st = ev->st;
+    st->queued = ev->queued;
+    st->capacity = ev->capacity;
+    pthread_mutex_unlock(&ev->mu);
+}

@@ -1,0 +1,88 @@
+/* Feedback events, durable before acknowledged (POST /api/v1/events).
+ *
+ * A region's loop parses a request into a batch (events_http.h) and hands it
+ * to events_submit: a short mutex, a bounded queue (regions.conf
+ * events_queue, counted in events; ERR_BUSY when it does not fit, answered
+ * 503 with Retry-After). ONE writer thread takes everything queued, appends
+ * it to the database's `events` table in one transaction (SQLite WAL,
+ * synchronous=FULL: the commit is fsynced) - group commit, so a batch waits
+ * at most one commit, far below 50 ms - then, for the committed events:
+ * purchases go into the overlay (engine/overlay.h), every region's cached
+ * answers for those users are dropped, the experiments hook (api_shared
+ * on_events) is called, and only then is each batch's answer posted to the
+ * inbox of the loop that received it (an eventfd in its epoll set, as
+ * bio.c does), whose done callback sends the 202. A kill -9 at any time
+ * loses no acknowledged event. The loop never runs SQL or waits on the
+ * writer.
+ *
+ * At start the writer also rebuilds the overlay from the purchases stored
+ * since the active model was trained, before it takes new batches. */
+#ifndef RECSYS_NET_EVENTS_H
+#define RECSYS_NET_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/feedback.h"
+
+#define EVENTS_BATCH_MAX 1000 /* events in one request */
+
+struct api_shared;
+struct events;
+struct events_inbox;
+
+/* Runs on the receiving loop's thread: the batch's answer. body (JSON, len
+ * bytes) is valid during the call only. */
+typedef void (*events_done_fn)(void *arg, int status, int retry_after, const char *body,
+                               size_t len);
+
+/* One request's valid events and the answer it gets once they are durable. */
+struct events_batch {
+    size_t n;
+    struct feedback_event *ev; /* n events, malloc'd */
+    char *ok_body;             /* the 202 body, malloc'd */
+    size_t ok_len;
+    char region[32];
+    /* set by events_submit and the writer: */
+    struct events_inbox *inbox;
+    events_done_fn done;
+    void *arg;
+    int rc; /* 0 committed, or the write's error code */
+    struct events_batch *next;
+};
+
+struct events_stats {
+    uint64_t stored;  /* events committed since start */
+    uint64_t commits; /* transactions */
+    uint64_t refused; /* requests refused: queue full */
+    uint64_t rebuilt; /* purchases replayed into the overlay at start */
+    size_t queued;    /* events waiting or being written now */
+    size_t capacity;
+};
+
+/* Opens sh->db_path read-write (creating the events table when missing,
+ * switching to WAL), and starts the writer thread, which first rebuilds
+ * sh->overlay (when set) from the stored purchases not in the active model.
+ * The queue holds sh->conf->events_queue events. 0, or a negative
+ * err_code with err. */
+int events_start(struct api_shared *sh, struct events **out, char *err, size_t errlen);
+/* Writes what is queued, delivers every answer, joins the thread and frees
+ * ev. NULL is fine. */
+void events_stop(struct events *ev);
+
+/* An inbox on epoll set epfd (a region loop's). 0, or ERR_FAIL with err. */
+int events_inbox_new(int epfd, struct events_inbox **out, char *err, size_t errlen);
+/* Runs the answers still waiting, then frees. Call after events_stop. */
+void events_inbox_free(struct events_inbox *ib);
+
+/* Queues b (owned from now on, whatever the result) for the writer;
+ * done(arg, ...) runs later on inbox's loop. 0, or ERR_BUSY when the queue
+ * is full, stopped or ev is NULL (b is freed and done is never called). */
+int events_submit(struct events *ev, struct events_batch *b, struct events_inbox *inbox,
+                  events_done_fn done, void *arg);
+void events_batch_free(struct events_batch *b);
+
+/* Counters for /health and /metrics; zeros when ev is NULL. */
+void events_get_stats(struct events *ev, struct events_stats *st);
+
+#endif
