@@ -28,6 +28,7 @@ struct accesslog;
 struct bio;
 struct bio_inbox;
 struct storepoll;
+struct retrain_sched;
 struct evloop_deferred;
 struct events;
 struct feedback_event;
@@ -52,6 +53,7 @@ struct api_shared {
                         one thread that writes engine; NULL: those routes answer 503 */
     struct storepoll *store; /* model_store set (storepoll.h): the poller that feeds
                                 engine from S3; NULL: the engine comes from db_path */
+    struct retrain_sched *retrain; /* retrain_every set (retrain_sched.h); NULL: off */
     int n_regions;
     struct api_region *regions[REGIONS_MAX];
     /* Feedback events (net/events.h): the queue and writer thread, and the
@@ -81,7 +83,6 @@ struct api_region {
     struct rec_result *res; /* scratch: engine output */
     /* Set by api_region_attach, used by this region's loop thread only: */
     struct bio_inbox *inbox;                       /* background job results for this loop */
-    struct events_inbox *ev_inbox; /* feedback events made durable (events.h) */
     void (*done)(void *ctx, void *conn, int keep); /* a parked request was answered */
     void *done_ctx;
 };
