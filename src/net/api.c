@@ -4,6 +4,7 @@
 #include "net/admin.h"
 #include "net/apikeys.h"
 #include "net/bio.h"
+#include "net/events_http.h"
 #include "net/body.h"
 #include "net/cache.h"
 #include "net/forwarded.h"
@@ -15,6 +16,7 @@
 #include "net/route.h"
 #include "net/retrain_sched.h"
 #include "engine/modelstore.h"
+#include "engine/overlay_rec.h"
 #include "util/error.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -43,6 +45,7 @@ struct reply {
     const char *arg;          /* its path parameter (the version), for the log */
     size_t arg_len;
     int job; /* 0, or BIO_ACTIVATE, _ROLLBACK, _LIST: answered when that job ends (park) */
+    struct events_batch *events; /* POST /api/v1/events: answered once durable (park_events) */
     int64_t job_version;
 };
 
@@ -77,6 +80,7 @@ void api_region_free(struct api_region *r)
     sbuf_free(&r->body);
     engine_release(r->engine);
     bio_inbox_free(r->inbox);
+    events_inbox_free(r->ev_inbox);
     pthread_mutex_destroy(&r->mu);
     memset(r, 0, sizeof *r);
 }
@@ -86,7 +90,9 @@ int api_region_attach(struct api_region *r, int epfd, void (*done)(void *, void 
 {
     r->done = done;
     r->done_ctx = ctx;
-    return bio_inbox_new(epfd, &r->inbox, err, errlen);
+    if (bio_inbox_new(epfd, &r->inbox, err, errlen) < 0)
+        return -1;
+    return events_inbox_new(epfd, &r->ev_inbox, err, errlen);
 }
 
 /* Takes the current engine when it changed since this region last looked:
@@ -300,7 +306,8 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
             set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
             return;
         }
-        struct rec_request q = {.user = uid, .count = count, .allow_repurchase = rep};
+        struct rec_request q = {
+            .user = uid, .count = count, .allow_repurchase = rep, .overlay = r->sh->overlay};
         char err[512] = "";
         int rc = engine_recommend(r->engine, &q, r->res, err, sizeof err);
         if (rc < 0) {
@@ -387,7 +394,7 @@ static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
     sid[32] = '\0';
     struct user_profile prof;
     struct product_detail prod;
-    int rc = user ? engine_user_profile(r->engine, sid, &prof, err, sizeof err)
+    int rc = user ? overlay_user_profile(r->sh->overlay, r->engine, sid, &prof, err, sizeof err)
                   : engine_product_detail(r->engine, sid, &prod, err, sizeof err);
     if (rc < 0) {
         if (rc == ERR_NOT_FOUND)
@@ -580,6 +587,15 @@ static void dispatch(struct reply *rp, const struct route_match *m)
         rp->static_body = openapi_json(&rp->static_len);
         rp->status = 200;
         break;
+    case ROUTE_EVENTS: /* checked now; park_events answers once they are durable */
+        if (!rp->r->engine || !rp->r->sh->events)
+            set_error(rp, 503, "feedback events are not available (%s)",
+                      rp->r->engine ? "events_queue = 0" : "no model");
+        else
+            rp->status = events_http_prepare(rp->r->engine, rp->r->conf->name, rp->req->body,
+                                             rp->req->body_len, (int64_t)time(NULL),
+                                             &rp->r->body, &rp->events);
+        break;
     case ROUTE_DOCS:
         rp->static_body = openapi_docs_html(&rp->static_len);
         rp->ctype = "text/html; charset=utf-8";
@@ -745,6 +761,53 @@ static int park(struct reply *rp, const unsigned char addr[16], struct sbuf *out
     return -1;
 }
 
+/* The events writer made a parked batch durable (or failed): answers it as
+ * api_handle would have, then lets its connection go on. */
+static void events_done(void *arg, int status, int retry_after, const char *body, size_t len)
+{
+    struct pending *p = arg;
+    struct http_request req;
+    struct reply rp;
+    memcpy(&rp, p->state, sizeof rp);
+    if (p->conn && pending_request(p, &req) == 0) {
+        rp.req = &req;
+        pthread_mutex_lock(&rp.r->mu);
+        rp.status = status;
+        rp.retry_after = retry_after;
+        sbuf_reset(&rp.r->body);
+        sbuf_append(&rp.r->body, body, len);
+        int keep = reply_send(&rp, 0, p->addr, p->out);
+        pthread_mutex_unlock(&rp.r->mu);
+        rp.entry->done(rp.entry->done_ctx, p->conn, keep);
+    } else if (p->conn) {
+        rp.entry->done(rp.entry->done_ctx, p->conn, 0);
+    }
+    pending_free(p);
+}
+
+/* Queues rp->events for the writer with the request parked: 0 and
+ * *deferred, or -1 with a 503 (queue full) set in rp. */
+static int park_events(struct reply *rp, const unsigned char addr[16], struct sbuf *out,
+                       void *conn, struct evloop_deferred **deferred)
+{
+    struct pending *p = NULL;
+    struct events_batch *b = rp->events;
+    rp->events = NULL;
+    if (deferred && rp->entry->ev_inbox && rp->entry->done &&
+        pending_new(rp->req, conn, out, addr, rp, sizeof *rp, &p) == 0) {
+        if (events_submit(rp->r->sh->events, b, rp->entry->ev_inbox, events_done, p) == 0) {
+            *deferred = &p->def;
+            return 0;
+        }
+        pending_free(p);
+    } else {
+        events_batch_free(b);
+    }
+    rp->retry_after = 1;
+    set_error(rp, 503, "the events queue is full: retry later");
+    return -1;
+}
+
 int api_handle(struct api_region *self, const struct http_request *req, int parse_status,
                const unsigned char addr[16], struct sbuf *out, void *conn,
                struct evloop_deferred **deferred)
@@ -776,6 +839,10 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
         set_error(&rp, 400, "Region-Hint names no region in regions.conf");
     } else {
         handle_locked(&rp, parse_status);
+    }
+    if (rp.events && park_events(&rp, addr, out, conn, deferred) == 0) {
+        pthread_mutex_unlock(&rp.r->mu);
+        return 1; /* events_done answers */
     }
     if (rp.job && park(&rp, addr, out, conn, deferred) == 0) {
         pthread_mutex_unlock(&rp.r->mu);

@@ -83,6 +83,7 @@ struct api_region {
     struct rec_result *res; /* scratch: engine output */
     /* Set by api_region_attach, used by this region's loop thread only: */
     struct bio_inbox *inbox;                       /* background job results for this loop */
+    struct events_inbox *ev_inbox; /* feedback events made durable (events.h) */
     void (*done)(void *ctx, void *conn, int keep); /* a parked request was answered */
     void *done_ctx;
 };

@@ -15,6 +15,8 @@
 #include "net/api.h"
 #include "net/apikeys.h"
 #include "net/bio.h"
+#include "net/events.h"
+#include "engine/overlay.h"
 #include "net/evloop.h"
 #include "net/http.h"
 #include "net/router.h"
@@ -292,6 +294,17 @@ static void open_engine(struct server *s)
     atomic_store(&s->sh.engine_gen, 1);
 }
 
+/* The overlay and the events writer (events.h); a failure is logged and the
+ * events route answers 503, serving goes on. */
+static void start_events(struct server *s)
+{
+    char err[512];
+    if (!(s->sh.overlay = overlay_new()) ||
+        events_start(&s->sh, &s->sh.events, err, sizeof err) < 0)
+        log_error(NULL, "error", "what=events_start database=%s message=%s", s->sh.db_path,
+                  s->sh.overlay ? err : "out of memory");
+}
+
 /* A server with no worker yet (conf copied); NULL on OOM. */
 static struct server *server_alloc(const struct regions_conf *conf)
 {
@@ -365,6 +378,8 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
         goto fail;
     else
         storepoll_first(s->sh.store, &s->sh); /* the store's model, or the cached one */
+    if (s->conf.events_queue > 0) /* feedback events: without them the route answers 503 */
+        start_events(s);
     if (bio_start(&s->sh, &s->sh.bio, err, errlen) < 0 ||
         (s->sh.store && storepoll_start(s->sh.store, &s->sh, err, errlen) < 0) ||
         retrain_sched_start(&s->sh, &s->sh.retrain, err, errlen) < 0 ||
@@ -465,8 +480,10 @@ void server_stop(struct server *s)
     retrain_sched_stop(s->sh.retrain); /* it activates through the bio thread */
     storepoll_stop(s->sh.store); /* it hands engines to the bio thread */
     bio_stop(s->sh.bio); /* before the regions' inboxes go (worker_free) */
+    events_stop(s->sh.events); /* the same */
     for (int i = 0; i < s->n; i++)
         worker_free(s->w[i]);
+    overlay_free(s->sh.overlay);
     engine_release(s->sh.engine);
     apikeys_free(s->sh.keys);
     apikeys_free(s->sh.admin_keys);
