@@ -260,7 +260,6 @@ int s3_put_file(struct s3_client *c, const char *bucket, const char *key, const 
 int s3_get_file(struct s3_client *c, const char *bucket, const char *key, const char *path,
                 uint64_t max_bytes, uint64_t *size, char sha256_hex[65], char *err, size_t errlen)
 {
-    static const char digits[] = "0123456789abcdef";
     int rc = s3_check_key(bucket, key, err, errlen);
     if (rc < 0)
         return rc;
@@ -287,9 +286,7 @@ int s3_get_file(struct s3_client *c, const char *bucket, const char *key, const 
     if (sha256_hex) {
         uint8_t md[32];
         sha256_final(&r.out_sha, md);
-        for (int i = 0; i < 32; i++)
-            sha256_hex[2 * i] = digits[md[i] >> 4], sha256_hex[2 * i + 1] = digits[md[i] & 15];
-        sha256_hex[64] = '\0';
+        s3req_hex(md, sha256_hex);
     }
     return 0;
 }

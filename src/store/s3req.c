@@ -40,6 +40,14 @@ void s3req_encode(struct sbuf *b, const char *s, int keep_slash)
     }
 }
 
+void s3req_hex(const uint8_t md[32], char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++)
+        hex[2 * i] = digits[md[i] >> 4], hex[2 * i + 1] = digits[md[i] & 15];
+    hex[64] = '\0';
+}
+
 void s3req_query_add(struct sbuf *q, const char *name, const char *value)
 {
     if (q->len)
@@ -196,7 +204,6 @@ static int s3req_payload_sha(struct s3_req *r, char hex[65], char *err, size_t e
         sha256_hex(r->body ? r->body : "", r->body_len, hex);
         return 0;
     }
-    static const char digits[] = "0123456789abcdef";
     char buf[1 << 16];
     struct sha256_ctx h;
     uint8_t md[32];
@@ -212,9 +219,7 @@ static int s3req_payload_sha(struct s3_req *r, char hex[65], char *err, size_t e
         done += (uint64_t)got;
     }
     sha256_final(&h, md);
-    for (int i = 0; i < 32; i++)
-        hex[2 * i] = digits[md[i] >> 4], hex[2 * i + 1] = digits[md[i] & 15];
-    hex[64] = '\0';
+    s3req_hex(md, hex);
     return 0;
 }
 

@@ -62,6 +62,9 @@ void s3req_encode(struct sbuf *b, const char *s, int keep_slash);
  * parameters in sorted order (curl signs the query as given). */
 void s3req_query_add(struct sbuf *q, const char *name, const char *value);
 
+/* Writes a sha256 digest as 64 lowercase hex characters and a NUL. */
+void s3req_hex(const uint8_t md[32], char hex[65]);
+
 /* Parses an S3 error body: its <Code> into code and <Message> into msg
  * (either "" when absent). */
 void s3req_error_code(const char *body, size_t len, char *code, size_t codelen, char *msg,
