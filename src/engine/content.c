@@ -41,9 +41,11 @@ int content_similar(const struct model *m, int32_t item, int n, struct scored *o
     int got = 0;
     if (item < 0 || item >= m->ctx.items.n || add_category(m, item, &b) < 0)
         goto out;
-    cand_finish(&b);
-    for (size_t i = 0; i < b.n && got < n; i++)
-        out[got++] = (struct scored){b.c[i].item, b.c[i].score, "content"};
+    cand_rank(&b);
+    for (size_t i = 0; i < b.n && got < n; i++) {
+        const struct cand *c = cand_at(&b, i);
+        out[got++] = (struct scored){c->item, c->score, "content"};
+    }
 out:
     cand_free(&b);
     return got;
@@ -68,7 +70,7 @@ int content_scores(const struct model *m, const struct rec_query *q, struct cand
             reclist_explain(explain, " %s", m->ctx.cats[m->ctx.item_cat[m->ui.idx[p]]]);
         reclist_explain(explain, "; ");
     }
-    cand_finish(b);
+    cand_rank(b);
     return 0;
 }
 
@@ -83,8 +85,10 @@ static void content_recommend(const struct model *m, const struct rec_query *q,
 {
     struct cand_buf b = {0};
     if (content_scores(m, q, &b, out) == 0)
-        for (size_t i = 0; i < b.n && out->n < q->n; i++)
-            reclist_push(m, q, out, b.c[i].item, b.c[i].score, "content");
+        for (size_t i = 0; i < b.n && out->n < q->n; i++) {
+            const struct cand *c = cand_at(&b, i);
+            reclist_push(m, q, out, c->item, c->score, "content");
+        }
     cand_free(&b);
     popularity_fill(m, q, out, 0);
 }

@@ -58,6 +58,14 @@ struct engine {
     struct history hist;        /* purchases, cities, catalogue names: profiles without SQL */
 };
 
+/* snprintf(dst, size, "%s", src) without printf: on the request path. */
+static void copy_str(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(a, b);
@@ -368,7 +376,7 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
         struct rec_item *it = &out->items[i];
         int32_t k = list.items[i].item;
         memcpy(it->product_id, e->m.ctx.items.ids[k], REC_ID_LEN);
-        snprintf(it->category, sizeof it->category, "%s", e->m.ctx.cats[e->m.ctx.item_cat[k]]);
+        copy_str(it->category, sizeof it->category, e->m.ctx.cats[e->m.ctx.item_cat[k]]);
         it->price = e->pinfo[k].price;
         it->avg_rating = e->pinfo[k].avg_rating;
         it->n_ratings = e->pinfo[k].n_ratings;
@@ -461,7 +469,7 @@ static void product_similar(const struct model *m, int32_t i, struct product_det
     for (int k = 0; k < n; k++) {
         struct product_similar *x = &out->similar[k];
         memcpy(x->product_id, m->ctx.items.ids[sim[k].item], REC_ID_LEN);
-        snprintf(x->category, sizeof x->category, "%s", m->ctx.cats[m->ctx.item_cat[sim[k].item]]);
+        copy_str(x->category, sizeof x->category, m->ctx.cats[m->ctx.item_cat[sim[k].item]]);
         x->score = sim[k].score;
         x->source = sim[k].source;
     }
@@ -481,7 +489,7 @@ int engine_product_detail(struct engine *e, const char *product_id, struct produ
     if (i < 0)
         return err_code_set(err, errlen, ERR_NOT_FOUND, "no product %s", id);
     memcpy(out->product_id, id, REC_ID_LEN);
-    snprintf(out->category, sizeof out->category, "%s", m->ctx.cats[m->ctx.item_cat[i]]);
+    copy_str(out->category, sizeof out->category, m->ctx.cats[m->ctx.item_cat[i]]);
     out->has_category_pt =
         history_category_pt(&e->hist, id, out->category_pt, sizeof out->category_pt);
     const struct product_info *pi = &e->pinfo[i];

@@ -21,9 +21,11 @@ static int hybrid_fit(struct model *m, char *err, size_t errlen)
     return 0;
 }
 
+/* Divides every score by the best (b ranked); b is a set afterwards: its
+ * order is no longer ranked (the hybrid reads it as one). */
 static void normalise(struct cand_buf *b)
 {
-    float top = b->n ? b->c[0].score : 0;
+    float top = b->n ? cand_at(b, 0)->score : 0;
     for (size_t i = 0; i < b->n && top > 0; i++)
         b->c[i].score /= top;
 }
@@ -49,9 +51,11 @@ static void contextual_fill(const struct model *m, const struct rec_query *q, st
     for (int64_t k = s0; k < s1; k++)
         if (cand_add(&b, p->state_list[k], (float)(w * p->state_score[k] / stop)) < 0)
             goto out;
-    cand_finish(&b);
-    for (size_t i = 0; i < b.n && out->n < q->n; i++)
-        reclist_push(m, q, out, b.c[i].item, b.c[i].score, "popularity:state");
+    cand_rank(&b);
+    for (size_t i = 0; i < b.n && out->n < q->n; i++) {
+        const struct cand *c = cand_at(&b, i);
+        reclist_push(m, q, out, c->item, c->score, "popularity:state");
+    }
 out:
     cand_free(&b);
 }
@@ -67,8 +71,9 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
             cand_add(&all, ub.c[i].item, ub.c[i].score);
         for (size_t i = 0; i < ib.n; i++)
             cand_add(&all, ib.c[i].item, ib.c[i].score);
-        cand_finish(&all);
+        cand_rank(&all);
         for (size_t i = 0; i < all.n && out->n < q->n; i++) {
+            cand_at(&all, i);
             const char *src = "itemcf";
             for (size_t j = 0; j < ub.n; j++)
                 if (ub.c[j].item == all.c[i].item) {

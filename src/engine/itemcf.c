@@ -62,7 +62,9 @@ int itemcf_fit_knn(const struct csr *ui, const struct csr *iu, int k, int max_po
             if (cand_add(&b, it, (float)cos) < 0)
                 goto out;
         }
-        cand_finish(&b);
+        cand_rank(&b); /* only the best k are kept: rank those */
+        if (b.n && k > 0)
+            cand_at(&b, ((size_t)k < b.n ? (size_t)k : b.n) - 1);
         if (knn_append_row(out, i, &b, k, &cap) < 0)
             goto out;
     }
@@ -103,7 +105,7 @@ int itemcf_scores(const struct model *m, const struct rec_query *q, struct cand_
             reclist_explain(explain, " %.8s", m->ctx.items.ids[m->ui.idx[p]]);
         reclist_explain(explain, "; ");
     }
-    cand_finish(b);
+    cand_rank(b);
     return 0;
 }
 
@@ -111,8 +113,10 @@ static void icf_recommend(const struct model *m, const struct rec_query *q, stru
 {
     struct cand_buf b = {0};
     if (itemcf_scores(m, q, &b, out) == 0)
-        for (size_t i = 0; i < b.n && out->n < q->n; i++)
-            reclist_push(m, q, out, b.c[i].item, b.c[i].score, "itemcf");
+        for (size_t i = 0; i < b.n && out->n < q->n; i++) {
+            const struct cand *c = cand_at(&b, i);
+            reclist_push(m, q, out, c->item, c->score, "itemcf");
+        }
     cand_free(&b);
     popularity_fill(m, q, out, 0);
 }

@@ -375,11 +375,11 @@ int usercf_scores(const struct model *m, const struct rec_query *q, struct cand_
                             m->ucf.sim[k]);
         reclist_explain(explain, "; ");
     }
-    cand_finish(b);
+    cand_rank(b); /* merged: the order does not matter before rescoring */
     /* score = normalised similarity mass x product popularity */
     for (size_t i = 0; i < b->n; i++)
         b->c[i].score = (float)(b->c[i].score / total) * (1.0f + m->pop.count_all[b->c[i].item]);
-    cand_finish(b);
+    cand_rank(b);
     return 0;
 }
 
@@ -387,8 +387,10 @@ static void ucf_recommend(const struct model *m, const struct rec_query *q, stru
 {
     struct cand_buf b = {0};
     if (usercf_scores(m, q, &b, out) == 0)
-        for (size_t i = 0; i < b.n && out->n < q->n; i++)
-            reclist_push(m, q, out, b.c[i].item, b.c[i].score, "usercf");
+        for (size_t i = 0; i < b.n && out->n < q->n; i++) {
+            const struct cand *c = cand_at(&b, i);
+            reclist_push(m, q, out, c->item, c->score, "usercf");
+        }
     cand_free(&b);
     popularity_fill(m, q, out, 0);
 }

@@ -288,7 +288,7 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
         return;
     memcpy(uid, id, 32);
     uid[32] = '\0';
-    snprintf(key, sizeof key, "r:%s:%d:%d", uid, count, rep);
+    render_rec_key(key, uid, count, rep);
     size_t vlen;
     const char *hit = cache_get(r->cache, key, rp->t0, &vlen);
     sbuf_reset(b);
@@ -320,7 +320,7 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
         if (!b->overflow)
             cache_put(r->cache, key, b->p + start, b->len - start, rp->t0);
     }
-    sbuf_printf(b, ",\"latency_ms\":%.4f}", (clock_monotonic() - rp->t0) * 1e3);
+    render_latency_end(b, (clock_monotonic() - rp->t0) * 1e3);
     rp->status = 200;
 }
 
@@ -403,15 +403,15 @@ static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
             set_error(rp, render_status(rc), "%s", err[0] ? err : "lookup failed");
         return;
     }
-    cJSON *j = user ? render_user(&prof) : render_product(&prod);
-    if (user)
+    sbuf_reset(&r->body);
+    if (user) {
+        render_user(&r->body, &prof);
         engine_user_profile_free(&prof);
-    if (!j) {
-        set_error(rp, 500, "out of memory rendering JSON");
-        return;
+    } else {
+        render_product(&r->body, &prod);
     }
-    send_json(rp, j);
-    cJSON_Delete(j);
+    render_close(&r->body, rp->entry->conf->name, r->conf->name);
+    rp->status = 200;
 }
 
 /* GET /api/v1/users/random?with_history=1[&seed=N]: {"user_id": ...} of a
@@ -486,6 +486,12 @@ static void models_result(struct reply *rp, const struct bio_result *res)
 static void h_models(struct reply *rp, int route, const char *ver, size_t ver_len)
 {
     if (route == ROUTE_MODELS) {
+        sbuf_reset(&rp->r->body);
+        if (bio_models_get(rp->r->sh->bio, &rp->r->body) == 0) { /* no change since */
+            render_close(&rp->r->body, rp->entry->conf->name, rp->r->conf->name);
+            rp->status = 200;
+            return;
+        }
         rp->job = BIO_LIST;
     } else if (route == ROUTE_MODEL_ROLLBACK) {
         rp->job = BIO_ROLLBACK;
@@ -670,9 +676,7 @@ static void handle_locked(struct reply *rp, int parse_status)
 
 static void write_head(struct sbuf *out, const struct reply *rp, size_t len, int keep)
 {
-    sbuf_printf(out,
-                "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nX-Region: %s\r\n",
-                rp->status, http_status_text(rp->status), rp->ctype, len, rp->r->conf->name);
+    render_head(out, rp->status, http_status_text(rp->status), rp->ctype, len, rp->r->conf->name);
     if (rp->allow)
         sbuf_printf(out, "Allow: %s\r\n", rp->allow);
     if (rp->retry_after)

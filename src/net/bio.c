@@ -16,6 +16,7 @@
 #include "engine/modelstore.h"
 #include "net/api.h"
 #include "net/evloop.h"
+#include "net/modelsnap.h"
 #include "net/storepoll.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -52,6 +53,7 @@ struct bio {
     pthread_cond_t cv;
     struct bio_job *head, *tail;
     int n, stopping;
+    struct modelsnap *snap; /* the models list the loops serve (modelsnap.h); NULL: none */
 };
 
 /* Runs the done callbacks of a list of finished jobs and frees them. */
@@ -247,9 +249,15 @@ static void run_job(struct bio *b, struct bio_job *j)
         return;
     }
     double t0 = clock_monotonic();
+    if (j->op == BIO_LIST && b->snap)
+        modelsnap_begin(b->snap); /* before the list is read (see modelsnap.h) */
     run_models(b->sh, j);
     struct bio_result *res = &j->res;
     res->seconds = clock_monotonic() - t0;
+    if (b->snap && j->op == BIO_LIST)
+        modelsnap_end(b->snap, res->rc == 0 ? &res->list : NULL);
+    else if (b->snap) /* activate, rollback, reload: the list may have changed */
+        modelsnap_refresh(b->snap);
     const char *region = j->region[0] ? j->region : NULL;
     if (j->op == BIO_LIST) /* a read, not an event */
         return;
@@ -296,6 +304,7 @@ int bio_start(struct api_shared *sh, struct bio **out, char *err, size_t errlen)
     if (!b)
         return err_set(err, errlen, "out of memory");
     b->sh = sh;
+    b->snap = modelsnap_new(sh->db_path); /* NULL: every list goes through the thread */
     pthread_mutex_init(&b->mu, NULL);
     pthread_cond_init(&b->cv, NULL);
     sigfillset(&all); /* signals are for the front end's thread */
@@ -305,6 +314,7 @@ int bio_start(struct api_shared *sh, struct bio **out, char *err, size_t errlen)
     if (rc != 0) {
         pthread_mutex_destroy(&b->mu);
         pthread_cond_destroy(&b->cv);
+        modelsnap_free(b->snap);
         free(b);
         return err_set(err, errlen, "cannot start the background job thread");
     }
@@ -323,7 +333,13 @@ void bio_stop(struct bio *b)
     pthread_join(b->th, NULL);
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->cv);
+    modelsnap_free(b->snap);
     free(b);
+}
+
+int bio_models_get(struct bio *b, struct sbuf *out)
+{
+    return b ? modelsnap_get(b->snap, out) : -1;
 }
 
 /* Appends j to the queue: 0, or ERR_BUSY (full or stopping). */

@@ -72,6 +72,12 @@ int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *regio
  * region's loop). Returns res->rc, or the bio_submit error (with res->err). */
 int bio_run(struct bio *b, enum bio_op op, int64_t version, struct bio_result *res);
 
+struct sbuf;
+/* On a loop, GET /api/v1/models without the job: appends the members of the
+ * list the last job left, its object left open (modelsnap.h), and returns 0 when the database has
+ * not changed since; -1 (nothing appended): queue BIO_LIST. */
+int bio_models_get(struct bio *b, struct sbuf *out);
+
 struct engine;
 /* Swaps in e, an engine opened elsewhere (net/storepoll.c: a verified
  * artifact from a model store), on the bio thread after the jobs queued

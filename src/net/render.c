@@ -1,22 +1,24 @@
 /* JSON renderings of engine results (see render.h). */
 #include "net/render.h"
 #include "net/bio.h"
+#include "net/jsonnum.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/error.h"
 
-/* Appends printf(fmt, v), or null_text when v is unknown or not a number
- * JSON can carry (NaN, infinities). fmt holds the key too: one call per
- * value on the hot path. */
-static void num_or_null(struct sbuf *b, const char *fmt, const char *null_text, double v, int known)
+/* Appends ,"key": and then v with jsonnum_fixed (decimals), or null when v
+ * is unknown or not a number JSON can carry (NaN, infinities). */
+static void fixed_or_null(struct sbuf *b, const char *key, double v, int decimals, int known)
 {
+    sbuf_puts(b, key);
     if (known && isfinite(v))
-        sbuf_printf(b, fmt, v);
+        jsonnum_fixed(b, v, decimals);
     else
-        sbuf_puts(b, null_text);
+        sbuf_puts(b, "null");
 }
 
 static void str_or_null(struct sbuf *b, const char *s)
@@ -27,27 +29,35 @@ static void str_or_null(struct sbuf *b, const char *s)
         sbuf_puts(b, "null");
 }
 
+/* The hot path: no printf (see jsonnum.h); the bytes are those of
+ * "%.2f" (price), "%.3f" (avg_rating) and "%.6g" (score). */
 void render_recs(struct sbuf *b, const struct rec_result *r, int64_t model_version)
 {
     sbuf_puts(b, "\"user_id\":");
     sbuf_json_str(b, r->user_id);
-    sbuf_printf(b, ",\"known\":%s,\"state\":", r->known ? "true" : "false");
+    sbuf_puts(b, r->known ? ",\"known\":true,\"state\":" : ",\"known\":false,\"state\":");
     str_or_null(b, r->state);
-    sbuf_printf(b, ",\"model_version\":%lld,\"recommendations\":[", (long long)model_version);
+    sbuf_puts(b, ",\"model_version\":");
+    jsonnum_int(b, (long long)model_version);
+    sbuf_puts(b, ",\"recommendations\":[");
     for (int i = 0; i < r->n_items; i++) {
         const struct rec_item *it = &r->items[i];
-        sbuf_printf(b, "%s{\"rank\":%d,\"product_id\":", i ? "," : "", i + 1);
+        sbuf_puts(b, i ? ",{\"rank\":" : "{\"rank\":");
+        jsonnum_int(b, i + 1);
+        sbuf_puts(b, ",\"product_id\":");
         sbuf_json_str(b, it->product_id);
         sbuf_puts(b, ",\"category\":");
         sbuf_json_str(b, it->category);
-        num_or_null(b, ",\"price\":%.2f", ",\"price\":null", it->price, it->price >= 0);
-        num_or_null(b, ",\"avg_rating\":%.3f", ",\"avg_rating\":null", it->avg_rating,
-                    it->n_ratings > 0);
+        fixed_or_null(b, ",\"price\":", it->price, 2, it->price >= 0);
+        fixed_or_null(b, ",\"avg_rating\":", it->avg_rating, 3, it->n_ratings > 0);
+        sbuf_puts(b, ",\"n_ratings\":");
+        jsonnum_int(b, it->n_ratings);
+        sbuf_puts(b, ",\"score\":");
         if (isfinite(it->score))
-            sbuf_printf(b, ",\"n_ratings\":%d,\"score\":%.6g,\"source\":", it->n_ratings,
-                        it->score);
+            jsonnum_g6(b, it->score);
         else
-            sbuf_printf(b, ",\"n_ratings\":%d,\"score\":null,\"source\":", it->n_ratings);
+            sbuf_puts(b, "null");
+        sbuf_puts(b, ",\"source\":");
         sbuf_json_str(b, it->source ? it->source : "");
         sbuf_puts(b, "}");
     }
@@ -58,6 +68,55 @@ void render_recs(struct sbuf *b, const struct rec_result *r, int64_t model_versi
     }
 }
 
+void render_latency_end(struct sbuf *b, double ms)
+{
+    sbuf_puts(b, ",\"latency_ms\":");
+    jsonnum_fixed(b, ms, 4);
+    sbuf_puts(b, "}");
+}
+
+void render_close(struct sbuf *b, const char *region, const char *served_by)
+{
+    sbuf_puts(b, ",\"region\":");
+    jsonnum_cjson_str(b, region);
+    sbuf_puts(b, ",\"served_by\":");
+    jsonnum_cjson_str(b, served_by);
+    sbuf_puts(b, "}");
+}
+
+void render_head(struct sbuf *out, int status, const char *reason, const char *ctype, size_t len,
+                 const char *region)
+{
+    sbuf_puts(out, "HTTP/1.1 ");
+    jsonnum_int(out, status);
+    sbuf_puts(out, " ");
+    sbuf_puts(out, reason);
+    sbuf_puts(out, "\r\nContent-Type: ");
+    sbuf_puts(out, ctype);
+    sbuf_puts(out, "\r\nContent-Length: ");
+    jsonnum_int(out, (long long)len);
+    sbuf_puts(out, "\r\nX-Region: ");
+    sbuf_puts(out, region);
+    sbuf_puts(out, "\r\n");
+}
+
+void render_rec_key(char *key, const char *uid, int count, int rep)
+{
+    char *o = key;
+    memcpy(o, "r:", 2);
+    memcpy(o + 2, uid, 32);
+    o += 34;
+    *o++ = ':';
+    if (count >= 100)
+        *o++ = (char)('0' + count / 100 % 10);
+    if (count >= 10)
+        *o++ = (char)('0' + count / 10 % 10);
+    *o++ = (char)('0' + count % 10);
+    *o++ = ':';
+    *o++ = rep ? '1' : '0';
+    *o = '\0';
+}
+
 void render_history(struct sbuf *b, const struct user_profile *p)
 {
     sbuf_printf(b, "\"history\":{\"orders\":%d,\"products\":%d,\"first_purchase\":", p->orders,
@@ -65,7 +124,7 @@ void render_history(struct sbuf *b, const struct user_profile *p)
     str_or_null(b, p->first_purchase);
     sbuf_puts(b, ",\"last_purchase\":");
     str_or_null(b, p->last_purchase);
-    num_or_null(b, ",\"monetary\":%.2f", ",\"monetary\":null", p->monetary, 1);
+    fixed_or_null(b, ",\"monetary\":", p->monetary, 2, 1);
     sbuf_puts(b, "}");
 }
 
@@ -130,68 +189,82 @@ static cJSON *done(cJSON *o, int ok)
     return NULL;
 }
 
-cJSON *render_user(const struct user_profile *p)
+/* ---- large bodies, written straight into the buffer ----
+ * The bytes are exactly those cJSON_PrintUnformatted gave for the trees
+ * these shapes used to be (numbers through jsonnum_cjson, strings through
+ * jsonnum_cjson_str), without a tree: a malloc per member and a printf and
+ * sscanf per number made the heaviest user's profile cost 60 us. */
+
+/* ,"key": then a string (cJSON escaping) or null. */
+static void cj_str(struct sbuf *b, const char *key, const char *s, int known)
 {
-    cJSON *o = cJSON_CreateObject(), *arr;
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "user_id", p->user_id);
-    add_str_or_null(o, "state", p->state, p->state[0] != 0);
-    add_str_or_null(o, "city", p->city, p->has_city);
-    cJSON_AddNumberToObject(o, "orders", p->orders);
-    cJSON_AddNumberToObject(o, "products", p->products);
-    add_str_or_null(o, "first_purchase", p->first_purchase, p->first_purchase[0] != 0);
-    add_str_or_null(o, "last_purchase", p->last_purchase, p->last_purchase[0] != 0);
-    add_num_or_null(o, "recency_days", p->recency_days, p->has_recency);
-    cJSON_AddNumberToObject(o, "frequency", p->orders);
-    cJSON_AddNumberToObject(o, "monetary", p->monetary);
-    cJSON_AddBoolToObject(o, "known", p->n_purchases > 0);
-    arr = cJSON_AddArrayToObject(o, "purchases");
-    int n = 0;
-    for (; arr && n < p->n_purchases; n++) {
-        const struct user_purchase *u = &p->purchases[n];
-        cJSON *x = cJSON_CreateObject();
-        if (!x)
-            break;
-        cJSON_AddItemToArray(arr, x);
-        cJSON_AddStringToObject(x, "order_id", u->order_id);
-        cJSON_AddStringToObject(x, "product_id", u->product_id);
-        cJSON_AddStringToObject(x, "category", u->category);
-        cJSON_AddNumberToObject(x, "price", u->price);
-        if (!cJSON_AddStringToObject(x, "timestamp", u->timestamp))
-            break;
-    }
-    return done(o, arr && n == p->n_purchases);
+    sbuf_puts(b, key);
+    if (known)
+        jsonnum_cjson_str(b, s);
+    else
+        sbuf_puts(b, "null");
 }
 
-cJSON *render_product(const struct product_detail *d)
+/* ,"key": then a number as cJSON prints it, or null. */
+static void cj_num(struct sbuf *b, const char *key, double v, int known)
 {
-    cJSON *o = cJSON_CreateObject(), *arr;
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "product_id", d->product_id);
-    cJSON_AddStringToObject(o, "category", d->category);
-    add_str_or_null(o, "category_pt", d->category_pt, d->has_category_pt);
-    add_num_or_null(o, "price", d->price, d->price >= 0);
-    add_num_or_null(o, "avg_rating", d->avg_rating, d->n_ratings > 0);
-    cJSON_AddNumberToObject(o, "n_ratings", d->n_ratings);
-    cJSON_AddNumberToObject(o, "purchases", d->purchases);
-    add_num_or_null(o, "popularity_rank", d->popularity_rank, d->popularity_rank > 0);
-    arr = cJSON_AddArrayToObject(o, "similar");
-    int n = 0;
-    for (; arr && n < d->n_similar; n++) {
-        const struct product_similar *s = &d->similar[n];
-        cJSON *x = cJSON_CreateObject();
-        if (!x)
-            break;
-        cJSON_AddItemToArray(arr, x);
-        cJSON_AddStringToObject(x, "product_id", s->product_id);
-        cJSON_AddStringToObject(x, "category", s->category);
-        cJSON_AddNumberToObject(x, "score", s->score);
-        if (!cJSON_AddStringToObject(x, "source", s->source ? s->source : ""))
-            break;
+    sbuf_puts(b, key);
+    if (known && isfinite(v))
+        jsonnum_cjson(b, v);
+    else
+        sbuf_puts(b, "null");
+}
+
+void render_user(struct sbuf *b, const struct user_profile *p)
+{
+    sbuf_puts(b, "{\"user_id\":");
+    jsonnum_cjson_str(b, p->user_id);
+    cj_str(b, ",\"state\":", p->state, p->state[0] != 0);
+    cj_str(b, ",\"city\":", p->city, p->has_city);
+    cj_num(b, ",\"orders\":", p->orders, 1);
+    cj_num(b, ",\"products\":", p->products, 1);
+    cj_str(b, ",\"first_purchase\":", p->first_purchase, p->first_purchase[0] != 0);
+    cj_str(b, ",\"last_purchase\":", p->last_purchase, p->last_purchase[0] != 0);
+    cj_num(b, ",\"recency_days\":", p->recency_days, p->has_recency);
+    cj_num(b, ",\"frequency\":", p->orders, 1);
+    cj_num(b, ",\"monetary\":", p->monetary, 1);
+    sbuf_puts(b, p->n_purchases > 0 ? ",\"known\":true,\"purchases\":["
+                                    : ",\"known\":false,\"purchases\":[");
+    for (int n = 0; n < p->n_purchases; n++) {
+        const struct user_purchase *u = &p->purchases[n];
+        sbuf_puts(b, n ? ",{\"order_id\":" : "{\"order_id\":");
+        jsonnum_cjson_str(b, u->order_id);
+        cj_str(b, ",\"product_id\":", u->product_id, 1);
+        cj_str(b, ",\"category\":", u->category, 1);
+        cj_num(b, ",\"price\":", u->price, 1);
+        cj_str(b, ",\"timestamp\":", u->timestamp, 1);
+        sbuf_puts(b, "}");
     }
-    return done(o, arr && n == d->n_similar);
+    sbuf_puts(b, "]");
+}
+
+void render_product(struct sbuf *b, const struct product_detail *d)
+{
+    sbuf_puts(b, "{\"product_id\":");
+    jsonnum_cjson_str(b, d->product_id);
+    cj_str(b, ",\"category\":", d->category, 1);
+    cj_str(b, ",\"category_pt\":", d->category_pt, d->has_category_pt);
+    cj_num(b, ",\"price\":", d->price, d->price >= 0);
+    cj_num(b, ",\"avg_rating\":", d->avg_rating, d->n_ratings > 0);
+    cj_num(b, ",\"n_ratings\":", d->n_ratings, 1);
+    cj_num(b, ",\"purchases\":", d->purchases, 1);
+    cj_num(b, ",\"popularity_rank\":", d->popularity_rank, d->popularity_rank > 0);
+    sbuf_puts(b, ",\"similar\":[");
+    for (int n = 0; n < d->n_similar; n++) {
+        const struct product_similar *x = &d->similar[n];
+        sbuf_puts(b, n ? ",{\"product_id\":" : "{\"product_id\":");
+        jsonnum_cjson_str(b, x->product_id);
+        cj_str(b, ",\"category\":", x->category, 1);
+        cj_num(b, ",\"score\":", x->score, 1);
+        cj_str(b, ",\"source\":", x->source ? x->source : "", 1);
+        sbuf_puts(b, "}");
+    }
+    sbuf_puts(b, "]");
 }
 
 cJSON *render_engine_info(const struct engine_info *in, const char *warning)
