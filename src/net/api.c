@@ -15,6 +15,7 @@
 #include "net/storepoll.h"
 #include "net/route.h"
 #include "net/retrain_sched.h"
+#include "net/events.h"
 #include "engine/modelstore.h"
 #include "engine/overlay_rec.h"
 #include "util/error.h"
@@ -213,6 +214,13 @@ static void h_health(struct reply *rp)
     storepoll_health_json(r->sh->store, b); /* ,"store":{...} when model_store is set */
     sbuf_puts(b, ",\"retrain\":");
     retrain_sched_json(r->sh->retrain, b);
+    struct events_stats es; /* zeros when the events route is off */
+    events_get_stats(r->sh->events, &es);
+    sbuf_printf(b,
+                ",\"events\":{\"enabled\":%s,\"stored\":%llu,\"queued\":%zu,\"capacity\":%zu,"
+                "\"refused\":%llu}",
+                r->sh->events ? "true" : "false", (unsigned long long)es.stored, es.queued,
+                es.capacity, (unsigned long long)es.refused);
     sbuf_puts(b, ",\"served_by\":");
     sbuf_json_str(b, r->conf->name);
     sbuf_puts(b, "}");

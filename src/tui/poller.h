@@ -65,6 +65,13 @@ struct region_view {
     char last_error[TUI_ERR];
     time_t last_error_at;
     struct model_stats stats;
+    /* Feedback events and scheduled retraining (health "events", "retrain"). events_rate:
+     * events committed per second between the last two health checks, NAN until known. */
+    int events_on, retrain_on, retrain_running;
+    long events_stored, events_queued, events_capacity;
+    double events_rate, events_at; /* events_at: the uptime_s of events_stored */
+    double retrain_every_s, retrain_next_s; /* next: NAN while running or unknown */
+    char retrain_last[200]; /* "2026-12-02T04:00:00Z activated v7: reason", "" before one */
     /* History, one sample per health check (NAN when it failed). */
     struct series p50_hist, p99_hist, rps_hist, rtt_hist, status_hist;
 };

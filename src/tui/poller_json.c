@@ -84,6 +84,38 @@ static void metrics_summary(const cJSON *metrics, char *out, size_t n)
         snprintf(out + w, n - (size_t)w, " (popularity ndcg=%.4g)", base);
 }
 
+/* Health "events" and "retrain" (servers without them: both off). */
+static void online_health(const cJSON *root, struct region_view *r)
+{
+    const cJSON *e = obj(root, "events"), *t = obj(root, "retrain"), *l = obj(t, "last");
+    long stored = lnum(e, "stored");
+    double at = r->uptime_s, dt = at - r->events_at;
+    r->events_rate = r->have_health && r->events_on && dt > 0 && stored >= r->events_stored
+                         ? (double)(stored - r->events_stored) / dt
+                         : NAN;
+    r->events_on = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "enabled"));
+    r->events_stored = stored;
+    r->events_at = at;
+    r->events_queued = lnum(e, "queued");
+    r->events_capacity = lnum(e, "capacity");
+    r->retrain_on = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "enabled"));
+    r->retrain_running = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "running"));
+    r->retrain_every_s = num(t, "every_s");
+    r->retrain_next_s = num(t, "next_in_s");
+    r->retrain_last[0] = 0;
+    if (l) {
+        char when[32], outcome[16], why[160];
+        str(l, "started", when, sizeof when);
+        str(l, "outcome", outcome, sizeof outcome);
+        str(l, "reason", why, sizeof why);
+        int n = snprintf(r->retrain_last, sizeof r->retrain_last, "%s %s v%ld: ", when, outcome,
+                         lnum(l, "version"));
+        if (n > 0 && (size_t)n < sizeof r->retrain_last) /* the reason, cut to what fits */
+            snprintf(r->retrain_last + n, sizeof r->retrain_last - (size_t)n, "%.*s",
+                     (int)(sizeof r->retrain_last - (size_t)n - 1), why);
+    }
+}
+
 int poller_json_health(const char *body, struct region_view *r)
 {
     cJSON *root = cJSON_Parse(body);
@@ -121,6 +153,7 @@ int poller_json_health(const char *body, struct region_view *r)
     const cJSON *ok = cJSON_GetObjectItemCaseSensitive(db, "ok");
     r->db_ok = ok ? cJSON_IsTrue(ok) : 1;
     str(db, "path", r->db_path, sizeof r->db_path);
+    online_health(root, r);
     r->have_health = 1;
     cJSON_Delete(root);
     return 0;

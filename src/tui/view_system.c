@@ -79,6 +79,37 @@ static int draw_db(struct dash *ds, int y, int w)
     return 1;
 }
 
+/* Feedback events and scheduled retraining of the selected region (or the
+ * first that reported health): two lines. */
+static int draw_online(struct dash *ds, int y, int w)
+{
+    const struct tui_data *d = ds->d;
+    int ri = d->r[ds->sel_region].have_health ? ds->sel_region : -1;
+    for (int i = 0; i < d->n_regions && ri < 0; i++)
+        if (d->r[i].have_health)
+            ri = i;
+    if (ri < 0)
+        return 0;
+    const struct region_view *r = &d->r[ri];
+    char rate[24], every[24], next[24];
+    snprintf(rate, sizeof rate, isfinite(r->events_rate) ? "%.1f/s" : "-/s", r->events_rate);
+    if (r->events_on)
+        ui_text(y, 0, w, A_NORMAL, " Events       %s  queue %ld/%ld  stored %ld  (%s)", rate,
+                r->events_queued, r->events_capacity, r->events_stored, r->name);
+    else
+        ui_text(y, 0, w, ui_attr(ds, UI_DIM), " Events       off (%s)", r->name);
+    if (!r->retrain_on) {
+        ui_text(y + 1, 0, w, ui_attr(ds, UI_DIM), " Retraining   off (regions.conf retrain_every)");
+        return 2;
+    }
+    chart_fmt_duration(r->retrain_every_s, every, sizeof every);
+    chart_fmt_duration(r->retrain_next_s, next, sizeof next);
+    ui_text(y + 1, 0, w, A_NORMAL, " Retraining   every %s, %s%s; last: %s", every,
+            r->retrain_running ? "running now" : "next in ", r->retrain_running ? "" : next,
+            r->retrain_last[0] ? r->retrain_last : "none yet");
+    return 2;
+}
+
 static int draw_regions(struct dash *ds, int y, int h, int w)
 {
     const struct tui_data *d = ds->d;
@@ -145,6 +176,7 @@ void view_system_draw(struct dash *ds, int y, int h, int w)
     int row = y, end = y + h;
     row += draw_model(ds, row, 9, w);
     row += draw_db(ds, row, w);
+    row += draw_online(ds, row, w);
     row++;
     row += draw_regions(ds, row, ds->d->n_regions + 1, w) + 1;
     if (end - row >= 3)
