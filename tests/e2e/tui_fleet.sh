@@ -112,7 +112,8 @@ activate() { # activate PORT VERSION: the admin route (loopback needs no key)
     "http://127.0.0.1:$1/api/v1/models/$2/activate" >/dev/null
 }
 
-$TM new-session -d -s fleet -x 120 -y 40 "'$BIN' --monitor --config '$CONF' --interval $INTERVAL; sleep 30"
+$TM new-session -d -s fleet -x 120 -y 40 \
+  "'$BIN' --monitor --config '$CONF' --interval $INTERVAL; echo \$? >'$TMP/rc'; sleep 30"
 check_screen "both real regions come UP, the stand-in DEGRADED" '2/3 regions UP .* 1 region unhealthy' 10
 check_screen "the cards name the host" "host $HOST  up "
 check_screen "the stand-in's card names its host" 'host store-host-7  up '
@@ -155,3 +156,5 @@ check "activate v2 on us-east again" activate "$P_EAST" 2
 check_gone "the flag clears" 'DIFFERS' 10
 check_fails "the alert clears" grep -q 'ALERT' "$TMP/screen.txt"
 $TM send-keys -t fleet q
+for _ in $(seq 50); do [ -s "$TMP/rc" ] && break; sleep 0.1; done
+check_eq "q ends the dashboard with status 0 (a sanitizer report would not)" "$(cat "$TMP/rc" 2>/dev/null)" 0
