@@ -56,6 +56,7 @@ struct engine {
     int64_t users_with_history; /* counted once at open: info is called per request */
     int32_t *hist_users;        /* the model users with history, ascending (random user) */
     struct history hist;        /* purchases, cities, catalogue names: profiles without SQL */
+    struct engine *base; /* engine_open_variant: cust, people, people_state and hist are base's */
 };
 
 /* snprintf(dst, size, "%s", src) without printf: on the request path. */
@@ -171,8 +172,7 @@ static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errle
     e->people.ids = u;
     e->people.n = np;
     e->people_state = calloc((size_t)np + 1, 3);
-    e->people_model = malloc(((size_t)np + 1) * sizeof *e->people_model);
-    if (!e->people_state || !e->people_model) {
+    if (!e->people_state) {
         err_set(err, errlen, "out of memory");
         goto out;
     }
@@ -184,8 +184,6 @@ static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errle
             memcpy(e->people_state[p], rows[i].state, 3);
     }
     e->n_cust = (int32_t)n;
-    for (int32_t p = 0; p < np; p++)
-        e->people_model[p] = dataset_idmap_find(&e->m.ctx.users, e->people.ids[p]);
     rc = 0;
 out:
     sqlite3_finalize(st);
@@ -199,6 +197,26 @@ static int32_t person_of(void *ctx, const char *unique_id)
     const struct engine *e = ctx;
     char id[DS_ID_LEN];
     return normalise_id(unique_id, id) < 0 ? -1 : dataset_idmap_find(&e->people, id);
+}
+
+/* The per-model parts of an engine opened on e->m: who of the people the
+ * model knows, and the model users with history. 0 or ERR_NOMEM. */
+static int index_model_users(struct engine *e)
+{
+    e->people_model = malloc(((size_t)e->people.n + 1) * sizeof *e->people_model);
+    if (!e->people_model)
+        return ERR_NOMEM;
+    for (int32_t p = 0; p < e->people.n; p++)
+        e->people_model[p] = dataset_idmap_find(&e->m.ctx.users, e->people.ids[p]);
+    for (int32_t u = 0; u < e->m.ui.n_rows; u++)
+        e->users_with_history += e->m.ui.ptr[u + 1] > e->m.ui.ptr[u];
+    e->hist_users = malloc(((size_t)e->users_with_history + 1) * sizeof *e->hist_users);
+    if (!e->hist_users)
+        return ERR_NOMEM;
+    for (int32_t u = 0, k = 0; u < e->m.ui.n_rows; u++)
+        if (e->m.ui.ptr[u + 1] > e->m.ui.ptr[u])
+            e->hist_users[k++] = u;
+    return 0;
 }
 
 /* Popularity over the whole database when no usable model exists. */
@@ -246,16 +264,11 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
         snprintf(e->latest, sizeof e->latest, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(db);
-    for (int32_t u = 0; u < e->m.ui.n_rows; u++)
-        e->users_with_history += e->m.ui.ptr[u + 1] > e->m.ui.ptr[u];
-    e->hist_users = malloc(((size_t)e->users_with_history + 1) * sizeof *e->hist_users);
-    if (!e->hist_users) {
+    db = NULL;
+    if (index_model_users(e) < 0) {
         err_set(err, errlen, "out of memory");
         goto fail;
     }
-    for (int32_t u = 0, k = 0; u < e->m.ui.n_rows; u++)
-        if (e->m.ui.ptr[u + 1] > e->m.ui.ptr[u])
-            e->hist_users[k++] = u;
 #ifdef __GLIBC__
     /* the load's scratch (rows as read before interning, SQLite's sorter and
      * page cache: twice what the engine keeps) goes back to the system
@@ -268,6 +281,49 @@ fail:
     sqlite3_close(db);
     engine_release(e);
     return -1;
+}
+
+int engine_open_variant(struct engine *base, int64_t version, struct engine **out, char *err,
+                        size_t errlen)
+{
+    sqlite3 *db = NULL;
+    struct engine *e = calloc(1, sizeof *e);
+    char lerr[400];
+    int rc = ERR_FAIL;
+    *out = NULL;
+    if (!e || !(e->db_path = strdup(base->db_path))) {
+        free(e);
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
+    }
+    e->refs = 1;
+    engine_retain(base);
+    e->base = base; /* the catalogue, customers and histories: shared, read-only */
+    e->cust = base->cust;
+    e->n_cust = base->n_cust;
+    e->people = base->people;
+    e->people_state = base->people_state;
+    e->hist = base->hist;
+    memcpy(e->latest, base->latest, sizeof e->latest);
+    if (dataset_open_ro(e->db_path, &db, err, errlen) < 0)
+        goto fail;
+    int s = modelstore_load_version(db, version, &e->m, &e->meta, lerr, sizeof lerr);
+    if (s != 0) {
+        rc = err_code_set(err, errlen, s == 1 ? ERR_NOT_FOUND : s, "%s", lerr);
+        goto fail;
+    }
+    if (load_products(e, db, err, errlen) < 0)
+        goto fail;
+    if (index_model_users(e) < 0) {
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    sqlite3_close(db);
+    *out = e;
+    return 0;
+fail:
+    sqlite3_close(db);
+    engine_release(e);
+    return rc;
 }
 
 void engine_retain(struct engine *e)
@@ -283,12 +339,16 @@ void engine_release(struct engine *e)
     model_free(&e->m);
     modelstore_meta_free(&e->meta);
     free(e->pinfo);
-    free(e->cust);
-    dataset_idmap_free(&e->people);
-    free(e->people_state);
     free(e->people_model);
     free(e->hist_users);
-    history_free(&e->hist);
+    if (e->base) {
+        engine_release(e->base);
+    } else {
+        free(e->cust);
+        dataset_idmap_free(&e->people);
+        free(e->people_state);
+        history_free(&e->hist);
+    }
     free(e->db_path);
     free(e->source);
     free(e);
@@ -512,7 +572,7 @@ int engine_product_known(const struct engine *e, const char *product_id, char *c
     if (i < 0)
         return 0;
     if (category)
-        snprintf(category, catlen, "%s", e->m.ctx.cats[e->m.ctx.item_cat[i]]);
+        copy_str(category, catlen, e->m.ctx.cats[e->m.ctx.item_cat[i]]);
     if (price)
         *price = e->pinfo[i].price;
     return 1;

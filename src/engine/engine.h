@@ -121,6 +121,14 @@ struct engine;
  * when the database cannot be used at all. Slow (a second on the Olist
  * data): servers call it on a background thread (net/bio.c). */
 int engine_open(const char *db_path, struct engine **out, char *err, size_t errlen);
+/* Opens stored model version `version` (active or not) beside base, for
+ * A/B experiments: the new engine shares base's customers, histories and
+ * catalogue names (base is retained until it is released) and holds only
+ * the model and its per-item details. Unlike engine_open there is no
+ * fallback: ERR_NOT_FOUND for an unknown version, ERR_CORRUPT for a broken
+ * one, ERR_FAIL when the database cannot be read. Slow: a background job. */
+int engine_open_variant(struct engine *base, int64_t version, struct engine **out, char *err,
+                        size_t errlen);
 void engine_retain(struct engine *e);
 void engine_release(struct engine *e); /* frees at zero; NULL is fine */
 

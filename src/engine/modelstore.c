@@ -383,8 +383,9 @@ static int ms_read_verified(sqlite3 *db, const struct model_meta *meta, uint8_t 
     return rc;
 }
 
-int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
-                           size_t errlen)
+/* modelstore_load_active (version 0) and modelstore_load_version. */
+static int ms_load(sqlite3 *db, int64_t version, struct model *m, struct model_meta *meta,
+                   char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     uint8_t *blob = NULL;
@@ -392,17 +393,22 @@ int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta
     memset(meta, 0, sizeof *meta);
     memset(m, 0, sizeof *m);
     if (sqlite3_prepare_v2(db,
-                           "SELECT " MS_META_COLS " FROM models WHERE active = 1"
-                           " ORDER BY version DESC LIMIT 1",
+                           version ? "SELECT " MS_META_COLS " FROM models WHERE version = ?1"
+                                   : "SELECT " MS_META_COLS " FROM models WHERE active = 1"
+                                     " ORDER BY version DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK) {
         /* no models table: nothing trained yet */
         sqlite3_finalize(st);
         err_set(err, errlen, "no model has been trained yet");
         return 1;
     }
+    sqlite3_bind_int64(st, 1, version);
     int s = sqlite3_step(st);
     if (s == SQLITE_DONE) {
-        err_set(err, errlen, "no model is active");
+        if (version)
+            err_set(err, errlen, "no model version %lld", (long long)version);
+        else
+            err_set(err, errlen, "no model is active");
         rc = 1;
         goto out;
     }
@@ -429,6 +435,18 @@ out:
     sqlite3_finalize(st);
     free(blob);
     return rc;
+}
+
+int modelstore_load_active(sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
+                           size_t errlen)
+{
+    return ms_load(db, 0, m, meta, err, errlen);
+}
+
+int modelstore_load_version(sqlite3 *db, int64_t version, struct model *m, struct model_meta *meta,
+                            char *err, size_t errlen)
+{
+    return ms_load(db, version < 1 ? -1 : version, m, meta, err, errlen);
 }
 
 int modelstore_active_version(const char *db_path, int64_t *v)

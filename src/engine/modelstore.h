@@ -53,6 +53,11 @@ struct sqlite3;
 int modelstore_load_active(struct sqlite3 *db, struct model *m, struct model_meta *meta, char *err,
                            size_t errlen);
 
+/* Loads stored version `version` (active or not) as modelstore_load_active
+ * does: 0, 1 when there is no such version, or a negative err_code. */
+int modelstore_load_version(struct sqlite3 *db, int64_t version, struct model *m,
+                            struct model_meta *meta, char *err, size_t errlen);
+
 /* JSON text of params, malloc'd (stored in the models table). */
 char *modelstore_params_json(const struct algo_params *p);
 

@@ -5,6 +5,9 @@
 #include "net/apikeys.h"
 #include "net/bio.h"
 #include "net/events_http.h"
+#include "net/exp.h"
+#include "net/expapi.h"
+#include "net/expjson.h"
 #include "net/body.h"
 #include "net/cache.h"
 #include "net/forwarded.h"
@@ -48,6 +51,7 @@ struct reply {
     int job; /* 0, or BIO_ACTIVATE, _ROLLBACK, _LIST: answered when that job ends (park) */
     struct events_batch *events; /* POST /api/v1/events: answered once durable (park_events) */
     int64_t job_version;
+    struct expapi_job *xjob; /* job == BIO_CALL: an experiments job (expapi.h) */
 };
 
 static const char JSON_CT[] = "application/json";
@@ -80,6 +84,7 @@ void api_region_free(struct api_region *r)
     free(r->res);
     sbuf_free(&r->body);
     engine_release(r->engine);
+    exp_snap_release(r->xsnap, NULL);
     bio_inbox_free(r->inbox);
     events_inbox_free(r->ev_inbox);
     pthread_mutex_destroy(&r->mu);
@@ -297,7 +302,13 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
     memcpy(uid, id, 32);
     uid[32] = '\0';
     render_rec_key(key, uid, count, rep);
-    size_t vlen;
+    struct exp_pick pick; /* an experiment's variant serves the user: its engine, its entries */
+    exp_sync(r->sh->exps, r->sh->bio, &r->xsnap, &r->xgen);
+    int in_exp = exp_pick(r->xsnap, uid, &pick);
+    struct engine *eng = in_exp ? pick.engine : r->engine;
+    if (in_exp)
+        exp_cache_suffix(key, &pick);
+    size_t vlen, start = 0;
     const char *hit = cache_get(r->cache, key, rp->t0, &vlen);
     sbuf_reset(b);
     sbuf_puts(b, "{\"region\":");
@@ -307,27 +318,30 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
     if (hit) {
         rp->cache = "HIT";
         sbuf_puts(b, ",\"cache\":\"HIT\",");
+        start = b->len;
         sbuf_append(b, hit, vlen);
     } else {
         rp->cache = "MISS";
-        if (!r->engine) {
+        if (!eng) {
             set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
             return;
         }
         struct rec_request q = {
             .user = uid, .count = count, .allow_repurchase = rep, .overlay = r->sh->overlay};
         char err[512] = "";
-        int rc = engine_recommend(r->engine, &q, r->res, err, sizeof err);
+        int rc = engine_recommend(eng, &q, r->res, err, sizeof err);
         if (rc < 0) {
             set_error(rp, render_status(rc), "recommendation failed: %s", err);
             return;
         }
         sbuf_puts(b, ",\"cache\":\"MISS\",");
-        size_t start = b->len;
-        render_recs(b, r->res, r->model_version);
+        start = b->len;
+        render_recs(b, r->res, in_exp ? pick.version : r->model_version);
         if (!b->overflow)
             cache_put(r->cache, key, b->p + start, b->len - start, rp->t0);
     }
+    exp_served(r->sh->exps, in_exp ? &pick : NULL, r->conf->name, uid, b->p + start,
+               b->len - start, rp->t0, b);
     render_latency_end(b, (clock_monotonic() - rp->t0) * 1e3);
     rp->status = 200;
 }
@@ -470,6 +484,14 @@ static void h_random_user(struct reply *rp)
  * (reloaded) and whether anything had to change; or the model-store error. */
 static void models_result(struct reply *rp, const struct bio_result *res)
 {
+    if (rp->job == BIO_CALL) { /* an experiments job */
+        char err[600];
+        int st = expapi_result(rp->xjob, res, &rp->r->body, err, sizeof err);
+        if (st >= 400)
+            set_error(rp, st, "%s", err);
+        rp->status = st;
+        return;
+    }
     cJSON *j = NULL;
     if (res->rc < 0) {
         if (rp->job == BIO_LIST)
@@ -521,6 +543,20 @@ static void h_models(struct reply *rp, int route, const char *ver, size_t ver_le
     }
 }
 
+/* The experiments routes (expapi.h): answered here, or parked for a job. */
+static void h_experiments(struct reply *rp, const struct route_match *m)
+{
+    char err[600];
+    int st = expapi_handle(rp->r->sh->exps, rp->req, m->arg, m->arg_len, rp->entry->conf->name,
+                           rp->r->conf->name, &rp->r->body, &rp->xjob, err, sizeof err);
+    if (st == 0)
+        rp->job = BIO_CALL;
+    else if (st >= 400)
+        set_error(rp, st, "%s", err);
+    else
+        rp->status = st;
+}
+
 static void h_metrics(struct reply *rp)
 {
     struct api_region *r = rp->r;
@@ -541,6 +577,7 @@ static void h_metrics(struct reply *rp)
     x.log_dropped = ls.dropped;
     sbuf_reset(&r->body);
     metrics_prometheus(&r->m, r->conf->name, &x, &r->body);
+    expjson_prometheus(r->sh->exps, &r->body);
     rp->status = 200;
     rp->ctype = "text/plain; version=0.0.4";
 }
@@ -593,6 +630,9 @@ static void dispatch(struct reply *rp, const struct route_match *m)
     case ROUTE_MODEL_ACTIVATE:
     case ROUTE_MODEL_ROLLBACK:
         h_models(rp, m->route, m->arg, m->arg_len);
+        break;
+    case ROUTE_EXPERIMENTS:
+        h_experiments(rp, m);
         break;
     case ROUTE_METRICS:
         h_metrics(rp);
@@ -745,7 +785,17 @@ static void models_job_done(void *arg, const struct bio_result *res)
         pthread_mutex_unlock(&rp.r->mu);
         rp.entry->done(rp.entry->done_ctx, p->conn, keep);
     }
+    expapi_job_free(rp.xjob);
     pending_free(p);
+}
+
+/* bio_call_fn of an experiments job: the pending's copy of the reply names it. */
+static void exp_job_run(struct api_shared *sh, void *arg, struct bio_result *res)
+{
+    const struct pending *p = arg;
+    struct reply rp;
+    memcpy(&rp, p->state, sizeof rp);
+    expapi_run(sh, rp.xjob, res);
 }
 
 /* Parks the request while its model job runs on the bio thread, so the
@@ -759,13 +809,18 @@ static int park(struct reply *rp, const unsigned char addr[16], struct sbuf *out
     int rc = ERR_BUSY;
     if (deferred && rp->entry->inbox && rp->entry->done && sh->bio &&
         (rc = pending_new(rp->req, conn, out, addr, rp, sizeof *rp, &p)) == 0 &&
-        (rc = bio_submit(sh->bio, (enum bio_op)rp->job, rp->job_version, rp->r->conf->name,
-                         rp->entry->inbox, models_job_done, p)) < 0)
+        (rc = rp->job == BIO_CALL
+                  ? bio_call(sh->bio, exp_job_run, rp->r->conf->name, rp->entry->inbox,
+                             models_job_done, p)
+                  : bio_submit(sh->bio, (enum bio_op)rp->job, rp->job_version, rp->r->conf->name,
+                               rp->entry->inbox, models_job_done, p)) < 0)
         pending_free(p);
     if (rc == 0) {
         *deferred = &p->def;
         return 0;
     }
+    expapi_job_free(rp->xjob);
+    rp->xjob = NULL;
     set_error(rp, rc == ERR_BUSY ? 503 : 500, "cannot queue the models request: %s",
               rc == ERR_BUSY ? "too many are waiting, retry later" : "out of memory");
     if (rc == ERR_BUSY)

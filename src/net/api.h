@@ -29,6 +29,8 @@ struct bio;
 struct bio_inbox;
 struct storepoll;
 struct retrain_sched;
+struct experiments;
+struct exp_snap;
 struct evloop_deferred;
 struct events;
 struct feedback_event;
@@ -54,6 +56,7 @@ struct api_shared {
     struct storepoll *store; /* model_store set (storepoll.h): the poller that feeds
                                 engine from S3; NULL: the engine comes from db_path */
     struct retrain_sched *retrain; /* retrain_every set (retrain_sched.h); NULL: off */
+    struct experiments *exps;      /* A/B experiments (exp.h); NULL: none in this process */
     int n_regions;
     struct api_region *regions[REGIONS_MAX];
     /* Feedback events (net/events.h): the queue and writer thread, and the
@@ -81,6 +84,8 @@ struct api_region {
     double started;         /* monotonic seconds */
     struct sbuf body;       /* scratch: response body */
     struct rec_result *res; /* scratch: engine output */
+    struct exp_snap *xsnap; /* the running experiments this region serves (exp_sync) */
+    uint64_t xgen;
     /* Set by api_region_attach, used by this region's loop thread only: */
     struct bio_inbox *inbox;                       /* background job results for this loop */
     struct events_inbox *ev_inbox; /* feedback events made durable (events.h) */

@@ -32,6 +32,7 @@ struct bio_job {
     int64_t version;
     char region[64];
     struct engine *engine; /* BIO_RELEASE, BIO_INSTALL */
+    bio_call_fn fn;        /* BIO_CALL */
     struct bio_inbox *inbox;
     bio_done_fn done;
     void *arg;
@@ -181,7 +182,7 @@ static int reload(struct api_shared *sh, struct bio_result *res)
     return 0;
 }
 
-static const char *const op_name[] = {"reload", "activate", "rollback", "list"};
+static const char *const op_name[] = {"reload", "activate", "rollback", "list", "call"};
 
 /* The model-store step (nothing changes when it fails), then a reload when
  * the regions do not serve the resulting version already. */
@@ -249,6 +250,13 @@ static void run_job(struct bio *b, struct bio_job *j)
         return;
     }
     double t0 = clock_monotonic();
+    if (j->op == BIO_CALL) {
+        j->fn(b->sh, j->arg, &j->res);
+        j->res.seconds = clock_monotonic() - t0;
+        if (b->snap) /* a promotion activates a version: the list may have changed */
+            modelsnap_refresh(b->snap);
+        return; /* the caller logs what it did */
+    }
     if (j->op == BIO_LIST && b->snap)
         modelsnap_begin(b->snap); /* before the list is read (see modelsnap.h) */
     run_models(b->sh, j);
@@ -379,6 +387,35 @@ int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *regio
     if (rc < 0)
         free(j);
     return rc;
+}
+
+int bio_call(struct bio *b, bio_call_fn fn, const char *region, struct bio_inbox *inbox,
+             bio_done_fn done, void *arg)
+{
+    struct bio_job *j = b ? calloc(1, sizeof *j) : NULL;
+    if (!j)
+        return b ? ERR_NOMEM : ERR_BUSY;
+    j->op = BIO_CALL;
+    j->fn = fn;
+    snprintf(j->region, sizeof j->region, "%s", region ? region : "");
+    j->inbox = inbox;
+    j->done = done;
+    j->arg = arg;
+    int rc = enqueue(b, j);
+    if (rc < 0)
+        free(j);
+    return rc;
+}
+
+int bio_activate_here(struct api_shared *sh, int64_t version, struct bio_result *res)
+{
+    struct bio_job j;
+    memset(&j, 0, sizeof j);
+    j.op = BIO_ACTIVATE;
+    j.version = version;
+    run_models(sh, &j);
+    *res = j.res;
+    return res->rc;
 }
 
 /* bio_run's rendezvous with the bio thread. */

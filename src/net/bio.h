@@ -27,6 +27,7 @@ enum bio_op {
     BIO_ACTIVATE, /* make a version active (checksum verified first), then reload */
     BIO_ROLLBACK, /* back to the previously active version, then reload */
     BIO_LIST,     /* read the stored versions (GET /api/v1/models): SQL, so not on a loop */
+    BIO_CALL,     /* run a caller's function (bio_call): experiments' SQL and engines */
 };
 
 struct bio_result {
@@ -71,6 +72,19 @@ int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *regio
 /* Queues op (not BIO_LIST) and waits for its result (SIGHUP; never from a
  * region's loop). Returns res->rc, or the bio_submit error (with res->err). */
 int bio_run(struct bio *b, enum bio_op op, int64_t version, struct bio_result *res);
+
+/* A function bio_call runs on the bio thread; it fills res (rc, err, and
+ * whatever its caller reads back through arg). */
+typedef void (*bio_call_fn)(struct api_shared *sh, void *arg, struct bio_result *res);
+/* Queues fn(sh, arg, res) as a BIO_CALL job: it runs between the model
+ * jobs, never beside one, then done(arg, res) runs as for bio_submit.
+ * 0, or ERR_BUSY / ERR_NOMEM (neither fn nor done is then called). */
+int bio_call(struct bio *b, bio_call_fn fn, const char *region, struct bio_inbox *inbox,
+             bio_done_fn done, void *arg);
+/* Runs BIO_ACTIVATE of version here: only from a bio_call function (the
+ * bio thread), e.g. to promote an experiment's winner. Fills res as the
+ * job would; returns res->rc. */
+int bio_activate_here(struct api_shared *sh, int64_t version, struct bio_result *res);
 
 struct sbuf;
 /* On a loop, GET /api/v1/models without the job: appends the members of the

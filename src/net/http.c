@@ -374,6 +374,8 @@ const char *http_status_text(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 201:
+        return "Created";
     case 202:
         return "Accepted";
     case 400:
@@ -388,6 +390,8 @@ const char *http_status_text(int status)
         return "Request Timeout";
     case 413:
         return "Content Too Large";
+    case 409:
+        return "Conflict";
     case 417:
         return "Expectation Failed";
     case 422:

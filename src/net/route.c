@@ -49,6 +49,25 @@ void route_match(const char *p, size_t n, struct route_match *m)
         m->route = ROUTE_EVENTS;
         m->allow = "POST";
         m->protected_route = 1;
+    } else if (IS("/api/v1/experiments")) {
+        m->route = ROUTE_EXPERIMENTS;
+        m->allow = "GET, HEAD, POST";
+        m->protected_route = 1;
+        m->admin = 1;
+    } else if (route_prefix(p, n, "/api/v1/experiments/", &k) && n > k) {
+        /* {name}, {name}/stop, {name}/promote: arg is the name */
+        const char *slash = memchr(p + k, '/', n - k);
+        size_t end = slash ? (size_t)(slash - p) : n;
+        if (end == k || (slash && !(n - end == 5 && !memcmp(slash, "/stop", 5)) &&
+                         !(n - end == 8 && !memcmp(slash, "/promote", 8))))
+            return; /* no such route */
+        m->route = ROUTE_EXPERIMENTS;
+        m->allow = slash ? "POST" : "GET, HEAD";
+        m->protected_route = 1;
+        m->admin = 1;
+        m->arg = p + k;
+        m->arg_len = end - k;
+        return;
     } else if (IS("/api/v1/models/rollback")) {
         m->route = ROUTE_MODEL_ROLLBACK;
         m->allow = "POST";

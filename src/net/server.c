@@ -15,6 +15,7 @@
 #include "net/api.h"
 #include "net/apikeys.h"
 #include "net/bio.h"
+#include "net/exp.h"
 #include "net/events.h"
 #include "engine/overlay.h"
 #include "net/evloop.h"
@@ -305,6 +306,21 @@ static void start_events(struct server *s)
                   s->sh.overlay ? err : "out of memory");
 }
 
+/* The A/B experiments stored in the database, with their variants' engines
+ * opened beside the main one (exp.h); before the events writer, which
+ * reports to them. A failure is logged: the routes answer 503. */
+static void start_experiments(struct server *s)
+{
+    char err[512];
+    if (exp_new(s->sh.db_path, &s->sh.exps, err, sizeof err) < 0 ||
+        exp_load(s->sh.exps, s->sh.engine, err, sizeof err) < 0)
+        log_error(NULL, "error", "what=experiments database=%s message=%s", s->sh.db_path, err);
+    if (s->sh.exps) {
+        s->sh.on_events = exp_on_events;
+        s->sh.on_events_ctx = s->sh.exps;
+    }
+}
+
 /* A server with no worker yet (conf copied); NULL on OOM. */
 static struct server *server_alloc(const struct regions_conf *conf)
 {
@@ -378,6 +394,7 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
         goto fail;
     else
         storepoll_first(s->sh.store, &s->sh); /* the store's model, or the cached one */
+    start_experiments(s);
     if (s->conf.events_queue > 0) /* feedback events: without them the route answers 503 */
         start_events(s);
     if (bio_start(&s->sh, &s->sh.bio, err, errlen) < 0 ||
@@ -483,6 +500,7 @@ void server_stop(struct server *s)
     events_stop(s->sh.events); /* the same */
     for (int i = 0; i < s->n; i++)
         worker_free(s->w[i]);
+    exp_close(s->sh.exps); /* after the regions and the events writer let go */
     overlay_free(s->sh.overlay);
     engine_release(s->sh.engine);
     apikeys_free(s->sh.keys);
