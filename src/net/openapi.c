@@ -241,7 +241,15 @@ static const char spec[] =
     "\"nullable\":true,\"description\":\"where the model came from: the database path, or s3:"
     "//BUCKET/PREFIX/vN from a model store; null when no model is loaded\"},\"warning\":{\"type"
     "\":\"string\",\"nullable\":true,\"description\":\"why status is DEGRADED\"}}},"
-    "\"database\":{\"type\":\"object\"}}"
+    "\"database\":{\"type\":\"object\"},"
+    "\"store\":{\"type\":\"object\",\"description\":\"only on a region fed by a model stor"
+    "e (model_store): status ok, unreachable, refused or empty (anything but ok makes the region "
+    "DEGRADED while the last good version serves)\",\"properties\":{\"url\":{\"type\":\"str"
+    "ing\"},\"status\":{\"type\":\"string\",\"enum\":[\"ok\",\"unreachable\",\"refused\","
+    "\"empty\"]},\"active\":{\"type\":\"integer\",\"nullable\":true,\"description\":\"th"
+    "e store's active version as last read\"},\"serving\":{\"type\":\"integer\"},\"last_o"
+    "k\":{\"type\":\"string\",\"nullable\":true},\"last_error\":{\"type\":\"string\",\"nul"
+    "lable\":true},\"cache\":{\"type\":\"string\"}}}}"
     "}}}}";
 
 static const char html_head[] =
