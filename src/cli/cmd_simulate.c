@@ -597,6 +597,7 @@ static int replay(struct sim *s)
 {
     struct sbuf ev;
     double t0 = clock_monotonic(), shown = t0;
+    size_t done = 0; /* purchases of the orders replayed */
     int rc = 0;
     sbuf_init(&ev, SIM_BODY_MAX);
     for (size_t a = 0, b; a < s->n_rows && rc == 0; a = b) {
@@ -608,15 +609,17 @@ static int replay(struct sim *s)
             if (due > now)
                 usleep((useconds_t)((due - now > 3600 ? 3600 : due - now) * 1e6));
         }
-        rc = run_order(s, a, b, &ev);
+        if ((rc = run_order(s, a, b, &ev)) < 0)
+            break;
         s->orders++;
+        done = b;
         double now = clock_monotonic();
         if (now - shown >= 0.5) {
-            progress(s, b, t0, 0);
+            progress(s, done, t0, 0);
             shown = now;
         }
     }
-    progress(s, s->n_rows, t0, 1);
+    progress(s, done, t0, 1);
     sbuf_free(&ev);
     return rc;
 }
