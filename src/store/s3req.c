@@ -142,6 +142,17 @@ static size_t s3req_read(char *buf, size_t size, size_t n, void *ud)
     return want;
 }
 
+/* curl rewinds the body when it resends a request on a fresh connection
+ * (a kept-alive one the server had closed); the body is random access. */
+static int s3req_seek(void *ud, curl_off_t offset, int origin)
+{
+    struct s3_xfer *x = ud;
+    if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > s3req_body_len(x->r))
+        return CURL_SEEKFUNC_CANTSEEK;
+    x->sent = (uint64_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
 static size_t s3req_write(char *p, size_t size, size_t n, void *ud)
 {
     struct s3_xfer *x = ud;
@@ -247,6 +258,8 @@ static void s3req_setup(struct s3_client *c, struct s3_req *r, struct s3_xfer *x
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, s3req_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, s3req_seek);
+    curl_easy_setopt(h, CURLOPT_SEEKDATA, x);
     if (strcmp(r->method, "PUT") == 0) {
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
         curl_easy_setopt(h, CURLOPT_READFUNCTION, s3req_read);
@@ -292,6 +305,7 @@ static int s3req_transient(CURLcode cc, long status)
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
+    case CURLE_SEND_FAIL_REWIND:
         return 1;
     default:
         return 0;

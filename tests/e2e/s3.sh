@@ -193,5 +193,13 @@ check_eq "a usage error exits 2" "$?" 2
 AWS_ACCESS_KEY_ID= S3 ls s3://bkt 2>"$TMP/nokey.err"
 check_grep "no credentials: the variable is named" "AWS_ACCESS_KEY_ID is not set" "$TMP/nokey.err"
 
+kill "$S3RVER_PID"
+wait "$S3RVER_PID" 2>/dev/null
+S3 get "s3://bkt/$KEY" "$TMP/x" 2>"$TMP/down.err"
+check_eq "S3 down behind the proxy: exit 1" "$?" 1
+check_grep "the error says 503 ServiceUnavailable after 3 attempts" \
+  "GET http://127\.0\.0\.1:$S3_PROXY_PORT/bkt/.*: 503 ServiceUnavailable: .*\(3 attempts\)" \
+  "$TMP/down.err"
+
 s3_stop
 echo "# s3.sh: done"

@@ -9,7 +9,9 @@
 #                           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 #                           AWS_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:PROXY
 #                         and sets S3_PROXY_PORT, S3_DIRECT_PORT and S3_DIRECT_URL (s3rver
-#                         itself: it checks the access key, not the signature). Virtual-host
+#                         itself: it checks the access key, not the signature), S3RVER_PID and
+#                         S3_PROXY_PID (kill S3RVER_PID for "S3 is down": the proxy then
+#                         answers 503 ServiceUnavailable). Virtual-host
 #                         addressing works too: RECSYS_S3_PATH_STYLE=0 and
 #                         AWS_ENDPOINT_URL=http://s3.localhost:$S3_PROXY_PORT (curl resolves
 #                         BUCKET.s3.localhost to loopback; s3rver is told its domain). Replaces the
@@ -70,6 +72,7 @@ s3_start() {
   NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--openssl-legacy-provider" \
     "$S3RVER_BIN" -d "$TMP/s3rver" -a 127.0.0.1 -p 0 --service-endpoint localhost "$@" \
     >"$TMP/s3rver.log" 2>&1 &
+  S3RVER_PID=$!
   S3_PIDS="$S3_PIDS $!"
   S3_DIRECT_PORT=""
   for _ in $(seq 1 200); do
@@ -85,6 +88,7 @@ s3_start() {
   SIGV4_SECRET=S3RVER SIGV4_ACCESS_KEY=S3RVER python3 "$ROOT/tests/e2e/sigv4_proxy.py" \
     --upstream "127.0.0.1:$S3_DIRECT_PORT" --port-file "$TMP/sigv4.port" \
     >"$TMP/sigv4.out" 2>"$TMP/sigv4.err" &
+  S3_PROXY_PID=$!
   S3_PIDS="$S3_PIDS $!"
   for _ in $(seq 1 200); do
     [ -s "$TMP/sigv4.port" ] && break

@@ -16,7 +16,8 @@ $SIGV4_ACCESS_KEY (default "S3RVER"); it is never printed. Per request:
   - the canonical request is rebuilt from the raw request line and headers (path decoded
     then encoded once, S3's rule; query decoded, encoded and sorted), the signature
     recomputed from the secret and compared (403 SignatureDoesNotMatch otherwise).
-A rejected request gets an S3-style XML error body and is not forwarded.
+A rejected request gets an S3-style XML error body and is not forwarded. When the S3 server
+cannot be reached the answer is 503 ServiceUnavailable, as from a load balancer.
 
 GET /__stats answers JSON {"verified": N, "rejected": N, "injected": N, "ops": {"UploadPart":
 N, ...}, "reasons": [...]} (not forwarded, not counted); the same line goes to stderr on SIGTERM.
@@ -305,8 +306,12 @@ class Handler(BaseHTTPRequestHandler):
                 if n.lower() not in HOP and n.lower() != "expect":
                     up.putheader(n, v)
             up.putheader("Content-Length", str(len(body)))
-            up.endheaders(body)
-            r = up.getresponse()
+            try:
+                up.endheaders(body)
+                r = up.getresponse()
+            except OSError as e:  # the S3 server is down: answer as a load balancer would
+                self._error(503, "ServiceUnavailable", f"the S3 server is unreachable: {e}")
+                return
             length = r.getheader("Content-Length")
             data = None if length is not None or self.command == "HEAD" else r.read()
             self.send_response(r.status, r.reason)
