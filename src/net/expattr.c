@@ -31,9 +31,34 @@ uint64_t expattr_id_hash(const char *id)
     return h ? h : 1; /* 0 marks an empty slot */
 }
 
-static struct expattr_list *slot_of(struct expattr *a, uint64_t user)
+/* The first slot of user's set of EXPATTR_WAYS. */
+static struct expattr_list *set_of(struct expattr *a, uint64_t user)
 {
-    return &a->slot[(user ^ (user >> 32)) % EXPATTR_SLOTS];
+    return &a->slot[(user ^ (user >> 32)) % (EXPATTR_SLOTS / EXPATTR_WAYS) * EXPATTR_WAYS];
+}
+
+/* user's slot in its set, or NULL. */
+static struct expattr_list *find(struct expattr *a, uint64_t user)
+{
+    struct expattr_list *s = a->slot ? set_of(a, user) : NULL;
+    for (int w = 0; s && w < EXPATTR_WAYS; w++)
+        if (s[w].user == user)
+            return &s[w];
+    return NULL;
+}
+
+/* Where a new list of user goes: its own slot, else an empty one, else the
+ * oldest of the set. */
+static struct expattr_list *victim(struct expattr *a, uint64_t user)
+{
+    struct expattr_list *s = set_of(a, user), *v = find(a, user);
+    for (int w = 0; !v && w < EXPATTR_WAYS; w++)
+        if (!s[w].user)
+            v = &s[w];
+    for (int w = 0; !v && w < EXPATTR_WAYS; w++)
+        if (!v || s[w].t < v->t)
+            v = &s[w];
+    return v ? v : s;
 }
 
 void expattr_record(struct expattr *a, const char *user, uint64_t serial, struct exp_counts *c,
@@ -65,7 +90,7 @@ void expattr_record(struct expattr *a, const char *user, uint64_t serial, struct
     if (!a->slot)
         a->slot = calloc(EXPATTR_SLOTS, sizeof *a->slot); /* untouched pages cost nothing */
     if (a->slot)
-        *slot_of(a, l.user) = l;
+        *victim(a, l.user) = l;
     pthread_mutex_unlock(&a->mu);
 }
 
@@ -75,8 +100,8 @@ int expattr_event(struct expattr *a, const char *user, const char *product, uint
     uint64_t u = expattr_id_hash(user), pr = expattr_id_hash(product);
     int hit = 0;
     pthread_mutex_lock(&a->mu);
-    struct expattr_list *l = a->slot ? slot_of(a, u) : NULL;
-    if (l && l->user == u && now - l->t <= EXPATTR_TTL) {
+    struct expattr_list *l = find(a, u);
+    if (l && now - l->t <= EXPATTR_TTL) {
         if (serial && serial == l->serial) {
             hit = 1; /* the list the event names */
         } else {

@@ -1,14 +1,16 @@
 /* Attribution of clicks and purchases to the recommendation lists of
  * experiments: a bounded memory of the last list served to each user.
  *
- * The table is direct-mapped: EXPATTR_SLOTS slots indexed by a hash of the
- * user id, each holding one user's last experiment list (its request serial,
- * when it was served, the variant's counters and the first EXPATTR_ITEMS
- * product ids as 64-bit hashes). That is EXPATTR_SLOTS * sizeof(struct
- * expattr_list) = 65,536 * 208 bytes = 13 MiB of address space, allocated
- * zeroed when the first list is recorded and touched only as users come.
- * A newer list of the user, or of another user hashing to the same slot,
- * replaces the older one; lists older than EXPATTR_TTL are ignored.
+ * The table has EXPATTR_SLOTS slots in sets of EXPATTR_WAYS, a set chosen
+ * by a hash of the user id; a slot holds one user's last experiment list
+ * (its request serial, when it was served, the variant's counters and the
+ * first EXPATTR_ITEMS product ids as 64-bit hashes). That is EXPATTR_SLOTS
+ * * sizeof(struct expattr_list) = 65,536 * 200 bytes = 12.5 MiB of address
+ * space, allocated zeroed when the first list is recorded and touched only
+ * as users come. A newer list of the user replaces the older one; a new
+ * user in a full set replaces the set's oldest list (so about 65,000 users
+ * are remembered at once, the most recent); lists older than EXPATTR_TTL
+ * are ignored.
  *
  * An event is attributed to a list by its request_id when that list is
  * still remembered, else to the user's last list within EXPATTR_TTL when the
@@ -23,6 +25,7 @@
 #include <stdint.h>
 
 #define EXPATTR_SLOTS 65536
+#define EXPATTR_WAYS  4 /* slots per set: users sharing a set evict the oldest */
 #define EXPATTR_ITEMS 20
 #define EXPATTR_TTL   86400.0 /* seconds */
 

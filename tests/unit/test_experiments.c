@@ -411,6 +411,40 @@ static void test_attribution(void)
     exp_close(x);
 }
 
+/* Thousands of users are all remembered (sets, not one slot per hash);
+ * past the table's size the oldest lists go first. The README's memory
+ * bound is EXPATTR_SLOTS * sizeof(struct expattr_list). */
+static void test_attribution_memory_is_bounded(void)
+{
+    struct expattr a;
+    static struct exp_counts c;
+    char uid[33], pid[33], list[256];
+    id(pid, 0xB000, PHONE);
+    snprintf(list, sizeof list, "{\"product_id\":\"%s\"}", pid);
+    expattr_init(&a);
+    CHECK_INT(sizeof(struct expattr_list), 200);
+    for (int i = 0; i < 5000; i++) {
+        uid_of(uid, i);
+        expattr_record(&a, uid, (uint64_t)i + 1, &c, list, strlen(list), 10.0 + i);
+    }
+    int found = 0;
+    for (int i = 0; i < 5000; i++) {
+        uid_of(uid, i);
+        found += expattr_event(&a, uid, pid, 0, EXPATTR_PURCHASE, 6000.0);
+    }
+    CHECK_INT(found, 5000);
+    CHECK_INT(atomic_load(&c.lists_bought), 5000);
+    for (int i = 5000; i < 5000 + 2 * EXPATTR_SLOTS; i++) { /* twice the table */
+        uid_of(uid, i);
+        expattr_record(&a, uid, (uint64_t)i + 1, &c, list, strlen(list), 10.0 + i);
+    }
+    uid_of(uid, 0);
+    CHECK_INT(expattr_event(&a, uid, pid, 0, EXPATTR_CLICK, 200000.0), 0); /* evicted */
+    uid_of(uid, 5000 + 2 * EXPATTR_SLOTS - 1);
+    CHECK_INT(expattr_event(&a, uid, pid, 0, EXPATTR_CLICK, 200000.0), 1); /* the newest */
+    expattr_free(&a);
+}
+
 int main(void)
 {
     setup();
@@ -419,6 +453,7 @@ int main(void)
     RUN(test_assignment_through_snapshots);
     RUN(test_traffic_ranges);
     RUN(test_attribution);
+    RUN(test_attribution_memory_is_bounded);
     engine_release(base);
     fixture_remove();
     return TEST_SUMMARY();
