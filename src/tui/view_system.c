@@ -173,12 +173,15 @@ static void draw_models(struct dash *ds, int y, int h, int w)
 
 void view_system_draw(struct dash *ds, int y, int h, int w)
 {
-    int row = y, end = y + h;
-    row += draw_model(ds, row, 9, w);
+    int row = y, end = y + h, n = ds->d->n_regions;
+    /* Too short for every block with three model versions below (80x24): the
+     * blank separators go and the model statistics give up their params line. */
+    int tight = h < 8 + 1 + 2 + 1 + (n + 1) + 1 + 6;
+    row += draw_model(ds, row, tight ? 7 : 9, w);
     row += draw_db(ds, row, w);
     row += draw_online(ds, row, w);
-    row++;
-    row += draw_regions(ds, row, ds->d->n_regions + 1, w) + 1;
+    row += !tight;
+    row += draw_regions(ds, row, n + 1, w) + !tight;
     if (end - row >= 3)
         draw_models(ds, row, end - row, w);
 }

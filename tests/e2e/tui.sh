@@ -277,6 +277,7 @@ for size in 80x24 200x60; do
   save_screen "recommendations-$size"
   $TM send-keys -t dash 4
   check "$size system view readable" wait_screen 'Model versions' 5
+  check "$size system view still lists the model versions" wait_screen '^ [* ] v[0-9]+ +[a-z]' 5
   save_screen "system-$size"
 done
 
