@@ -2,8 +2,10 @@
 # `make deps-test`) behind the verifying SigV4 proxy (tests/e2e/sigv4_proxy.py), both on
 # free loopback ports with their files under $TMP. Source it after lib.sh (bash).
 #
-#   s3_available          0 when node and s3rver are installed; else prints why, for
-#                         `skip "..." "$(s3_available)"`
+#   s3_available          0 when node and s3rver are installed (s3rver is installed into
+#                         tests/.node first when only it is missing); else prints why and
+#                         returns 1 when node or npm is absent (skip the test), 2 when the
+#                         npm install failed (fail it)
 #   s3_start [BUCKET...]  starts s3rver with the buckets (data in $TMP/s3rver) and the proxy
 #                         in front of it, then exports what the client reads:
 #                           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
@@ -42,9 +44,18 @@ s3_available() {
     echo "node is not installed (make deps-test installs nodejs and s3rver)"
     return 1
   fi
-  if [ ! -x "$S3RVER_BIN" ]; then
-    echo "s3rver is not installed in tests/.node (make deps-test installs it)"
+  [ -x "$S3RVER_BIN" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is not installed (make deps-test installs it and s3rver)"
     return 1
+  fi
+  # node and npm are here, so a missing s3rver (tests run without `make deps-test`) is
+  # installed now, the version scripts/deps.sh names; failing that is an error, not a skip.
+  s3_pkg=$(sh "$ROOT/scripts/deps.sh" --print test | sed -n 's/^npm://p')
+  if ! npm install --prefix "$S3_NODE_DIR" --no-audit --no-fund --loglevel=error "$s3_pkg" \
+    >"$TMP/npm.log" 2>&1 || [ ! -x "$S3RVER_BIN" ]; then
+    echo "npm install $s3_pkg into tests/.node failed: $(tail -3 "$TMP/npm.log" | tr '\n' ' ')"
+    return 2
   fi
   return 0
 }
