@@ -394,8 +394,11 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
         goto fail;
     else
         storepoll_first(s->sh.store, &s->sh); /* the store's model, or the cached one */
-    start_experiments(s);
-    if (s->conf.events_queue > 0) /* feedback events: without them the route answers 503 */
+    /* both write to the database: a region fed by a model store has none of its own (its
+       cached artifact must stay as verified), so their routes answer 503 there */
+    if (!s->sh.store)
+        start_experiments(s);
+    if (s->conf.events_queue > 0 && !s->sh.store) /* feedback events: else the route answers 503 */
         start_events(s);
     if (bio_start(&s->sh, &s->sh.bio, err, errlen) < 0 ||
         (s->sh.store && storepoll_start(s->sh.store, &s->sh, err, errlen) < 0) ||
