@@ -188,6 +188,10 @@ check "it gives up after the 2 s stall limit, not retried (took ${took} ms)" \
 check_grep "the error names the URL and the stall" "GET http://127\.0\.0\.1:[0-9]+/bkt/k: .*(too slow|[Tt]imeout)" \
   "$TMP/mute.err"
 
+check_grep "recsys-tui --help lists the s3 command" "^  s3 " <("$BIN" --help)
+S3 --help >"$TMP/help.out"
+check_grep "recsys-tui s3 --help names the environment it reads" \
+  "AWS_ACCESS_KEY_ID.*AWS_SECRET_ACCESS_KEY" "$TMP/help.out"
 check_fails "a usage error: no key in the URL" S3 get s3://bkt "$TMP/x"
 S3 put s3://bkt/k 2>/dev/null
 check_eq "a usage error exits 2" "$?" 2
