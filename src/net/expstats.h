@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define EXPSTATS_Z95   1.959963984540054 /* the 97.5% quantile of N(0,1) */
-#define EXPSTATS_HLL_P 12                /* 4096 registers: standard error 1.04/64 = 1.6% */
+#define EXPSTATS_HLL_P 14 /* 16384 registers (16 KiB): standard error 1.04/128 = 0.8% */
 #define EXPSTATS_HLL_M (1u << EXPSTATS_HLL_P)
 
 /* 64-bit FNV-1a of salt, a 0 byte, then key (both NUL-terminated): the

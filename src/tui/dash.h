@@ -7,11 +7,12 @@
 #include "tui/chart.h"
 #include "tui/poller.h"
 
-enum view_id { VIEW_OVERVIEW, VIEW_PERF, VIEW_RECS, VIEW_SYSTEM, VIEW_COUNT };
+enum view_id { VIEW_OVERVIEW, VIEW_PERF, VIEW_RECS, VIEW_SYSTEM, VIEW_EXPERIMENTS, VIEW_COUNT };
 
 enum perf_metric { PERF_P99, PERF_P50, PERF_RTT, PERF_METRICS };
 
 struct dashboard_ops; /* tui/dashboard.h; only dashboard.c looks inside */
+struct expfetch;      /* tui/expfetch.h: the Experiments view's requests */
 
 struct dash {
     struct poller *p;
@@ -32,6 +33,11 @@ struct dash {
     /* View 4 */
     int sel_model;
     double models_at; /* clock_monotonic() of the last model list refresh */
+    /* View 5 */
+    struct expfetch *xf;
+    int sel_exp;
+    int exp_confirm;                /* 's' or 'P' pressed once, waiting for the second */
+    double exp_confirm_at, exp_at; /* clock_monotonic() of that press, of the last refresh */
     char flash[160];
     double flash_at; /* clock_monotonic() when flash was set */
 };

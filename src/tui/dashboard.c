@@ -22,6 +22,8 @@
 #include "tui/view_perf.h"
 #include "tui/view_recs.h"
 #include "tui/view_system.h"
+#include "tui/expfetch.h"
+#include "tui/view_experiments.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -71,7 +73,8 @@ static void restore_at_exit(void)
 static const char *view_names[VIEW_COUNT][2] = {{"Overview", "Overview"},
                                                 {"Performance", "Perf"},
                                                 {"Recommendations", "Recs"},
-                                                {"System", "System"}};
+                                                {"System", "System"},
+                                                {"Experiments", "Exp"}};
 
 static int unhealthy_count(const struct tui_data *d)
 {
@@ -152,12 +155,13 @@ static void draw_footer(struct dash *ds)
         "<-/-> select  m metric  g glyphs",
         "/ user id  R random  +/- count  a region",
         "Up/Down  a activate  b roll back  u refresh",
+        "Up/Down select  s stop  P promote leader (twice)  u refresh",
     };
     if (ds->view == VIEW_RECS && ds->editing)
         ui_text(y, 0, COLS, ui_attr(ds, UI_ACCENT),
                 " typing a user id: Enter look up  Esc cancel  Ctrl-U clear  F10 quit");
     else
-        ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-4/Tab view  ? help  q quit | %s",
+        ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-5/Tab view  ? help  q quit | %s",
                 hints[ds->view]);
 }
 
@@ -166,7 +170,7 @@ static void draw_help(struct dash *ds)
     static const char *lines[] = {
         "Keys",
         "",
-        "1 2 3 4, Tab, Shift-Tab  switch view",
+        "1 2 3 4 5, Tab, Shift-Tab  switch view",
         "? or F1                  this help (any key closes)",
         "q or F10                 quit",
         "Left/Right, h/l          select a region (cards, charts)",
@@ -180,6 +184,8 @@ static void draw_help(struct dash *ds)
         "PgUp/PgDn                scroll the recommendation table",
         "Up/Down, a, b, u (view 4) select model, activate, roll back,",
         "                         refresh the model list",
+        "Up/Down, s, P, u (view 5) select experiment, stop it, promote its",
+        "                         leader (press s or P twice), refresh",
         "",
         "Status is DOWN after 3 failed checks in a row, UP after one",
         "success, DEGRADED when the region reports a fallback model.",
@@ -215,6 +221,9 @@ static void draw(struct dash *ds)
         break;
     case VIEW_RECS:
         view_recs_draw(ds, 2, h, w);
+        break;
+    case VIEW_EXPERIMENTS:
+        view_experiments_draw(ds, 2, h, w);
         break;
     default:
         view_system_draw(ds, 2, h, w);
@@ -279,6 +288,7 @@ static void handle_key(struct dash *ds, int ch)
     case '2':
     case '3':
     case '4':
+    case '5':
         ds->view = ch - '1';
         return;
     case KEY_RESIZE:
@@ -294,6 +304,9 @@ static void handle_key(struct dash *ds, int ch)
         break;
     case VIEW_RECS:
         used = view_recs_key(ds, ch);
+        break;
+    case VIEW_EXPERIMENTS:
+        used = view_experiments_key(ds, ch);
         break;
     default:
         used = view_system_key(ds, ch);
@@ -378,6 +391,8 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
     if (!ds.p)
         return -1;
     ds.d = poller_data(ds.p);
+    ds.xf = expfetch_create(poller_admin_key(ds.p)); /* NULL: the view says it waits */
+    ds.exp_at = -HUGE_VAL;
     ds.count = 10;
     ds.region = -1;
 
@@ -411,6 +426,7 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
         if (st < 0)
             goto out;
         dirty |= st;
+        dirty |= view_experiments_tick(&ds);
         int ch;
         while ((ch = getch()) != ERR) {
             handle_key(&ds, ch);
@@ -425,6 +441,7 @@ out:
     }
     if (scr)
         delscreen(scr);
+    expfetch_destroy(ds.xf);
     poller_destroy(ds.p);
     signals_restore(&old);
     return rc;

@@ -182,6 +182,11 @@ struct tui_data *poller_data(struct poller *p)
     return &p->d;
 }
 
+const char *poller_admin_key(const struct poller *p)
+{
+    return p->admin_key[0] ? p->admin_key : p->api_key;
+}
+
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     struct job *j = ud;

@@ -145,6 +145,9 @@ struct poller *poller_create(const struct regions_conf *conf, double interval_s,
                              size_t errlen);
 void poller_destroy(struct poller *p);
 struct tui_data *poller_data(struct poller *p);
+/* The key admin routes need (admin_keys_file's first, else api_keys_file's;
+ * "" when neither is set): for the Experiments view's own requests. */
+const char *poller_admin_key(const struct poller *p);
 
 /* Starts the checks that are due, waits up to timeout_ms for network activity
  * or for extra_fd (-1: none) to become readable, and processes the answers.
