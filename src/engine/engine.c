@@ -25,6 +25,7 @@
 #include "engine/train.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/sbuf.h"
 
 struct product_info {
     double price;      /* < 0 unknown */
@@ -57,7 +58,16 @@ struct engine {
     int32_t *hist_users;        /* the model users with history, ascending (random user) */
     struct history hist;        /* purchases, cities, catalogue names: profiles without SQL */
     struct engine *base; /* engine_open_variant: cust, people, people_state and hist are base's */
+    char *frag;          /* every item's rendered fixed part (engine_set_item_renderer), or NULL */
+    uint32_t *frag_off;  /* item k's is frag[frag_off[k] .. frag_off[k + 1]) */
 };
+
+static engine_item_render_fn item_renderer; /* set before the threads that open engines start */
+
+void engine_set_item_renderer(engine_item_render_fn fn)
+{
+    item_renderer = fn;
+}
 
 /* snprintf(dst, size, "%s", src) without printf: on the request path. */
 static void copy_str(char *dst, size_t size, const char *src)
@@ -65,6 +75,45 @@ static void copy_str(char *dst, size_t size, const char *src)
     size_t n = strnlen(src, size - 1);
     memcpy(dst, src, n);
     dst[n] = '\0';
+}
+
+/* What a recommendation shows of model item k (score and source aside). */
+static void fill_item(const struct engine *e, int32_t k, struct rec_item *it)
+{
+    memcpy(it->product_id, e->m.ctx.items.ids[k], REC_ID_LEN);
+    copy_str(it->category, sizeof it->category, e->m.ctx.cats[e->m.ctx.item_cat[k]]);
+    it->price = e->pinfo[k].price;
+    it->avg_rating = e->pinfo[k].avg_rating;
+    it->n_ratings = e->pinfo[k].n_ratings;
+    it->fixed = e->frag ? e->frag + e->frag_off[k] : NULL;
+    it->fixed_len = e->frag ? e->frag_off[k + 1] - e->frag_off[k] : 0;
+}
+
+/* Renders every item's fixed part once (item_renderer, when set). Out of
+ * memory or past 4 GiB leaves none: requests then render the fields. */
+static void build_fragments(struct engine *e)
+{
+    int32_t n = e->m.ctx.items.n;
+    struct sbuf b;
+    struct rec_item it;
+    if (!item_renderer || n <= 0)
+        return;
+    uint32_t *off = malloc(((size_t)n + 1) * sizeof *off);
+    sbuf_init(&b, (size_t)UINT32_MAX);
+    for (int32_t k = 0; off && k < n && !b.overflow; k++) {
+        off[k] = (uint32_t)b.len;
+        memset(&it, 0, sizeof it);
+        fill_item(e, k, &it);
+        item_renderer(&b, &it);
+    }
+    if (!off || b.overflow) {
+        free(off);
+        sbuf_free(&b);
+        return;
+    }
+    off[n] = (uint32_t)b.len;
+    e->frag = b.p; /* the buffer's bytes are the engine's now */
+    e->frag_off = off;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -269,6 +318,7 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
         err_set(err, errlen, "out of memory");
         goto fail;
     }
+    build_fragments(e);
 #ifdef __GLIBC__
     /* the load's scratch (rows as read before interning, SQLite's sorter and
      * page cache: twice what the engine keeps) goes back to the system
@@ -317,6 +367,7 @@ int engine_open_variant(struct engine *base, int64_t version, struct engine **ou
         rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory");
         goto fail;
     }
+    build_fragments(e);
     sqlite3_close(db);
     *out = e;
     return 0;
@@ -339,6 +390,8 @@ void engine_release(struct engine *e)
     model_free(&e->m);
     modelstore_meta_free(&e->meta);
     free(e->pinfo);
+    free(e->frag);
+    free(e->frag_off);
     free(e->people_model);
     free(e->hist_users);
     if (e->base) {
@@ -435,11 +488,7 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
     for (int i = 0; i < list.n; i++) {
         struct rec_item *it = &out->items[i];
         int32_t k = list.items[i].item;
-        memcpy(it->product_id, e->m.ctx.items.ids[k], REC_ID_LEN);
-        copy_str(it->category, sizeof it->category, e->m.ctx.cats[e->m.ctx.item_cat[k]]);
-        it->price = e->pinfo[k].price;
-        it->avg_rating = e->pinfo[k].avg_rating;
-        it->n_ratings = e->pinfo[k].n_ratings;
+        fill_item(e, k, it);
         it->score = list.items[i].score;
         it->source = list.items[i].source;
     }

@@ -27,7 +27,22 @@ struct rec_item {
     const char *source; /* static string: "usercf", "itemcf", "als", "content",
                            "popularity:state", "popularity:category",
                            "popularity:global", ... */
+    /* The product's part of the rendered entry, made once per engine by the
+     * renderer engine_set_item_renderer named (NULL: none; render it from the
+     * fields above). Valid while the engine is. */
+    const char *fixed;
+    size_t fixed_len;
 };
+
+struct sbuf;
+/* Appends the product's fixed part of a rendered recommendation entry (the
+ * caller's format: the engine stores the bytes and knows nothing of them). */
+typedef void (*engine_item_render_fn)(struct sbuf *b, const struct rec_item *it);
+/* Engines opened from now on render every product of their model once with
+ * fn, on the opening thread, and hand the bytes out in rec_item.fixed, so a
+ * request does not format the same price and rating again (the HTTP server
+ * sets it before its first engine_open; NULL turns it off). */
+void engine_set_item_renderer(engine_item_render_fn fn);
 
 struct rec_request {
     const char *user;     /* customer_unique_id or customer_id (mapped) */

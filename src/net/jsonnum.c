@@ -93,8 +93,11 @@ static int scaled(uint64_t m, int q, int s, uint64_t *k, uint64_t *trunc)
 static int sig_digits(double a, int nd, uint64_t *k, int *e)
 {
     uint64_t m, t;
-    int q, ex = (int)floor(log10(a));
+    int q;
     split(a, &m, &q);
+    /* a is in [2^(q+52), 2^(q+53)): floor((q + 52) log10 2) is the decimal
+     * exponent or one below it, which the loop corrects */
+    int ex = (int)floor((q + 52) * 0.30102999566398119521);
     for (int tries = 0; tries < 3; tries++) {
         if (scaled(m, q, nd - 1 - ex, k, &t) < 0)
             return -1;
@@ -133,10 +136,11 @@ static int ndigits(uint64_t v)
     return n;
 }
 
-/* printf's %.{P}g of (-1)^neg * k * 10^(e - P + 1), k having P digits. */
-static void put_g(struct sbuf *b, int neg, uint64_t k, int e, int p)
+/* printf's %.{P}g of (-1)^neg * k * 10^(e - P + 1), k having P digits,
+ * into o (at least 32 bytes); returns its length. */
+static size_t put_g(char *o, int neg, uint64_t k, int e, int p)
 {
-    char d[20], o[48];
+    char d[20];
     int n = 0, last;
     digits(d, k, p);
     for (last = p - 1; last > 0 && d[last] == '0'; last--)
@@ -173,18 +177,23 @@ static void put_g(struct sbuf *b, int neg, uint64_t k, int e, int p)
         memcpy(o + n, d, (size_t)last + 1);
         n += last + 1;
     }
-    sbuf_append(b, o, (size_t)n);
+    return (size_t)n;
 }
 
-void jsonnum_int(struct sbuf *b, long long v)
+size_t jsonnum_int_buf(char *o, long long v)
 {
-    char o[24];
     unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
     int n = ndigits(u), neg = v < 0;
     if (neg)
         o[0] = '-';
     digits(o + neg, u, n);
-    sbuf_append(b, o, (size_t)(n + neg));
+    return (size_t)(n + neg);
+}
+
+void jsonnum_int(struct sbuf *b, long long v)
+{
+    char o[24];
+    sbuf_append(b, o, jsonnum_int_buf(o, v));
 }
 
 void jsonnum_fixed(struct sbuf *b, double v, int decimals)
@@ -219,30 +228,26 @@ void jsonnum_fixed(struct sbuf *b, double v, int decimals)
     sbuf_append(b, o, (size_t)n);
 }
 
-/* snprintf(fmt, v) appended: the slow path for magnitudes the fast one
- * does not cover. */
-static void slow(struct sbuf *b, const char *fmt, double v)
-{
-    char tmp[64];
-    int n = snprintf(tmp, sizeof tmp, fmt, v);
-    if (n > 0)
-        sbuf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
-void jsonnum_g6(struct sbuf *b, double v)
+size_t jsonnum_g6_buf(char *o, double v)
 {
     double a = fabs(v);
     uint64_t k;
     int e;
     if (a == 0) {
-        sbuf_puts(b, signbit(v) ? "-0" : "0");
-        return;
+        memcpy(o, "-0", 2);
+        return signbit(v) ? 2 : (o[0] = '0', 1);
     }
     if (a < FAST_MIN || a >= FAST_MAX || sig_digits(a, 6, &k, &e) < 0) {
-        slow(b, "%.6g", v);
-        return;
+        int n = snprintf(o, 32, "%.6g", v); /* at most 13 characters */
+        return n > 0 && n < 32 ? (size_t)n : 0;
     }
-    put_g(b, v < 0, k, e, 6);
+    return put_g(o, v < 0, k, e, 6);
+}
+
+void jsonnum_g6(struct sbuf *b, double v)
+{
+    char o[32];
+    sbuf_append(b, o, jsonnum_g6_buf(o, v));
 }
 
 /* cJSON's own test: does text read back (sscanf "%lg") within DBL_EPSILON? */
@@ -287,15 +292,16 @@ void jsonnum_cjson(struct sbuf *b, double d)
         return;
     }
     double t = x >= 0 ? (double)k * pow10_dbl[x] : (double)k / pow10_dbl[-x];
+    char o[32];
     if (fabs(t - a) <= (t > a ? t : a) * DBL_EPSILON) {
-        put_g(b, d < 0, k, e, 15);
+        sbuf_append(b, o, put_g(o, d < 0, k, e, 15));
         return;
     }
     if (sig_digits(a, 17, &k, &e) < 0) {
         cjson_slow(b, d);
         return;
     }
-    put_g(b, d < 0, k, e, 17);
+    sbuf_append(b, o, put_g(o, d < 0, k, e, 17));
 }
 
 void jsonnum_cjson_str(struct sbuf *b, const char *s)

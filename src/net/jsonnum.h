@@ -7,16 +7,21 @@
 #ifndef RECSYS_NET_JSONNUM_H
 #define RECSYS_NET_JSONNUM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/sbuf.h"
 
 /* printf("%lld", v). */
 void jsonnum_int(struct sbuf *b, long long v);
+/* The same into o (at least 24 bytes), returning the length. */
+size_t jsonnum_int_buf(char *o, long long v);
 /* printf("%.*f", decimals, v) for decimals 0..9, v finite. */
 void jsonnum_fixed(struct sbuf *b, double v, int decimals);
 /* printf("%.6g", v), v finite. */
 void jsonnum_g6(struct sbuf *b, double v);
+/* The same into o (at least 32 bytes), returning the length. */
+size_t jsonnum_g6_buf(char *o, double v);
 /* What cJSON_PrintUnformatted (1.7.15) prints for cJSON_CreateNumber(v):
  * null for NaN and infinities, else %1.15g when that reads back within
  * DBL_EPSILON, else %1.17g. */

@@ -29,8 +29,22 @@ static void str_or_null(struct sbuf *b, const char *s)
         sbuf_puts(b, "null");
 }
 
+void render_item_fixed(struct sbuf *b, const struct rec_item *it)
+{
+    sbuf_puts(b, ",\"product_id\":");
+    sbuf_json_str(b, it->product_id);
+    sbuf_puts(b, ",\"category\":");
+    sbuf_json_str(b, it->category);
+    fixed_or_null(b, ",\"price\":", it->price, 2, it->price >= 0);
+    fixed_or_null(b, ",\"avg_rating\":", it->avg_rating, 3, it->n_ratings > 0);
+    sbuf_puts(b, ",\"n_ratings\":");
+    jsonnum_int(b, it->n_ratings);
+}
+
 /* The hot path: no printf (see jsonnum.h); the bytes are those of
- * "%.2f" (price), "%.3f" (avg_rating) and "%.6g" (score). */
+ * "%.2f" (price), "%.3f" (avg_rating) and "%.6g" (score). The product's
+ * part comes pre-rendered from the engine when it has one (render_item_fixed
+ * made it, so the bytes are the same either way). */
 void render_recs(struct sbuf *b, const struct rec_result *r, int64_t model_version)
 {
     sbuf_puts(b, "\"user_id\":");
@@ -42,22 +56,30 @@ void render_recs(struct sbuf *b, const struct rec_result *r, int64_t model_versi
     sbuf_puts(b, ",\"recommendations\":[");
     for (int i = 0; i < r->n_items; i++) {
         const struct rec_item *it = &r->items[i];
-        sbuf_puts(b, i ? ",{\"rank\":" : "{\"rank\":");
-        jsonnum_int(b, i + 1);
-        sbuf_puts(b, ",\"product_id\":");
-        sbuf_json_str(b, it->product_id);
-        sbuf_puts(b, ",\"category\":");
-        sbuf_json_str(b, it->category);
-        fixed_or_null(b, ",\"price\":", it->price, 2, it->price >= 0);
-        fixed_or_null(b, ",\"avg_rating\":", it->avg_rating, 3, it->n_ratings > 0);
-        sbuf_puts(b, ",\"n_ratings\":");
-        jsonnum_int(b, it->n_ratings);
-        sbuf_puts(b, ",\"score\":");
-        if (isfinite(it->score))
-            jsonnum_g6(b, it->score);
-        else
-            sbuf_puts(b, "null");
-        sbuf_puts(b, ",\"source\":");
+        if (!it->fixed) { /* no pre-rendered part: field by field */
+            sbuf_puts(b, i ? ",{\"rank\":" : "{\"rank\":");
+            jsonnum_int(b, i + 1);
+            render_item_fixed(b, it);
+        } else if (sbuf_reserve(b, it->fixed_len + 32) == 0) { /* one copy, no checks */
+            char *o = b->p + b->len;
+            if (i)
+                *o++ = ',';
+            memcpy(o, "{\"rank\":", 8);
+            o += 8;
+            o += jsonnum_int_buf(o, i + 1);
+            memcpy(o, it->fixed, it->fixed_len);
+            b->len = (size_t)(o + it->fixed_len - b->p);
+        }
+        if (isfinite(it->score) && sbuf_reserve(b, 48) == 0) {
+            char *o = b->p + b->len;
+            memcpy(o, ",\"score\":", 9);
+            o += 9;
+            o += jsonnum_g6_buf(o, it->score);
+            memcpy(o, ",\"source\":", 10);
+            b->len = (size_t)(o + 10 - b->p);
+        } else {
+            sbuf_puts(b, ",\"score\":null,\"source\":");
+        }
         sbuf_json_str(b, it->source ? it->source : "");
         sbuf_puts(b, "}");
     }

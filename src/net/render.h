@@ -26,6 +26,12 @@ struct cJSON;
  * explain only when r->explain is set. The HTTP API caches exactly these
  * bytes; per-reply members (region, cache, latency_ms) go around them. */
 void render_recs(struct sbuf *b, const struct rec_result *r, int64_t model_version);
+/* The part of a recommendation entry that depends on the product alone:
+ * ,"product_id":…,"category":…,"price":…|null,"avg_rating":…|null,
+ * "n_ratings":N. The server hands it to engine_set_item_renderer, so each
+ * engine renders it once per product (rec_item.fixed) and render_recs
+ * copies it. */
+void render_item_fixed(struct sbuf *b, const struct rec_item *it);
 
 /* Ends a recommendation body: ,"latency_ms":ms (4 decimals, as "%.4f"),
  * then the closing brace. */

@@ -20,6 +20,7 @@
 #include "engine/overlay.h"
 #include "net/evloop.h"
 #include "net/http.h"
+#include "net/render.h"
 #include "net/router.h"
 #include "net/storepoll.h"
 #include "net/retrain_sched.h"
@@ -357,6 +358,7 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
                  int n, struct server **out, char *err, size_t errlen)
 {
     *out = NULL;
+    engine_set_item_renderer(render_item_fixed); /* each product rendered once per engine */
     struct server *s = server_alloc(conf);
     if (!s)
         return err_set(err, errlen, "out of memory");

@@ -73,6 +73,34 @@ static void test_recs_exact_bytes(void)
 }
 
 /* An unknown user: state null (never ""), no items; explain only when set. */
+/* The engine's pre-rendered product parts (render_item_fixed, as the
+ * server registers it) give the same bytes as rendering field by field. */
+static void test_recs_prerendered_same_bytes(void)
+{
+    struct rec_result *r = two_items();
+    struct sbuf plain, parts[2], pre;
+    sbuf_init(&plain, 1 << 16);
+    sbuf_init(&pre, 1 << 16);
+    render_recs(&plain, r, 7);
+    for (int i = 0; i < 2; i++) {
+        sbuf_init(&parts[i], 1 << 12);
+        render_item_fixed(&parts[i], &r->items[i]);
+        r->items[i].fixed = parts[i].p;
+        r->items[i].fixed_len = parts[i].len;
+    }
+    r->items[1].score = NAN; /* and the null score on that path */
+    render_recs(&pre, r, 7);
+    r->items[0].fixed = r->items[1].fixed = NULL;
+    sbuf_reset(&plain);
+    render_recs(&plain, r, 7);
+    CHECK(pre.len > 0);
+    CHECK_STR(pre.p, plain.p);
+    for (int i = 0; i < 2; i++)
+        sbuf_free(&parts[i]);
+    sbuf_free(&plain);
+    sbuf_free(&pre);
+}
+
 static void test_recs_unknown_state_and_explain(void)
 {
     struct rec_result *r = two_items();
@@ -295,6 +323,7 @@ static void test_models_and_info_shapes(void)
 int main(void)
 {
     RUN(test_recs_exact_bytes);
+    RUN(test_recs_prerendered_same_bytes);
     RUN(test_recs_unknown_state_and_explain);
     RUN(test_recs_non_finite_is_null);
     RUN(test_history_and_error);
