@@ -90,8 +90,9 @@ int cmd_retrain(int argc, char **argv)
         sbuf_free(&b);
         return EXIT_OK;
     }
-    printf("purchases: %lld (%lld from events, %lld events skipped)\n", (long long)rep.purchases,
-           (long long)rep.event_purchases, (long long)rep.events_skipped);
+    printf("purchases: %lld (%lld from events, %lld new customers, %lld events skipped)\n",
+           (long long)rep.purchases, (long long)rep.event_purchases, (long long)rep.new_users,
+           (long long)rep.events_skipped);
     printf("holdout: %s .. %s, %lld customers, hit-rate@%d\n", rep.holdout_from, rep.holdout_to,
            (long long)rep.holdout_users, rep.k);
     printf("  candidate  %-10s            %.4f\n", rep.candidate_algo, rep.candidate_hit_rate);

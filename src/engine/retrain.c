@@ -80,72 +80,157 @@ static int32_t event_day(sqlite3_stmt *st, int col)
     return t == SQLITE_TEXT ? dataset_parse_day((const char *)sqlite3_column_text(st, col)) : -1;
 }
 
-/* Adds the purchase events of db_path's `events` table (if any) to ds, keeping
- * it sorted. Known users and products only: a new customer's id is not in
- * the dataset's id maps (counted in *skipped). */
-static int add_event_purchases(const char *db_path, struct dataset *ds, int64_t *added,
-                               int64_t *skipped, char *err, size_t errlen)
+/* A purchase event as read, before its customer has an index. */
+struct ev_row {
+    char user[DS_ID_LEN];
+    int32_t item, day;
+};
+
+static int id_cmp(const void *a, const void *b)
 {
-    sqlite3 *db = NULL;
+    return strcmp(a, b);
+}
+
+/* Adds the customers of rows that ds does not know (new customers who bought
+ * through POST /api/v1/events) to ds->users, which stays sorted: the
+ * existing indices move, so the events and user_state are renumbered (the
+ * order of the events is unchanged, as the renumbering is monotone). */
+static int add_new_users(struct dataset *ds, const struct ev_row *rows, size_t n, int64_t *added)
+{
+    char(*nu)[DS_ID_LEN] = malloc((n + 1) * DS_ID_LEN);
+    size_t k = 0;
+    int rc = -1;
+    if (!nu)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (dataset_idmap_find(&ds->users, rows[i].user) < 0)
+            memcpy(nu[k++], rows[i].user, DS_ID_LEN);
+    qsort(nu, k, DS_ID_LEN, id_cmp);
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++)
+        if (!m || strcmp(nu[m - 1], nu[i]))
+            memcpy(nu[m++], nu[i], DS_ID_LEN);
+    *added = (int64_t)m;
+    if (!m) {
+        free(nu);
+        return 0;
+    }
+    int32_t old_n = ds->users.n, total = old_n + (int32_t)m;
+    char(*ids)[DS_ID_LEN] = malloc((size_t)total * DS_ID_LEN);
+    int16_t *state = malloc((size_t)total * sizeof *state);
+    int32_t *moved = malloc(((size_t)old_n + 1) * sizeof *moved);
+    if (!ids || !state || !moved)
+        goto out;
+    for (int32_t i = 0, j = 0, o = 0; o < total; o++) { /* merge two sorted lists */
+        if (j == (int32_t)m || (i < old_n && strcmp(ds->users.ids[i], nu[j]) < 0)) {
+            memcpy(ids[o], ds->users.ids[i], DS_ID_LEN);
+            state[o] = ds->user_state[i];
+            moved[i++] = o;
+        } else {
+            memcpy(ids[o], nu[j++], DS_ID_LEN);
+            state[o] = -1; /* not in customers: no state */
+        }
+    }
+    for (int64_t e = 0; e < ds->n_events; e++)
+        ds->events[e].user = moved[ds->events[e].user];
+    free(ds->users.ids);
+    free(ds->user_state);
+    ds->users.ids = ids, ds->user_state = state, ds->users.n = total;
+    ids = NULL, state = NULL;
+    rc = 0;
+out:
+    free(nu), free(ids), free(state), free(moved);
+    return rc;
+}
+
+/* Reads the purchase events of db's `events` table with a valid customer id
+ * and a known product into *rows; *skipped counts the others. 1 when there
+ * is no events table, 0, or -1 (SQL error or no memory). */
+static int read_event_rows(sqlite3 *db, const struct dataset *ds, struct ev_row **rows, size_t *n,
+                           int64_t *skipped)
+{
     sqlite3_stmt *st = NULL;
-    struct event *nev = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
-    *added = *skipped = 0;
-    if ((rc = dataset_open_ro(db_path, &db, err, errlen)) < 0)
-        return rc;
+    size_t cap = 0;
+    int s;
     if (sqlite3_prepare_v2(db,
                            "SELECT user_id, product_id, ts FROM events"
                            " WHERE type = 'purchase' OR type = 3",
-                           -1, &st, NULL) != SQLITE_OK) {
-        rc = 0; /* no events table (yet): only the orders */
-        goto out;
-    }
-    int s;
+                           -1, &st, NULL) != SQLITE_OK)
+        return 1;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *u = (const char *)sqlite3_column_text(st, 0);
         const char *p = (const char *)sqlite3_column_text(st, 1);
-        struct event e = {u ? dataset_idmap_find(&ds->users, u) : -1,
-                          p ? dataset_idmap_find(&ds->items, p) : -1, event_day(st, 2), 0};
-        if (e.user < 0 || e.item < 0 || e.day < 0) {
+        struct ds_key key;
+        struct ev_row r = {.item = p ? dataset_idmap_find(&ds->items, p) : -1,
+                           .day = event_day(st, 2)};
+        if (!u || dataset_id_key(u, &key) < 0 || r.item < 0 || r.day < 0) {
             ++*skipped;
             continue;
         }
-        if (ds_has(ds, ds->n_events, &e))
-            continue; /* the same purchase as an order on record (a replay) */
-        e.price = ds->item_price[e.item] > 0 ? ds->item_price[e.item] : 0;
-        if (n == cap) {
+        memcpy(r.user, u, DS_ID_LEN);
+        if (*n == cap) {
             size_t nc = cap ? cap * 2 : 1024;
-            struct event *g = realloc(nev, nc * sizeof *g);
+            struct ev_row *g = realloc(*rows, nc * sizeof *g);
             if (!g) {
-                rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory reading events");
-                goto out;
+                sqlite3_finalize(st);
+                return -1;
             }
-            nev = g, cap = nc;
+            *rows = g, cap = nc;
         }
-        nev[n++] = e;
+        (*rows)[(*n)++] = r;
     }
-    if (s != SQLITE_DONE) {
+    sqlite3_finalize(st);
+    return s == SQLITE_DONE ? 0 : -1;
+}
+
+/* Adds the purchase events of db_path's `events` table (if any) to ds, keeping
+ * it sorted; customers the database does not know yet are added to it. An
+ * event repeating a purchase on record (same customer, product and day: a
+ * replayed order) is not counted twice. */
+static int add_event_purchases(const char *db_path, struct dataset *ds, struct retrain_report *rep,
+                               char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    struct ev_row *rows = NULL;
+    struct event *nev = NULL;
+    size_t n = 0, k = 0;
+    int rc;
+    if ((rc = dataset_open_ro(db_path, &db, err, errlen)) < 0)
+        return rc;
+    if (read_event_rows(db, ds, &rows, &n, &rep->events_skipped) < 0) {
         rc = err_set(err, errlen, "cannot read the events table of %s: %s", db_path,
                      sqlite3_errmsg(db));
         goto out;
     }
-    if (n) {
-        struct event *all = realloc(ds->events, ((size_t)ds->n_events + n) * sizeof *all);
+    rc = 0;
+    if (!n)
+        goto out;
+    if (add_new_users(ds, rows, n, &rep->new_users) < 0 || !(nev = malloc(n * sizeof *nev))) {
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory adding events");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        float price = ds->item_price[rows[i].item];
+        struct event e = {dataset_idmap_find(&ds->users, rows[i].user), rows[i].item, rows[i].day,
+                          price > 0 ? price : 0};
+        if (!ds_has(ds, ds->n_events, &e))
+            nev[k++] = e;
+    }
+    if (k) {
+        struct event *all = realloc(ds->events, ((size_t)ds->n_events + k) * sizeof *all);
         if (!all) {
             rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory adding events");
             goto out;
         }
-        memcpy(all + ds->n_events, nev, n * sizeof *nev);
+        memcpy(all + ds->n_events, nev, k * sizeof *nev);
         ds->events = all;
-        ds->n_events += (int64_t)n;
+        ds->n_events += (int64_t)k;
         qsort(ds->events, (size_t)ds->n_events, sizeof *ds->events, ev_cmp);
-        *added = (int64_t)n;
+        rep->event_purchases = (int64_t)k;
     }
-    rc = 0;
 out:
+    free(rows);
     free(nev);
-    sqlite3_finalize(st);
     sqlite3_close(db);
     return rc;
 }
@@ -301,8 +386,7 @@ int retrain_run(const struct retrain_options *o, struct retrain_report *rep, cha
         algo_params_default(&cand_p);
     if ((rc = dataset_load(o->db_path, &ds, err, errlen)) < 0)
         goto out;
-    if ((rc = add_event_purchases(o->db_path, &ds, &rep->event_purchases, &rep->events_skipped, err,
-                                  errlen)) < 0)
+    if ((rc = add_event_purchases(o->db_path, &ds, rep, err, errlen)) < 0)
         goto out;
     rep->purchases = ds.n_events;
     int64_t users = 0;
@@ -337,10 +421,11 @@ out:
 void retrain_report_json(const struct retrain_report *r, struct sbuf *b)
 {
     sbuf_printf(b,
-                "{\"purchases\":%lld,\"event_purchases\":%lld,\"events_skipped\":%lld,"
+                "{\"purchases\":%lld,\"event_purchases\":%lld,\"new_users\":%lld,"
+                "\"events_skipped\":%lld,"
                 "\"holdout\":{\"from\":\"%s\",\"to\":\"%s\",\"users\":%lld},\"k\":%d,"
                 "\"candidate\":{\"algorithm\":",
-                (long long)r->purchases, (long long)r->event_purchases,
+                (long long)r->purchases, (long long)r->event_purchases, (long long)r->new_users,
                 (long long)r->events_skipped, r->holdout_from, r->holdout_to,
                 (long long)r->holdout_users, r->k);
     sbuf_json_str(b, r->candidate_algo);

@@ -6,7 +6,8 @@
  * A cycle:
  *  1. loads every purchase of the database plus the purchase events of the
  *     `events` table (when it exists; an event repeating a purchase already
- *     on record for the same user, product and day is not counted twice);
+ *     on record for the same user, product and day is not counted twice; a
+ *     customer known only from events joins the model's users);
  *  2. picks the holdout: the last RETRAIN_HOLDOUT_DAYS days of data, widened
  *     by the same step (at most RETRAIN_HOLDOUT_STEPS times) until at least
  *     RETRAIN_HOLDOUT_USERS customers bought in it;
@@ -61,7 +62,9 @@ struct retrain_options {
 struct retrain_report {
     int64_t purchases;       /* purchases trained on, events included */
     int64_t event_purchases; /* of them, from the events table */
-    int64_t events_skipped;  /* purchase events naming an unknown user or product */
+    int64_t new_users;       /* customers known only from events, added */
+    int64_t events_skipped;  /* purchase events with a malformed id or timestamp or an
+                                unknown product */
     char holdout_from[11];   /* first day of the holdout, YYYY-MM-DD */
     char holdout_to[11];     /* last day */
     int64_t holdout_users;   /* customers evaluated */

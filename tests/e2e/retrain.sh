@@ -60,13 +60,20 @@ sqlite3 "$TMP/s.db" "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, 
   ('$U', '$P', 'purchase', strftime('%s', '2018-10-16 10:00:00'), 0),
   ('$U', '$P', 'click', strftime('%s', '2018-10-16 10:00:00'), 0),
   ('ffffffffffffffffffffffffffffffff', '$P', 'purchase', strftime('%s', '2018-10-16'), 0),
+  ('$U', 'eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee', 'purchase', strftime('%s', '2018-10-16'), 0),
   ('$OU', '$OP', 'purchase', strftime('%s', '$OT'), 0);"
 "$BIN" retrain --db "$TMP/s.db" --json --dry-run >"$TMP/r6.json" 2>/dev/null
-check_eq "one new purchase event counted, a replayed order not twice, an unknown user skipped" \
-  "$(jget "$TMP/r6.json" event_purchases) $(jget "$TMP/r6.json" events_skipped)" "1 1"
+check_eq "purchase events counted (a new customer's too), a replayed order not twice, an unknown product skipped" \
+  "$(jget "$TMP/r6.json" event_purchases) $(jget "$TMP/r6.json" new_users) $(jget "$TMP/r6.json" events_skipped)" "2 1 1"
 check_eq "the holdout now ends on the event's day" "$(jget "$TMP/r6.json" holdout.to)" 2018-10-16
 check_eq "purchases include it" "$(jget "$TMP/r6.json" purchases)" \
-  "$(($(sqlite3 "$TMP/s.db" 'SELECT COUNT(*) FROM interactions') + 1))"
+  "$(($(sqlite3 "$TMP/s.db" 'SELECT COUNT(*) FROM interactions') + 2))"
+"$BIN" recommend ffffffffffffffffffffffffffffffff --json --db "$TMP/s.db" >"$TMP/new0.json"
+check_eq "the new customer is unknown to the active model" "$(jget "$TMP/new0.json" known)" False
+"$BIN" retrain --db "$TMP/s.db" --tolerance 1 >/dev/null 2>&1
+"$BIN" recommend ffffffffffffffffffffffffffffffff --json --db "$TMP/s.db" >"$TMP/new1.json"
+check_eq "and known to the retrained one, which excludes the product bought" \
+  "$(jget "$TMP/new1.json" known) $(grep -c "$P" "$TMP/new1.json")" "True 0"
 
 # --- in the serving process ---------------------------------------------------------
 serve_cycle() { # NAME TOLERANCE: serve with retrain_every = 2s until a cycle has run
