@@ -10,11 +10,12 @@
 
 #include "util/mem.h"
 
-#define OV_BUCKETS 65536 /* power of two */
+#define OV_BUCKETS (1 << 18) /* power of two */
 #define OV_NONE    (-1)
 
 struct ov_user {
     char id[REC_ID_LEN];
+    uint32_t hash;
     int32_t hnext, prev, next; /* hash chain; LRU list (head = most recent) */
     int n, cap;
     struct overlay_purchase *p; /* oldest first */
@@ -22,6 +23,7 @@ struct ov_user {
 
 struct ov_product {
     char id[REC_ID_LEN];
+    uint32_t hash;
     int32_t hnext;
     double value; /* sum of 2^((arrival - t0) / half-life): ranks without decaying */
 };
@@ -40,12 +42,14 @@ struct overlay {
     int32_t hot[OVERLAY_HOT]; /* product slots by value, descending */
 };
 
+/* FNV-1a of an id; the low bits pick the bucket, all of it is compared
+ * before the id. */
 static uint32_t ov_hash(const char *id)
 {
     uint32_t h = 2166136261u;
     for (; *id; id++)
         h = (h ^ (unsigned char)*id) * 16777619u;
-    return h & (OV_BUCKETS - 1);
+    return h;
 }
 
 struct overlay *overlay_new(void)
@@ -77,10 +81,10 @@ int overlay_empty(const struct overlay *o)
     return !o || !atomic_load_explicit(&((struct overlay *)o)->used, memory_order_acquire);
 }
 
-static int32_t user_find(const struct overlay *o, const char *id)
+static int32_t user_find(const struct overlay *o, const char *id, uint32_t h)
 {
-    for (int32_t i = o->ubucket[ov_hash(id)]; i != OV_NONE; i = o->users[i].hnext)
-        if (!strcmp(o->users[i].id, id))
+    for (int32_t i = o->ubucket[h & (OV_BUCKETS - 1)]; i != OV_NONE; i = o->users[i].hnext)
+        if (o->users[i].hash == h && !strcmp(o->users[i].id, id))
             return i;
     return OV_NONE;
 }
@@ -111,7 +115,7 @@ static void lru_front(struct overlay *o, int32_t i)
 }
 
 /* A slot for a new user: a fresh one, or the least recently active user's. */
-static int32_t user_slot(struct overlay *o, const char *id)
+static int32_t user_slot(struct overlay *o, const char *id, uint32_t h)
 {
     int32_t i;
     if (o->n_users < OVERLAY_USERS && mem_grow((void **)&o->users, sizeof *o->users, o->n_users + 1,
@@ -120,7 +124,7 @@ static int32_t user_slot(struct overlay *o, const char *id)
         memset(&o->users[i], 0, sizeof o->users[i]);
     } else if ((i = o->tail) != OV_NONE) {
         struct ov_user *old = &o->users[i];
-        int32_t *pp = &o->ubucket[ov_hash(old->id)];
+        int32_t *pp = &o->ubucket[old->hash & (OV_BUCKETS - 1)];
         while (*pp != i)
             pp = &o->users[*pp].hnext;
         *pp = old->hnext;
@@ -131,18 +135,19 @@ static int32_t user_slot(struct overlay *o, const char *id)
     }
     struct ov_user *u = &o->users[i];
     memcpy(u->id, id, REC_ID_LEN);
-    uint32_t h = ov_hash(id);
-    u->hnext = o->ubucket[h];
-    o->ubucket[h] = i;
+    u->hash = h;
+    u->hnext = o->ubucket[h & (OV_BUCKETS - 1)];
+    o->ubucket[h & (OV_BUCKETS - 1)] = i;
     lru_front(o, i);
     return i;
 }
 
 static void user_add(struct overlay *o, const char *uid, const char *pid, int64_t ts)
 {
-    int32_t i = user_find(o, uid);
+    uint32_t h = ov_hash(uid);
+    int32_t i = user_find(o, uid, h);
     if (i == OV_NONE) {
-        if ((i = user_slot(o, uid)) == OV_NONE)
+        if ((i = user_slot(o, uid, h)) == OV_NONE)
             return;
     } else {
         lru_unlink(o, i);
@@ -153,10 +158,16 @@ static void user_add(struct overlay *o, const char *uid, const char *pid, int64_
         memmove(u->p, u->p + 1, (size_t)(u->n - 1) * sizeof *u->p);
         u->n--;
     }
-    size_t cap = (size_t)u->cap;
-    if (mem_grow((void **)&u->p, sizeof *u->p, (size_t)u->n + 1, &cap, OVERLAY_USER_ITEMS) < 0)
-        return;
-    u->cap = (int)cap;
+    if (u->n == u->cap) { /* most users buy once or twice: grow from 1, not mem_grow's 16 */
+        int cap = u->cap ? u->cap * 2 : 1;
+        if (cap > OVERLAY_USER_ITEMS)
+            cap = OVERLAY_USER_ITEMS;
+        struct overlay_purchase *g = realloc(u->p, (size_t)cap * sizeof *g);
+        if (!g)
+            return;
+        u->p = g;
+        u->cap = cap;
+    }
     memcpy(u->p[u->n].product_id, pid, REC_ID_LEN);
     u->p[u->n].ts = ts;
     u->n++;
@@ -195,8 +206,8 @@ static void product_add(struct overlay *o, const char *pid, int64_t now)
         x = 0;
     }
     uint32_t h = ov_hash(pid);
-    int32_t k = o->pbucket[h];
-    while (k != OV_NONE && strcmp(o->prods[k].id, pid))
+    int32_t k = o->pbucket[h & (OV_BUCKETS - 1)];
+    while (k != OV_NONE && (o->prods[k].hash != h || strcmp(o->prods[k].id, pid)))
         k = o->prods[k].hnext;
     if (k == OV_NONE) {
         if (mem_grow((void **)&o->prods, sizeof *o->prods, o->n_prods + 1, &o->cap_prods,
@@ -204,9 +215,10 @@ static void product_add(struct overlay *o, const char *pid, int64_t now)
             return; /* full: the real-time counts are best effort */
         k = (int32_t)o->n_prods++;
         memcpy(o->prods[k].id, pid, REC_ID_LEN);
+        o->prods[k].hash = h;
         o->prods[k].value = 0;
-        o->prods[k].hnext = o->pbucket[h];
-        o->pbucket[h] = k;
+        o->prods[k].hnext = o->pbucket[h & (OV_BUCKETS - 1)];
+        o->pbucket[h & (OV_BUCKETS - 1)] = k;
     }
     o->prods[k].value += exp2(x);
     hot_update(o, k);
@@ -250,7 +262,7 @@ int overlay_user(struct overlay *o, const char *user_id, struct overlay_purchase
         return 0;
     lower_id(uid, user_id);
     pthread_rwlock_rdlock(&o->lock);
-    int32_t i = user_find(o, uid);
+    int32_t i = user_find(o, uid, ov_hash(uid));
     if (i != OV_NONE) {
         n = o->users[i].n < max ? o->users[i].n : max;
         memcpy(out, o->users[i].p + (o->users[i].n - n), (size_t)n * sizeof *out);

@@ -18,7 +18,8 @@
 #include "util/error.h"
 #include "util/log.h"
 
-#define EVENTS_BUSY_MS 5000 /* SQLite busy timeout: another writer (train, models) */
+#define EVENTS_BUSY_MS    5000 /* SQLite busy timeout: another writer (train, models) */
+#define EVENTS_CKPT_PAGES 4000 /* WAL pages that start a checkpoint (16 MiB at 4 KiB) */
 
 static const char EVENTS_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS events ("
@@ -41,9 +42,15 @@ struct events_inbox {
 struct events {
     struct api_shared *sh;
     sqlite3 *db;
-    sqlite3_stmt *ins;
+    sqlite3_stmt *ins, *begin, *commit;
     pthread_t th;
     int started;
+    /* The checkpointer: copies the WAL into the database on its own
+       connection and thread, so no commit waits for it. */
+    sqlite3 *ckdb;
+    pthread_t ck_th;
+    int ck_started, ck_want, ck_stop;
+    pthread_cond_t ck_cv; /* under mu */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct events_batch *head, *tail;
@@ -166,8 +173,11 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 static int write_batches(struct events *ev, struct events_batch *list, char *err, size_t errlen)
 {
     int64_t now = (int64_t)time(NULL);
-    if (exec_sql(ev->db, "BEGIN IMMEDIATE", err, errlen) < 0)
-        return ERR_FAIL;
+    if (sqlite3_step(ev->begin) != SQLITE_DONE) {
+        sqlite3_reset(ev->begin);
+        return err_set(err, errlen, "%s", sqlite3_errmsg(ev->db));
+    }
+    sqlite3_reset(ev->begin);
     for (struct events_batch *b = list; b; b = b->next) {
         for (size_t i = 0; i < b->n; i++) {
             const struct feedback_event *e = &b->ev[i];
@@ -191,7 +201,10 @@ static int write_batches(struct events *ev, struct events_batch *list, char *err
             }
         }
     }
-    if (exec_sql(ev->db, "COMMIT", err, errlen) < 0) {
+    int rc = sqlite3_step(ev->commit);
+    sqlite3_reset(ev->commit);
+    if (rc != SQLITE_DONE) {
+        err_set(err, errlen, "%s", sqlite3_errmsg(ev->db));
         exec_sql(ev->db, "ROLLBACK", NULL, 0);
         return ERR_FAIL;
     }
@@ -364,6 +377,45 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* After each commit (writer thread): a WAL past EVENTS_CKPT_PAGES wakes
+ * the checkpointer. */
+static int on_wal(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct events *ev = arg;
+    (void)db;
+    (void)name;
+    if (pages >= EVENTS_CKPT_PAGES) {
+        pthread_mutex_lock(&ev->mu);
+        ev->ck_want = 1;
+        pthread_cond_signal(&ev->ck_cv);
+        pthread_mutex_unlock(&ev->mu);
+    }
+    return SQLITE_OK;
+}
+
+/* Passive checkpoints: they never block the writer, and once one has
+ * copied everything the writer's next transaction starts the WAL over. */
+static void *checkpointer_main(void *arg)
+{
+    struct events *ev = arg;
+    pthread_mutex_lock(&ev->mu);
+    for (;;) {
+        while (!ev->ck_want && !ev->ck_stop)
+            pthread_cond_wait(&ev->ck_cv, &ev->mu);
+        if (ev->ck_stop)
+            break;
+        ev->ck_want = 0;
+        pthread_mutex_unlock(&ev->mu);
+        int log = 0, done = 0;
+        if (sqlite3_wal_checkpoint_v2(ev->ckdb, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
+            SQLITE_OK)
+            log_error(NULL, "events", "what=checkpoint message=%s", sqlite3_errmsg(ev->ckdb));
+        pthread_mutex_lock(&ev->mu);
+    }
+    pthread_mutex_unlock(&ev->mu);
+    return NULL;
+}
+
 static int open_db(struct events *ev, const char *path, char *err, size_t errlen)
 {
     if (sqlite3_open_v2(path, &ev->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -378,8 +430,16 @@ static int open_db(struct events *ev, const char *path, char *err, size_t errlen
     if (sqlite3_prepare_v2(ev->db,
                            "INSERT INTO events (user_id, product_id, type, ts, request_id, region,"
                            " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                           -1, &ev->ins, NULL) != SQLITE_OK)
+                           -1, &ev->ins, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(ev->db, "BEGIN IMMEDIATE", -1, &ev->begin, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(ev->db, "COMMIT", -1, &ev->commit, NULL) != SQLITE_OK)
         return err_set(err, errlen, "events: %s", sqlite3_errmsg(ev->db));
+    if (sqlite3_open_v2(path, &ev->ckdb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        exec_sql(ev->ckdb, "PRAGMA synchronous=FULL", err, errlen) < 0)
+        return err_set(err, errlen, "events: cannot open %s for checkpoints", path);
+    sqlite3_busy_timeout(ev->ckdb, EVENTS_BUSY_MS);
+    sqlite3_wal_hook(ev->db, on_wal, ev); /* replaces the automatic checkpoints */
     return 0;
 }
 
@@ -393,6 +453,7 @@ int events_start(struct api_shared *sh, struct events **out, char *err, size_t e
     ev->capacity = (size_t)sh->conf->events_queue;
     pthread_mutex_init(&ev->mu, NULL);
     pthread_cond_init(&ev->cv, NULL);
+    pthread_cond_init(&ev->ck_cv, NULL);
     const char *d = getenv("RECSYS_EVENTS_DELAY_MS");
     ev->delay_ms = d ? atoi(d) : 0;
     int rc = open_db(ev, sh->db_path, err, errlen);
@@ -400,7 +461,10 @@ int events_start(struct api_shared *sh, struct events **out, char *err, size_t e
         sigset_t all, old;
         sigfillset(&all);
         pthread_sigmask(SIG_BLOCK, &all, &old);
-        if (pthread_create(&ev->th, NULL, writer_main, ev) != 0)
+        if (pthread_create(&ev->ck_th, NULL, checkpointer_main, ev) != 0)
+            rc = err_set(err, errlen, "events: cannot start the checkpoint thread");
+        ev->ck_started = rc == 0;
+        if (rc == 0 && pthread_create(&ev->th, NULL, writer_main, ev) != 0)
             rc = err_set(err, errlen, "events: cannot start the writer thread");
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         ev->started = rc == 0;
@@ -424,9 +488,20 @@ void events_stop(struct events *ev)
         pthread_mutex_unlock(&ev->mu);
         pthread_join(ev->th, NULL);
     }
+    if (ev->ck_started) {
+        pthread_mutex_lock(&ev->mu);
+        ev->ck_stop = 1;
+        pthread_cond_signal(&ev->ck_cv);
+        pthread_mutex_unlock(&ev->mu);
+        pthread_join(ev->ck_th, NULL);
+    }
+    sqlite3_close(ev->ckdb);
+    sqlite3_finalize(ev->begin);
+    sqlite3_finalize(ev->commit);
     sqlite3_finalize(ev->ins);
     sqlite3_close(ev->db);
     pthread_cond_destroy(&ev->cv);
+    pthread_cond_destroy(&ev->ck_cv);
     pthread_mutex_destroy(&ev->mu);
     free(ev);
 }
