@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -278,9 +280,20 @@ static void run_job(struct bio *b, struct bio_job *j)
                  (long long)res->active, res->changed ? "true" : "false", res->seconds * 1e3);
 }
 
+/* The background thread runs below the loops' CPU priority (nice +BIO_NICE,
+ * as RocksDB lowers its compaction threads): loading a model is a second
+ * or more of CPU, and on a machine with fewer cores than busy threads the
+ * scheduler would otherwise let it hold a core while a loop with a request
+ * waits for one. The loops win every wakeup; the job still gets every
+ * cycle they leave, and its fair share of a contended core (about 10%). */
+#define BIO_NICE 10
+
 static void *bio_main(void *arg)
 {
     struct bio *b = arg;
+#ifdef __linux__
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BIO_NICE); /* this thread only */
+#endif
     for (;;) {
         pthread_mutex_lock(&b->mu);
         while (!b->head && !b->stopping)

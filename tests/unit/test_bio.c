@@ -3,6 +3,7 @@
  * engine sees them; results delivered on the asking loop's thread (and
  * never before its loop runs); the queue's bound; a stop that finishes what
  * was queued. Run under TSan in CI (the jobs cross threads). */
+#include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -248,6 +250,51 @@ static void test_release(void)
     bio_stop(b);
 }
 
+/* Threads of this process whose nice value is `nice` (/proc/self/task). */
+static int threads_at_nice(int nice)
+{
+    char path[300], line[1024];
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *t;
+    while (d && (t = readdir(d))) {
+        if (t->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", t->d_name);
+        FILE *f = fopen(path, "r");
+        if (f && fgets(line, sizeof line, f)) {
+            /* after "(comm)" the state is field 3 and the nice value field 19 */
+            const char *p = strrchr(line, ')');
+            int field = 2, v = 0;
+            for (; p && *p && field < 19; p++)
+                if (*p == ' ')
+                    field++;
+            if (p && sscanf(p, "%d", &v) == 1 && v == nice)
+                n++;
+        }
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* The job thread runs below the loops (nice +10): a model load never holds
+ * a core a loop is waiting for. */
+static void test_thread_runs_below_the_loops(void)
+{
+    struct bio *b;
+    struct bio_result res;
+    char err[256];
+    int before = threads_at_nice(10);
+    CHECK_INT(bio_start(&sh, &b, err, sizeof err), 0);
+    CHECK_INT(bio_run(b, BIO_RELOAD, 0, &res), 0); /* the thread is running */
+    CHECK_INT(threads_at_nice(10), before + 1);
+    CHECK_INT(getpriority(PRIO_PROCESS, 0), 0); /* this thread is untouched */
+    bio_stop(b);
+}
+
 int main(void)
 {
     setup();
@@ -258,6 +305,7 @@ int main(void)
     RUN(test_queue_is_bounded);
     RUN(test_release);
     RUN(test_failures_change_nothing);
+    RUN(test_thread_runs_below_the_loops);
     engine_release(sh.engine);
     pthread_mutex_destroy(&sh.engine_mu);
     fixture_remove();
