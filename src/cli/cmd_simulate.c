@@ -2,9 +2,10 @@
  * order, against running regions over HTTP (one keep-alive libcurl handle
  * per region, orders spread round-robin over them). For each order: ask for
  * the customer's recommendations (count = k), then post, in one batch, a
- * click for every bought product that was in the list (with the list's
- * request_id when the response has one) and a purchase for every bought
- * product. --no-feedback posts nothing (the comparison with `eval`).
+ * click for every bought product that was in the list and a purchase for
+ * every bought product, naming the list's request_id (when the response has
+ * one) only for products in it: a purchase of anything else is not that
+ * list's conversion. --no-feedback posts nothing (the comparison with `eval`).
  *
  * Definitions (README "Replay"):
  *  - a purchase is one distinct (order, product) pair of the interactions
@@ -60,7 +61,7 @@ struct sim_region {
 
 struct sim_variant {
     char experiment[64], name[64]; /* "" when the responses carry none */
-    int64_t lists, purchases, hits, users, user_hits;
+    int64_t lists, converted, purchases, hits, users, user_hits; /* converted: lists with a hit */
 };
 
 struct sim {
@@ -90,9 +91,9 @@ static const char help[] =
     "Replays the real orders from --from (inclusive) to --to (exclusive; default:\n"
     "the end of the data), in time order, against running regions over HTTP. For\n"
     "each order it asks for the customer's top K recommendations (default 10),\n"
-    "then posts a click event for every bought product that was in the list (with\n"
-    "the list's request_id) and a purchase event for every bought product\n"
-    "(POST /api/v1/events). --no-feedback posts no events: the regions keep\n"
+    "then posts a click event for every bought product that was in the list and a\n"
+    "purchase event for every bought product (POST /api/v1/events), with the list's\n"
+    "request_id for the products in it. --no-feedback posts no events: the regions keep\n"
     "serving the model as trained, for a comparison with `recsys-tui eval`.\n\n"
     "  --speed X       X times real time (the gaps between orders shrunk X-fold);\n"
     "                  max or 0: as fast as possible (default)\n"
@@ -336,6 +337,7 @@ static int run_order(struct sim *s, size_t a, size_t b, struct sbuf *ev)
     }
     sbuf_reset(ev);
     sbuf_puts(ev, "{\"events\":[");
+    int64_t hits0 = v->hits;
     for (size_t i = a; i < b; i++) {
         const struct sim_row *row = &s->rows[i];
         int hit = 0;
@@ -347,10 +349,13 @@ static int run_order(struct sim *s, size_t a, size_t b, struct sbuf *ev)
             s->user_hit[row->uidx] = 1;
             s->var[s->user_variant[row->uidx]].user_hits++;
         }
+        /* the list is named only for a product in it: a purchase of anything else is
+           not that list's conversion */
         if (hit)
             add_event(ev, row, "click", request_id);
-        add_event(ev, row, "purchase", request_id);
+        add_event(ev, row, "purchase", hit ? request_id : NULL);
     }
+    v->converted += v->hits > hits0;
     cJSON_Delete(root);
     sbuf_puts(ev, "]}");
     if (!s->feedback)
@@ -386,6 +391,7 @@ static struct sim_variant total(const struct sim *s)
     struct sim_variant t = {0};
     for (int i = 0; i < s->n_var; i++) {
         t.lists += s->var[i].lists;
+        t.converted += s->var[i].converted;
         t.purchases += s->var[i].purchases;
         t.hits += s->var[i].hits;
         t.users += s->var[i].users;
@@ -419,6 +425,7 @@ static cJSON *variant_json(const struct sim_variant *v)
     if (v->name[0])
         cJSON_AddStringToObject(o, "variant", v->name);
     cJSON_AddNumberToObject(o, "lists", (double)v->lists);
+    cJSON_AddNumberToObject(o, "converted_lists", (double)v->converted);
     cJSON_AddNumberToObject(o, "purchases", (double)v->purchases);
     cJSON_AddNumberToObject(o, "hits", (double)v->hits);
     cJSON_AddNumberToObject(o, "conversion", v->purchases ? (double)v->hits / v->purchases : 0);

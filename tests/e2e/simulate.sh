@@ -79,6 +79,37 @@ else
     "$(jget "$TMP/fb.json" total.purchases)"
 fi
 
+# an A/B experiment: simulate's per-variant counts are the experiment's own
+"$BIN" train --algo popularity --cutoff 2018-01-01 --db "$TMP/s.db" --quiet >/dev/null
+"$BIN" models activate 1 --db "$TMP/s.db" >/dev/null
+curl -s -o "$TMP/exp.json" -w '%{http_code}' -X POST "http://127.0.0.1:$P1/api/v1/experiments" \
+  -d '{"name":"sim","variants":[{"name":"A","model_version":1,"share":50},{"name":"B","model_version":2,"share":50}]}' \
+  >"$TMP/exp.code"
+check_eq "an experiment over versions 1 and 2 starts" "$(cat "$TMP/exp.code")" 201
+"$BIN" simulate --from 2018-01-01 --config "$TMP/r.conf" --json >"$TMP/ab.json" 2>"$TMP/ab.err"
+check_eq "simulate with feedback through the experiment exits 0" "$?" 0
+check_grep "live per-variant conversion on stderr" "conversion [0-9.]+ A [0-9.]+ B [0-9.]+" "$TMP/ab.err"
+curl -s "http://127.0.0.1:$P2/api/v1/experiments/sim" >"$TMP/expstats.json"
+check "per variant: lists = impressions, hits = attributed clicks = purchases, converted lists = lists_converted" \
+  python3 - "$TMP/ab.json" "$TMP/expstats.json" <<'PY'
+import json, sys
+sim = {v["variant"]: v for v in json.load(open(sys.argv[1]))["variants"]}
+exp = {v["name"]: v for v in json.load(open(sys.argv[2]))["experiment"]["variants"]}
+assert sorted(sim) == ["A", "B"], sorted(sim)
+for name, v in sim.items():
+    e = exp[name]
+    got = (e["impressions"], e["clicks"], e["purchases"], e["lists_converted"])
+    want = (v["lists"], v["hits"], v["hits"], v["converted_lists"])
+    assert got == want, (name, got, want)
+    assert v["experiment"] == "sim"
+PY
+check "the two variants split the customers near 50/50" python3 -c 'import json,sys
+v=json.load(open(sys.argv[1]))["variants"]; a,b=v[0]["users"],v[1]["users"]; sys.exit(not (0.35 < a/(a+b) < 0.65))' "$TMP/ab.json"
+"$BIN" simulate --from 2018-01-01 --config "$TMP/r.conf" --no-feedback >"$TMP/ab.txt" 2>/dev/null
+check_grep "the table has a row per variant" "^  sim/A +[0-9]+" "$TMP/ab.txt"
+check_grep "and the total" "^  total " "$TMP/ab.txt"
+curl -s -o /dev/null -X POST "http://127.0.0.1:$P1/api/v1/experiments/sim/stop"
+
 # errors
 "$BIN" simulate --from 2018-01-01 --url "http://127.0.0.1:$(free_port)" --db "$TMP/s.db" \
   --no-feedback --quiet >/dev/null 2>"$TMP/e1"
