@@ -59,6 +59,15 @@ static void finish(struct eval_metrics *m, const uint8_t *seen, int32_t n_items)
 int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_day, int k,
                int allow_repurchase, struct eval_result *out, char *err, size_t errlen)
 {
+    struct eval_window w = {.from_day = cutoff_day};
+    return eval_model_window(m, ds, &w, k, allow_repurchase, out, err, errlen);
+}
+
+int eval_model_window(const struct model *m, const struct dataset *ds, const struct eval_window *w,
+                      int k, int allow_repurchase, struct eval_result *out, char *err,
+                      size_t errlen)
+{
+    int32_t cutoff_day = w->from_day;
     memset(out, 0, sizeof *out);
     snprintf(out->algorithm, sizeof out->algorithm, "%s", m->algorithm);
     out->k = k;
@@ -68,10 +77,15 @@ int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_d
     int64_t first = 0;
     while (first < ds->n_events && ds->events[first].day < cutoff_day)
         first++;
-    int64_t nt = ds->n_events - first;
+    int64_t last = ds->n_events;
+    while (w->to_day > 0 && last > first && ds->events[last - 1].day >= w->to_day)
+        last--;
+    int64_t nt = last - first;
     if (nt <= 0)
         return err_code_set(err, errlen, ERR_INVALID,
                             "no purchases on or after the cutoff to evaluate on");
+    if (w->user_hit)
+        memset(w->user_hit, -1, (size_t)ds->users.n);
     int32_t *r = malloc((size_t)nt * sizeof *r), *c = malloc((size_t)nt * sizeof *c);
     uint8_t *seen_all = calloc((size_t)ds->items.n + 1, 1),
             *seen_warm = calloc((size_t)ds->items.n + 1, 1);
@@ -94,14 +108,22 @@ int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_d
             continue;
         struct rec_query q = {
             .user = u, .state = ds->user_state[u], .n = k, .allow_repurchase = allow_repurchase};
+        int32_t ranked[REC_MAX_ITEMS];
         list->n = 0;
         list->explain[0] = 0;
-        m->ops->recommend(m, &q, list);
-        int32_t ranked[REC_MAX_ITEMS];
-        for (int i = 0; i < list->n; i++)
-            ranked[i] = list->items[i].item;
+        if (w->fixed) {
+            list->n = w->n_fixed < k ? w->n_fixed : k;
+            memcpy(ranked, w->fixed, (size_t)list->n * sizeof *ranked);
+        } else {
+            m->ops->recommend(m, &q, list);
+            for (int i = 0; i < list->n; i++)
+                ranked[i] = list->items[i].item;
+        }
+        double hits_before = out->all.hit_rate;
         int warm = m->ui.ptr[u + 1] > m->ui.ptr[u];
         eval_score_ranking(ranked, list->n, test.idx + a, (int)(b - a), k, &out->all);
+        if (w->user_hit)
+            w->user_hit[u] = (int8_t)(out->all.hit_rate > hits_before);
         for (int i = 0; i < list->n; i++)
             seen_all[ranked[i]] = 1;
         if (warm) {

@@ -33,6 +33,21 @@ void eval_score_ranking(const int32_t *ranked, int n, const int32_t *truth, int 
 int eval_model(const struct model *m, const struct dataset *ds, int32_t cutoff_day, int k,
                int allow_repurchase, struct eval_result *out, char *err, size_t errlen);
 
+/* Which purchases an evaluation scores, and what it reports per user. */
+struct eval_window {
+    int32_t from_day;     /* test purchases: from_day <= day ... */
+    int32_t to_day;       /* ... < to_day; <= 0: no end */
+    const int32_t *fixed; /* non-NULL: this list (n_fixed items) for every user, not m's */
+    int n_fixed;
+    int8_t *user_hit;     /* optional out [users.n]: -1 no test purchase, 0 miss, 1 hit */
+};
+
+/* eval_model over the window w (m trained before w->from_day; warm users
+ * are those with a row in m->ui). Same errors as eval_model. */
+int eval_model_window(const struct model *m, const struct dataset *ds, const struct eval_window *w,
+                      int k, int allow_repurchase, struct eval_result *out, char *err,
+                      size_t errlen);
+
 /* {"k":10,"cutoff":"...","all":{...},"warm":{...}} for one result, malloc'd. */
 char *eval_result_json(const struct eval_result *r, const char *cutoff);
 
