@@ -141,7 +141,7 @@ valgrind: deps-test $(TEST_BINS)
 
 ## bench: every benchmark under bench/ (needs the real data for the headline figures)
 bench: deps-bench all
-	@for b in bench/ingest bench/train bench/recommend bench/serve bench/routes bench/reload; do \
+	@for b in bench/ingest bench/train bench/recommend bench/serve bench/routes bench/reload bench/events; do \
 	  [ -x $$b ] && OLIST_DIR=$(OLIST_DIR) BIN=$(abspath $(BIN)) $$b || exit 1; done
 
 ## soak: bench/soak, MINUTES (10) at 80% of peak with activations and slow readers

@@ -4,7 +4,7 @@
 #   deps.sh test   the test tools (tmux, sqlite3 shell, curl, python3, valgrind, haproxy
 #                  and iproute2 for the router test), and s3rver (the S3 test peer)
 #                  from npm into tests/.node (git-ignored)
-#   deps.sh bench  the benchmark peers (wrk, nginx, haproxy, scikit-learn, pandas)
+#   deps.sh bench  the benchmark peers (wrk, nginx, haproxy, redis, scikit-learn, pandas)
 #   deps.sh fuzz   clang for libFuzzer
 # Several purposes may be named at once. Idempotent: a warm machine pays ~0.1 s.
 # `deps.sh --print PURPOSE...` prints the package list and installs nothing.
@@ -22,7 +22,7 @@ for purpose in "$@"; do
     test) PKGS="$PKGS sqlite3 tmux curl python3 valgrind nodejs haproxy iproute2"
           npm_want=1 ;;
     bench) PKGS="$PKGS sqlite3 curl python3 wrk nginx-light haproxy python3-sklearn python3-pandas
-                time" ;;
+                time redis-server" ;;
     fuzz) PKGS="$PKGS clang" ;;
     *) echo "deps.sh: unknown purpose '$purpose' (run, test, bench, fuzz)" >&2; exit 2 ;;
   esac

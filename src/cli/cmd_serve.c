@@ -36,6 +36,10 @@ static const char serve_usage[] =
     "\n"
     "Signals: SIGHUP reloads the active model (no request fails), SIGINT/SIGTERM\n"
     "finish in-flight requests and exit 0. API: docs/API.md, GET /docs.\n"
+    "Feedback: POST /api/v1/events (one event or {\"events\":[...]}, up to 1,000) answers\n"
+    "202 once the events are in the database's events table (one writer thread, group\n"
+    "commit; events_queue in FILE bounds its queue: 503 when full); purchases count at once\n"
+    "in every region (the buyer known, the product not recommended again).\n"
     "The `log` key of FILE (stderr, off or a file) receives JSON lines: the settings,\n"
     "listeners, requests, reloads, errors and the stop; a stuck log drops lines.\n"
     "Exit status: 0 stopped by a signal, 1 failure to start, 2 usage error.\n";
