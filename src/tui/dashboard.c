@@ -169,7 +169,6 @@ static void draw_help(struct dash *ds)
 {
     static const char *lines[] = {
         "Keys",
-        "",
         "1 2 3 4 5, Tab, Shift-Tab  switch view",
         "? or F1                  this help (any key closes)",
         "q or F10                 quit",
@@ -187,9 +186,8 @@ static void draw_help(struct dash *ds)
         "Up/Down, s, P, u (view 5) select experiment, stop it, promote its",
         "                         leader (press s or P twice), refresh",
         "",
-        "Status is DOWN after 3 failed checks in a row, UP after one",
-        "success, DEGRADED when the region reports a fallback model.",
-        "DIFFERS: the region serves another model version than the rest.",
+        "Status: DOWN after 3 failed checks in a row, UP after one success,",
+        "DEGRADED as the region reports it; DIFFERS: not the fleet's version.",
     };
     int n = (int)(sizeof lines / sizeof lines[0]);
     int w = 72 < COLS - 2 ? 72 : COLS - 2, h = n + 2 < LINES - 2 ? n + 2 : LINES - 2;

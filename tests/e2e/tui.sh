@@ -278,6 +278,9 @@ for size in 80x24 200x60; do
   $TM send-keys -t dash 4
   check "$size system view readable" wait_screen 'Model versions' 5
   check "$size system view still lists the model versions" wait_screen '^ [* ] v[0-9]+ +[a-z]' 5
+  $TM send-keys -t dash '?'
+  check "$size help fits: its last line shows" wait_screen "DIFFERS: not the fleet's version" 5
+  $TM send-keys -t dash x
   save_screen "system-$size"
 done
 
