@@ -45,10 +45,12 @@ rows() { sqlite3 "$DB" "PRAGMA busy_timeout=5000; SELECT count(*) FROM events $1
 # The client: `post PORT BODY` prints "STATUS BODY" (with "retry=N" when a
 # Retry-After came); `get PORT PATH` likewise; `flood ...` see below.
 cat >"$TMP/cl.py" <<'PYEOF'
-import http.client, json, sys, threading, time
+import http.client, json, os, sys, threading, time
 def req(port, method, path, body=None):
     c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=10)
-    c.request(method, path, body=body, headers={"Content-Type": "application/json"})
+    h = {"Content-Type": "application/json"}
+    if os.environ.get("KEY"): h["X-API-Key"] = os.environ["KEY"]
+    c.request(method, path, body=body, headers=h)
     r = c.getresponse()
     data = r.read().decode()
     ra = r.getheader("Retry-After")
@@ -167,6 +169,15 @@ check "after a restart the purchase is still in the profile ($secs s)" test "$se
 check_grep "and the user still known" '"known":true' <($CL get $P "/api/v1/recommendations/user/$NEWU")
 kill $PID_ev2; wait $PID_ev2 2>/dev/null
 
+# ---- API keys: events is a key route (not an admin one) ----
+echo "k-events-1" >"$TMP/keys"
+conf "$TMP/keys.conf" "api_keys_file = $TMP/keys"
+serve_start keys 1 --config "$TMP/keys.conf" --region us-west || { fail "serve with keys"; exit 0; }
+P=$(serve_port keys us-west)
+check_eq "with api_keys_file: no key is 401" "$($CL post $P "$(ev "$NEWU" "$PROD" view)" | cut -c1-3)" 401
+check_eq "with the key: 202" "$(KEY=k-events-1 $CL post $P "$(ev "$NEWU" "$PROD" view)" | cut -c1-3)" 202
+kill $PID_keys; wait $PID_keys 2>/dev/null
+
 # ---- full queue: 503 with Retry-After; nothing acknowledged is lost ----
 conf "$TMP/tiny.conf" "events_queue = 1"
 RECSYS_EVENTS_DELAY_MS=200 serve_start tiny 4 --config "$TMP/tiny.conf" || { fail "serve tiny queue"; exit 0; }
@@ -185,8 +196,12 @@ check_eq "the servers stopped cleanly with no sanitizer report" \
 serve_start k9 4 --config "$TMP/regions.conf" || { fail "serve for kill -9"; exit 0; }
 before=$(rows)
 out=$($CL flood $(serve_port k9 us-west) 8 25 10 "$PROD")
+disown $PID_k9 2>/dev/null # no "Killed" line from the shell
 kill -9 $PID_k9
-{ wait $PID_k9; } 2>/dev/null
+for _ in $(seq 1 200); do # gone, or a zombie: either way it writes nothing more
+  [ -e /proc/$PID_k9 ] && ! grep -q ') Z' /proc/$PID_k9/stat 2>/dev/null || break
+  sleep 0.01
+done
 acked=$(echo "$out" | sed 's/.*events=\([0-9]*\).*/\1/')
 check_eq "flood: 200 requests of 10 events, all acknowledged ($out)" "$acked" 2000
 check_eq "after kill -9 the table holds every acknowledged event" "$(( $(rows) - before ))" "$acked"
