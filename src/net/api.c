@@ -11,6 +11,7 @@
 #include "net/body.h"
 #include "net/cache.h"
 #include "net/forwarded.h"
+#include "net/insights.h"
 #include "net/openapi.h"
 #include "net/pending.h"
 #include "net/ratelimit.h"
@@ -636,6 +637,9 @@ static void dispatch(struct reply *rp, const struct route_match *m)
         break;
     case ROUTE_METRICS:
         h_metrics(rp);
+        break;
+    case ROUTE_INSIGHTS: /* a snapshot built on the bio thread (insights.h) */
+        rp->status = insights_serve(rp->r->sh, &rp->r->body, &rp->retry_after);
         break;
     case ROUTE_OPENAPI:
         rp->static_body = openapi_json(&rp->static_len);

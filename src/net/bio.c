@@ -20,6 +20,7 @@
 #include "net/evloop.h"
 #include "net/modelsnap.h"
 #include "net/storepoll.h"
+#include "net/insights.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -180,6 +181,7 @@ static int reload(struct api_shared *sh, struct bio_result *res)
     if (sh->store)
         storepoll_label(sh->store, e); /* the cached artifact: named by its store */
     install(sh, e);
+    insights_invalidate(); /* the active model's stored metrics may have changed */
     res->reloaded = 1;
     return 0;
 }
@@ -340,6 +342,7 @@ int bio_start(struct api_shared *sh, struct bio **out, char *err, size_t errlen)
         return err_set(err, errlen, "cannot start the background job thread");
     }
     *out = b;
+    insights_schedule(b); /* the first snapshot, off the loops */
     return 0;
 }
 

@@ -45,6 +45,9 @@ void route_match(const char *p, size_t n, struct route_match *m)
     } else if (IS("/api/v1/models")) {
         m->route = ROUTE_MODELS;
         m->protected_route = 1;
+    } else if (IS("/api/v1/insights")) {
+        m->route = ROUTE_INSIGHTS;
+        m->protected_route = 1;
     } else if (IS("/api/v1/events")) { /* feedback: an API-key route, not an admin one */
         m->route = ROUTE_EVENTS;
         m->allow = "POST";
