@@ -231,13 +231,13 @@ void exp_close(struct experiments *x)
     if (!x)
         return;
     char err[512];
+    exp_snap_release(x->snap, NULL); /* it reads the records */
     for (int i = 0; i < x->n; i++) {
         if (expstore_update(x->db_path, x->rec[i], err, sizeof err) < 0)
             log_error(NULL, "experiment", "name=%s ok=false message=counters not saved: %s",
                       x->rec[i]->name, err);
         free(x->rec[i]);
     }
-    exp_snap_release(x->snap, NULL);
     expattr_free(x->attr);
     free(x->attr);
     pthread_mutex_destroy(&x->mu);

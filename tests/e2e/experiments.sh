@@ -43,7 +43,14 @@ start() {
   P=$(serve_port "$1" us-west)
   Q=$(serve_port "$1" eu-west)
 }
-stop() { pid=$(eval echo \$PID_$1); kill -TERM "$pid"; wait "$pid"; }
+# stop NAME: SIGTERM, and the server must exit 0 with no sanitizer report
+stop() {
+  pid=$(eval echo \$PID_$1)
+  kill -TERM "$pid"
+  wait "$pid"
+  check_eq "$1 exits 0 on SIGTERM (experiments saved, no sanitizer report)" "$?" 0
+  if grep -q 'Sanitizer' "$TMP/$1.err"; then fail "$1: sanitizer report"; grep -A5 Sanitizer "$TMP/$1.err" | sed 's/^/#   /'; fi
+}
 req() {
   p=$1 m=$2 path=$3; shift 3
   curl -s -o "$TMP/b" -w '%{http_code}' -X "$m" "$@" "http://127.0.0.1:$p$path"
