@@ -135,6 +135,13 @@ static const char *fail_state(int rc)
                                                                          : "unreachable";
 }
 
+/* The same for reading the pointer: a missing bucket is a store that cannot
+ * be read, not a version refused. */
+static const char *pointer_fail_state(int rc)
+{
+    return rc == ERR_INVALID || rc == ERR_CORRUPT ? "refused" : "unreachable";
+}
+
 /* Remembers that version v was refused, so it is not downloaded again at
  * every poll (a corrupted artifact of gigabytes); it is after a while, in
  * case its objects were mended. */
@@ -170,40 +177,51 @@ static int open_version(struct storepoll *sp, const char *path, int64_t v, struc
     return 0;
 }
 
-/* Downloads version v into the cache, verified, opened and named. */
-static int fetch(struct storepoll *sp, int64_t v, struct engine **out, char *err, size_t errlen)
+/* Downloads version v into the cache's temporary file, verified, opened and
+ * named: *out and *m (its manifest) for keep(). On failure nothing is left. */
+static int fetch(struct storepoll *sp, int64_t v, struct engine **out, struct manifest *m,
+                 char *err, size_t errlen)
 {
-    struct manifest m;
     double t0 = clock_monotonic();
-    int rc = modelrepo_read_manifest(sp->repo, v, &m, err, errlen);
+    int rc = modelrepo_read_manifest(sp->repo, v, m, err, errlen);
     if (rc == ERR_NOT_FOUND)
         err_code_set(err, errlen, rc, "%s/active.json names version %lld, which has no manifest",
                      sp->url, (long long)v);
     if (rc < 0)
         return rc;
-    if ((rc = modelrepo_download(sp->repo, &m, MANIFEST_ARTIFACT, sp->cache.tmp, err, errlen)) ==
+    if ((rc = modelrepo_download(sp->repo, m, MANIFEST_ARTIFACT, sp->cache.tmp, err, errlen)) ==
             0 &&
         (rc = open_version(sp, sp->cache.tmp, v, out, err, errlen)) == 0) {
-        char cerr[SP_ERR];
-        if (modelcache_commit(&sp->cache, &m, cerr, sizeof cerr) < 0)
-            log_error(NULL, "store", "url=%s message=%s", sp->url, cerr); /* served, not cached */
         log_info(NULL, "store", "url=%s version=%lld downloaded=true ms=%.1f", sp->url,
                  (long long)v, (clock_monotonic() - t0) * 1e3);
+        return 0;
     }
     unlink(sp->cache.tmp);
-    manifest_free(&m);
+    manifest_free(m);
     return rc;
+}
+
+/* Moves a fetched version into the cache, once it serves (the fsyncs are
+ * not on the way to the swap). A failure is logged: served, not cached. */
+static void keep(struct storepoll *sp, struct manifest *m)
+{
+    char cerr[SP_ERR];
+    if (modelcache_commit(&sp->cache, m, cerr, sizeof cerr) < 0)
+        log_error(NULL, "store", "url=%s message=%s", sp->url, cerr);
+    unlink(sp->cache.tmp);
+    manifest_free(m);
 }
 
 /* One poll: the pointer, then the new version if there is one. */
 static void poll_once(struct storepoll *sp)
 {
+    struct manifest m;
     struct pointer p;
     struct engine *e = NULL;
     char err[SP_ERR];
     int rc = modelrepo_read_pointer(sp->repo, &p, err, sizeof err);
     if (rc < 0) {
-        status_fail(sp, fail_state(rc), err);
+        status_fail(sp, pointer_fail_state(rc), err);
         return;
     }
     pthread_mutex_lock(&sp->mu);
@@ -223,13 +241,15 @@ static void poll_once(struct storepoll *sp)
         status_fail(sp, "refused", sp->refused_why); /* not fetched again so soon */
         return;
     }
-    if ((rc = fetch(sp, p.active, &e, err, sizeof err)) < 0) {
+    if ((rc = fetch(sp, p.active, &e, &m, err, sizeof err)) < 0) {
         if (!strcmp(fail_state(rc), "refused"))
             refuse(sp, p.active, err);
         status_fail(sp, fail_state(rc), err);
         return;
     }
-    if ((rc = bio_install(sp->sh->bio, e)) < 0) {
+    rc = bio_install(sp->sh->bio, e);
+    keep(sp, &m);
+    if (rc < 0) {
         engine_release(e);
         snprintf(err, sizeof err, "cannot swap in %s/v%lld: the background job queue is busy",
                  sp->url, (long long)p.active);
@@ -244,7 +264,7 @@ static void poll_once(struct storepoll *sp)
 
 void storepoll_first(struct storepoll *sp, struct api_shared *sh)
 {
-    struct manifest cm;
+    struct manifest cm, m;
     struct pointer p;
     struct engine *e = NULL;
     char err[SP_ERR], cerr[SP_ERR];
@@ -257,26 +277,30 @@ void storepoll_first(struct storepoll *sp, struct api_shared *sh)
         manifest_free(&cm);
     }
     int rc = modelrepo_read_pointer(sp->repo, &p, err, sizeof err);
+    const char *state = rc < 0 ? pointer_fail_state(rc) : "ok";
+    if (rc == 0)
+        sp->store_active = p.active; /* no thread reads it yet */
     if (rc == 0 && p.active == 0) {
+        state = "empty";
         rc = ERR_NOT_FOUND;
         snprintf(err, sizeof err, "%s/%s: no version is active in the store", sp->url,
                  POINTER_NAME);
     }
     if (rc == 0) {
-        sp->store_active = p.active;
         if (p.active == cached)
             rc = open_version(sp, sp->cache.artifact, cached, &e, err, sizeof err);
-        else
-            rc = fetch(sp, p.active, &e, err, sizeof err);
+        else if ((rc = fetch(sp, p.active, &e, &m, err, sizeof err)) == 0)
+            keep(sp, &m);
+        state = rc < 0 ? fail_state(rc) : "ok";
         if (rc == 0) {
             sp->serving = p.active;
             status_ok(sp);
-        } else if (!strcmp(fail_state(rc), "refused")) {
+        } else if (!strcmp(state, "refused")) {
             refuse(sp, p.active, err);
         }
     }
     if (rc < 0) {
-        status_fail(sp, p.active == 0 && rc == ERR_NOT_FOUND ? "empty" : fail_state(rc), err);
+        status_fail(sp, state, err);
         if (cached > 0 &&
             open_version(sp, sp->cache.artifact, cached, &e, cerr, sizeof cerr) == 0) {
             sp->serving = cached;

@@ -3,6 +3,7 @@
 # verifying SigV4 proxy (s3lib.sh): `train --publish`, `models publish|list|activate|
 # rollback --store`, and region processes started in EMPTY directories with model_store
 # set (store_poll = 1) that follow the store's active version:
+#   - one started before the first publish is DEGRADED ("empty"), then serves it;
 #   - they serve the store's active version and nothing but their cache appears;
 #   - an activation switches both within 2 x store_poll (+1 s slack), no request failing;
 #   - a corrupted artifact and a manifest of an unknown format are refused (health
@@ -34,24 +35,6 @@ if ! "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1; then
   exit 1
 fi
 
-# --- publishing ------------------------------------------------------------------------
-"$BIN" train --db "$DB" --algo popularity --quiet --no-eval --publish "$STORE" \
-  >"$TMP/train1.out" 2>"$TMP/train1.err"
-check_eq "train --publish: exit 0" "$?" 0
-check_grep "train --publish: published and active" "published version 1 to $STORE/v1: .*; active" \
-  "$TMP/train1.out"
-"$BIN" train --db "$DB" --algo itemcf --quiet --no-eval >/dev/null 2>&1
-"$BIN" models publish 2 --db "$DB" --store "$STORE" >"$TMP/pub2.out" 2>"$TMP/pub2.err"
-check_eq "models publish 2: exit 0" "$?" 0
-check_grep "models publish: progress on stderr names the store" "uploading to $STORE/v2" \
-  "$TMP/pub2.err"
-"$BIN" models publish 2 --db "$DB" --store "$STORE" >"$TMP/pub2b.out" 2>&1
-check_grep "publishing the same version again changes nothing" "already in $STORE" "$TMP/pub2b.out"
-"$BIN" models list --store "$STORE" >"$TMP/list1.out" 2>&1
-check_grep "models list --store: version 1 active" "^ +1 \* +popularity" "$TMP/list1.out"
-check_grep "models list --store: version 2 published, not active" "^ +2 +itemcf" "$TMP/list1.out"
-
-# --- regions in empty directories ------------------------------------------------------
 # region_start DIR [LOG]: `recsys-tui --serve` in DIR (holding only regions.conf), its
 # stderr in $TMP/LOG.err (default DIR); sets PID_DIR and PORT_DIR.
 region_start() {
@@ -76,25 +59,60 @@ wait_version() {
   done
   return 1
 }
-for r in r1 r2; do
-  mkdir -p "$TMP/$r"
-  name=us-west
-  [ $r = r2 ] && name=eu-west
-  cat >"$TMP/$r/regions.conf" <<EOF
+# region_conf DIR NAME: an otherwise empty directory with a regions.conf following the store
+region_conf() {
+  mkdir -p "$TMP/$1"
+  cat >"$TMP/$1/regions.conf" <<EOF
 [global]
 model_store = $STORE
 store_poll  = 1
 store_cache = cache
 log         = off
 rate_limit  = 0
-[region $name]
+[region $2]
 port      = 0
 location  = test
 latitude  = 0
 longitude = 0
 EOF
-  region_start $r
-done
+}
+
+# --- a region started before anything is published ----------------------------------
+region_conf r0 ap-south
+region_start r0
+check_eq "before the first publish: the region starts, DEGRADED" "$(field "$PORT_r0" '["status"]')" \
+  DEGRADED
+check_eq "before the first publish: store status empty" "$(field "$PORT_r0" '["store"]["status"]')" \
+  empty
+check_eq "before the first publish: no model" "$(field "$PORT_r0" '["model"]["status"]')" unavailable
+
+# --- publishing ------------------------------------------------------------------------
+"$BIN" train --db "$DB" --algo popularity --quiet --no-eval --publish "$STORE" \
+  >"$TMP/train1.out" 2>"$TMP/train1.err"
+check_eq "train --publish: exit 0" "$?" 0
+check_grep "train --publish: published and active" "published version 1 to $STORE/v1: .*; active" \
+  "$TMP/train1.out"
+"$BIN" train --db "$DB" --algo itemcf --quiet --no-eval >/dev/null 2>&1
+"$BIN" models publish 2 --db "$DB" --store "$STORE" >"$TMP/pub2.out" 2>"$TMP/pub2.err"
+check_eq "models publish 2: exit 0" "$?" 0
+check_grep "models publish: progress on stderr names the store" "uploading to $STORE/v2" \
+  "$TMP/pub2.err"
+"$BIN" models publish 2 --db "$DB" --store "$STORE" >"$TMP/pub2b.out" 2>&1
+check_grep "publishing the same version again changes nothing" "already in $STORE" "$TMP/pub2b.out"
+"$BIN" models list --store "$STORE" >"$TMP/list1.out" 2>&1
+check_grep "models list --store: version 1 active" "^ +1 \* +popularity" "$TMP/list1.out"
+check_grep "models list --store: version 2 published, not active" "^ +2 +itemcf" "$TMP/list1.out"
+ok0=1
+wait_version "$PORT_r0" 1 4 || ok0=0
+check_eq "the region started before the first publish serves it" "$ok0" 1
+check_eq "and is UP" "$(field "$PORT_r0" '["status"]')" UP
+kill "$PID_r0"
+
+# --- regions in empty directories ------------------------------------------------------
+region_conf r1 us-west
+region_start r1
+region_conf r2 eu-west
+region_start r2
 check "a region with model_store starts in an empty directory" test -n "$PORT_r1"
 check_eq "it serves the store's active version" "$(field "$PORT_r1" '["model"]["version"]')" 1
 check_eq "health names where the model came from" "$(field "$PORT_r1" '["model"]["source"]')" \
@@ -243,6 +261,6 @@ check_eq "restart with S3 down: health DEGRADED" "$(field "$PORT_r1" '["status"]
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 for p in $PIDS; do wait "$p" 2>/dev/null; done
 PIDS=""
-check_fails "no sanitizer report from the regions" grep -l "Sanitizer" "$TMP/r1.err" \
-  "$TMP/r2.err" "$TMP/r1b.err"
+check_fails "no sanitizer report from the regions" grep -l "Sanitizer" "$TMP/r0.err" \
+  "$TMP/r1.err" "$TMP/r2.err" "$TMP/r1b.err"
 echo "# s3store.sh: done"
