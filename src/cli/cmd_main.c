@@ -197,8 +197,9 @@ int cmd_main(int argc, char **argv)
         return EXIT_FAIL;
     }
     signals_ignore_pipe(); /* a client that hangs up must not kill the servers */
-    if (ensure_database(data_dir, db_path, err, sizeof err) < 0 ||
-        ensure_model(db_path, err, sizeof err) < 0) {
+    /* with model_store the regions serve the store's model: no database to build */
+    if (!conf.model_store[0] && (ensure_database(data_dir, db_path, err, sizeof err) < 0 ||
+                                 ensure_model(db_path, err, sizeof err) < 0)) {
         fprintf(stderr, "recsys-tui: %s\n", err);
         return signals_exit_status(EXIT_FAIL);
     }
