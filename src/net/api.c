@@ -1,5 +1,8 @@
 /* HTTP routes of a region (see api.h and docs/API.md). */
 #include "net/api.h"
+#include "net/health.h"
+#include "net/modelsapi.h"
+#include "net/reply.h"
 #include "net/accesslog.h"
 #include "net/admin.h"
 #include "net/apikeys.h"
@@ -35,27 +38,7 @@
 
 #define BODY_MAX (8u << 20) /* largest response body we build */
 
-/* What one request turned into; filled by the handlers. */
-struct reply {
-    struct api_region *entry, *r; /* received by / served by */
-    const struct http_request *req;
-    int route, status, retry_after;
-    const char *ctype, *allow, *cache;
-    const char *static_body; /* when set, sent instead of r->body */
-    size_t static_len;
-    double t0;
-    unsigned char client[16]; /* the real client (forwarded.h): limits, admin, logs */
-    enum forwarded_how how;   /* how client was found */
-    int admin;                /* an admin route: logged with who called it */
-    const char *arg;          /* its path parameter (the version), for the log */
-    size_t arg_len;
-    int job; /* 0, or BIO_ACTIVATE, _ROLLBACK, _LIST: answered when that job ends (park) */
-    struct events_batch *events; /* POST /api/v1/events: answered once durable (park_events) */
-    int64_t job_version;
-    struct expapi_job *xjob; /* job == BIO_CALL: an experiments job (expapi.h) */
-};
-
-static const char JSON_CT[] = "application/json";
+static const char JSON_CT[] = REPLY_JSON_CT;
 
 int api_region_init(struct api_region *r, struct api_shared *sh, const struct region_conf *rc,
                     char *err, size_t errlen)
@@ -128,110 +111,7 @@ static void sync_engine(struct api_region *r)
     }
 }
 
-/* The body of an error reply: {"error":{"status":N,"message":"..."}}. */
-static void set_error(struct reply *rp, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_error(struct reply *rp, int status, const char *fmt, ...)
-{
-    char msg[600];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    rp->status = status;
-    rp->ctype = JSON_CT;
-    rp->static_body = NULL;
-    render_error(&rp->r->body, status, msg);
-}
-
-static int is_hex_id(const char *s, size_t n)
-{
-    if (n != 32)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!isxdigit((unsigned char)s[i]))
-            return 0;
-    return 1;
-}
-
 /* ---- handlers: each fills rp->r->body (or static_body) and rp->status ---- */
-
-static void h_health(struct reply *rp)
-{
-    struct api_region *r = rp->r;
-    struct sbuf *b = &r->body;
-    struct cache_stats cs;
-    cache_get_stats(r->cache, &cs);
-    const char *warn = r->engine ? engine_warning(r->engine) : NULL;
-    struct engine_info info;
-    memset(&info, 0, sizeof info);
-    if (r->engine)
-        engine_get_info(r->engine, &info);
-    double now = clock_monotonic(), up = now - r->started;
-    uint64_t lookups = cs.hits + cs.misses;
-    struct metrics_window w; /* "now" figures: the last stats_window seconds */
-    metrics_window(&r->m, now, &w);
-    sbuf_reset(b);
-    sbuf_puts(b, "{\"region\":");
-    sbuf_json_str(b, r->conf->name);
-    sbuf_puts(b, ",\"location\":");
-    sbuf_json_str(b, r->conf->location);
-    sbuf_puts(b, ",\"host\":");
-    sbuf_json_str(b, r->sh->host);
-    sbuf_printf(b,
-                ",\"status\":\"%s\",\"uptime_s\":%.3f,"
-                "\"requests\":{\"total\":%llu,\"errors\":%llu,\"per_second\":%.3f},"
-                "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f},"
-                "\"window\":{\"seconds\":%g,\"covered_s\":%.3f,\"requests\":%llu,"
-                "\"errors\":%llu},"
-                "\"lifetime\":{\"requests\":%llu,\"errors\":%llu,\"per_second\":%.3f,"
-                "\"latency_ms\":{\"p50\":%.4f,\"p99\":%.4f}},",
-                (!r->engine || warn || storepoll_degraded(r->sh->store)) ? "DEGRADED" : "UP", up,
-                (unsigned long long)r->m.total,
-                (unsigned long long)r->m.errors, w.per_second, w.p50 * 1e3, w.p99 * 1e3,
-                r->m.window_s, w.seconds, (unsigned long long)w.requests,
-                (unsigned long long)w.errors, (unsigned long long)r->m.total,
-                (unsigned long long)r->m.errors, up > 0 ? (double)r->m.total / up : 0.0,
-                metrics_quantile(&r->m, 0.5) * 1e3, metrics_quantile(&r->m, 0.99) * 1e3);
-    sbuf_printf(b,
-                "\"cache\":{\"size\":%zu,\"capacity\":%zu,\"hits\":%llu,\"misses\":%llu,"
-                "\"hit_ratio\":%.4f},",
-                cs.size, cs.capacity, (unsigned long long)cs.hits, (unsigned long long)cs.misses,
-                lookups ? (double)cs.hits / (double)lookups : 0.0);
-    sbuf_printf(b, "\"model\":{\"status\":\"%s\",\"version\":%lld,\"algorithm\":",
-                !r->engine                ? "unavailable"
-                : (warn || info.fallback) ? "fallback"
-                                          : "ok",
-                (long long)info.version);
-    sbuf_json_str(b, info.algorithm);
-    sbuf_puts(b, ",\"source\":");
-    if (r->engine)
-        sbuf_json_str(b, info.source);
-    else
-        sbuf_puts(b, "null");
-    sbuf_puts(b, ",\"warning\":");
-    if (warn || !r->engine)
-        sbuf_json_str(b, warn ? warn : r->sh->engine_err);
-    else
-        sbuf_puts(b, "null");
-    sbuf_printf(b, "},\"database\":{\"ok\":%s,\"path\":", r->engine ? "true" : "false");
-    sbuf_json_str(b, r->sh->db_path);
-    sbuf_puts(b, "}");
-    storepoll_health_json(r->sh->store, b); /* ,"store":{...} when model_store is set */
-    sbuf_puts(b, ",\"retrain\":");
-    retrain_sched_json(r->sh->retrain, b);
-    struct events_stats es; /* zeros when the events route is off */
-    events_get_stats(r->sh->events, &es);
-    sbuf_printf(b,
-                ",\"events\":{\"enabled\":%s,\"stored\":%llu,\"queued\":%zu,\"capacity\":%zu,"
-                "\"refused\":%llu}",
-                r->sh->events ? "true" : "false", (unsigned long long)es.stored, es.queued,
-                es.capacity, (unsigned long long)es.refused);
-    sbuf_puts(b, ",\"served_by\":");
-    sbuf_json_str(b, r->conf->name);
-    sbuf_puts(b, "}");
-    rp->status = 200;
-}
 
 static int is_method(const struct http_request *q, const char *m)
 {
@@ -266,12 +146,12 @@ static int rec_params(struct reply *rp, int *count, int *repurchase)
         char *end;
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 1 || n > REC_MAX_ITEMS) {
-            set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
+            reply_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
             return -1;
         }
         *count = (int)n;
     } else if (query_has(q, "count")) { /* present but too long to be valid */
-        set_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
+        reply_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
         return -1;
     }
     if (!is_method(q, "POST") || q->body_len == 0)
@@ -280,7 +160,7 @@ static int rec_params(struct reply *rp, int *count, int *repurchase)
     char err[256];
     int rc = body_parse_rec(q->body, q->body_len, REC_MAX_ITEMS, &br, err, sizeof err);
     if (rc < 0) {
-        set_error(rp, render_status(rc), "%s", err);
+        reply_error(rp, render_status(rc), "%s", err);
         return -1;
     }
     *count = br.count;
@@ -294,8 +174,8 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
     struct sbuf *b = &r->body;
     int count, rep;
     char uid[REC_ID_LEN], key[CACHE_KEY_MAX];
-    if (!is_hex_id(id, id_len)) {
-        set_error(rp, 400, "user_id must be 32 hexadecimal characters");
+    if (!reply_is_hex_id(id, id_len)) {
+        reply_error(rp, 400, "user_id must be 32 hexadecimal characters");
         return;
     }
     if (rec_params(rp, &count, &rep) < 0)
@@ -324,7 +204,7 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
     } else {
         rp->cache = "MISS";
         if (!eng) {
-            set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
+            reply_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
             return;
         }
         struct rec_request q = {
@@ -332,7 +212,7 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
         char err[512] = "";
         int rc = engine_recommend(eng, &q, r->res, err, sizeof err);
         if (rc < 0) {
-            set_error(rp, render_status(rc), "recommendation failed: %s", err);
+            reply_error(rp, render_status(rc), "recommendation failed: %s", err);
             return;
         }
         sbuf_puts(b, ",\"cache\":\"MISS\",");
@@ -347,70 +227,16 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
     rp->status = 200;
 }
 
-/* Prints a cJSON object into the body after adding region and served_by. */
-static void send_json(struct reply *rp, cJSON *j)
-{
-    cJSON_AddStringToObject(j, "region", rp->entry->conf->name);
-    cJSON_AddStringToObject(j, "served_by", rp->r->conf->name);
-    char *s = cJSON_PrintUnformatted(j);
-    if (!s) {
-        set_error(rp, 500, "out of memory rendering JSON");
-        return;
-    }
-    sbuf_reset(&rp->r->body);
-    sbuf_puts(&rp->r->body, s);
-    free(s);
-    rp->status = 200;
-}
-
-static void h_stats(struct reply *rp)
-{
-    struct api_region *r = rp->r;
-    if (!r->engine) {
-        set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
-        return;
-    }
-    struct cache_stats cs;
-    cache_get_stats(r->cache, &cs);
-    struct engine_info info;
-    engine_get_info(r->engine, &info);
-    cJSON *j = cJSON_CreateObject(), *model = render_engine_info(&info, engine_warning(r->engine));
-    if (!j || !model) {
-        cJSON_Delete(j);
-        cJSON_Delete(model);
-        set_error(rp, 500, "could not describe the model");
-        return;
-    }
-    cJSON_AddItemToObject(j, "model", model);
-    cJSON *c = cJSON_AddObjectToObject(j, "cache");
-    uint64_t lookups = cs.hits + cs.misses;
-    cJSON_AddNumberToObject(c, "size", (double)cs.size);
-    cJSON_AddNumberToObject(c, "capacity", (double)cs.capacity);
-    cJSON_AddNumberToObject(c, "bytes", (double)cs.bytes);
-    cJSON_AddNumberToObject(c, "max_bytes", (double)cs.max_bytes);
-    cJSON_AddNumberToObject(c, "hits", (double)cs.hits);
-    cJSON_AddNumberToObject(c, "misses", (double)cs.misses);
-    cJSON_AddNumberToObject(c, "ratio", lookups ? (double)cs.hits / (double)lookups : 0.0);
-    cJSON_AddNumberToObject(c, "ttl_s", r->sh->conf->cache_ttl);
-    cJSON *q = cJSON_AddObjectToObject(j, "requests");
-    cJSON_AddNumberToObject(q, "total", (double)r->m.total);
-    cJSON_AddNumberToObject(q, "errors", (double)r->m.errors);
-    cJSON_AddNumberToObject(q, "p50_ms", metrics_quantile(&r->m, 0.5) * 1e3);
-    cJSON_AddNumberToObject(q, "p99_ms", metrics_quantile(&r->m, 0.99) * 1e3);
-    send_json(rp, j);
-    cJSON_Delete(j);
-}
-
 static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
 {
     struct api_region *r = rp->r;
     char sid[REC_ID_LEN], err[512] = "";
-    if (!is_hex_id(id, id_len)) {
-        set_error(rp, 400, "%s must be 32 hexadecimal characters", user ? "user_id" : "product_id");
+    if (!reply_is_hex_id(id, id_len)) {
+        reply_error(rp, 400, "%s must be 32 hexadecimal characters", user ? "user_id" : "product_id");
         return;
     }
     if (!r->engine) {
-        set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
+        reply_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
         return;
     }
     memcpy(sid, id, 32);
@@ -421,9 +247,9 @@ static void h_entity(struct reply *rp, const char *id, size_t id_len, int user)
                   : engine_product_detail(r->engine, sid, &prod, err, sizeof err);
     if (rc < 0) {
         if (rc == ERR_NOT_FOUND)
-            set_error(rp, 404, "unknown %s %s", user ? "user" : "product", sid);
+            reply_error(rp, 404, "unknown %s %s", user ? "user" : "product", sid);
         else
-            set_error(rp, render_status(rc), "%s", err[0] ? err : "lookup failed");
+            reply_error(rp, render_status(rc), "%s", err[0] ? err : "lookup failed");
         return;
     }
     sbuf_reset(&r->body);
@@ -447,14 +273,14 @@ static void h_random_user(struct reply *rp)
     uint64_t seed;
     if (http_query_get(rp->req, "with_history", v, sizeof v) == 0 && strcmp(v, "1") &&
         strcmp(v, "true")) {
-        set_error(rp, 400, "with_history must be 1 (only users with purchase history are offered)");
+        reply_error(rp, 400, "with_history must be 1 (only users with purchase history are offered)");
         return;
     }
     if (http_query_get(rp->req, "seed", v, sizeof v) == 0) {
         char *end;
         unsigned long long x = strtoull(v, &end, 10);
         if (!*v || *end || v[0] == '-') {
-            set_error(rp, 400, "seed must be a non-negative integer");
+            reply_error(rp, 400, "seed must be a non-negative integer");
             return;
         }
         seed = (uint64_t)x;
@@ -462,86 +288,22 @@ static void h_random_user(struct reply *rp)
         seed = (uint64_t)(rp->t0 * 1e9) ^ (r->m.total * 0x9e3779b97f4a7c15ull);
     }
     if (!r->engine) {
-        set_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
+        reply_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
         return;
     }
     char uid[REC_ID_LEN];
     if (engine_random_user(r->engine, seed, uid) < 0) {
-        set_error(rp, 404, "no user with purchase history in the active model");
+        reply_error(rp, 404, "no user with purchase history in the active model");
         return;
     }
     cJSON *j = cJSON_CreateObject();
     if (!j) {
-        set_error(rp, 500, "out of memory rendering JSON");
+        reply_error(rp, 500, "out of memory rendering JSON");
         return;
     }
     cJSON_AddStringToObject(j, "user_id", uid);
-    send_json(rp, j);
+    reply_json(rp, j);
     cJSON_Delete(j);
-}
-
-/* The answer of a models route once its background job ended: the stored
- * versions; or the version active now, whether every region serves it
- * (reloaded) and whether anything had to change; or the model-store error. */
-static void models_result(struct reply *rp, const struct bio_result *res)
-{
-    if (rp->job == BIO_CALL) { /* an experiments job */
-        char err[600];
-        int st = expapi_result(rp->xjob, res, &rp->r->body, err, sizeof err);
-        if (st >= 400)
-            set_error(rp, st, "%s", err);
-        rp->status = st;
-        return;
-    }
-    cJSON *j = NULL;
-    if (res->rc < 0) {
-        if (rp->job == BIO_LIST)
-            set_error(rp, render_status(res->rc), "cannot list models: %s", res->err);
-        else if (rp->job == BIO_ACTIVATE)
-            set_error(rp, render_status(res->rc), "cannot activate version %lld: %s",
-                      (long long)rp->job_version, res->err);
-        else
-            set_error(rp, render_status(res->rc), "cannot roll back: %s", res->err);
-        return;
-    }
-    j = rp->job == BIO_LIST ? render_models(&res->list) : render_model_change(res);
-    if (j)
-        send_json(rp, j);
-    else
-        set_error(rp, 500, "out of memory rendering JSON");
-    cJSON_Delete(j);
-}
-
-/* The models routes read and write SQLite: api_handle parks the request
- * and bio.c does the work on its thread (models_result answers). */
-static void h_models(struct reply *rp, int route, const char *ver, size_t ver_len)
-{
-    if (route == ROUTE_MODELS) {
-        sbuf_reset(&rp->r->body);
-        if (bio_models_get(rp->r->sh->bio, &rp->r->body) == 0) { /* no change since */
-            render_close(&rp->r->body, rp->entry->conf->name, rp->r->conf->name);
-            rp->status = 200;
-            return;
-        }
-        rp->job = BIO_LIST;
-    } else if (route == ROUTE_MODEL_ROLLBACK) {
-        rp->job = BIO_ROLLBACK;
-    } else {
-        long long v = 0;
-        for (size_t i = 0; i < ver_len; i++) {
-            if (!isdigit((unsigned char)ver[i]) || v > 1000000000000LL) {
-                set_error(rp, 400, "model version must be a positive integer");
-                return;
-            }
-            v = v * 10 + (ver[i] - '0');
-        }
-        if (ver_len == 0 || v < 1) {
-            set_error(rp, 400, "model version must be a positive integer");
-            return;
-        }
-        rp->job = BIO_ACTIVATE;
-        rp->job_version = v;
-    }
 }
 
 /* The experiments routes (expapi.h): answered here, or parked for a job. */
@@ -553,7 +315,7 @@ static void h_experiments(struct reply *rp, const struct route_match *m)
     if (st == 0)
         rp->job = BIO_CALL;
     else if (st >= 400)
-        set_error(rp, st, "%s", err);
+        reply_error(rp, st, "%s", err);
     else
         rp->status = st;
 }
@@ -610,13 +372,13 @@ static void dispatch(struct reply *rp, const struct route_match *m)
 {
     switch (m->route) {
     case ROUTE_HEALTH:
-        h_health(rp);
+        health_handle(rp);
         break;
     case ROUTE_RECOMMEND:
         h_recommend(rp, m->arg, m->arg_len);
         break;
     case ROUTE_STATS:
-        h_stats(rp);
+        health_stats(rp);
         break;
     case ROUTE_USER:
         if (m->arg)
@@ -630,7 +392,7 @@ static void dispatch(struct reply *rp, const struct route_match *m)
     case ROUTE_MODELS:
     case ROUTE_MODEL_ACTIVATE:
     case ROUTE_MODEL_ROLLBACK:
-        h_models(rp, m->route, m->arg, m->arg_len);
+        modelsapi_handle(rp, m->route, m->arg, m->arg_len);
         break;
     case ROUTE_EXPERIMENTS:
         h_experiments(rp, m);
@@ -647,7 +409,7 @@ static void dispatch(struct reply *rp, const struct route_match *m)
         break;
     case ROUTE_EVENTS: /* checked now; park_events answers once they are durable */
         if (!rp->r->engine || !rp->r->sh->events)
-            set_error(rp, 503, "feedback events are not available (%s)",
+            reply_error(rp, 503, "feedback events are not available (%s)",
                       rp->r->engine ? "events_queue = 0" : "no model");
         else
             rp->status = events_http_prepare(rp->r->engine, rp->r->conf->name, rp->req->body,
@@ -660,7 +422,7 @@ static void dispatch(struct reply *rp, const struct route_match *m)
         rp->status = 200;
         break;
     default:
-        set_error(rp, 500, "unrouted request");
+        reply_error(rp, 500, "unrouted request");
         break;
     }
 }
@@ -679,9 +441,9 @@ static int check_keys(struct reply *rp, const struct route_match *m)
     int wait = st == 401 ? ratelimit_take(rp->r->rl, rp->client, rp->t0) : 0;
     if (wait > 0) {
         rp->retry_after = wait;
-        set_error(rp, 429, "rate limit exceeded: retry in %d s", wait);
+        reply_error(rp, 429, "rate limit exceeded: retry in %d s", wait);
     } else if (st) {
-        set_error(rp, st, "%s", why);
+        reply_error(rp, st, "%s", why);
     }
     return st ? -1 : 0;
 }
@@ -692,19 +454,19 @@ static void handle_locked(struct reply *rp, int parse_status)
     struct route_match m;
     sync_engine(rp->r);
     if (parse_status < 0) {
-        set_error(rp, -parse_status, "%s", http_reject_reason(parse_status));
+        reply_error(rp, -parse_status, "%s", http_reject_reason(parse_status));
         return;
     }
     route_match(q->path, q->path_len, &m);
     rp->route = m.route < 0 ? ROUTE_OTHER : m.route;
     if (m.route < 0) {
-        set_error(rp, 404, "no route for %.*s %.*s", (int)q->method_len, q->method,
+        reply_error(rp, 404, "no route for %.*s %.*s", (int)q->method_len, q->method,
                   (int)(q->path_len > 200 ? 200 : q->path_len), q->path);
         return;
     }
     if (!route_method_allowed(m.allow, q->method, q->method_len)) {
         rp->allow = m.allow;
-        set_error(rp, 405, "method %.*s not allowed here (allowed: %s)",
+        reply_error(rp, 405, "method %.*s not allowed here (allowed: %s)",
                   (int)(q->method_len > 16 ? 16 : q->method_len), q->method, m.allow);
         return;
     }
@@ -717,13 +479,13 @@ static void handle_locked(struct reply *rp, int parse_status)
         int wait = ratelimit_take(rp->r->rl, rp->client, rp->t0);
         if (wait > 0) {
             rp->retry_after = wait;
-            set_error(rp, 429, "rate limit exceeded: retry in %d s", wait);
+            reply_error(rp, 429, "rate limit exceeded: retry in %d s", wait);
             return;
         }
     }
     dispatch(rp, &m);
     if (rp->r->body.overflow && !rp->static_body)
-        set_error(rp, 500, "response too large");
+        reply_error(rp, 500, "response too large");
 }
 
 static void write_head(struct sbuf *out, const struct reply *rp, size_t len, int keep)
@@ -784,7 +546,7 @@ static void models_job_done(void *arg, const struct bio_result *res)
         rp.arg_len = m.arg_len;
         pthread_mutex_lock(&rp.r->mu);
         sync_engine(rp.r);
-        models_result(&rp, res);
+        modelsapi_result(&rp, res);
         int keep = reply_send(&rp, 0, p->addr, p->out);
         pthread_mutex_unlock(&rp.r->mu);
         rp.entry->done(rp.entry->done_ctx, p->conn, keep);
@@ -825,7 +587,7 @@ static int park(struct reply *rp, const unsigned char addr[16], struct sbuf *out
     }
     expapi_job_free(rp->xjob);
     rp->xjob = NULL;
-    set_error(rp, rc == ERR_BUSY ? 503 : 500, "cannot queue the models request: %s",
+    reply_error(rp, rc == ERR_BUSY ? 503 : 500, "cannot queue the models request: %s",
               rc == ERR_BUSY ? "too many are waiting, retry later" : "out of memory");
     if (rc == ERR_BUSY)
         rp->retry_after = 1;
@@ -875,7 +637,7 @@ static int park_events(struct reply *rp, const unsigned char addr[16], struct sb
         events_batch_free(b);
     }
     rp->retry_after = 1;
-    set_error(rp, 503, "the events queue is full: retry later");
+    reply_error(rp, 503, "the events queue is full: retry later");
     return -1;
 }
 
@@ -907,7 +669,7 @@ int api_handle(struct api_region *self, const struct http_request *req, int pars
     pthread_mutex_lock(&rp.r->mu);
     if (unknown) {
         sync_engine(rp.r);
-        set_error(&rp, 400, "Region-Hint names no region in regions.conf");
+        reply_error(&rp, 400, "Region-Hint names no region in regions.conf");
     } else {
         handle_locked(&rp, parse_status);
     }
