@@ -33,6 +33,7 @@
 #include "util/sbuf.h"
 
 #define EXP_MAX          32 /* experiments kept, running or stopped; one more is 409 */
+#define EXP_MAX_TEXT     "32"
 #define EXP_VARIANTS_MAX 8
 #define EXP_NAME_MAX     48 /* names: 1..47 of [A-Za-z0-9._-] */
 

@@ -325,15 +325,17 @@ static void run_create(struct api_shared *sh, struct expapi_job *j, struct bio_r
     pthread_mutex_lock(&x->mu); /* again: jobs queued together may have taken the room */
     int st = exp_find(x, rec->name, strlen(rec->name))                   ? 1
              : (rec->traffic_from = exp_free_range(x, rec->traffic)) < 0 ? 2
+             : x->n >= EXP_MAX                                           ? 3
                                                                          : 0;
     pthread_mutex_unlock(&x->mu);
     if (st) {
+        static const char *const why[] = {
+            "", "name: an experiment named %s exists",
+            "traffic: the users of %s are taken by running experiments",
+            "name: %s would be one too many: a database keeps at most " EXP_MAX_TEXT
+            " experiments"};
         j->status = 409;
-        res->rc =
-            err_code_set(res->err, sizeof res->err, ERR_CONFLICT,
-                         st == 1 ? "name: an experiment named %s exists"
-                                 : "traffic: the users of %s are taken by running experiments",
-                         rec->name);
+        res->rc = err_code_set(res->err, sizeof res->err, ERR_CONFLICT, why[st], rec->name);
         return;
     }
     if ((res->rc = open_engines(sh, j, eng, res)) < 0)
