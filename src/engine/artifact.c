@@ -1,8 +1,9 @@
 /* artifact: one model version and its serving data as a new SQLite file
- * (see artifact.h). Built with ATTACH: the new file is the main database,
- * the source is attached read-only, and each table is created from the
- * source's own CREATE statement, so the artifact keeps the schema engine_open
- * expects even as that schema evolves. */
+ * (see artifact.h). Built with ATTACH: the new file is the main database and
+ * the source is attached (only read: a plain path, so no URI quoting rules
+ * apply to it); the views and the models tables are created from the
+ * source's own CREATE statements, the data tables as SELECTs of their
+ * columns (no keys, no indexes). */
 #include "engine/artifact.h"
 
 #include <fcntl.h>
@@ -144,9 +145,6 @@ static int build(const char *db_path, int64_t version, const char *tmp, char *er
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     int rc = ERR_FAIL;
-    char *uri = sqlite3_mprintf("file:%s?mode=ro", db_path);
-    if (!uri)
-        return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
     if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         err_set(err, errlen, "cannot create %s: %s", tmp,
                 db ? sqlite3_errmsg(db) : "out of memory");
@@ -154,7 +152,7 @@ static int build(const char *db_path, int64_t version, const char *tmp, char *er
     }
     sqlite3_busy_timeout(db, DS_BUSY_MS);
     if (sqlite3_prepare_v2(db, "ATTACH ?1 AS src", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC) != SQLITE_OK ||
+        sqlite3_bind_text(st, 1, db_path, -1, SQLITE_STATIC) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_DONE) {
         err_set(err, errlen, "cannot open %s: %s", db_path, sqlite3_errmsg(db));
         goto out;
@@ -171,7 +169,6 @@ out:
     sqlite3_finalize(st);
     if (db && sqlite3_close(db) != SQLITE_OK && rc == 0)
         rc = err_set(err, errlen, "cannot close %s", tmp);
-    sqlite3_free(uri);
     return rc;
 }
 
