@@ -7,12 +7,21 @@
 #include "tui/chart.h"
 #include "tui/poller.h"
 
-enum view_id { VIEW_OVERVIEW, VIEW_PERF, VIEW_RECS, VIEW_SYSTEM, VIEW_EXPERIMENTS, VIEW_COUNT };
+enum view_id {
+    VIEW_OVERVIEW,
+    VIEW_PERF,
+    VIEW_RECS,
+    VIEW_SYSTEM,
+    VIEW_EXPERIMENTS,
+    VIEW_INSIGHTS,
+    VIEW_COUNT
+};
 
 enum perf_metric { PERF_P99, PERF_P50, PERF_RTT, PERF_METRICS };
 
 struct dashboard_ops; /* tui/dashboard.h; only dashboard.c looks inside */
 struct expfetch;      /* tui/expfetch.h: the Experiments view's requests */
+struct insfetch;      /* tui/insfetch.h: the Data & evaluation view's request */
 
 struct dash {
     struct poller *p;
@@ -38,6 +47,10 @@ struct dash {
     int sel_exp;
     int exp_confirm;                /* 's' or 'P' pressed once, waiting for the second */
     double exp_confirm_at, exp_at; /* clock_monotonic() of that press, of the last refresh */
+    /* View 6 */
+    struct insfetch *inf;
+    int ins_page, ins_algo; /* page 0 data, 1 evaluation; the algorithm charted */
+    double ins_at;          /* clock_monotonic() of the last request */
     char flash[160];
     double flash_at; /* clock_monotonic() when flash was set */
 };

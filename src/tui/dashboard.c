@@ -24,6 +24,8 @@
 #include "tui/view_system.h"
 #include "tui/expfetch.h"
 #include "tui/view_experiments.h"
+#include "tui/insfetch.h"
+#include "tui/view_insights.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -74,7 +76,8 @@ static const char *view_names[VIEW_COUNT][2] = {{"Overview", "Overview"},
                                                 {"Performance", "Perf"},
                                                 {"Recommendations", "Recs"},
                                                 {"System", "System"},
-                                                {"Experiments", "Exp"}};
+                                                {"Experiments", "Exp"},
+                                                {"Data & evaluation", "Data"}};
 
 static int unhealthy_count(const struct tui_data *d)
 {
@@ -156,12 +159,13 @@ static void draw_footer(struct dash *ds)
         "/ user id  R random  +/- count  a region",
         "Up/Down  a activate  b roll back  u refresh",
         "Up/Down select  s stop  P promote leader (twice)  u refresh",
+        "e data/evaluation  a algorithm  <-/-> region  u refresh",
     };
     if (ds->view == VIEW_RECS && ds->editing)
         ui_text(y, 0, COLS, ui_attr(ds, UI_ACCENT),
                 " typing a user id: Enter look up  Esc cancel  Ctrl-U clear  F10 quit");
     else
-        ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-5/Tab view  ? help  q quit | %s",
+        ui_text(y, 0, COLS, ui_attr(ds, UI_DIM), " 1-6/Tab view  ? help  q quit | %s",
                 hints[ds->view]);
 }
 
@@ -169,7 +173,7 @@ static void draw_help(struct dash *ds)
 {
     static const char *lines[] = {
         "Keys",
-        "1 2 3 4 5, Tab, Shift-Tab  switch view",
+        "1 .. 6, Tab, Shift-Tab   switch view",
         "? or F1                  this help (any key closes)",
         "q or F10                 quit",
         "Left/Right, h/l          select a region (cards, charts)",
@@ -185,6 +189,8 @@ static void draw_help(struct dash *ds)
         "                         refresh the model list",
         "Up/Down, s, P, u (view 5) select experiment, stop it, promote its",
         "                         leader (press s or P twice), refresh",
+        "e, a, u (view 6)         data / evaluation page, charted algorithm,",
+        "                         refresh",
         "",
         "Status: DOWN after 3 failed checks in a row, UP after one success,",
         "DEGRADED as the region reports it; DIFFERS: not the fleet's version.",
@@ -222,6 +228,9 @@ static void draw(struct dash *ds)
         break;
     case VIEW_EXPERIMENTS:
         view_experiments_draw(ds, 2, h, w);
+        break;
+    case VIEW_INSIGHTS:
+        view_insights_draw(ds, 2, h, w);
         break;
     default:
         view_system_draw(ds, 2, h, w);
@@ -287,6 +296,7 @@ static void handle_key(struct dash *ds, int ch)
     case '3':
     case '4':
     case '5':
+    case '6':
         ds->view = ch - '1';
         return;
     case KEY_RESIZE:
@@ -305,6 +315,9 @@ static void handle_key(struct dash *ds, int ch)
         break;
     case VIEW_EXPERIMENTS:
         used = view_experiments_key(ds, ch);
+        break;
+    case VIEW_INSIGHTS:
+        used = view_insights_key(ds, ch);
         break;
     default:
         used = view_system_key(ds, ch);
@@ -391,6 +404,8 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
     ds.d = poller_data(ds.p);
     ds.xf = expfetch_create(poller_admin_key(ds.p)); /* NULL: the view says it waits */
     ds.exp_at = -HUGE_VAL;
+    ds.inf = insfetch_create(poller_admin_key(ds.p)); /* NULL: the view says it waits */
+    ds.ins_at = -HUGE_VAL;
     ds.count = 10;
     ds.region = -1;
 
@@ -425,6 +440,7 @@ int dashboard_run(const struct dashboard_options *o, char *err, size_t errlen)
             goto out;
         dirty |= st;
         dirty |= view_experiments_tick(&ds);
+        dirty |= view_insights_tick(&ds);
         int ch;
         while ((ch = getch()) != ERR) {
             handle_key(&ds, ch);
@@ -440,6 +456,7 @@ out:
     if (scr)
         delscreen(scr);
     expfetch_destroy(ds.xf);
+    insfetch_destroy(ds.inf);
     poller_destroy(ds.p);
     signals_restore(&old);
     return rc;
