@@ -43,6 +43,11 @@ static const struct {
     {"/api/v1/models/x1/activate", ROUTE_MODEL_ACTIVATE, "x1", "POST", 1, 1},
     {"/api/v1/users/randomx", ROUTE_USER, "randomx", "GET, HEAD", 1, 1},
     {"/api/v1/models/rollback/activate", ROUTE_MODEL_ACTIVATE, "rollback", "POST", 1, 1},
+    {"/api/v1/experiments", ROUTE_EXPERIMENTS, NULL, "GET, HEAD, POST", 1, 1},
+    {"/api/v1/experiments/ab-1", ROUTE_EXPERIMENTS, "ab-1", "GET, HEAD", 1, 1},
+    {"/api/v1/experiments/ab-1/stop", ROUTE_EXPERIMENTS, "ab-1", "POST", 1, 1},
+    {"/api/v1/experiments/ab-1/promote", ROUTE_EXPERIMENTS, "ab-1", "POST", 1, 1},
+    {"/api/v1/experiments/stop", ROUTE_EXPERIMENTS, "stop", "GET, HEAD", 1, 1},
 };
 
 /* Paths that are no route (404), trailing-slash and odd-character variants. */
@@ -83,6 +88,12 @@ static const char *const no_route[] = {
     "/api/v1/models/1/activate/",
     "/api/v1/models/rollback/",
     "/api/v1/models/1",
+    "/api/v1/experiments/",
+    "/api/v1/experiments//stop",
+    "/api/v1/experiments/a/",
+    "/api/v1/experiments/a/start",
+    "/api/v1/experiments/a/stop/",
+    "/api/v1/experiments/a/b/stop",
     "//api/v1/health",
     "api/v1/health",
 };
