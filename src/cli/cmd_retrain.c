@@ -12,6 +12,7 @@
 #include "cli/opts.h"
 #include "conf/retrainconf.h"
 #include "engine/retrain.h"
+#include "net/events_store.h"
 #include "util/error.h"
 #include "util/sbuf.h"
 
@@ -32,12 +33,14 @@ static const char help[] =
     "                   default); 5%% = at most 5%% worse (relative); a negative\n"
     "                   value demands an improvement\n"
     "  --dry-run        store the candidate but never activate it\n"
+    "  --events-from URL  first import the events other hosts shipped to the model\n"
+    "                   store s3://BUCKET/PREFIX (default: regions.conf's model_store)\n"
     "  --json           print the report as JSON\n\n"
     "Exit status: 0 the cycle ran (activated or kept), 1 it failed, 2 usage.\n";
 
 int cmd_retrain(int argc, char **argv)
 {
-    const char *db = NULL, *config = NULL, *tol = NULL;
+    const char *db = NULL, *config = NULL, *tol = NULL, *events_from = NULL;
     int json = 0, dry = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -50,6 +53,8 @@ int cmd_retrain(int argc, char **argv)
             config = argv[++i];
         else if (!strcmp(a, "--tolerance") && v)
             tol = argv[++i];
+        else if (!strcmp(a, "--events-from") && v)
+            events_from = argv[++i];
         else if (!strcmp(a, "--json"))
             json = 1;
         else if (!strcmp(a, "--dry-run"))
@@ -78,6 +83,15 @@ int cmd_retrain(int argc, char **argv)
     struct retrain_report rep;
     if (!json)
         fprintf(stderr, "recsys-tui retrain: %s: training and comparing...\n", o.db_path);
+    const char *store = events_from ? events_from : conf.model_store;
+    int64_t objs = 0, rows = 0;
+    if (store[0] && events_store_import(o.db_path, store, &objs, &rows, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui retrain: importing events from %s: %s\n", store, err);
+        return EXIT_FAIL;
+    }
+    if (store[0] && !json)
+        fprintf(stderr, "recsys-tui retrain: imported %lld events in %lld objects from %s\n",
+                (long long)rows, (long long)objs, store);
     if (retrain_run(&o, &rep, err, sizeof err) < 0) {
         fprintf(stderr, "recsys-tui retrain: %s\n", err);
         return EXIT_FAIL;

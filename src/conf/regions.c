@@ -73,6 +73,7 @@ void regions_defaults(struct regions_conf *out)
     out->store_poll = 10;
     out->retrain_tolerance = RETRAINCONF_TOLERANCE;
     out->events_queue = 65536;
+    out->events_ship = 10;
 }
 
 static char *trim(char *s)
@@ -254,6 +255,8 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
         return copy_str(path, line, k, v, c->store_cache, sizeof c->store_cache, err, errlen);
     if (!strcmp(k, "events_queue"))
         return parse_int(path, line, k, v, 0, 1 << 24, &c->events_queue, err, errlen);
+    if (!strcmp(k, "events_ship"))
+        return parse_int(path, line, k, v, 1, 86400, &c->events_ship, err, errlen);
     return err_set(err, errlen, "%s:%d: key '%s': unknown key in [global]", path, line, k);
 }
 

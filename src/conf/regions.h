@@ -70,6 +70,7 @@ struct regions_conf {
     /* POST /api/v1/events: events waiting for the writer thread (default 65536); a
        request that does not fit gets 503. 0 turns the route off (503). */
     int events_queue;
+    int events_ship; /* with model_store: seconds between uploads of new events (10) */
 };
 
 /* Defaults, then the file. Errors name the file, line and key. */

@@ -15,6 +15,7 @@
 #include "net/api.h"
 #include "net/cache.h"
 #include "net/evloop.h"
+#include "net/events_store.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -57,6 +58,7 @@ struct events {
     size_t queued, capacity;
     int stopping;
     int delay_ms; /* RECSYS_EVENTS_DELAY_MS: a slow disk, for tests of the full queue */
+    struct events_shipper *ship; /* with a model store: the uploads (events_store.h) */
     struct events_stats st;
 };
 
@@ -416,10 +418,17 @@ static void *checkpointer_main(void *arg)
     return NULL;
 }
 
-static int open_db(struct events *ev, const char *path, char *err, size_t errlen)
+const char *events_table_sql(void)
 {
-    if (sqlite3_open_v2(path, &ev->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK)
+    return EVENTS_SCHEMA;
+}
+
+static int open_db(struct events *ev, const char *path, int create, char *err, size_t errlen)
+{
+    if (sqlite3_open_v2(path, &ev->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                            (create ? SQLITE_OPEN_CREATE : 0),
+                        NULL) != SQLITE_OK)
         return err_set(err, errlen, "events: cannot open %s: %s", path,
                        ev->db ? sqlite3_errmsg(ev->db) : "out of memory");
     sqlite3_busy_timeout(ev->db, EVENTS_BUSY_MS);
@@ -443,7 +452,8 @@ static int open_db(struct events *ev, const char *path, char *err, size_t errlen
     return 0;
 }
 
-int events_start(struct api_shared *sh, struct events **out, char *err, size_t errlen)
+int events_start(struct api_shared *sh, const char *db_path, int create, struct events **out,
+                 char *err, size_t errlen)
 {
     struct events *ev = calloc(1, sizeof *ev);
     *out = NULL;
@@ -456,7 +466,7 @@ int events_start(struct api_shared *sh, struct events **out, char *err, size_t e
     pthread_cond_init(&ev->ck_cv, NULL);
     const char *d = getenv("RECSYS_EVENTS_DELAY_MS");
     ev->delay_ms = d ? atoi(d) : 0;
-    int rc = open_db(ev, sh->db_path, err, errlen);
+    int rc = open_db(ev, db_path, create, err, errlen);
     if (rc == 0) {
         sigset_t all, old;
         sigfillset(&all);
@@ -466,8 +476,10 @@ int events_start(struct api_shared *sh, struct events **out, char *err, size_t e
         ev->ck_started = rc == 0;
         if (rc == 0 && pthread_create(&ev->th, NULL, writer_main, ev) != 0)
             rc = err_set(err, errlen, "events: cannot start the writer thread");
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
         ev->started = rc == 0;
+        if (rc == 0 && sh->conf->model_store[0])
+            rc = events_ship_start(sh->conf, db_path, &ev->ship, err, errlen);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     if (rc < 0) {
         events_stop(ev);
@@ -488,6 +500,7 @@ void events_stop(struct events *ev)
         pthread_mutex_unlock(&ev->mu);
         pthread_join(ev->th, NULL);
     }
+    events_ship_stop(ev->ship); /* after the writer: its last commits go up too */
     if (ev->ck_started) {
         pthread_mutex_lock(&ev->mu);
         ev->ck_stop = 1;

@@ -60,12 +60,16 @@ struct events_stats {
     size_t capacity;
 };
 
-/* Opens sh->db_path read-write (creating the events table when missing,
- * switching to WAL), and starts the writer thread, which first rebuilds
- * sh->overlay (when set) from the stored purchases not in the active model.
- * The queue holds sh->conf->events_queue events. 0, or a negative
+/* Opens db_path read-write (created when `create` is set: the events-only
+ * database of a host fed from a model store, events_store.h), creating the
+ * events table when missing and switching to WAL, and starts the writer
+ * thread, which first rebuilds sh->overlay (when set) from the stored
+ * purchases not in the active model. The queue holds
+ * sh->conf->events_queue events. With a model store (sh->conf->model_store)
+ * the events are also shipped there (events_store.h). 0, or a negative
  * err_code with err. */
-int events_start(struct api_shared *sh, struct events **out, char *err, size_t errlen);
+int events_start(struct api_shared *sh, const char *db_path, int create, struct events **out,
+                 char *err, size_t errlen);
 /* Writes what is queued, delivers every answer, joins the thread and frees
  * ev. NULL is fine. */
 void events_stop(struct events *ev);
@@ -81,6 +85,9 @@ void events_inbox_free(struct events_inbox *ib);
 int events_submit(struct events *ev, struct events_batch *b, struct events_inbox *inbox,
                   events_done_fn done, void *arg);
 void events_batch_free(struct events_batch *b);
+
+/* The CREATE TABLE IF NOT EXISTS statement of the events table. */
+const char *events_table_sql(void);
 
 /* Counters for /health and /metrics; zeros when ev is NULL. */
 void events_get_stats(struct events *ev, struct events_stats *st);

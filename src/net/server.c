@@ -17,6 +17,7 @@
 #include "net/bio.h"
 #include "net/exp.h"
 #include "net/events.h"
+#include "net/events_store.h"
 #include "engine/overlay.h"
 #include "net/evloop.h"
 #include "net/http.h"
@@ -300,11 +301,12 @@ static void open_engine(struct server *s)
  * events route answers 503, serving goes on. */
 static void start_events(struct server *s)
 {
-    char err[512];
+    char err[512] = "out of memory", path[1100]; /* with a model store: no database here */
+    int store = s->conf.model_store[0] != '\0';
     if (!(s->sh.overlay = overlay_new()) ||
-        events_start(&s->sh, &s->sh.events, err, sizeof err) < 0)
-        log_error(NULL, "error", "what=events_start database=%s message=%s", s->sh.db_path,
-                  s->sh.overlay ? err : "out of memory");
+        events_store_db_path(&s->conf, s->sh.db_path, path, sizeof path, err, sizeof err) < 0 ||
+        events_start(&s->sh, path, store, &s->sh.events, err, sizeof err) < 0)
+        log_error(NULL, "error", "what=events_start database=%s message=%s", s->sh.db_path, err);
 }
 
 /* The A/B experiments stored in the database, with their variants' engines
@@ -396,11 +398,12 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
         goto fail;
     else
         storepoll_first(s->sh.store, &s->sh); /* the store's model, or the cached one */
-    /* both write to the database: a region fed by a model store has none of its own (its
-       cached artifact must stay as verified), so their routes answer 503 there */
+    /* experiments write to the database: a region fed by a model store has none of its own
+       (its cached artifact must stay as verified), so their routes answer 503 there; events
+       go to an events-only database in the store cache instead (events_store.h) */
     if (!s->sh.store)
         start_experiments(s);
-    if (s->conf.events_queue > 0 && !s->sh.store) /* feedback events: else the route answers 503 */
+    if (s->conf.events_queue > 0) /* feedback events: else the route answers 503 */
         start_events(s);
     if (bio_start(&s->sh, &s->sh.bio, err, errlen) < 0 ||
         (s->sh.store && storepoll_start(s->sh.store, &s->sh, err, errlen) < 0) ||
