@@ -438,11 +438,11 @@ static cJSON *variant_json(const struct sim_variant *v)
     return o;
 }
 
-static void print_row(const char *name, const struct sim_variant *v)
+static void print_row(int width, const char *name, const struct sim_variant *v)
 {
     double lo, hi;
     wilson(v->hits, v->purchases, &lo, &hi);
-    printf("  %-16s %8lld %9lld %7lld %10.4f  [%.4f, %.4f] %7lld %9.4f\n", name,
+    printf("  %-*s %8lld %9lld %7lld %10.4f  [%.4f, %.4f] %7lld %9.4f\n", width, name,
            (long long)v->lists, (long long)v->purchases, (long long)v->hits,
            v->purchases ? (double)v->hits / (double)v->purchases : 0.0, lo, hi, (long long)v->users,
            v->users ? (double)v->user_hits / (double)v->users : 0.0);
@@ -478,16 +478,20 @@ static void report(const struct sim *s, double secs)
            (long long)s->orders, (long long)t.purchases, s->n_users, s->from, s->to ? " to " : "",
            s->to ? s->to : "", secs, s->k,
            s->feedback ? "click and purchase events posted" : "no events posted");
-    printf("  %-16s %8s %9s %7s %10s  %-16s %7s %9s\n", "variant", "lists", "purchases", "hits",
-           "conversion", "95% interval", "users", "user_hit");
+    char names[SIM_MAX_VARIANTS][140];
+    int width = 16; /* the name column fits the longest "experiment/variant" */
     for (int i = 0; i < s->n_var; i++) {
-        char name[140];
-        snprintf(name, sizeof name, "%s%s%s", s->var[i].experiment,
-                 s->var[i].experiment[0] ? "/" : "", s->var[i].name[0] ? s->var[i].name : "-");
-        print_row(name, &s->var[i]);
+        int n =
+            snprintf(names[i], sizeof names[i], "%s%s%s", s->var[i].experiment,
+                     s->var[i].experiment[0] ? "/" : "", s->var[i].name[0] ? s->var[i].name : "-");
+        width = n > width ? n : width;
     }
+    printf("  %-*s %8s %9s %7s %10s  %-16s %7s %9s\n", width, "variant", "lists", "purchases",
+           "hits", "conversion", "95% interval", "users", "user_hit");
+    for (int i = 0; i < s->n_var; i++)
+        print_row(width, names[i], &s->var[i]);
     if (s->n_var != 1)
-        print_row("total", &t);
+        print_row(width, "total", &t);
 }
 
 /* ---- options ---------------------------------------------------------------- */
