@@ -69,3 +69,6 @@ check_grep "the new customers of both hosts joined the model" '"new_users":2' "$
 check_eq "a second import takes nothing twice" \
   "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE region LIKE 'store:%'")" 4
 check_eq "every S3 request was signed correctly" "$(s3_stat rejected)" 0
+kill "$PID_b"; wait "$PID_b" 2>/dev/null
+check_eq "the hosts stopped with no sanitizer report" \
+  "$(cat "$TMP/a.err" "$TMP/b.err" | grep -c 'Sanitizer\|runtime error')" 0
