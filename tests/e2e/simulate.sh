@@ -135,3 +135,16 @@ check "--speed 200000 replays the last weeks in real time, shrunk (under 20 s)" 
 kill "$PID_srv"
 wait "$PID_srv" 2>/dev/null
 check_eq "the regions stop cleanly" "$?" 0
+
+# a rate-limited region: 429s are waited out (Retry-After) and retried
+P3=$(free_port)
+printf '[global]\ndatabase = %s\nrate_limit = 20\nrate_burst = 20\n[region slow]\nport = %s\n' \
+  "$TMP/s.db" "$P3" >"$TMP/slow.conf"
+serve_start slow 1 --config "$TMP/slow.conf" || fail "the rate-limited region starts"
+"$BIN" simulate --from 2018-09-01 --config "$TMP/slow.conf" --no-feedback --json --quiet \
+  >"$TMP/slow.json" 2>"$TMP/slow.err"
+check_eq "simulate against a rate-limited region exits 0" "$?" 0
+check "after retrying the 429s" python3 -c 'import json,sys
+d=json.load(open(sys.argv[1])); sys.exit(not (d["retries"] > 0 and d["total"]["lists"] == d["orders"] > 20))' "$TMP/slow.json"
+kill "$PID_slow"
+wait "$PID_slow" 2>/dev/null
