@@ -341,6 +341,7 @@ static void h_metrics(struct reply *rp)
     sbuf_reset(&r->body);
     metrics_prometheus(&r->m, r->conf->name, &x, &r->body);
     expjson_prometheus(r->sh->exps, &r->body);
+    events_prometheus(r->sh->events, r->conf->name, &r->body);
     rp->status = 200;
     rp->ctype = "text/plain; version=0.0.4";
 }

@@ -18,6 +18,7 @@
 #include "net/events_store.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/sbuf.h"
 
 #define EVENTS_BUSY_MS    5000 /* SQLite busy timeout: another writer (train, models) */
 #define EVENTS_CKPT_PAGES 4000 /* WAL pages that start a checkpoint (16 MiB at 4 KiB) */
@@ -563,4 +564,29 @@ void events_get_stats(struct events *ev, struct events_stats *st)
     st->queued = ev->queued;
     st->capacity = ev->capacity;
     pthread_mutex_unlock(&ev->mu);
+}
+
+void events_prometheus(struct events *ev, const char *region, struct sbuf *out)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } m[] = {
+        {"recsys_events_stored_total", "counter", "Feedback events committed (process-wide)"},
+        {"recsys_events_commits_total", "counter", "Transactions of the events writer"},
+        {"recsys_events_refused_total", "counter", "Events requests refused: queue full (503)"},
+        {"recsys_events_queued", "gauge", "Events waiting for the writer or being written"},
+        {"recsys_events_queue_capacity", "gauge", "events_queue: events the queue holds"},
+    };
+    struct events_stats st;
+    if (!ev)
+        return;
+    events_get_stats(ev, &st);
+    const double v[] = {(double)st.stored, (double)st.commits, (double)st.refused,
+                        (double)st.queued, (double)st.capacity};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        sbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s{region=", m[i].name, m[i].help, m[i].name,
+                    m[i].type, m[i].name);
+        sbuf_json_str(out, region);
+        sbuf_printf(out, "} %.0f\n", v[i]);
+    }
 }

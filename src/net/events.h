@@ -92,4 +92,11 @@ const char *events_table_sql(void);
 /* Counters for /health and /metrics; zeros when ev is NULL. */
 void events_get_stats(struct events *ev, struct events_stats *st);
 
+struct sbuf;
+/* Appends the process's events counters in Prometheus text format, labelled
+ * with region (the region answering /metrics): recsys_events_stored_total,
+ * _commits_total, _refused_total, recsys_events_queued and
+ * recsys_events_queue_capacity. Nothing when ev is NULL. */
+void events_prometheus(struct events *ev, const char *region, struct sbuf *out);
+
 #endif

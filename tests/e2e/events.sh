@@ -160,13 +160,18 @@ check_eq "user profile: orders 1, products 1" \
 out=$($CL get $P "/api/v1/recommendations/user/cccccccccccccccccccccccccccccccc?count=8")
 check_grep "cold start: real-time popularity leads" '"rank":1,[^}]*"source":"popularity:realtime"' <(echo "$out")
 
+$CL get $P /metrics >"$TMP/metrics"
+check_grep "/metrics counts the stored events" '^recsys_events_stored_total\{region="us-west"\} [1-9]' \
+  "$TMP/metrics"
+
 # ---- restart: the overlay comes back from the table ----
 kill $PID_ev; wait $PID_ev 2>/dev/null
 serve_start ev2 4 --config "$TMP/regions.conf" || { fail "restart"; exit 0; }
 P=$(serve_port ev2 us-east)
 secs=$($CL visible "$NEWU" "$PROD" $P)
 check "after a restart the purchase is still in the profile ($secs s)" test "$secs" != never
-check_grep "and the user still known" '"known":true' <($CL get $P "/api/v1/recommendations/user/$NEWU")
+$CL get $P "/api/v1/recommendations/user/$NEWU" >"$TMP/after_restart"
+check_grep "and the user still known" '"known":true' "$TMP/after_restart"
 kill $PID_ev2; wait $PID_ev2 2>/dev/null
 
 # ---- API keys: events is a key route (not an admin one) ----
