@@ -25,7 +25,8 @@ static const char monitor_usage[] =
     "  --interval SECONDS  poll interval, 0.05..3600 (default: 1)\n"
     "  --help              this text\n"
     "\n"
-    "Keys: 1-4/Tab views, ? help, q quit. Environment: NO_COLOR disables colour,\n"
+    "Keys: 1-5/Tab views (5: A/B experiments), ? help, q quit. Environment: NO_COLOR\n"
+    "disables colour,\n"
     "RECSYS_TUI_GLYPHS=braille|block|ascii picks the chart glyphs.\n";
 
 int cmd_monitor(int argc, char **argv)

@@ -1,5 +1,6 @@
-/* The ncurses dashboard: four views over the regions' HTTP API (health
- * cards, performance charts, recommendations, system/models). It talks to
+/* The ncurses dashboard: five views over the regions' HTTP API (health
+ * cards, performance charts, recommendations, system/models, A/B
+ * experiments). It talks to
  * regions only over HTTP (tui/poller.c), so it watches remote regions too. */
 #ifndef RECSYS_TUI_DASHBOARD_H
 #define RECSYS_TUI_DASHBOARD_H
