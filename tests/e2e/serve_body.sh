@@ -9,7 +9,7 @@ IMMUTABLE=""
 RO_MOUNT=""
 cleanup() {
   [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-  [ -n "$IMMUTABLE" ] && chattr -i "$IMMUTABLE" 2>/dev/null
+  [ -n "$IMMUTABLE" ] && chattr -i $IMMUTABLE 2>/dev/null
   [ -n "$RO_MOUNT" ] && umount "$RO_MOUNT" 2>/dev/null
   rm -rf "$TMP"
 }
@@ -95,7 +95,9 @@ if [ -z "$RO_DB" ]; then
   skip "a read-only database answers 500" "neither chattr +i nor a read-only tmpfs works here (not root?)"
 else
   if [ "$how" = "chattr +i" ]; then
-    serve "$DB" && chattr +i "$DB" && IMMUTABLE=$DB
+    # the events writer keeps the database in WAL mode: writes go to its -wal file too
+    serve "$DB" && IMMUTABLE=$DB && { [ ! -e "$DB-wal" ] || IMMUTABLE="$DB $DB-wal"; } &&
+      chattr +i $IMMUTABLE
   else
     serve "$RO_DB"
   fi
@@ -106,7 +108,7 @@ else
   check_eq "rollback on a read-only database is 500 too" "$(post /api/v1/models/rollback '')" 500
   check_eq "the server keeps serving" "$(post "$R" '{"count":2}')" 200
   if [ -n "$IMMUTABLE" ]; then
-    chattr -i "$IMMUTABLE" && IMMUTABLE=""
+    chattr -i $IMMUTABLE && IMMUTABLE=""
     check_eq "once writable again, activate is 200" "$(post "$ACT" '')" 200
   fi
 fi
