@@ -189,9 +189,7 @@ static void draw_help(struct dash *ds)
         "                         refresh the model list",
         "Up/Down, s, P, u (view 5) select experiment, stop it, promote its",
         "                         leader (press s or P twice), refresh",
-        "e, a, u (view 6)         data / evaluation page, charted algorithm,",
-        "                         refresh",
-        "",
+        "e, a, u (view 6)         data/evaluation page, algorithm, refresh",
         "Status: DOWN after 3 failed checks in a row, UP after one success,",
         "DEGRADED as the region reports it; DIFFERS: not the fleet's version.",
     };
