@@ -101,7 +101,7 @@ static void sync_engine(struct api_region *r)
     bio_release(r->sh->bio, r->engine); /* freeing a model is not the loop's job either */
     r->engine = e;
     r->gen = g;
-    cache_clear(r->cache);
+    cache_invalidate(r->cache); /* O(1): the old entries go as they are met */
     r->model_version = 0;
     if (e) {
         struct engine_info info;

@@ -286,9 +286,11 @@ static void run_job(struct bio *b, struct bio_job *j)
  * as RocksDB lowers its compaction threads): loading a model is a second
  * or more of CPU, and on a machine with fewer cores than busy threads the
  * scheduler would otherwise let it hold a core while a loop with a request
- * waits for one. The loops win every wakeup; the job still gets every
- * cycle they leave, and its fair share of a contended core (about 10%). */
-#define BIO_NICE 10
+ * waits for one. The loops win their wakeups; the job still gets every
+ * cycle they leave, and a quarter of a core it contends for with one loop.
+ * Not lower: on a machine overloaded by other processes nice +10 left an
+ * activation waiting over a minute. */
+#define BIO_NICE 5
 
 static void *bio_main(void *arg)
 {

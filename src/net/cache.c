@@ -9,6 +9,7 @@ struct entry {
     struct entry *hnext;       /* hash chain */
     struct entry *prev, *next; /* recency list, head = most recent */
     uint64_t hash;
+    uint32_t gen; /* the cache's generation when stored: older ones are stale */
     double expires;
     size_t klen, vlen;
     char data[]; /* key NUL value NUL */
@@ -20,6 +21,7 @@ struct cache {
     size_t bytes, max_bytes;
     double ttl;
     struct entry *head, *tail;
+    uint32_t gen; /* cache_invalidate's count */
     struct cache_stats st;
 };
 
@@ -111,7 +113,7 @@ const char *cache_get(struct cache *c, const char *key, double now, size_t *len)
         c->st.misses++;
         return NULL;
     }
-    if ((*slot)->expires <= now) {
+    if ((*slot)->expires <= now || (*slot)->gen != c->gen) { /* expired or invalidated */
         remove_entry(c, slot);
         c->st.misses++;
         return NULL;
@@ -148,6 +150,7 @@ int cache_put(struct cache *c, const char *key, const char *val, size_t len, dou
     if (!e)
         return -1;
     e->hash = h;
+    e->gen = c->gen;
     e->klen = klen;
     e->vlen = len;
     e->expires = now + c->ttl;
@@ -175,6 +178,12 @@ void cache_clear(struct cache *c)
     c->head = c->tail = NULL;
     c->size = 0;
     c->bytes = 0;
+    c->st.invalidations++;
+}
+
+void cache_invalidate(struct cache *c)
+{
+    c->gen++;
     c->st.invalidations++;
 }
 

@@ -33,8 +33,13 @@ const char *cache_get(struct cache *c, const char *key, double now, size_t *len)
  * max_bytes is not stored (0: caching is only an optimisation). 0, or -1
  * when the key is too long or OOM. */
 int cache_put(struct cache *c, const char *key, const char *val, size_t len, double now);
-/* Drops every entry (model reload); counters survive. */
+/* Drops every entry; counters survive. */
 void cache_clear(struct cache *c);
+/* Makes every entry stored so far stale, in O(1) (a model swap, on the
+ * region's loop: freeing thousands of entries there stalled it): each is
+ * dropped when next looked up, or evicted first as the least recently used.
+ * Until then they still count in size and bytes, so both bounds hold. */
+void cache_invalidate(struct cache *c);
 /* Drops every entry whose key match(ctx, key, klen) says 1 (a user's
  * answers, after their purchase); counts one invalidation when any went.
  * Returns how many were dropped. One walk over the entries. */

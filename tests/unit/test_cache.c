@@ -78,6 +78,35 @@ static void test_many_keys(void)
     cache_free(c);
 }
 
+/* A model swap invalidates in O(1): nothing stored before is served again,
+ * stale entries go first when room is needed, new ones are served. */
+static void test_invalidate(void)
+{
+    struct cache *c = cache_new(3, 1 << 20, 1000);
+    struct cache_stats st;
+    size_t len;
+    cache_put(c, "a", "1", 1, 0);
+    cache_put(c, "b", "2", 1, 0);
+    cache_invalidate(c);
+    cache_get_stats(c, &st);
+    CHECK_INT(st.invalidations, 1);
+    CHECK_INT(st.size, 2); /* not freed yet: they still count */
+    CHECK(cache_get(c, "a", 1, NULL) == NULL); /* dropped when met */
+    cache_get_stats(c, &st);
+    CHECK_INT(st.size, 1);
+    cache_put(c, "c", "3", 1, 1);
+    cache_put(c, "d", "4", 1, 1);
+    cache_put(c, "e", "5", 1, 1); /* full: the stale "b" is the one evicted */
+    CHECK(cache_get(c, "b", 1, NULL) == NULL);
+    const char *v = cache_get(c, "c", 1, &len);
+    CHECK(v && len == 1 && v[0] == '3');
+    CHECK(cache_get(c, "e", 1, NULL) != NULL);
+    cache_put(c, "b", "6", 1, 2); /* a key stored again after the swap is fresh */
+    v = cache_get(c, "b", 2, &len);
+    CHECK(v && v[0] == '6');
+    cache_free(c);
+}
+
 static void test_clear_and_disabled(void)
 {
     struct cache *c = cache_new(8, 1 << 20, 1000);
@@ -158,6 +187,7 @@ int main(void)
     RUN(test_ttl);
     RUN(test_lru_eviction);
     RUN(test_many_keys);
+    RUN(test_invalidate);
     RUN(test_clear_and_disabled);
     RUN(test_byte_bound);
     return TEST_SUMMARY();
