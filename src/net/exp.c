@@ -294,20 +294,34 @@ void exp_cache_suffix(char *key, const struct exp_pick *p)
     snprintf(key + n, 24, ":x%lld.%d", (long long)p->rec->id, p->variant);
 }
 
-/* The request id's region part: up to 8 of [A-Za-z0-9] from the name. */
-static void region_tag(const char *region, char out[9])
+/* The request id "<region tag>-<nonce>-<serial in hex>" into out (at most
+ * 8 + 1 + 8 + 1 + 16 characters and a NUL), without printf: it is on every
+ * recommendation. The tag is up to 8 of [A-Za-z0-9] from the region name. */
+static void request_id(char out[FEEDBACK_REQUEST_ID_LEN], const char *region, const char *nonce,
+                       uint64_t serial)
 {
-    int k = 0;
+    static const char hex[] = "0123456789abcdef";
+    char *o = out, rev[16];
+    int k = 0, n = 0;
     for (const char *p = region; *p && k < 8; p++)
         if (isalnum((unsigned char)*p))
-            out[k++] = *p;
-    out[k] = '\0';
+            *o++ = *p, k++;
+    *o++ = '-';
+    for (const char *p = nonce; *p && p - nonce < 8; p++)
+        *o++ = *p;
+    *o++ = '-';
+    do
+        rev[n++] = hex[serial & 15];
+    while ((serial >>= 4) && n < 16);
+    while (n)
+        *o++ = rev[--n];
+    *o = '\0';
 }
 
 void exp_served(struct experiments *x, const struct exp_pick *pick, const char *region,
                 const char *user, const char *list, size_t len, double now, struct sbuf *b)
 {
-    char tag[9], id[FEEDBACK_REQUEST_ID_LEN];
+    char id[FEEDBACK_REQUEST_ID_LEN];
     uint64_t serial = x ? atomic_fetch_add(&x->serial, 1) + 1 : 0;
     struct exp_variant *v = x && pick && pick->rec ? &pick->rec->v[pick->variant] : NULL;
     if (v) { /* before b grows: list may point into it */
@@ -315,8 +329,7 @@ void exp_served(struct experiments *x, const struct exp_pick *pick, const char *
         expstats_hll_add(v->c.users, expattr_id_hash(user));
         expattr_record(x->attr, user, serial, &v->c, list, len, now);
     }
-    region_tag(region, tag);
-    snprintf(id, sizeof id, "%s-%s-%llx", tag, x ? x->nonce : "0", (unsigned long long)serial);
+    request_id(id, region, x ? x->nonce : "0", serial);
     sbuf_puts(b, ",\"request_id\":\"");
     sbuf_puts(b, id);
     sbuf_puts(b, "\"");
