@@ -37,7 +37,7 @@ static const char usage[] =
     "  ingest      load the Olist CSVs into SQLite (atomic, cleaned)\n"
     "  gen-sample  write deterministic Olist-shaped sample CSVs\n"
     "  train       train a recommender and store it as a new model version\n"
-    "  eval        evaluate recommenders on a temporal split\n"
+    "  eval        evaluate recommenders on a temporal split (--rolling monthly, --paired)\n"
     "  recommend   top-N products for one user\n"
     "  models      list, activate or roll back model versions\n"
     "  haproxy-config  write an haproxy.cfg (HAProxy as the global router)\n"
