@@ -10,6 +10,7 @@
 #include "cli/conffile.h"
 #include "cli/exitcode.h"
 #include "cli/opts.h"
+#include "cli/storecmd.h"
 #include "conf/retrainconf.h"
 #include "engine/retrain.h"
 #include "net/events_store.h"
@@ -18,7 +19,7 @@
 
 static const char help[] =
     "usage: recsys-tui retrain [--db PATH] [--config FILE] [--tolerance T] [--dry-run]\n"
-    "                          [--json]\n\n"
+    "                          [--events-from URL] [--publish URL] [--json]\n\n"
     "One cycle of the scheduled retraining that regions.conf's retrain_every runs\n"
     "in the serving process: trains the default algorithm (hybrid, default\n"
     "parameters) on every purchase plus the purchase events of the events table;\n"
@@ -33,14 +34,39 @@ static const char help[] =
     "                   default); 5%% = at most 5%% worse (relative); a negative\n"
     "                   value demands an improvement\n"
     "  --dry-run        store the candidate but never activate it\n"
+    "  --publish URL    when activated, also publish it to the model store\n"
+    "                   s3://BUCKET/PREFIX and make it the store's active version\n"
+    "                   (regions with model_store do not retrain themselves: run\n"
+    "                   this on the training host, e.g. from a timer)\n"
     "  --events-from URL  first import the events other hosts shipped to the model\n"
     "                   store s3://BUCKET/PREFIX (default: regions.conf's model_store)\n"
     "  --json           print the report as JSON\n\n"
     "Exit status: 0 the cycle ran (activated or kept), 1 it failed, 2 usage.\n";
 
+/* The comparison and the decision, for people. */
+static void print_report(const struct retrain_report *r, int dry)
+{
+    printf("purchases: %lld (%lld from events, %lld new customers, %lld events skipped)\n",
+           (long long)r->purchases, (long long)r->event_purchases, (long long)r->new_users,
+           (long long)r->events_skipped);
+    printf("holdout: %s .. %s, %lld customers, hit-rate@%d\n", r->holdout_from, r->holdout_to,
+           (long long)r->holdout_users, r->k);
+    printf("  candidate  %-10s            %.4f\n", r->candidate_algo, r->candidate_hit_rate);
+    if (r->has_active)
+        printf("  active     %-10s (v%lld)%*s %.4f\n", r->active_algo, (long long)r->active_version,
+               r->active_version < 10 ? 6 : 5, "", r->active_hit_rate);
+    else
+        printf("  active     none\n");
+    printf("decision: %s: %s\n",
+           r->activate ? (dry ? "activate (dry run: not activated)" : "activated")
+                       : "kept inactive",
+           r->reason);
+    printf("stored as version %lld in %.2f s\n", (long long)r->version, r->seconds);
+}
+
 int cmd_retrain(int argc, char **argv)
 {
-    const char *db = NULL, *config = NULL, *tol = NULL, *events_from = NULL;
+    const char *db = NULL, *config = NULL, *tol = NULL, *events_from = NULL, *publish = NULL;
     int json = 0, dry = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -55,6 +81,8 @@ int cmd_retrain(int argc, char **argv)
             tol = argv[++i];
         else if (!strcmp(a, "--events-from") && v)
             events_from = argv[++i];
+        else if (!strcmp(a, "--publish") && v)
+            publish = argv[++i];
         else if (!strcmp(a, "--json"))
             json = 1;
         else if (!strcmp(a, "--dry-run"))
@@ -102,24 +130,11 @@ int cmd_retrain(int argc, char **argv)
         retrain_report_json(&rep, &b);
         printf("%s\n", b.p ? b.p : "{}");
         sbuf_free(&b);
-        return EXIT_OK;
+    } else
+        print_report(&rep, dry);
+    if (publish && rep.activate && !dry) {
+        fflush(stdout);
+        return storecmd_publish("retrain", o.db_path, rep.version, publish, 1, json);
     }
-    printf("purchases: %lld (%lld from events, %lld new customers, %lld events skipped)\n",
-           (long long)rep.purchases, (long long)rep.event_purchases, (long long)rep.new_users,
-           (long long)rep.events_skipped);
-    printf("holdout: %s .. %s, %lld customers, hit-rate@%d\n", rep.holdout_from, rep.holdout_to,
-           (long long)rep.holdout_users, rep.k);
-    printf("  candidate  %-10s            %.4f\n", rep.candidate_algo, rep.candidate_hit_rate);
-    if (rep.has_active)
-        printf("  active     %-10s (v%lld)%*s %.4f\n", rep.active_algo,
-               (long long)rep.active_version, rep.active_version < 10 ? 6 : 5, "",
-               rep.active_hit_rate);
-    else
-        printf("  active     none\n");
-    printf("decision: %s: %s\n",
-           rep.activate ? (dry ? "activate (dry run: not activated)" : "activated")
-                        : "kept inactive",
-           rep.reason);
-    printf("stored as version %lld in %.2f s\n", (long long)rep.version, rep.seconds);
     return EXIT_OK;
 }

@@ -53,16 +53,6 @@ static void wall_now(char out[24])
 static int apply(struct retrain_sched *s, const struct retrain_report *rep, char *err,
                  size_t errlen)
 {
-    if (s->sh->conf->model_store[0]) {
-        /* TODO(coordinator): regions fed from a model store serve the store's
-         * active version; publishing needs the artifact export and upload of
-         * cli/storecmd.c (storecmd_publish) moved into the store layer so that
-         * net can call it. Until then the candidate stays in the database. */
-        return err_set(err, errlen,
-                       "model_store is set: version %lld is stored in the database but not "
-                       "published (publish it with `recsys-tui models publish` or train --publish)",
-                       (long long)rep->version);
-    }
     struct bio_result res;
     if (bio_run(s->sh->bio, BIO_ACTIVATE, rep->version, &res) < 0)
         return err_code_set(err, errlen, res.rc, "activating version %lld: %s",
@@ -136,6 +126,15 @@ int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char 
     *out = NULL;
     if (!sh->conf || sh->conf->retrain_every <= 0)
         return 0;
+    if (sh->conf->model_store[0]) {
+        /* Such a process has no training data: its database is the cached artifact of
+         * the store's version. The training host retrains and publishes instead
+         * (`recsys-tui retrain --publish URL`, e.g. from a timer). */
+        log_warn(NULL, "retrain", "phase=off reason=%s",
+                 "retrain_every is ignored with model_store set: run "
+                 "`recsys-tui retrain --publish URL` on the training host");
+        return 0;
+    }
     struct retrain_sched *s = calloc(1, sizeof *s);
     if (!s)
         return err_code_set(err, errlen, ERR_NOMEM, "out of memory");

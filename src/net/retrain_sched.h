@@ -18,7 +18,10 @@ struct retrain_sched;
 struct sbuf;
 
 /* Starts the thread when sh->conf->retrain_every > 0 (*out NULL otherwise,
- * which is no error). The first cycle runs one interval after the start.
+ * which is no error), unless the regions are fed from a model store
+ * (model_store): their database is the store's cached artifact, nothing to
+ * train on, so the training host runs `recsys-tui retrain --publish URL`
+ * instead (a warning is logged). The first cycle runs one interval after the start.
  * sh (its conf, db_path and bio) must outlive the scheduler. 0, or ERR_FAIL
  * with err. */
 int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char *err,
