@@ -102,6 +102,13 @@ check_grep "publishing the same version again changes nothing" "already in $STOR
 "$BIN" models list --store "$STORE" >"$TMP/list1.out" 2>&1
 check_grep "models list --store: version 1 active" "^ +1 \* +popularity" "$TMP/list1.out"
 check_grep "models list --store: version 2 published, not active" "^ +2 +itemcf" "$TMP/list1.out"
+"$BIN" models list --json --store "$STORE" 2>&1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["store"], d["active"], [(m["version"], m["active"], m["parts"][0]["name"]) for m in d["models"]])
+' >"$TMP/listjson.out" 2>&1
+check_grep "models list --json --store: the manifests and the active version" \
+  "^$STORE 1 \[\(1, True, 'artifact.db'\), \(2, False, 'artifact.db'\)\]" "$TMP/listjson.out"
 ok0=1
 wait_version "$PORT_r0" 1 4 || ok0=0
 check_eq "the region started before the first publish serves it" "$ok0" 1
@@ -149,6 +156,15 @@ else fail "switched within 2 x store_poll (${ms} ms, limit $limit)"; fi
 wait "$LOADPID"
 check_grep "no request failed during the switch" "fail=0 " "$TMP/load1.out"
 check_eq "health names version 2's source" "$(field "$PORT_r2" '["model"]["source"]')" "$STORE/v2"
+kill -HUP "$PID_r2" # reloads the cached artifact: still named after the store
+for _ in $(seq 1 100); do
+  grep -q "model reloaded" "$TMP/r2.err" && break
+  sleep 0.05
+done
+check_grep "SIGHUP: the region reloads" "model reloaded" "$TMP/r2.err"
+check_eq "SIGHUP: the reloaded model keeps its store source" \
+  "$(field "$PORT_r2" '["model"]["version"]') $(field "$PORT_r2" '["model"]["source"]')" \
+  "2 $STORE/v2"
 code=$(curl -s -o "$TMP/act409.json" -w '%{http_code}' -X POST \
   "http://127.0.0.1:$PORT_r1/api/v1/models/1/activate")
 check_eq "POST activate on a store-backed region: 409" "$code" 409
