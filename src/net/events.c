@@ -22,6 +22,7 @@
 
 #define EVENTS_BUSY_MS    5000 /* SQLite busy timeout: another writer (train, models) */
 #define EVENTS_CKPT_PAGES 4000 /* WAL pages that start a checkpoint (16 MiB at 4 KiB) */
+#define EVENTS_GATHER_US  200  /* group commit: wait for more when clients write concurrently */
 
 static const char EVENTS_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS events ("
@@ -58,7 +59,8 @@ struct events {
     struct events_batch *head, *tail;
     size_t queued, capacity;
     int stopping;
-    int delay_ms; /* RECSYS_EVENTS_DELAY_MS: a slow disk, for tests of the full queue */
+    int delay_ms;  /* RECSYS_EVENTS_DELAY_MS: a slow disk, for tests of the full queue */
+    int gather_us; /* group commit wait: EVENTS_GATHER_US, RECSYS_EVENTS_GATHER_US overrides */
     struct events_shipper *ship; /* with a model store: the uploads (events_store.h) */
     struct events_stats st;
 };
@@ -344,6 +346,7 @@ static void *writer_main(void *arg)
 {
     struct events *ev = arg;
     char err[512];
+    int last_batches = 0; /* requests in the previous commit */
     rebuild_overlay(ev);
     pthread_mutex_lock(&ev->mu);
     for (;;) {
@@ -351,13 +354,22 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&ev->cv, &ev->mu);
         if (!ev->head)
             break; /* stopping with nothing left */
+        /* Group commit: when the last commit carried several requests, clients are
+           writing concurrently; a short wait lets the loops queue what they are parsing,
+           so one fsync covers them (as PostgreSQL's commit_delay and commit_siblings). */
+        if (ev->gather_us > 0 && last_batches > 1 && !ev->stopping) {
+            pthread_mutex_unlock(&ev->mu);
+            usleep((useconds_t)ev->gather_us);
+            pthread_mutex_lock(&ev->mu);
+        }
         struct events_batch *list = ev->head;
         ev->head = ev->tail = NULL;
         pthread_mutex_unlock(&ev->mu);
         if (ev->delay_ms > 0)
             usleep((useconds_t)ev->delay_ms * 1000);
         size_t n = 0;
-        for (struct events_batch *b = list; b; b = b->next)
+        last_batches = 0;
+        for (struct events_batch *b = list; b; b = b->next, last_batches++)
             n += b->n;
         int rc = write_batches(ev, list, err, sizeof err);
         if (rc < 0)
@@ -467,6 +479,10 @@ int events_start(struct api_shared *sh, const char *db_path, int create, struct 
     pthread_cond_init(&ev->ck_cv, NULL);
     const char *d = getenv("RECSYS_EVENTS_DELAY_MS");
     ev->delay_ms = d ? atoi(d) : 0;
+    d = getenv("RECSYS_EVENTS_GATHER_US");
+    ev->gather_us = d ? atoi(d) : EVENTS_GATHER_US;
+    if (ev->gather_us < 0 || ev->gather_us > 50000) /* the bound: 50 ms */
+        ev->gather_us = EVENTS_GATHER_US;
     int rc = open_db(ev, db_path, create, err, errlen);
     if (rc == 0) {
         sigset_t all, old;
