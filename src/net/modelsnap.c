@@ -3,6 +3,7 @@
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +13,34 @@
 
 #include "net/render.h"
 
-#define HDR_OFF 18 /* file format write/read versions (2 = WAL) ... change counter */
+/* The fingerprint of the database's committed state:
+ * - database header bytes 18..27: the file format versions (2 = WAL) and the
+ *   file change counter, which every commit in rollback-journal mode moves;
+ * - in WAL mode, the first 48 bytes of the -shm file: the wal-index header
+ *   (sqlite.org/walformat.html), whose iChange, mxFrame and checksums every
+ *   commit (and every checkpoint restart) moves. */
+#define HDR_OFF 18
 #define HDR_LEN 10
+#define SHM_LEN 48
+#define FP_LEN  (HDR_LEN + SHM_LEN)
+
+struct file {
+    int fd; /* -1: not open */
+    dev_t dev;
+    ino_t ino;
+};
 
 struct modelsnap {
     pthread_mutex_t mu;
-    char path[512];
-    int fd;          /* the database file (for its header); -1 until the first begin */
-    dev_t dev;       /* what fd is */
-    ino_t ino;
-    char *json;      /* the members; NULL: no current copy */
+    char path[512], shm_path[520];
+    struct file db, shm;
+    sqlite3 *keep;        /* open on the database (bio thread): a WAL -shm file lives while */
+    dev_t keep_dev;       /* some connection has it open, and a loop must be able to read it */
+    ino_t keep_ino;
+    char *json; /* the list object left open; NULL: no current copy */
     size_t len;
-    unsigned char hdr[HDR_LEN];     /* header bytes when json was read */
-    unsigned char pending[HDR_LEN]; /* noted by begin */
+    unsigned char fp[FP_LEN];      /* the fingerprint when json was read */
+    unsigned char pending[FP_LEN]; /* noted by begin */
     int pending_ok;
 };
 
@@ -35,7 +51,8 @@ struct modelsnap *modelsnap_new(const char *db_path)
         return NULL;
     pthread_mutex_init(&s->mu, NULL);
     snprintf(s->path, sizeof s->path, "%s", db_path);
-    s->fd = -1;
+    snprintf(s->shm_path, sizeof s->shm_path, "%s-shm", db_path);
+    s->db.fd = s->shm.fd = -1;
     return s;
 }
 
@@ -43,43 +60,79 @@ void modelsnap_free(struct modelsnap *s)
 {
     if (!s)
         return;
-    if (s->fd >= 0)
-        close(s->fd);
+    if (s->db.fd >= 0)
+        close(s->db.fd);
+    if (s->shm.fd >= 0)
+        close(s->shm.fd);
+    sqlite3_close(s->keep);
     free(s->json);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
-/* The header bytes of the file at path now, through s->fd (reopened when
- * the path names another file than before). 0, or -1. Caller holds s->mu. */
-static int read_header(struct modelsnap *s, unsigned char h[HDR_LEN], int may_reopen)
+/* len bytes at off of the file at path, through f (reopened, when allowed,
+ * once the path names another file than before). 0, or -1. */
+static int read_at(struct file *f, const char *path, unsigned char *out, size_t len, off_t off,
+                   int may_reopen)
+{
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return -1;
+    if (f->fd < 0 || st.st_dev != f->dev || st.st_ino != f->ino) {
+        if (!may_reopen)
+            return -1;
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        if (f->fd >= 0)
+            close(f->fd);
+        f->fd = fd;
+        if (fstat(fd, &st) < 0)
+            return -1;
+        f->dev = st.st_dev;
+        f->ino = st.st_ino;
+    }
+    return pread(f->fd, out, len, off) == (ssize_t)len ? 0 : -1;
+}
+
+/* The fingerprint now. 0, or -1 (unknown: never serve). Caller holds mu. */
+static int fingerprint(struct modelsnap *s, unsigned char fp[FP_LEN], int may_reopen)
+{
+    memset(fp, 0, FP_LEN);
+    if (read_at(&s->db, s->path, fp, HDR_LEN, HDR_OFF, may_reopen) < 0)
+        return -1;
+    if (fp[0] != 2 && fp[1] != 2)
+        return 0; /* rollback journal: the change counter tells */
+    return read_at(&s->shm, s->shm_path, fp + HDR_LEN, SHM_LEN, 0, may_reopen);
+}
+
+/* Holds a read-only connection on the file at the path (a new one when it
+ * was replaced), having read once, so the WAL index stays mapped. */
+static void keep_open(struct modelsnap *s)
 {
     struct stat st;
     if (stat(s->path, &st) < 0)
-        return -1;
-    if (s->fd < 0 || st.st_dev != s->dev || st.st_ino != s->ino) {
-        if (!may_reopen)
-            return -1;
-        int fd = open(s->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return -1;
-        if (s->fd >= 0)
-            close(s->fd);
-        s->fd = fd;
-        if (fstat(fd, &st) < 0)
-            return -1;
-        s->dev = st.st_dev;
-        s->ino = st.st_ino;
+        return;
+    if (s->keep && st.st_dev == s->keep_dev && st.st_ino == s->keep_ino)
+        return;
+    sqlite3_close(s->keep);
+    s->keep = NULL;
+    if (sqlite3_open_v2(s->path, &s->keep, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(s->keep);
+        s->keep = NULL;
+        return;
     }
-    if (pread(s->fd, h, HDR_LEN, HDR_OFF) != HDR_LEN)
-        return -1;
-    return h[0] == 2 || h[1] == 2 ? -1 : 0; /* WAL: the counter does not tell */
+    sqlite3_busy_timeout(s->keep, 1000);
+    sqlite3_exec(s->keep, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+    s->keep_dev = st.st_dev;
+    s->keep_ino = st.st_ino;
 }
 
 void modelsnap_begin(struct modelsnap *s)
 {
+    keep_open(s); /* bio thread only: no lock needed for keep */
     pthread_mutex_lock(&s->mu);
-    s->pending_ok = read_header(s, s->pending, 1) == 0;
+    s->pending_ok = fingerprint(s, s->pending, 1) == 0;
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -98,7 +151,7 @@ void modelsnap_end(struct modelsnap *s, const struct modelstore_list *l)
         text[s->len] = '\0';
         s->json = text;
         text = NULL;
-        memcpy(s->hdr, s->pending, HDR_LEN);
+        memcpy(s->fp, s->pending, FP_LEN);
     }
     pthread_mutex_unlock(&s->mu);
     free(text);
@@ -116,12 +169,12 @@ void modelsnap_refresh(struct modelsnap *s)
 
 int modelsnap_get(struct modelsnap *s, struct sbuf *out)
 {
-    unsigned char h[HDR_LEN];
+    unsigned char fp[FP_LEN];
     int rc = -1;
     if (!s)
         return -1;
     pthread_mutex_lock(&s->mu);
-    if (s->json && read_header(s, h, 0) == 0 && memcmp(h, s->hdr, HDR_LEN) == 0) {
+    if (s->json && fingerprint(s, fp, 0) == 0 && memcmp(fp, s->fp, FP_LEN) == 0) {
         sbuf_append(out, s->json, s->len);
         rc = 0;
     }

@@ -1,13 +1,14 @@
 /* The models list (GET /api/v1/models) as the region loops serve it without
  * a round trip through the bio thread: the rendered list, rebuilt on the bio
  * thread after every job that may change it (list, activate, rollback,
- * reload), together with the SQLite file change counter (database header
- * bytes 24..27) read before the list was. A loop serves the copy only when
- * the database file is still the same inode with the same counter, so a
- * version trained, activated or removed by any other process (the CLI, a
- * store poller) is never hidden: the request then takes the bio path, which
- * rebuilds the copy. A database in WAL mode (whose counter does not move on
- * every commit) is never served from the copy. */
+ * reload), together with a fingerprint of the database's committed state
+ * read before the list was: the file change counter of the database header
+ * and, in WAL mode, the wal-index header of the -shm file (both move with
+ * every commit). A loop serves the copy only when the files are the same
+ * inodes with the same fingerprint, so a version trained, activated or
+ * removed by any other process (the CLI, a store poller) is never hidden:
+ * the request then takes the bio path, which rebuilds the copy. Any write
+ * to the database (feedback events too) sends the next list that way. */
 #ifndef RECSYS_NET_MODELSNAP_H
 #define RECSYS_NET_MODELSNAP_H
 
