@@ -53,14 +53,15 @@ req() {
 json() { $PY -c "import json,sys; d=json.load(open('$TMP/b')); print($1)"; }
 # same_recs HTTP_BODY CLI_OUTPUT: the part of a recommendation body that both
 # render through net/render.c (user_id .. recommendations) is the same bytes;
-# only HTTP adds region, served_by, cache and latency_ms, only the CLI adds
+# only HTTP adds region, served_by, cache, request_id (with experiment and
+# variant for users in an A/B experiment) and latency_ms, only the CLI adds
 # algorithm and history.
 same_recs() {
   $PY - "$1" "$2" <<'PY'
 import json, sys
 h, c = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 json.loads(h), json.loads(c)
-hs = h[h.index('{"region":'):].split(',"cache":', 1)[1].split(',', 1)[1].rsplit(',"latency_ms":', 1)[0]
+hs = h[h.index('{"region":'):].split(',"cache":', 1)[1].split(',', 1)[1].rsplit(',"request_id":', 1)[0]
 cs = c[1:c.rindex(',"algorithm":')]
 assert hs.startswith('"user_id":') and '"recommendations":[' in hs, hs
 if hs != cs:
