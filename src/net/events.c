@@ -285,10 +285,12 @@ static void apply_batches(struct events *ev, struct events_batch *list)
     qsort(buyers, set.n, sizeof buyers[0], cmp_id);
     for (int r = 0; r < sh->n_regions; r++) {
         struct api_region *reg = sh->regions[r];
+        struct cache_stats cs;
         pthread_mutex_lock(&reg->mu);
-        if (many)
+        cache_get_stats(reg->cache, &cs);
+        if (cs.size > 0 && many)
             cache_clear(reg->cache); /* a flood of buyers: cheaper than matching each */
-        else
+        else if (cs.size > 0)
             cache_drop_matching(reg->cache, key_names_user, &set);
         pthread_mutex_unlock(&reg->mu);
     }
