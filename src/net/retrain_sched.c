@@ -70,10 +70,11 @@ static void cycle(struct retrain_sched *s)
     memset(&l, 0, sizeof l);
     wall_now(l.started);
     log_info(NULL, "retrain", "phase=start db=%s", o.db_path);
+    double t0 = clock_monotonic();
     int rc = retrain_run(&o, &rep, err, sizeof err);
     if (rc == 0 && rep.activate)
         rc = apply(s, &rep, err, sizeof err);
-    l.seconds = rep.seconds;
+    l.seconds = clock_monotonic() - t0; /* the activation (every region reloaded) included */
     l.version = rep.version;
     l.candidate_hit_rate = rep.candidate_hit_rate;
     l.active_hit_rate = rep.active_hit_rate;
@@ -81,15 +82,16 @@ static void cycle(struct retrain_sched *s)
     if (rc < 0) {
         l.outcome = "failed";
         snprintf(l.reason, sizeof l.reason, "%s", err);
-        log_error(NULL, "retrain", "outcome=failed error=%s seconds=%.3f", err, rep.seconds);
+        log_error(NULL, "retrain", "outcome=failed error=%s seconds=%.3f", err, l.seconds);
     } else {
         l.outcome = rep.activate ? "activated" : "kept";
         snprintf(l.reason, sizeof l.reason, "%s", rep.reason);
         log_info(NULL, "retrain",
                  "outcome=%s version=%lld candidate_hit_rate=%.6f active_hit_rate=%.6f "
-                 "holdout_from=%s holdout_users=%lld reason=%s seconds=%.3f",
+                 "holdout_from=%s holdout_users=%lld reason=%s train_seconds=%.3f seconds=%.3f",
                  l.outcome, (long long)rep.version, rep.candidate_hit_rate, rep.active_hit_rate,
-                 rep.holdout_from, (long long)rep.holdout_users, rep.reason, rep.seconds);
+                 rep.holdout_from, (long long)rep.holdout_users, rep.reason, rep.seconds,
+                 l.seconds);
     }
     pthread_mutex_lock(&s->mu);
     s->last = l;

@@ -124,17 +124,23 @@ check_grep "the log has the decision and reason" '"event":"retrain".*"outcome":"
 serve_cycle win 1
 check_eq "a candidate within the tolerance is activated" "$(jget "$TMP/win.h.json" retrain.last.outcome)" activated
 V1=$(jget "$TMP/win.h.json" retrain.last.version)
-check_eq "it is the database's active version" "$(active "$TMP/s.db")" "$V1"
-for _ in $(seq 1 40); do
+# a tie activates again at every cycle (new data would be in each), so later cycles may
+# have activated newer versions meanwhile: the one served is V1 or a later retrained one
+for _ in $(seq 1 100); do
   curl -s "http://127.0.0.1:$(serve_port win west)/api/v1/health" >"$TMP/win.h2.json"
-  [ "$(jget "$TMP/win.h2.json" model.version)" = "$V1" ] && break
+  [ "$(jget "$TMP/win.h2.json" model.version)" -ge "$V1" ] && break
   sleep 0.05
 done
-check_eq "and the region serves it (swapped through the activation path)" \
-  "$(jget "$TMP/win.h2.json" model.version) $(jget "$TMP/win.h2.json" model.algorithm)" "$V1 hybrid"
-check_eq "requests were answered 200 throughout" "$(sort -u "$TMP/win.codes")" 200
+SERVED=$(jget "$TMP/win.h2.json" model.version)
+check "the region serves it or a later cycle's (swapped through the activation path)" \
+  test "$SERVED" -ge "$V1" -a "$(jget "$TMP/win.h2.json" model.algorithm)" = hybrid
 kill "$PID_win"; wait "$PID_win" 2>/dev/null
 check_eq "the server stops cleanly" "$?" 0
+LAST=$(grep '"outcome":"activated"' "$TMP/win.log" | tail -1 | sed 's/.*"version":\([0-9]*\).*/\1/')
+check_eq "the database's active version is the last one the cycles activated" \
+  "$(active "$TMP/s.db")" "$LAST"
+check "which is V1 or later" test "$LAST" -ge "$V1"
+check_eq "requests were answered 200 throughout" "$(sort -u "$TMP/win.codes")" 200
 printf '[global]\nretrain_every = 1w\n[region r]\nport = 0\n' >"$TMP/bad.conf"
 "$BIN" --serve --config "$TMP/bad.conf" >/dev/null 2>"$TMP/bad.err"
 check_grep "a bad retrain_every names the file, line and key" "bad.conf:2: key 'retrain_every'" "$TMP/bad.err"
