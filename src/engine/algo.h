@@ -22,6 +22,7 @@
 #include "engine/knn.h"
 #include "engine/popularity.h"
 #include "engine/reclist.h"
+#include "engine/repurchase.h"
 
 struct algo_params {
     int window_days;     /* popularity recency window before the cutoff (30) */
@@ -54,6 +55,7 @@ struct model {
     struct knn icf; /* item-item neighbours */
     int32_t als_f;
     float *als_u, *als_v; /* users x f, items x f, row-major */
+    struct repurchase rep; /* learned repurchase propensity (repurchase.h) */
 };
 
 struct algo_ops {

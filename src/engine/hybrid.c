@@ -1,7 +1,9 @@
 /* Hybrid, the default: collaborative filtering (user-user and item-item,
  * each normalised to [0,1] and summed) when the user has history, then
  * content (same category and price tier) to fill, then contextual popularity
- * (the customer's state, then global). Every item keeps its source. */
+ * (the customer's state, then global). With repurchase allowed, the items
+ * the user owns get the learned repurchase boost (repurchase.h) added to
+ * their score, source "repurchase". Every item keeps its source. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,11 +73,16 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
             cand_add(&all, ub.c[i].item, ub.c[i].score);
         for (size_t i = 0; i < ib.n; i++)
             cand_add(&all, ib.c[i].item, ib.c[i].score);
+        /* owned items: the learned repurchase boost on top of their score */
+        for (int64_t k = m->ui.ptr[q->user]; q->allow_repurchase && k < m->ui.ptr[q->user + 1]; k++)
+            cand_add(&all, m->ui.idx[k], repurchase_boost(&m->rep, m->ui.idx[k]));
         cand_rank(&all);
         for (size_t i = 0; i < all.n && out->n < q->n; i++) {
             cand_at(&all, i);
             const char *src = "itemcf";
-            for (size_t j = 0; j < ub.n; j++)
+            if (q->allow_repurchase && reclist_owned(m, q->user, all.c[i].item))
+                src = "repurchase";
+            for (size_t j = 0; j < ub.n && src[0] != 'r'; j++)
                 if (ub.c[j].item == all.c[i].item) {
                     src = "usercf";
                     break;

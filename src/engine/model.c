@@ -27,6 +27,7 @@ int model_train(const struct dataset *ds, const char *algo, const struct algo_pa
     if ((rc = dataset_copy_context(ds, &m->ctx, err, errlen)) < 0 ||
         (rc = dataset_train_matrix(ds, cutoff_day, &m->ui, err, errlen)) < 0 ||
         (rc = csr_transpose(&m->ui, &m->iu, err, errlen)) < 0 ||
+        (rc = repurchase_fit(&m->rep, ds, &m->ui, cutoff_day, err, errlen)) < 0 ||
         (rc = popularity_fit_tables(m, ds, err, errlen)) < 0 ||
         (rc = m->ops->fit(m, err, errlen)) < 0) {
         model_free(m);
@@ -47,5 +48,6 @@ void model_free(struct model *m)
     knn_free(&m->icf);
     free(m->als_u);
     free(m->als_v);
+    repurchase_free(&m->rep);
     memset(m, 0, sizeof *m);
 }
