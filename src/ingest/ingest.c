@@ -376,6 +376,33 @@ fail:
     return -1;
 }
 
+/* Refuses to replace a database another process is writing through SQLite's
+ * write-ahead log (a server's events writer keeps one open): renaming a new
+ * file over it would pair the new file with the old -wal and -shm (SQLite's
+ * documented corruption case) and send later writes to the unlinked file.
+ * A -wal left by a killed process is checkpointed into the database and
+ * goes away when our connection closes; one that stays has a live owner. */
+static int check_no_live_writer(const char *db_path, char *err, size_t errlen)
+{
+    char wal[PATH_MAX];
+    struct stat st;
+    if (snprintf(wal, sizeof wal, "%s-wal", db_path) >= (int)sizeof wal || stat(wal, &st) != 0)
+        return 0;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 2000);
+        sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    }
+    sqlite3_close(db);
+    if (stat(wal, &st) != 0)
+        return 0;
+    return err_code_set(err, errlen, ERR_BUSY,
+                        "%s is open by a running process (its write-ahead log %s is in use, "
+                        "e.g. a server's events writer): stop it before re-ingesting; nothing "
+                        "was changed",
+                        db_path, wal);
+}
+
 /* Makes the finished temporary file durable, then renames it into place. */
 static int publish(const char *tmp, const char *db_path, char *err, size_t errlen)
 {
@@ -441,6 +468,8 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
                  n ? "; " : "", OLIST_FILES[i].base, OLIST_FILES[i].table);
     }
 
+    if (check_no_live_writer(o->db_path, err, errlen) < 0)
+        return -1;
     /* Locked until it is renamed or removed: a later run's cleanup
      * (tmpdb_remove_stale) then knows it is not stale. */
     if (tmpdb_create(o->db_path, tmp, sizeof tmp, &tmp_fd, err, errlen) < 0)
@@ -519,7 +548,8 @@ int ingest_run(const struct ingest_options *o, struct ingest_summary *s, char *e
     }
     db = NULL;
     /* Last chance to honour an interrupt: after the rename the work is done. */
-    if (interrupt_raised(o->interrupt) || publish(tmp, o->db_path, err, errlen) < 0)
+    if (interrupt_raised(o->interrupt) || check_no_live_writer(o->db_path, err, errlen) < 0 ||
+        publish(tmp, o->db_path, err, errlen) < 0)
         goto out;
     have_tmp = 0;
     rc = 0;

@@ -65,6 +65,28 @@ check_eq "no temporary file left" "$(ls "$TMP" | grep -c '\.tmp-')" 0
 "$BIN" ingest --quiet --data "$TMP/nowhere" --db "$TMP/s.db" >/dev/null 2>&1
 check_eq "missing data directory exits 1" "$?" 1
 
+# --- a live server writing the database (its events writer, WAL): re-ingest refuses
+# instead of renaming a new file over a database whose -wal another process holds
+# (SQLite's corruption case); once the server stops, re-ingest works again.
+cp "$TMP/s.db" "$TMP/live.db"
+"$BIN" train --quiet --db "$TMP/live.db" >/dev/null 2>&1
+printf '[global]\nrate_limit = 0\nlog = off\n[region r1]\nport = 0\nlatitude = 0\nlongitude = 0\n' >"$TMP/live.conf"
+if serve_start live 1 --config "$TMP/live.conf" --db "$TMP/live.db"; then
+  for _ in $(seq 100); do [ -e "$TMP/live.db-wal" ] && break; sleep 0.05; done
+  check "the serving database has a write-ahead log (events writer)" test -e "$TMP/live.db-wal"
+  before=$(sqlite3 "$TMP/live.db" .sha3sum) # content: a checkpoint may move pages
+  "$BIN" ingest --quiet --data "$TMP/a" --db "$TMP/live.db" >/dev/null 2>"$TMP/live.err"
+  check_eq "re-ingest under a live writer exits 1" "$?" 1
+  check_grep "the message names the database and says to stop the server" 'live.db is open by a running process.*stop it' "$TMP/live.err"
+  check_eq "the live database's content is unchanged" "$(sqlite3 "$TMP/live.db" .sha3sum)" "$before"
+  check_eq "no temporary file left beside it" "$(ls "$TMP" | grep -c 'live.db.tmp-')" 0
+  kill "$PID_live"; wait "$PID_live" 2>/dev/null
+  check "after the server stopped, re-ingest works" "$BIN" ingest --quiet --data "$TMP/a" --db "$TMP/live.db"
+  check_eq "and the trained model was carried over" "$(count "$TMP/live.db" 'SELECT count(*) FROM models')" 1
+else
+  fail "a server on the sample database starts"
+fi
+
 # --- a killed ingest (kill -9) leaves its temporary file; the next run removes it
 # Sample data with a long geolocation file, so the run lasts a second or two
 # and the temporary database exists while it does.
