@@ -18,7 +18,6 @@
 
 static const char serve_usage[] =
     "usage: recsys-tui --serve [--config FILE] [--region NAME ...] [--db PATH]\n"
-    "                          [--router | --router-only] [--router-port PORT]\n"
     "\n"
     "Runs one HTTP server thread per region of FILE (default ./regions.conf, else the\n"
     "installed one named below), or only the regions named with --region\n"
@@ -26,13 +25,8 @@ static const char serve_usage[] =
     "`region NAME listening on HOST:PORT` for each region once it accepts\n"
     "connections (port 0 in the file picks a free port).\n"
     "\n"
-    "The global router (router_port in FILE) forwards each request to the region\n"
-    "named by its Region-Hint header (default: the first region of FILE) at that\n"
-    "region's host:port, failing over to the nearest healthy region. It starts with\n"
-    "all regions when router_port is set and no --region is given; --router starts\n"
-    "it in any case, --router-only starts it alone (regions run elsewhere);\n"
-    "--router-port overrides router_port (0 = a free port). Prints\n"
-    "`router listening on HOST:PORT`.\n"
+    "Regions on their own hosts sit behind HAProxy as the global router:\n"
+    "`recsys-tui haproxy-config` writes its configuration from FILE.\n"
     "\n"
     "Signals: SIGHUP reloads the active model (no request fails), SIGINT/SIGTERM\n"
     "finish in-flight requests and exit 0. API: docs/API.md, GET /docs.\n"
@@ -47,7 +41,7 @@ static const char serve_usage[] =
 struct serve_opts {
     const char *config, *db;
     const char *names[REGIONS_MAX];
-    int n, router, router_only, router_port;
+    int n;
 };
 
 /* Parses the options into o. -1 when the command may go on, else the exit
@@ -56,7 +50,6 @@ static int serve_parse_args(int argc, char **argv, struct serve_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->config = NULL; /* conffile_load looks for it */
-    o->router_port = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(serve_usage, stdout);
@@ -66,16 +59,6 @@ static int serve_parse_args(int argc, char **argv, struct serve_opts *o)
             o->config = argv[++i];
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             o->db = argv[++i];
-        } else if (!strcmp(argv[i], "--router")) {
-            o->router = 1;
-        } else if (!strcmp(argv[i], "--router-only")) {
-            o->router = o->router_only = 1;
-        } else if (!strcmp(argv[i], "--router-port") && i + 1 < argc) {
-            if (opts_parse_int(argv[++i], 0, 65535, &o->router_port) < 0) {
-                fprintf(stderr, "recsys-tui --serve: --router-port '%s' is not a port 0..65535\n",
-                        argv[i]);
-                return EXIT_USAGE;
-            }
         } else if (!strcmp(argv[i], "--region") && i + 1 < argc) {
             if (o->n == REGIONS_MAX) {
                 fprintf(stderr, "recsys-tui --serve: more than %d --region options\n", REGIONS_MAX);
@@ -100,8 +83,7 @@ int cmd_serve(int argc, char **argv)
     const char *db = opt.db;
     char config[1024]; /* the regions file used, for messages */
     const char *const *names = opt.names;
-    int n = opt.n, router = opt.router, router_only = opt.router_only,
-        router_port = opt.router_port;
+    int n = opt.n;
     struct regions_conf conf;
     char err[ERR_LEN];
     if (conffile_load(opt.config, &conf, config, sizeof config, err, sizeof err) < 0) {
@@ -113,14 +95,6 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "recsys-tui --serve: no region '%s' in %s\n", names[i], config);
             return EXIT_USAGE;
         }
-    if (router_only && n > 0) {
-        fprintf(stderr, "recsys-tui --serve: --router-only runs no region: drop --region\n");
-        return EXIT_USAGE;
-    }
-    if (router_port < 0)
-        router_port = conf.router_port;
-    if (!router && conf.router_port && n == 0)
-        router = 1;
     /* Signals arrive through cli/signals.c's self-pipe rather than sigwait: a
      * handler runs in whatever thread the kernel picks (sanitizer runtimes
      * own threads that do not block signals), and only the pipe reaches this
@@ -134,26 +108,15 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
         return EXIT_FAIL;
     }
-    struct server *s = NULL, *rs = NULL;
-    if (!router_only && server_start(&conf, db, names, n, &s, err, sizeof err) < 0) {
+    struct server *s = NULL;
+    if (server_start(&conf, db, names, n, &s, err, sizeof err) < 0) {
         log_error(NULL, "error", "message=%s", err);
         fprintf(stderr, "recsys-tui --serve: %s\n", err);
-        servelog_close();
-        return EXIT_FAIL;
-    }
-    if (router && server_router_start(&conf, router_port, &rs, err, sizeof err) < 0) {
-        log_error(NULL, "error", "message=%s", err);
-        fprintf(stderr, "recsys-tui --serve: %s\n", err);
-        server_stop(s);
         servelog_close();
         return EXIT_FAIL;
     }
     /* the listening lines are the interface scripts wait for: always printed (once, at
      * start, before any request could fill a stderr pipe) */
-    if (rs) {
-        fprintf(stderr, "router listening on %s:%d\n", conf.router_host, server_port(rs, "router"));
-        servelog_listening(NULL, conf.router_host, server_port(rs, "router"));
-    }
     for (int i = 0; s && i < conf.n_regions; i++) {
         int port = server_port(s, conf.regions[i].name);
         if (port >= 0) {
@@ -176,7 +139,6 @@ int cmd_serve(int argc, char **argv)
         }
         servelog_note(LOG_LEVEL_INFO, "recsys-tui --serve", "drain",
                       sig == SIGINT ? "SIGINT, draining" : "SIGTERM, draining");
-        server_stop(rs); /* first: its in-flight requests still reach the regions */
         server_stop(s);
         servelog_note(LOG_LEVEL_INFO, "recsys-tui --serve", "stop", "stopped");
         servelog_close();

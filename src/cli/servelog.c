@@ -34,7 +34,7 @@ void servelog_note(enum log_level level, const char *prog, const char *event, co
 
 void servelog_listening(const char *region, const char *host, int port)
 {
-    log_info(region, "start", "role=%s host=%s port=%d", region ? "region" : "router", host, port);
+    log_info(region, "start", "role=region host=%s port=%d", host, port);
 }
 
 void servelog_close(void)

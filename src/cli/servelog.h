@@ -18,7 +18,7 @@ int servelog_open(const struct regions_conf *c, const char *db, char *err, size_
 /* Logs event (region NULL: process-wide) with field message=text, and prints
  * "<prog>: <text>" to stderr unless the log is on stderr. */
 void servelog_note(enum log_level level, const char *prog, const char *event, const char *text);
-/* Logs a "start" event for a listener (region NULL: the router). */
+/* Logs a "start" event for a region's listener. */
 void servelog_listening(const char *region, const char *host, int port);
 /* Closes the log (the reference servelog_open took): waits at most LOG_CLOSE_WAIT for a
  * stuck sink, so a stop never hangs on it. */

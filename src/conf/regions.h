@@ -41,21 +41,21 @@ struct regions_conf {
     double rate_burst;
     char api_keys_file[512]; /* "" = no keys required */
     char log[512];           /* "stderr", "off" or a file path */
-    int router_port;         /* 0 = no global router */
+    int router_port;         /* HAProxy's port (haproxy-config); 0 = none */
     int read_timeout;        /* seconds before a slow request is cut off */
     int idle_timeout;        /* seconds before an idle keep-alive connection closes */
     int max_connections;     /* per region */
     int stats_window;        /* seconds of /health's rolling figures, default 10 */
     int n_regions;
     struct region_conf regions[REGIONS_MAX];
-    char router_host[64];  /* address the router listens on; default "127.0.0.1" */
+    char router_host[64];  /* address HAProxy listens on; default "127.0.0.1" */
     long long cache_bytes; /* bytes of cached responses per region, default 16 MiB; 0 disables */
     char admin_keys_file[512]; /* "" = admin routes answer loopback clients only */
-    /* Peers whose X-Forwarded-For is believed (the router, a load balancer);
+    /* Peers whose X-Forwarded-For is believed (HAProxy, a load balancer);
      * none by default. */
     int n_trusted_proxies;
     struct regions_cidr trusted_proxies[REGIONS_PROXIES_MAX];
-    double health_interval; /* seconds between a router's health checks of a region, default 1 */
+    double health_interval; /* seconds between HAProxy's health checks of a region, default 1 */
     /* A model store (s3://BUCKET/PREFIX): regions serve its active version, polled every
      * store_poll seconds (default 10) and cached in store_cache ("" = the default: see
      * store/modelcache.h), instead of the database's. "" = no store. */
@@ -85,7 +85,7 @@ const struct region_conf *regions_find(const struct regions_conf *c, const char 
 /* Great-circle distance in km between two regions (for failover order). */
 double regions_distance_km(const struct region_conf *a, const struct region_conf *b);
 /* The failover choice, the one place it is made (the in-process Region-Hint
- * and the router both use it): the index in cands[0..n) of the region
+ * and haproxy-config's backup order both use it): the index in cands[0..n) of the region
  * nearest to `from` among those with usable[i] set, `from` itself first when
  * it is a candidate and usable; -1 when none is usable. */
 int regions_nearest(const struct region_conf *from, const struct region_conf *const *cands,

@@ -1,4 +1,4 @@
-/* One client connection of a region's or the router's worker (see conn.h):
+/* One client connection of a region's worker (see conn.h):
  * reading, parsing, answering in order (pipelining), writing with
  * back-pressure, half-close, 100-continue, the drain, timeouts and the
  * release of idle buffers. */
@@ -108,20 +108,8 @@ static int conn_flush(struct worker *w, struct conn *c, double now)
 
 static void conn_process(struct worker *w, struct conn *c, double now);
 
-/* The router's half of conn_parse: hands the request to router.c, which
- * answers now or later (c->deferred, then conn_done). */
-static void conn_route(struct worker *w, struct conn *c, const struct http_request *req, long r,
-                       double now)
-{
-    int keep = 1;
-    if (!router_request(w->rt, c, &c->out, req, r < 0 ? (int)r : 0, c->addr, now, &c->deferred,
-                        &keep) &&
-        !keep)
-        c->close_after = 1;
-}
-
-/* Called by router.c when a deferred answer is in c->out: go on with the
- * pipelined requests, then write. */
+/* Called when a deferred answer (an activation, a rollback) is in c->out:
+ * go on with the pipelined requests, then write. */
 void conn_done(void *ctx, void *client, int keep)
 {
     struct worker *w = ctx;
@@ -181,9 +169,7 @@ static int conn_parse(struct worker *w, struct conn *c, double now)
         c->need_more = c->sent_continue = 0;
         if (r > 0 && w->draining && req.keep_alive)
             conn_drain_keep_alive(w, c, in, len, r, &req);
-        if (w->rt)
-            conn_route(w, c, &req, r, now);
-        else if (!api_handle(&w->reg, &req, r < 0 ? (int)r : 0, c->addr, &c->out, c, &c->deferred))
+        if (!api_handle(&w->reg, &req, r < 0 ? (int)r : 0, c->addr, &c->out, c, &c->deferred))
             c->close_after = 1;
         if (r < 0) { /* rejected: answered, and nothing after it can be framed */
             c->close_after = 1;
@@ -343,8 +329,7 @@ void conn_accept_all(struct worker *w, double now)
         c->slot = slot;
         c->last_active = now;
         conn_addr16(&ss, c->addr);
-        /* The router is the edge: its own limit is the same for everyone. */
-        c->trusted = !w->rt && regions_proxy_trusted(&w->s->conf, c->addr);
+        c->trusted = regions_proxy_trusted(&w->s->conf, c->addr);
         sbuf_init(&c->out, OUT_MAX);
         c->events = EPOLLIN;
         if (evloop_add(w->epfd, fd, EPOLLIN, &c->ev) < 0) {

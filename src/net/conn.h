@@ -22,7 +22,7 @@ void conn_reap(struct worker *w);
 void conn_sweep(struct worker *w, double now);
 /* Returns freed memory to the system once TRIM_BYTES of it add up. */
 void conn_trim(struct worker *w);
-/* A deferred answer (router forward, model job) is in the connection's
+/* A deferred answer (a model job) is in the connection's
  * output: ctx is the worker, client the connection; keep 0 closes it after
  * the answer. Goes on with pipelined requests, then writes. */
 void conn_done(void *ctx, void *client, int keep);

@@ -19,7 +19,7 @@ struct evloop_handler {
     ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 /* A response a request handler finishes later, from another event of the
- * loop (the router's forwards), in the manner of h2o's generators. The
+ * loop (a model job's answer), in the manner of h2o's generators. The
  * client connection holds it until the handler reports completion, and
  * calls cancel instead when the client goes away first; cancel frees it. */
 struct evloop_deferred {

@@ -1,4 +1,4 @@
-/* Who a request really comes from. Behind a proxy (the global router, a
+/* Who a request really comes from. Behind a proxy (HAProxy, a
  * load balancer) every connection comes from the proxy's address; the
  * proxy names the client in X-Forwarded-For. That header is believed only
  * when the connection comes from one of regions.conf's trusted_proxies, and

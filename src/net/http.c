@@ -1,4 +1,4 @@
-/* HTTP/1.1 request and response parsers (see http.h). */
+/* HTTP/1.1 request parser (see http.h). */
 #include "net/http.h"
 
 #include <ctype.h>
@@ -279,39 +279,6 @@ static long parse_one(const char *buf, size_t len, const struct http_limits *lim
     req->body = buf + head_len;
     req->body_len = (size_t)content_length;
     return (long)(head_len + (size_t)content_length);
-}
-
-long http_parse_response(const char *buf, size_t len, size_t max_head, size_t max_body,
-                         struct http_response *resp)
-{
-    const char *blank, *le;
-    size_t head_len = head_length(buf, len < max_head ? len : max_head, &blank);
-    if (!head_len)
-        return len >= max_head ? -1 : 0;
-    memset(resp, 0, offsetof(struct http_response, headers));
-    /* "HTTP/1.x NNN reason" */
-    const char *nl = line_end(buf, blank, &le);
-    if (!nl || le - buf < 12 || memcmp(buf, "HTTP/1.", 7) != 0 ||
-        (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' || !isdigit((unsigned char)buf[9]) ||
-        !isdigit((unsigned char)buf[10]) || !isdigit((unsigned char)buf[11]) || buf[9] == '0' ||
-        (le - buf > 12 && buf[12] != ' '))
-        return -1;
-    for (const char *q = buf + 12; q < le; q++)
-        if ((unsigned char)*q < 0x20 && *q != '\t')
-            return -1;
-    resp->minor = buf[7] - '0';
-    resp->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
-    struct head_facts f = {.content_length = -1};
-    if (parse_headers(nl + 1, blank, HTTP_MAX_HEADERS, resp->headers, &resp->n_headers, &f) < 0)
-        return -1;
-    if (f.content_length < 0 || (size_t)f.content_length > max_body)
-        return -1;
-    resp->keep_alive = f.conn_close ? 0 : (resp->minor >= 1 || f.conn_keep);
-    resp->head_len = head_len;
-    resp->body_len = (size_t)f.content_length;
-    if (len - head_len < resp->body_len)
-        return 0;
-    return (long)(head_len + resp->body_len);
 }
 
 const char *http_header_get(const struct http_request *req, const char *name, size_t *len)

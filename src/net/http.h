@@ -13,6 +13,10 @@
 #define HTTP_MAX_HEAD    8192 /* request line + headers, bytes */
 #define HTTP_MAX_HEADERS 64
 #define HTTP_PROXY_HEADERS 4 /* more header lines a trusted proxy's request may carry */
+/* More head bytes a trusted proxy's request may carry: what one proxy hop
+ * (HAProxy) adds, X-Forwarded-For with an IPv6 address and a Region-Hint,
+ * so the head limit is the same through the proxy as direct. */
+#define HTTP_PROXY_HEAD_GROWTH 128
 #define HTTP_MAX_BODY    262144 /* bytes: a batch of 1,000 feedback events fits */
 
 struct http_limits {
@@ -57,25 +61,6 @@ void http_limits_default(struct http_limits *lim);
  * query. */
 long http_parse_request(const char *buf, size_t len, const struct http_limits *lim,
                         struct http_request *req);
-
-/* A response from an upstream region, parsed by the router. Fields point
- * into the caller's buffer. */
-struct http_response {
-    int status;      /* 100..999 */
-    int minor;       /* HTTP/1.minor */
-    int keep_alive;  /* the server keeps the connection open */
-    size_t head_len; /* status line + headers + blank line */
-    size_t body_len; /* Content-Length (required: regions always send it) */
-    int n_headers;
-    struct http_header headers[HTTP_MAX_HEADERS + HTTP_PROXY_HEADERS];
-};
-
-/* Parses the response at the start of buf[0..len): the byte length of the
- * complete response (head + body), 0 when more bytes are needed, -1 when it
- * is malformed, lacks Content-Length, uses Transfer-Encoding, or passes
- * max_head / max_body. */
-long http_parse_response(const char *buf, size_t len, size_t max_head, size_t max_body,
-                         struct http_response *resp);
 
 /* Value of header `name` (case-insensitive) or NULL; *len gets its length. */
 const char *http_header_get(const struct http_request *req, const char *name, size_t *len);

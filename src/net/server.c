@@ -2,11 +2,9 @@
  * Each worker (worker.h) owns: a listening socket, an eventfd for commands,
  * an array of connections, each registered with its own handler (evloop.h)
  * and served by conn.c. Requests are handled on the worker thread
- * (api_handle); responses of pipelined requests are batched into one write.
- * The global router is one more worker whose requests go to router.c
- * instead of api_handle: it forwards them on the same epoll set and may
- * answer later (a deferred response, conn_done). This file holds the
- * threads, listeners, commands and the server API. */
+ * (api_handle); responses of pipelined requests are batched into one write;
+ * model jobs answer later (a deferred response, conn_done). This file holds
+ * the threads, listeners, commands and the server API. */
 #include "net/server.h"
 #include "net/conn.h"
 #include "net/worker.h"
@@ -22,7 +20,6 @@
 #include "net/evloop.h"
 #include "net/http.h"
 #include "net/render.h"
-#include "net/router.h"
 #include "net/storepoll.h"
 #include "net/retrain_sched.h"
 #include "util/error.h"
@@ -166,13 +163,9 @@ static void *worker_main(void *arg)
             w->accept_muted = 0;
             conn_sweep(w, now);
             conn_trim(w); /* at most once a tick */
-            if (w->rt)
-                router_tick(w->rt, now);
             last_sweep = now;
         }
         conn_reap(w);
-        if (w->rt)
-            router_reap(w->rt);
         if (w->draining && (w->n_conns == 0 || now > w->drain_deadline))
             break;
     }
@@ -180,8 +173,6 @@ static void *worker_main(void *arg)
         if (w->conns[i])
             conn_close(w, w->conns[i]);
     conn_reap(w);
-    if (w->rt)
-        router_reap(w->rt);
     pthread_mutex_lock(&w->cmu); /* release anyone waiting on a late command */
     w->exited = 1;
     if (w->cmd & CMD_RESUME) /* a restart that came too late */
@@ -224,7 +215,6 @@ static void worker_free(struct worker *w)
         close(w->evfd);
     if (w->epfd >= 0)
         close(w->epfd);
-    router_free(w->rt); /* after the connections: they cancel their forwards */
     free(w->conns);
     free(w->dead);
     if (w->reg.sh)
@@ -234,10 +224,9 @@ static void worker_free(struct worker *w)
     free(w);
 }
 
-/* A worker for region rc, or (router = 1) the router worker listening on
- * rc's host:port (rc->name is "router"). NULL with err on failure. */
-static struct worker *worker_new(struct server *s, const struct region_conf *rc, int router,
-                                 char *err, size_t errlen)
+/* A worker for region rc. NULL with err on failure. */
+static struct worker *worker_new(struct server *s, const struct region_conf *rc, char *err,
+                                 size_t errlen)
 {
     struct worker *w = calloc(1, sizeof *w);
     if (!w) {
@@ -252,7 +241,7 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
     pthread_cond_init(&w->ccv, NULL);
     http_limits_default(&w->lim);
     w->lim_proxy = w->lim;
-    w->lim_proxy.max_head += ROUTER_HEAD_GROWTH;
+    w->lim_proxy.max_head += HTTP_PROXY_HEAD_GROWTH;
     w->lim_proxy.max_headers += HTTP_PROXY_HEADERS;
     w->max_conns = s->conf.max_connections;
     w->conns = calloc((size_t)w->max_conns, sizeof *w->conns);
@@ -263,15 +252,9 @@ static struct worker *worker_new(struct server *s, const struct region_conf *rc,
         err_set(err, errlen, "region %s: %s", rc->name, strerror(errno));
         goto fail;
     }
-    if (router) {
-        w->rconf = *rc;
-        w->reg.conf = &w->rconf;
-        if (!(w->rt = router_new(&s->conf, w->epfd, conn_done, w, err, errlen)))
-            goto fail;
-    } else if (api_region_init(&w->reg, &s->sh, rc, err, errlen) < 0 ||
-               api_region_attach(&w->reg, w->epfd, conn_done, w, err, errlen) < 0) {
-        goto fail; /* attach: activations answer later, like the router's forwards */
-    }
+    if (api_region_init(&w->reg, &s->sh, rc, err, errlen) < 0 ||
+        api_region_attach(&w->reg, w->epfd, conn_done, w, err, errlen) < 0)
+        goto fail; /* attach: activations answer later */
     int fd;
     if (listen_on(rc->host, rc->port, &fd, &w->port, err, errlen) < 0)
         goto fail;
@@ -386,7 +369,7 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
                 err_set(err, errlen, "region '%s' selected twice", rc->name);
                 goto fail;
             }
-        if (!(s->w[s->n] = worker_new(s, rc, 0, err, errlen)))
+        if (!(s->w[s->n] = worker_new(s, rc, err, errlen)))
             goto fail;
         s->sh.regions[s->n] = &s->w[s->n]->reg;
         s->n++;
@@ -415,28 +398,6 @@ int server_start(const struct regions_conf *conf, const char *db_path, const cha
 fail:
     server_stop(s);
     return -1;
-}
-
-int server_router_start(const struct regions_conf *conf, int port, struct server **out, char *err,
-                        size_t errlen)
-{
-    *out = NULL;
-    struct server *s = server_alloc(conf);
-    if (!s)
-        return err_set(err, errlen, "out of memory");
-    struct region_conf rc;
-    memset(&rc, 0, sizeof rc);
-    snprintf(rc.name, sizeof rc.name, "router");
-    snprintf(rc.host, sizeof rc.host, "%s", conf->router_host[0] ? conf->router_host : "127.0.0.1");
-    snprintf(rc.location, sizeof rc.location, "global router");
-    rc.port = port;
-    if (!(s->w[0] = worker_new(s, &rc, 1, err, errlen)) ||
-        (s->n = 1, start_threads(s, err, errlen) < 0)) {
-        server_stop(s);
-        return -1;
-    }
-    *out = s;
-    return 0;
 }
 
 static struct worker *find_worker(const struct server *s, const char *region)

@@ -21,14 +21,7 @@ struct server;
  * copied. */
 int server_start(const struct regions_conf *conf, const char *db_path, const char *const *names,
                  int n, struct server **out, char *err, size_t errlen);
-/* Starts the global router (router.h) in its own thread with its own epoll
- * loop, listening on conf->router_host:port (port 0 = ephemeral; ask
- * server_port(s, "router")). It forwards to every region of conf at its
- * host:port, which must be fixed (not 0). Stop it with server_stop. 0, or -1
- * with err (bind error, unresolvable region host). conf is copied. */
-int server_router_start(const struct regions_conf *conf, int port, struct server **out, char *err,
-                        size_t errlen);
-/* Bound port of a region of this server (or "router"), -1 when unknown. */
+/* Bound port of a region of this server, -1 when unknown. */
 int server_port(const struct server *s, const char *region);
 /* Fault injection: closes the region's listener and connections; its thread
  * idles and Region-Hint requests for it go to the nearest healthy region.

@@ -1,5 +1,4 @@
-/* The types shared by the two halves of a region's (or the router's)
- * worker: server.c (threads, listener, commands, the server API) and conn.c
+/* The types shared by the two halves of a region's worker: server.c (threads, listener, commands, the server API) and conn.c
  * (one client connection: read, parse, answer, write). Types and limits
  * only; no functions. */
 #ifndef RECSYS_NET_WORKER_H
@@ -13,7 +12,6 @@
 #include "net/api.h"
 #include "net/evloop.h"
 #include "net/http.h"
-#include "net/router.h"
 
 /* Memory per connection is bounded (README "Memory"): the input buffer
  * starts at IN_INIT and grows only while one request does not fit, up to
@@ -22,7 +20,7 @@
  * unsent bytes (TCP_NOTSENT_LOWAT) on top of what the client's window
  * takes. A client that does not read its answers is not read either. */
 #define IN_INIT       4096
-#define IN_MAX        (HTTP_MAX_HEAD + ROUTER_HEAD_GROWTH + HTTP_MAX_BODY + 1)
+#define IN_MAX        (HTTP_MAX_HEAD + HTTP_PROXY_HEAD_GROWTH + HTTP_MAX_BODY + 1)
 #define OUT_MAX       (16u << 20) /* hard cap of one connection's output buffer */
 #define OUT_BOUND     (16u << 10) /* no more requests are answered while this much waits */
 #define SEND_LOWAT    (16u << 10)
@@ -49,7 +47,7 @@ struct conn {
     double req_start, last_active;
     uint32_t events;   /* the epoll interest registered now */
     int close_after;   /* close once the output is written */
-    int trusted;       /* the peer is a trusted proxy: its heads may be ROUTER_HEAD_GROWTH longer */
+    int trusted;       /* the peer is a trusted proxy: its heads may be HTTP_PROXY_HEAD_GROWTH longer */
     int rd_eof;        /* the client half-closed: answer what it sent, then close */
     int need_more;     /* the input ends in an incomplete request */
     int sent_continue; /* "100 Continue" went out for the request being received */
@@ -78,8 +76,6 @@ struct worker {
     size_t freed;     /* buffer bytes freed since the last malloc_trim */
     double drain_deadline;
     struct http_limits lim, lim_proxy; /* lim_proxy: for trusted proxies' connections */
-    struct router *rt;                 /* the router worker; NULL for regions */
-    struct region_conf rconf;          /* the router's name ("router"), host and port */
 };
 
 struct server {

@@ -112,30 +112,3 @@ check "and the clients were answered before it (answered > 0)" test "$(field "$o
 wait "$PID_core"
 check_eq "the server exits 0 after the drain" "$?" 0
 
-# --- the same core under the router: its clients get the same parser and pipelining ---------
-RP=$(free_port)
-{ echo "[global]"; echo "rate_limit = 0"; echo "router_port = 0"
-  echo "[region us-west]"; echo "port = $RP"; echo "location = California"
-  echo "latitude = 37.77"; echo "longitude = -122.42"; } >"$TMP/r.conf"
-if start reg "$TMP/r.conf"; then
-  "$BIN" --serve --config "$TMP/r.conf" --router-only 2>"$TMP/router.err" &
-  PID_router=$!
-  PIDS="$PIDS $PID_router"
-  for _ in $(seq 1 100); do grep -q 'router listening on' "$TMP/router.err" && break; sleep 0.05; done
-  RT=$(sed -n 's/.*router listening on .*://p' "$TMP/router.err")
-  check_eq "router: HTTP/1.0 without Host is forwarded (the router names a Host): 200" \
-    "$($SC raw "$RT" 'b"GET /api/v1/health/ HTTP/1.0\r\n\r\n"')" 200
-  check_eq "router: HTTP/1.1 without Host: 400" "$($SC raw "$RT" 'b"GET /api/v1/health/ HTTP/1.1\r\n\r\n"')" 400
-  check_eq "router: bare LF and absolute form: 200" \
-    "$($SC raw "$RT" 'b"GET http://r/api/v1/health/ HTTP/1.1\nHost: r\n\n"')" 200
-  out=$($SC expect "$RT")
-  c=$(field "$out" continue)
-  check_eq "router: Expect: 100-continue answered by the router, the body forwarded: 100 then 200" \
-    "$([ "$c" != none ] && awk -v c="$c" 'BEGIN { exit !(c < 0.5) }' && echo early) $(field "$out" final)" "early 200"
-  out=$($SC pipeline "$RT" 100 1)
-  check_eq "router: half-close after 100 pipelined requests: 100 answers, then the close" \
-    "$(field "$out" answers) $(field "$out" eof)" "100 1"
-  kill -TERM "$PID_router" "$PID_reg"; wait "$PID_router" "$PID_reg" 2>/dev/null
-else
-  fail "region for the router starts"
-fi

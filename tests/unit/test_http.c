@@ -279,57 +279,8 @@ static void test_expect_continue(void)
     CHECK_STR(http_reject_reason(-417), "the only expectation served is Expect: 100-continue");
 }
 
-/* The router's response parser: a table of cases. */
-static void test_responses(void)
-{
-    static const struct {
-        const char *in;
-        long want; /* length, 0 need more, -1 reject */
-        int status, keep;
-    } cases[] = {
-        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", 40, 200, 1},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}EXTRA", 40, 200, 1},
-        {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", 74,
-         503, 0},
-        {"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n", 45, 404, 0},
-        {"HTTP/1.1 204\r\nContent-Length: 0\r\n\r\n", 35, 204, 1},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{}", 0, 0, 0},
-        {"HTTP/1.1 200 OK\r\nContent-Len", 0, 0, 0},
-        {"HTTP/1.1 200 OK\r\n\r\nbody", -1, 0, 0}, /* no Content-Length */
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", -1, 0, 0},
-        {"HTTP/2 200 OK\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
-        {"HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
-        {"HTTP/1.1 099 X\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
-        {"HTTP/1.1 200OK\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
-        {"HTTP/1.1 200 OK\r\nContent-Length: 9999999\r\n\r\n", -1, 0, 0}, /* > max_body */
-        {"HTTP/1.1 200 OK\r\nBad Header\r\nContent-Length: 0\r\n\r\n", -1, 0, 0},
-        {"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}", 37, 200, 1}, /* bare LF, as requests */
-        {"HTTP/1.1 100 Continue\r\n\r\n", -1, 0, 0}, /* an interim answer has no length */
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        struct http_response r;
-        long got = http_parse_response(cases[i].in, strlen(cases[i].in), 1024, 65536, &r);
-        if (got != cases[i].want)
-            printf("#   case %zu: %s\n", i, cases[i].in);
-        CHECK_INT(got, cases[i].want);
-        if (got > 0) {
-            CHECK_INT(r.status, cases[i].status);
-            CHECK_INT(r.keep_alive, cases[i].keep);
-            CHECK_INT((long)(r.head_len + r.body_len), got);
-        }
-    }
-    /* a head that never ends is rejected once it passes max_head */
-    char big[2048];
-    memset(big, 'a', sizeof big);
-    memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 21);
-    struct http_response r;
-    CHECK_INT(http_parse_response(big, sizeof big, 1024, 65536, &r), -1);
-    CHECK_INT(http_parse_response(big, 512, 1024, 65536, &r), 0);
-}
-
 int main(void)
 {
-    RUN(test_responses);
     RUN(test_simple_get);
     RUN(test_keep_alive_rules);
     RUN(test_body_and_pipelining);
