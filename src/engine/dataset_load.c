@@ -33,7 +33,7 @@ struct kslot {
     int64_t val; /* -1 empty */
 };
 struct khash {
-    uint32_t mask;
+    uint32_t cap; /* any size: a hash maps to a slot by multiply-shift */
     struct kslot *slot;
 };
 
@@ -43,13 +43,19 @@ static uint32_t key_hash(const struct ds_key *k)
     return (uint32_t)(h >> 32);
 }
 
-/* An empty table for up to n keys. */
+static uint32_t kh_home(const struct khash *h, const struct ds_key *k)
+{
+    return (uint32_t)(((uint64_t)key_hash(k) * h->cap) >> 32);
+}
+
+/* An empty table for up to n keys, at most 60% full: sized to n rather than
+ * to the next power of two, so memory grows linearly with the data (a
+ * power of two could be 3.4 times n, the peak of a 100x load). */
 static int kh_init(struct khash *h, size_t n)
 {
-    uint32_t cap = 16;
-    while (cap < n * 2 + 1 && cap < (1u << 30))
-        cap <<= 1;
-    h->mask = cap - 1;
+    size_t want = n / 3 * 5 + 16;
+    uint32_t cap = want < (1u << 31) ? (uint32_t)want : 1u << 31;
+    h->cap = cap;
     h->slot = mem_big_alloc((size_t)cap * sizeof *h->slot);
     if (!h->slot)
         return -1;
@@ -61,16 +67,16 @@ static int kh_init(struct khash *h, size_t n)
 /* Adds key -> val (val >= 0) unless the key is present: the first wins. */
 static void kh_put(struct khash *h, const struct ds_key *k, int64_t val)
 {
-    uint32_t i = key_hash(k) & h->mask;
+    uint32_t i = kh_home(h, k);
     while (h->slot[i].val >= 0 && key_cmp(&h->slot[i].k, k))
-        i = (i + 1) & h->mask;
+        i = i + 1 == h->cap ? 0 : i + 1;
     if (h->slot[i].val < 0)
         h->slot[i] = (struct kslot){*k, val};
 }
 
 static int64_t kh_find(const struct khash *h, const struct ds_key *k)
 {
-    for (uint32_t i = key_hash(k) & h->mask;; i = (i + 1) & h->mask) {
+    for (uint32_t i = kh_home(h, k);; i = i + 1 == h->cap ? 0 : i + 1) {
         const struct kslot *s = &h->slot[i];
         if (s->val < 0 || (s->k.hi == k->hi && s->k.lo == k->lo))
             return s->val;
@@ -388,7 +394,7 @@ static int add_event(struct evbuf *b, struct event ev)
 
 static void kh_prefetch(const struct khash *h, const struct ds_key *k)
 {
-    __builtin_prefetch(&h->slot[key_hash(k) & h->mask]);
+    __builtin_prefetch(&h->slot[kh_home(h, k)]);
 }
 
 /* Rows are parsed in batches of DS_BATCH and their hash slots prefetched
@@ -403,12 +409,12 @@ struct pending {
 /* Adds one batch of orders (a = order, b = customer) to ho. */
 static int put_orders(struct khash *hc, struct khash *ho, size_t *n_ord, struct pending *pb, int n)
 {
-    if ((*n_ord + (size_t)n) * 2 > (size_t)ho->mask) {
+    if ((*n_ord + (size_t)n) / 3 * 5 > (size_t)ho->cap) {
         /* sized from max(rowid): rehash when the rows outgrow it */
         struct khash bigger;
         if (kh_init(&bigger, (*n_ord + (size_t)n) * 2) < 0)
             return -1;
-        for (uint32_t i = 0; i <= ho->mask; i++)
+        for (uint32_t i = 0; i < ho->cap; i++)
             if (ho->slot[i].val >= 0)
                 kh_put(&bigger, &ho->slot[i].k, ho->slot[i].val);
         free(ho->slot);
@@ -548,9 +554,14 @@ out:
     return NULL;
 }
 
-static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust_row *cust,
-                              int32_t n_cust, const struct order_scan *orders, size_t *cap)
+/* Joins the order items to the people through the orders. Each input is
+ * freed as soon as its hash holds it (customer rows, then parsed orders and
+ * the customer hash), so the peak holds the two hashes the join needs and
+ * the events, not every stage at once. */
+static int load_events_direct(sqlite3 *db, struct dataset *ds, struct cust_row **custp,
+                              int32_t n_cust, struct order_scan *orders, size_t *cap)
 {
+    const struct cust_row *cust = *custp;
     struct khash hc = {0}, hi = {0}, ho = {0};
     size_t n_ord = 0;
     int rc = -1;
@@ -560,6 +571,8 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust
     for (int32_t r = 0; r < n_cust; r++)
         if (cust[r].cid_ok)
             kh_put(&hc, &cust[r].cid, cust[r].user);
+    free(*custp);
+    *custp = NULL;
     for (int32_t i = 0; i < ds->items.n; i++) {
         struct ds_key k;
         dataset_id_key(ds->items.ids[i], &k);
@@ -570,6 +583,10 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, const struct cust
         if (put_orders(&hc, &ho, &n_ord, orders->rows + k, nb) < 0)
             goto out;
     }
+    free(orders->rows);
+    orders->rows = NULL;
+    free(hc.slot);
+    hc.slot = NULL;
     {
         /* two halves by rowid: the second on a thread, the first here */
         int64_t last = (int64_t)table_rows(db, "SELECT MAX(rowid) FROM order_items");
@@ -735,7 +752,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
         err_set(err, errlen, "out of memory");
         goto out;
     }
-    if (via_view || load_events_direct(db, ds, cust, n_cust, &orders, &cap) < 0) {
+    if (via_view || load_events_direct(db, ds, &cust, n_cust, &orders, &cap) < 0) {
         ds->n_events = 0;
         sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
         if (load_events_view(db, ds, &cap) < 0) {
