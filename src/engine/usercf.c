@@ -211,8 +211,13 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
          * the similarity kept is always the exact one (both item lists are
          * short), so the model need not store it; without sampling the
          * overlap is exact and so is this same expression */
-        double low = acc[v] / sqrt(nu_len * (double)(ui->ptr[v + 1] - ui->ptr[v]));
-        double cos = sampled ? ucf_cos(ui, u, v) : low;
+        double nv_len = (double)(ui->ptr[v + 1] - ui->ptr[v]);
+        double low = acc[v] / sqrt(nu_len * nv_len);
+        /* an overlap that reached the shorter list's length is exact too
+         * (most buyers have one product): ucf_cos would return the same
+         * double, so the merge is skipped */
+        double cos =
+            sampled && acc[v] < (nu_len < nv_len ? nu_len : nv_len) ? ucf_cos(ui, u, v) : low;
         acc[v] = 0;
         if (rc == 0 && cos >= j->threshold - 1e-9 && cand_add(b, v, (float)cos) < 0)
             rc = -1;
