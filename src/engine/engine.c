@@ -16,12 +16,14 @@
 #include <string.h>
 
 #include "engine/algo.h"
+#include "engine/audience.h"
 #include "engine/content.h"
 #include "engine/dataset_load.h"
 #include "engine/history.h"
 #include "engine/model.h"
 #include "engine/modelstore.h"
 #include "engine/overlay_rec.h"
+#include "engine/sources_context.h"
 #include "engine/train.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -466,6 +468,11 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
     if (req->count < 1 || req->count > REC_MAX_ITEMS)
         return err_code_set(err, errlen, ERR_INVALID, "count must be 1..%d, not %d", REC_MAX_ITEMS,
                             req->count);
+    struct sources_context cx; /* no context: resolved at once to "none" */
+    int rc = sources_context_resolve(&e->m, req->context, &cx, err, errlen);
+    if (rc < 0)
+        return rc;
+    int filter = sources_context_filters(&cx);
     int32_t p = resolve_person(e, id, out->user_id);
     int32_t mu = p >= 0 ? e->people_model[p] : dataset_idmap_find(&e->m.ctx.users, out->user_id);
     if (p >= 0)
@@ -474,7 +481,7 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
     struct rec_query q = {.user = mu,
                           .state =
                               dataset_state_index(&e->m.ctx, out->state[0] ? out->state : NULL),
-                          .n = req->count,
+                          .n = filter ? REC_MAX_ITEMS : req->count,
                           .allow_repurchase = req->allow_repurchase,
                           .explain = req->explain};
     struct rec_list list;
@@ -484,6 +491,11 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
         overlay_recommend(req->overlay, &e->m, &q, out->user_id, &list, &out->known);
     else
         e->m.ops->recommend(&e->m, &q, &list);
+    if (filter) { /* a context filters the longer list down to count */
+        struct rec_list ranked = list;
+        q.n = req->count;
+        sources_context_apply(&e->m, &q, &cx, out->known, &ranked, &list);
+    }
     out->n_items = list.n;
     for (int i = 0; i < list.n; i++) {
         struct rec_item *it = &out->items[i];
@@ -504,6 +516,34 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
         snprintf(out->explain, sizeof out->explain, "%s", list.explain);
     }
     return 0;
+}
+
+int engine_product_audience(struct engine *e, const char *product_id, int count,
+                            struct product_audience *out, char *err, size_t errlen)
+{
+    char id[DS_ID_LEN];
+    out->n = 0;
+    if (normalise_id(product_id, id) < 0)
+        return err_code_set(err, errlen, ERR_INVALID,
+                            "product id must be 32 hexadecimal characters");
+    if (count < 1 || count > ENGINE_MAX_AUDIENCE)
+        return err_code_set(err, errlen, ERR_INVALID, "count must be 1..%d, not %d",
+                            ENGINE_MAX_AUDIENCE, count);
+    int32_t i = dataset_idmap_find(&e->m.ctx.items, id);
+    if (i < 0)
+        return err_code_set(err, errlen, ERR_NOT_FOUND, "no product %s", id);
+    memcpy(out->product_id, id, REC_ID_LEN);
+    copy_str(out->category, sizeof out->category, e->m.ctx.cats[e->m.ctx.item_cat[i]]);
+    if (audience_collect(&e->m, &e->hist, &e->people, i, count, out) < 0)
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory finding the audience");
+    return 0;
+}
+
+int engine_context_check(const struct engine *e, const struct rec_context *cx, char *err,
+                         size_t errlen)
+{
+    struct sources_context c;
+    return sources_context_resolve(&e->m, cx, &c, err, errlen);
 }
 
 /* splitmix64: a well-mixed 64-bit value from any seed (0, 1, 2... included). */

@@ -44,12 +44,24 @@ typedef void (*engine_item_render_fn)(struct sbuf *b, const struct rec_item *it)
  * sets it before its first engine_open; NULL turns it off). */
 void engine_set_item_renderer(engine_item_render_fn fn);
 
+#define REC_MAX_EXCLUDE 100 /* product ids in one request's context.exclude */
+
+/* A request's context (engine/sources_context.h): every field optional. */
+struct rec_context {
+    int set;          /* 0: no context at all */
+    char state[3];    /* "": none; else a customer state the model knows (boost) */
+    char category[64]; /* "": none; else a category the model knows (filter) */
+    int n_exclude;
+    char exclude[REC_MAX_EXCLUDE][REC_ID_LEN]; /* 32 hex each; unknown products ignored */
+};
+
 struct rec_request {
     const char *user;     /* customer_unique_id or customer_id (mapped) */
     int count;            /* 1..REC_MAX_ITEMS */
     int allow_repurchase; /* keep items the user already bought */
     int explain;          /* fill rec_result.explain */
     struct overlay *overlay; /* purchases since training (engine/overlay.h); NULL: none */
+    const struct rec_context *context; /* NULL: none */
 };
 
 struct rec_result {
@@ -160,6 +172,36 @@ void engine_get_info(const struct engine *e, struct engine_info *info);
 /* Top-N for one user. Unknown (well-formed) users get cold-start results and
  * return 0. A malformed id (not 32 hex chars) or a count out of range returns
  * ERR_INVALID with err. No allocation, no SQL: the serving hot path. */
+#define ENGINE_MAX_AUDIENCE 100 /* customers in a product_audience */
+
+struct audience_entry {
+    char user_id[REC_ID_LEN];   /* customer_unique_id */
+    char last_purchase[24];     /* their latest purchase of a similar product */
+    char via[REC_ID_LEN];       /* that similar product */
+};
+
+/* GET /api/v1/products/{id}/audience (engine/audience.h). */
+struct product_audience {
+    char product_id[REC_ID_LEN];
+    char category[64];
+    int n_similar; /* similar products read */
+    int n;
+    struct audience_entry entries[ENGINE_MAX_AUDIENCE];
+};
+
+/* The customers most likely to buy product_id (recent buyers of similar
+ * products, newest first), count 1..ENGINE_MAX_AUDIENCE. ERR_INVALID for a
+ * malformed id or count, ERR_NOT_FOUND for a product the model does not
+ * know, ERR_NOMEM; err says which. No SQL. */
+int engine_product_audience(struct engine *e, const char *product_id, int count,
+                            struct product_audience *out, char *err, size_t errlen);
+
+/* Checks a request context against the engine's model: ERR_INVALID with err
+ * naming the field ("context.state", "context.category",
+ * "context.exclude[i]") when a state or category is unknown or an id is not
+ * 32 hexadecimal characters; 0 otherwise. engine_recommend checks it too. */
+int engine_context_check(const struct engine *e, const struct rec_context *cx, char *err,
+                         size_t errlen);
 int engine_recommend(struct engine *e, const struct rec_request *req, struct rec_result *out,
                      char *err, size_t errlen);
 

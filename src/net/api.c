@@ -5,6 +5,7 @@
 #include "net/reply.h"
 #include "net/accesslog.h"
 #include "net/admin.h"
+#include "net/audience_http.h"
 #include "net/apikeys.h"
 #include "net/bio.h"
 #include "net/events_http.h"
@@ -135,13 +136,15 @@ static int query_has(const struct http_request *q, const char *key)
     return 0;
 }
 
-/* count and allow_repurchase from ?count= or the JSON body; 0 or -1 (error set). */
-static int rec_params(struct reply *rp, int *count, int *repurchase)
+/* count, allow_repurchase and context from ?count= or the JSON body; 0 or
+ * -1 (error set: a context field at fault is a 422 naming it). */
+static int rec_params(struct reply *rp, int *count, int *repurchase, struct rec_context *cx)
 {
     const struct http_request *q = rp->req;
     char v[16];
     *count = 10;
     *repurchase = 0;
+    cx->set = 0;
     if (http_query_get(q, "count", v, sizeof v) == 0) {
         char *end;
         long n = strtol(v, &end, 10);
@@ -165,6 +168,10 @@ static int rec_params(struct reply *rp, int *count, int *repurchase)
     }
     *count = br.count;
     *repurchase = br.allow_repurchase;
+    if (body_parse_context(q->body, q->body_len, cx, err, sizeof err) < 0) {
+        reply_error(rp, 422, "%s", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -178,7 +185,8 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
         reply_error(rp, 400, "user_id must be 32 hexadecimal characters");
         return;
     }
-    if (rec_params(rp, &count, &rep) < 0)
+    struct rec_context cx; /* a request with one is never cached */
+    if (rec_params(rp, &count, &rep, &cx) < 0)
         return;
     memcpy(uid, id, 32);
     uid[32] = '\0';
@@ -190,7 +198,7 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
     if (in_exp)
         exp_cache_suffix(key, &pick);
     size_t vlen, start = 0;
-    const char *hit = cache_get(r->cache, key, rp->t0, &vlen);
+    const char *hit = cx.set ? NULL : cache_get(r->cache, key, rp->t0, &vlen);
     sbuf_reset(b);
     sbuf_puts(b, "{\"region\":");
     sbuf_json_str(b, rp->entry->conf->name);
@@ -207,9 +215,16 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
             reply_error(rp, 503, "no model and no fallback: %s", r->sh->engine_err);
             return;
         }
-        struct rec_request q = {
-            .user = uid, .count = count, .allow_repurchase = rep, .overlay = r->sh->overlay};
+        struct rec_request q = {.user = uid,
+                                .count = count,
+                                .allow_repurchase = rep,
+                                .overlay = r->sh->overlay,
+                                .context = cx.set ? &cx : NULL};
         char err[512] = "";
+        if (cx.set && engine_context_check(eng, &cx, err, sizeof err) < 0) {
+            reply_error(rp, 422, "%s", err);
+            return;
+        }
         int rc = engine_recommend(eng, &q, r->res, err, sizeof err);
         if (rc < 0) {
             reply_error(rp, render_status(rc), "recommendation failed: %s", err);
@@ -218,7 +233,7 @@ static void h_recommend(struct reply *rp, const char *id, size_t id_len)
         sbuf_puts(b, ",\"cache\":\"MISS\",");
         start = b->len;
         render_recs(b, r->res, in_exp ? pick.version : r->model_version);
-        if (!b->overflow)
+        if (!b->overflow && !cx.set)
             cache_put(r->cache, key, b->p + start, b->len - start, rp->t0);
     }
     exp_served(r->sh->exps, in_exp ? &pick : NULL, r->conf->name, uid, b->p + start,
@@ -389,6 +404,9 @@ static void dispatch(struct reply *rp, const struct route_match *m)
         break;
     case ROUTE_PRODUCT:
         h_entity(rp, m->arg, m->arg_len, 0);
+        break;
+    case ROUTE_AUDIENCE:
+        audience_http_handle(rp, m->arg, m->arg_len);
         break;
     case ROUTE_MODELS:
     case ROUTE_MODEL_ACTIVATE:

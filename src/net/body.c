@@ -1,6 +1,8 @@
 /* Request bodies: see body.h. */
 #include "net/body.h"
 
+#include <ctype.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -85,6 +87,88 @@ int body_parse_rec(const char *body, size_t len, int max_count, struct body_rec 
         }
         out->allow_repurchase = cJSON_IsTrue(a);
     }
+    rc = 0;
+out:
+    cJSON_Delete(j);
+    return rc;
+}
+
+/* Copies string member name of o into out (size bytes): 0 when absent, 1
+ * when copied, ERR_INVALID with err when not a string of 1..max chars. */
+static int context_str(const cJSON *o, const char *name, size_t max, char *out, size_t size,
+                       char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!v)
+        return 0;
+    size_t n = cJSON_IsString(v) ? strlen(v->valuestring) : 0;
+    if (!n || n > max || n >= size)
+        return err_code_set(err, errlen, ERR_INVALID,
+                            "context.%s must be a string of 1..%zu characters", name, max);
+    memcpy(out, v->valuestring, n + 1);
+    return 1;
+}
+
+int body_parse_context(const char *body, size_t len, struct rec_context *cx, char *err,
+                       size_t errlen)
+{
+    cJSON *j;
+    memset(cx, 0, offsetof(struct rec_context, exclude));
+    if (!len || !memmem(body, len, "\"context\"", 9)) /* most bodies: no second parse */
+        return 0;
+    int rc = body_parse_object(body, len, &j, err, errlen);
+    if (rc < 0)
+        return rc;
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "context"), *a;
+    rc = ERR_INVALID;
+    if (!o) {
+        rc = 0;
+        goto out;
+    }
+    if (!cJSON_IsObject(o)) {
+        err_code_set(err, errlen, rc, "context must be an object {state, category, exclude}");
+        goto out;
+    }
+    for (a = o->child; a; a = a->next)
+        if (strcmp(a->string, "state") && strcmp(a->string, "category") &&
+            strcmp(a->string, "exclude")) {
+            err_code_set(err, errlen, rc,
+                         "context.%.40s is not a context field (state, category, exclude)",
+                         a->string);
+            goto out;
+        }
+    if (context_str(o, "state", 2, cx->state, sizeof cx->state, err, errlen) < 0 ||
+        context_str(o, "category", 63, cx->category, sizeof cx->category, err, errlen) < 0)
+        goto out;
+    if (cx->state[0] && (strlen(cx->state) != 2 || !isupper((unsigned char)cx->state[0]) ||
+                         !isupper((unsigned char)cx->state[1]))) {
+        err_code_set(err, errlen, rc, "context.state must be two capital letters, as in \"SP\"");
+        goto out;
+    }
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "exclude");
+    if (ex && (!cJSON_IsArray(ex) || cJSON_GetArraySize(ex) > REC_MAX_EXCLUDE)) {
+        err_code_set(err, errlen, rc, "context.exclude must be an array of at most %d product ids",
+                     REC_MAX_EXCLUDE);
+        goto out;
+    }
+    int k = 0;
+    cJSON_ArrayForEach(a, ex)
+    {
+        const char *s = cJSON_IsString(a) ? a->valuestring : "";
+        size_t n = strlen(s);
+        for (size_t i = 0; i < n && n == REC_ID_LEN - 1; i++)
+            if (!isxdigit((unsigned char)s[i]))
+                n = 0;
+        if (n != REC_ID_LEN - 1) {
+            err_code_set(err, errlen, rc,
+                         "context.exclude[%d] must be a product id of 32 hexadecimal characters",
+                         k);
+            goto out;
+        }
+        memcpy(cx->exclude[k++], s, REC_ID_LEN);
+    }
+    cx->n_exclude = k;
+    cx->set = 1;
     rc = 0;
 out:
     cJSON_Delete(j);

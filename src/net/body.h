@@ -10,6 +10,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "engine/engine.h"
+
 #define BODY_MAX_MEMBERS 64
 
 /* Parses body (len bytes, not NUL-terminated) into *out, a JSON object the
@@ -29,5 +31,14 @@ struct body_rec {
  * err naming the member at fault (or the JSON problem). */
 int body_parse_rec(const char *body, size_t len, int max_count, struct body_rec *out, char *err,
                    size_t errlen);
+
+/* The "context" member of a recommendation body into *cx (cx->set 1 when
+ * present): {"state": "SP", "category": "bed_bath_table", "exclude":
+ * ["<32 hex>", ...]}, each optional, other members refused. 0 (cx->set 0
+ * when the body has no context), or ERR_INVALID with err naming the field
+ * ("context.exclude[2] must be ..."): the caller answers 422. Whether the
+ * state and category exist is the engine's check (engine_context_check). */
+int body_parse_context(const char *body, size_t len, struct rec_context *cx, char *err,
+                       size_t errlen);
 
 #endif

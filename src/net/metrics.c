@@ -7,7 +7,7 @@
 
 static const char *const route_names[ROUTE_COUNT] = {
     "health",         "recommend",      "stats",   "user",    "product", "models",
-    "model_activate", "model_rollback", "metrics", "openapi", "docs",    "events", "experiments", "insights", "other",
+    "model_activate", "model_rollback", "metrics", "openapi", "docs",    "events", "experiments", "insights", "audience", "other",
 };
 
 static const int statuses[METRICS_STATUSES - 1] = {200, 400, 401, 404, 405, 408, 413,

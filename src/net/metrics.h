@@ -24,6 +24,7 @@ enum metrics_route {
     ROUTE_EVENTS, /* POST /api/v1/events */
     ROUTE_EXPERIMENTS, /* /api/v1/experiments[/{name}[/stop|/promote]] */
     ROUTE_INSIGHTS,    /* GET /api/v1/insights */
+    ROUTE_AUDIENCE,    /* GET /api/v1/products/{id}/audience */
     ROUTE_OTHER, /* no route matched, or the request did not parse */
     ROUTE_COUNT
 };

@@ -85,6 +85,13 @@ void route_match(const char *p, size_t n, struct route_match *m)
         return; /* no argument: the random-user form of the route */
     } else if (route_prefix(p, n, "/api/v1/users/", &k) && one_segment(p, n, k)) {
         m->route = ROUTE_USER;
+    } else if (route_prefix(p, n, "/api/v1/products/", &k) && n > k + 9 &&
+               !memcmp(p + n - 9, "/audience", 9) && !memchr(p + k, '/', n - 9 - k)) {
+        m->route = ROUTE_AUDIENCE;
+        m->protected_route = 1;
+        m->arg = p + k;
+        m->arg_len = n - 9 - k;
+        return;
     } else if (route_prefix(p, n, "/api/v1/products/", &k) && one_segment(p, n, k)) {
         m->route = ROUTE_PRODUCT;
     } else if (route_prefix(p, n, "/api/v1/models/", &k) && n > k + 9 &&
