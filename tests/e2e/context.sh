@@ -22,7 +22,15 @@ check "the server starts" test -n "$PORT"
 # Every check runs in one Python process: the facts it needs from the database
 # (a user with history, a category with several products, a state, a cold
 # user) are read with sqlite3, and the answers are checked against them.
-"$PY" - "$PORT" "$DB" <<'PYEOF'
+"$PY" - "$PORT" "$DB" <<'
+# the served OpenAPI document describes both
+s, d = req("GET", "/openapi.json")
+post = d["paths"]["/api/v1/recommendations/user/{user_id}"]["post"]
+props = post["requestBody"]["content"]["application/json"]["schema"]["properties"]
+say(s == 200 and set(props["context"]["properties"]) == {"state", "category", "exclude"}
+    and "422" in post["responses"] and "/api/v1/products/{product_id}/audience" in d["paths"],
+    "openapi.json documents the context, its 422 and the audience route")
+PYEOF'
 import json, sqlite3, sys, urllib.request, urllib.error
 port, db = int(sys.argv[1]), sys.argv[2]
 con = sqlite3.connect(db)
