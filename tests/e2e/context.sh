@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 PIDS=""
-cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"; }
+cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"; }
 trap cleanup EXIT
 
 DB=$TMP/db.sqlite
@@ -22,15 +22,7 @@ check "the server starts" test -n "$PORT"
 # Every check runs in one Python process: the facts it needs from the database
 # (a user with history, a category with several products, a state, a cold
 # user) are read with sqlite3, and the answers are checked against them.
-"$PY" - "$PORT" "$DB" <<'
-# the served OpenAPI document describes both
-s, d = req("GET", "/openapi.json")
-post = d["paths"]["/api/v1/recommendations/user/{user_id}"]["post"]
-props = post["requestBody"]["content"]["application/json"]["schema"]["properties"]
-say(s == 200 and set(props["context"]["properties"]) == {"state", "category", "exclude"}
-    and "422" in post["responses"] and "/api/v1/products/{product_id}/audience" in d["paths"],
-    "openapi.json documents the context, its 422 and the audience route")
-PYEOF'
+"$PY" - "$PORT" "$DB" <<'PYEOF'
 import json, sqlite3, sys, urllib.request, urllib.error
 port, db = int(sys.argv[1]), sys.argv[2]
 con = sqlite3.connect(db)
@@ -160,4 +152,16 @@ for path, what in [(f"/api/v1/products/xyz/audience", "malformed id"),
     say(s == 400 and ("count" in m or "product_id" in m), f"audience: {what} is 400 naming it (got {s}: {m[:60]})")
 s, d = req("POST", f"/api/v1/products/{pid}/audience")
 say(s == 405, f"audience: POST is 405 (got {s})")
+# the served OpenAPI document describes both
+s, d = req("GET", "/openapi.json")
+post = d["paths"]["/api/v1/recommendations/user/{user_id}"]["post"]
+props = post["requestBody"]["content"]["application/json"]["schema"]["properties"]
+say(s == 200 and set(props["context"]["properties"]) == {"state", "category", "exclude"}
+    and "422" in post["responses"] and "/api/v1/products/{product_id}/audience" in d["paths"],
+    "openapi.json documents the context, its 422 and the audience route")
 PYEOF
+# the server stops cleanly on SIGTERM
+kill -TERM $PIDS 2>/dev/null
+wait $PIDS 2>/dev/null
+check_eq "the server exits 0 on SIGTERM" "$?" 0
+PIDS=""
