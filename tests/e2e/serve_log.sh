@@ -210,8 +210,12 @@ say(quiet["latency_ms"]["p99"] == 0 and quiet["requests"]["per_second"] == 0
     and quiet.get("window", {}).get("requests") == 0,
     "window: after the window of quiet, per_second and p99 are 0 (got %.3f/s, p99 %.3f ms)"
     % (quiet["requests"]["per_second"], quiet["latency_ms"]["p99"]))
-say(life.get("requests") == 201 and life.get("latency_ms", {}).get("p99") == life_p99
-    and life_p99 and life_p99 > 0 and life.get("per_second", 0) > 0,
+# one more request (the first health call) is in the lifetime histogram since
+# life_p99 was read, so the 99th percentile may move by a bucket: it must still
+# be the burst's order of magnitude, not the quiet window's 0
+life_now = life.get("latency_ms", {}).get("p99") or 0
+say(life.get("requests") == 201 and life_p99 and life_p99 > 0
+    and life_p99 / 2 <= life_now <= life_p99 * 2 and life.get("per_second", 0) > 0,
     "window: lifetime keeps the burst (requests %s, p99 %s ms)"
     % (life.get("requests"), life.get("latency_ms", {}).get("p99")))
 say(quiet["requests"]["total"] == 201, "window: requests.total stays the lifetime count")
