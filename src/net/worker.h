@@ -1,5 +1,5 @@
-/* The types shared by the two halves of a region's worker: server.c (threads, listener, commands, the server API) and conn.c
- * (one client connection: read, parse, answer, write). Types and limits
+/* The types shared by the two halves of a region's worker: server.c (threads, listener, commands,
+ * the server API) and conn.c (one client connection: read, parse, answer, write). Types and limits
  * only; no functions. */
 #ifndef RECSYS_NET_WORKER_H
 #define RECSYS_NET_WORKER_H
@@ -27,7 +27,9 @@
 #define IDLE_RELEASE  1.0        /* seconds idle before a connection's buffers are freed */
 #define TRIM_BYTES    (8u << 20) /* freed bytes after which the loop calls malloc_trim */
 #define DRAIN_SECONDS 5.0
-#define DRAIN_IDLE    0.25 /* draining: an idle keep-alive client may still send this long */
+/* Draining, an idle keep-alive client may still send this long (also a client
+ * descheduled for a while on a busy machine). */
+#define DRAIN_IDLE    1.0
 #define TICK_MS       100
 
 /* Command bits: several may be pending at once (a stop from the dashboard
@@ -45,11 +47,11 @@ struct conn {
     struct sbuf out;
     size_t out_off;
     double req_start, last_active;
-    uint32_t events;   /* the epoll interest registered now */
-    int close_after;   /* close once the output is written */
-    int trusted;       /* the peer is a trusted proxy: its heads may be HTTP_PROXY_HEAD_GROWTH longer */
-    int rd_eof;        /* the client half-closed: answer what it sent, then close */
-    int need_more;     /* the input ends in an incomplete request */
+    uint32_t events; /* the epoll interest registered now */
+    int close_after; /* close once the output is written */
+    int trusted;   /* the peer is a trusted proxy: its heads may be HTTP_PROXY_HEAD_GROWTH longer */
+    int rd_eof;    /* the client half-closed: answer what it sent, then close */
+    int need_more; /* the input ends in an incomplete request */
     int sent_continue; /* "100 Continue" went out for the request being received */
 };
 
