@@ -23,6 +23,7 @@
 #include "engine/popularity.h"
 #include "engine/reclist.h"
 #include "engine/repurchase.h"
+#include "engine/sources.h"
 
 struct algo_params {
     int window_days;     /* popularity recency window before the cutoff (30) */
@@ -56,6 +57,7 @@ struct model {
     int32_t als_f;
     float *als_u, *als_v; /* users x f, items x f, row-major */
     struct repurchase rep; /* learned repurchase propensity (repurchase.h) */
+    struct sources src;    /* co-purchase candidates (sources.h) */
 };
 
 struct algo_ops {

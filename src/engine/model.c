@@ -28,6 +28,7 @@ int model_train(const struct dataset *ds, const char *algo, const struct algo_pa
         (rc = dataset_train_matrix(ds, cutoff_day, &m->ui, err, errlen)) < 0 ||
         (rc = csr_transpose(&m->ui, &m->iu, err, errlen)) < 0 ||
         (rc = repurchase_fit(&m->rep, ds, &m->ui, cutoff_day, err, errlen)) < 0 ||
+        (rc = sources_fit(&m->src, ds, cutoff_day, err, errlen)) < 0 ||
         (rc = popularity_fit_tables(m, ds, err, errlen)) < 0 ||
         (rc = m->ops->fit(m, err, errlen)) < 0) {
         model_free(m);
@@ -49,5 +50,6 @@ void model_free(struct model *m)
     free(m->als_u);
     free(m->als_v);
     repurchase_free(&m->rep);
+    sources_free(&m->src);
     memset(m, 0, sizeof *m);
 }

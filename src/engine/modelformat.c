@@ -115,6 +115,7 @@ void modelformat_write(const struct model *m, struct blob_writer *w)
     popularity_save(&m->pop, c->items.n, c->n_states, c->n_cats, w);
     m->ops->save(m, w);
     repurchase_save(&m->rep, w); /* optional: absent in older blobs */
+    sources_save(&m->src, w);    /* likewise */
     bw_i64(w, MF_END);
     bw_flush(w);
 }
@@ -218,6 +219,8 @@ int modelformat_deserialize(const uint8_t *blob, size_t len, struct model *m, ch
     if (m->ops->load(m, &r, err, errlen) < 0)
         goto bad;
     if (r.len - r.off > 8 && repurchase_load(&m->rep, c->items.n, c->n_cats, &r) < 0)
+        goto corrupt;
+    if (r.len - r.off > 8 && sources_load(&m->src, c->items.n, &r) < 0)
         goto corrupt;
     if (br_i64(&r) != MF_END || r.failed || r.off != r.len)
         goto corrupt;
