@@ -157,8 +157,27 @@ static int rec_params(struct reply *rp, int *count, int *repurchase, struct rec_
         reply_error(rp, 400, "count must be an integer 1..%d", REC_MAX_ITEMS);
         return -1;
     }
-    if (!is_method(q, "POST") || q->body_len == 0)
+    if (!is_method(q, "POST") || q->body_len == 0) { /* ?state=&category=&exclude=a,b */
+        char st[8], cat[72], ex[REC_MAX_EXCLUDE * REC_ID_LEN + 1], err[256];
+        int hs = !http_query_get(q, "state", st, sizeof st),
+            hc = !http_query_get(q, "category", cat, sizeof cat),
+            he = !http_query_get(q, "exclude", ex, sizeof ex);
+        if (!hs && query_has(q, "state")) /* too long to copy: checked as too long */
+            hs = snprintf(st, sizeof st, "%s", "XXX");
+        if (!hc && query_has(q, "category"))
+            hc = snprintf(cat, sizeof cat, "%064d", 0);
+        if (!he && query_has(q, "exclude")) {
+            reply_error(rp, 422, "context.exclude must list at most %d product ids",
+                        REC_MAX_EXCLUDE);
+            return -1;
+        }
+        if (body_query_context(hs ? st : NULL, hc ? cat : NULL, he ? ex : NULL, cx, err,
+                               sizeof err) < 0) {
+            reply_error(rp, 422, "%s", err);
+            return -1;
+        }
         return 0;
+    }
     struct body_rec br = {*count, *repurchase};
     char err[256];
     int rc = body_parse_rec(q->body, q->body_len, REC_MAX_ITEMS, &br, err, sizeof err);

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -172,5 +173,37 @@ int body_parse_context(const char *body, size_t len, struct rec_context *cx, cha
     rc = 0;
 out:
     cJSON_Delete(j);
+    return rc;
+}
+
+int body_query_context(const char *state, const char *category, const char *exclude,
+                       struct rec_context *cx, char *err, size_t errlen)
+{
+    memset(cx, 0, offsetof(struct rec_context, exclude));
+    if (!state && !category && !exclude)
+        return 0;
+    /* built as the JSON body would carry it, so one parser checks both */
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_AddObjectToObject(o, "context"), *ex = NULL;
+    int rc = ERR_NOMEM;
+    if (!c || (state && !cJSON_AddStringToObject(c, "state", state)) ||
+        (category && !cJSON_AddStringToObject(c, "category", category)) ||
+        (exclude && !(ex = cJSON_AddArrayToObject(c, "exclude"))))
+        goto out;
+    for (const char *p = exclude; p && *p;) {
+        size_t n = strcspn(p, ",");
+        char id[REC_ID_LEN + 1];
+        snprintf(id, sizeof id, "%.*s", (int)(n < REC_ID_LEN ? n : REC_ID_LEN), p);
+        cJSON_AddItemToArray(ex, cJSON_CreateString(id));
+        p += n + (p[n] == ',');
+    }
+    char *txt = cJSON_PrintUnformatted(o);
+    if (!txt)
+        goto out;
+    rc = body_parse_context(txt, strlen(txt), cx, err, errlen);
+    cJSON_free(txt);
+out:
+    if (rc == ERR_NOMEM)
+        err_code_set(err, errlen, rc, "out of memory reading the context");
+    cJSON_Delete(o);
     return rc;
 }

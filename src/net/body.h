@@ -41,4 +41,10 @@ int body_parse_rec(const char *body, size_t len, int max_count, struct body_rec 
 int body_parse_context(const char *body, size_t len, struct rec_context *cx, char *err,
                        size_t errlen);
 
+/* The same context from GET query values (undecoded; NULL when absent):
+ * state, category, and exclude as comma-separated ids. Same checks and
+ * messages as body_parse_context. */
+int body_query_context(const char *state, const char *category, const char *exclude,
+                       struct rec_context *cx, char *err, size_t errlen);
+
 #endif

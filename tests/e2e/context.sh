@@ -159,6 +159,24 @@ props = post["requestBody"]["content"]["application/json"]["schema"]["properties
 say(s == 200 and set(props["context"]["properties"]) == {"state", "category", "exclude"}
     and "422" in post["responses"] and "/api/v1/products/{product_id}/audience" in d["paths"],
     "openapi.json documents the context, its 422 and the audience route")
+get = d["paths"]["/api/v1/recommendations/user/{user_id}"]["get"]
+say({"state", "category", "exclude"} <= {x.get("name") for x in get["parameters"]}
+    and "422" in get["responses"], "openapi.json documents the GET context parameters")
+# the same context as GET query parameters
+s, d = req("GET", f"/api/v1/recommendations/user/{warm}?count=6&category={top_cat}")
+got = [x["product_id"] for x in d.get("recommendations", [])] if s == 200 else []
+say(s == 200 and len(got) == 6 and all(cat_of.get(p) == top_cat for p in got),
+    f"GET ?category= filters too (got {s}, {len(got)})")
+s, d = req("GET", f"/api/v1/recommendations/user/{warm}?count=10&exclude={plain[0]},{plain[1]}")
+got = [x["product_id"] for x in d.get("recommendations", [])] if s == 200 else []
+say(s == 200 and got[:8] == plain[2:10], "GET ?exclude=a,b drops both")
+for qs, field in [("state=ZZ", "context.state"), ("state=" + "S" * 20, "context.state"),
+                  ("category=nope", "context.category"), ("category=" + "c" * 200, "context.category"),
+                  ("exclude=" + plain[0] + ",xyz", "context.exclude[1]"),
+                  ("exclude=" + ",".join([plain[0]] * 101), "context.exclude")]:
+    s, d = req("GET", f"/api/v1/recommendations/user/{warm}?{qs}")
+    m = d.get("error", {}).get("message", "") if isinstance(d, dict) else ""
+    say(s == 422 and field in m, f"GET ?{qs[:30]}: 422 naming {field} (got {s}: {m[:60]})")
 PYEOF
 # the server stops cleanly on SIGTERM
 kill -TERM $PIDS 2>/dev/null
