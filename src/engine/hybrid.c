@@ -112,7 +112,7 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
                     src = "usercf";
                     break;
                 }
-            if (src[0] == 'i' && !in_buf(&ib, all.c[i].item) && in_buf(&cb, all.c[i].item))
+            if (src[0] == 'i' && in_buf(&cb, all.c[i].item) && !in_buf(&ib, all.c[i].item))
                 src = "copurchase";
             reclist_push(m, q, out, all.c[i].item, all.c[i].score, src);
         }
