@@ -258,7 +258,9 @@ static void fault(struct dash *ds, int stop)
  * takes every printable key so ids with digits do not switch views. */
 static void handle_key(struct dash *ds, int ch)
 {
-    if (ds->help) {
+    /* Any key closes the help, but a resize is not a key: a SIGWINCH that
+     * ncurses reports late (a busy machine) must not close it. */
+    if (ds->help && ch != KEY_RESIZE) {
         ds->help = 0;
         if (ch != 'q')
             return;
