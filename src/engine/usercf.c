@@ -54,6 +54,7 @@ int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int
  * turn; each chunk keeps its own neighbour lists, appended to the result in
  * chunk order, so the result is the same for any number of threads. */
 #define UCF_CHUNK   2048
+#define UCF_AHEAD   8                 /* prefetch distance, in postings or users */
 #define UCF_MAX_NNZ ((size_t)1 << 40) /* hard cap on neighbour entries */
 
 struct ucf_chunk {
@@ -197,6 +198,9 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
         sampled |= take < len;
         for (int64_t q = 0; q < take; q++) {
             int32_t v = iu->idx[s + (take == len ? q : q * len / take)];
+            if (q + UCF_AHEAD < take) /* acc is users long: its misses overlap */
+                __builtin_prefetch(&acc[iu->idx[s + (take == len ? q + UCF_AHEAD
+                                                                 : (q + UCF_AHEAD) * len / take)]]);
             if (v == u)
                 continue;
             if (acc[v] == 0)
@@ -207,6 +211,8 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
     int rc = 0;
     for (int32_t t = 0; t < nt; t++) {
         int32_t v = touched[t];
+        if (t + UCF_AHEAD < nt)
+            __builtin_prefetch(&ui->ptr[touched[t + UCF_AHEAD]]);
         /* with a sampled product the overlap found is only a lower bound:
          * the similarity kept is always the exact one (both item lists are
          * short), so the model need not store it; without sampling the
@@ -225,6 +231,19 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
     if (rc == 0)
         b->n = knn_select_top(b->c, b->n, (size_t)(j->k > 0 ? j->k : 0));
     return rc;
+}
+
+/* Prefetches what ucf_user will read for the one-product users a few places
+ * ahead of u (their product's shared list: random in the products), the
+ * list head one step after its offsets. Only a hint: no result depends on it. */
+static void ucf_prefetch(const struct ucf_job *j, int32_t u, int32_t u1)
+{
+    const struct csr *ui = j->ui;
+    int32_t w = u + 2 * UCF_AHEAD, x = u + UCF_AHEAD;
+    if (w < u1 && ui->ptr[w + 1] - ui->ptr[w] == 1)
+        __builtin_prefetch(&j->lptr[ui->idx[ui->ptr[w]]]);
+    if (x < u1 && ui->ptr[x + 1] - ui->ptr[x] == 1)
+        __builtin_prefetch(&j->lists[j->lptr[ui->idx[ui->ptr[x]]]]);
 }
 
 static void chunk_append(struct ucf_chunk *c, const struct cand_buf *b)
@@ -256,6 +275,7 @@ static void *ucf_worker(void *arg)
         ch->idx = malloc(room * sizeof *ch->idx);
         ch->sim = malloc(room * sizeof *ch->sim);
         for (int32_t u = u0; ch->len && ch->idx && ch->sim && u < u1; u++) {
+            ucf_prefetch(j, u, u1);
             if (ucf_user(j, u, acc, touched, &b) < 0) {
                 __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
                 break;
