@@ -1,6 +1,7 @@
 /* HTTP routes of a region (see api.h and docs/API.md). */
 #include "net/api.h"
 #include "net/health.h"
+#include "net/inbox.h"
 #include "net/modelsapi.h"
 #include "net/reply.h"
 #include "net/accesslog.h"
@@ -70,8 +71,8 @@ void api_region_free(struct api_region *r)
     sbuf_free(&r->body);
     engine_release(r->engine);
     exp_snap_release(r->xsnap, NULL);
-    bio_inbox_free(r->inbox);
-    events_inbox_free(r->ev_inbox);
+    inbox_free(r->inbox);
+    inbox_free(r->ev_inbox);
     pthread_mutex_destroy(&r->mu);
     memset(r, 0, sizeof *r);
 }

@@ -26,7 +26,7 @@
 struct apikeys;
 struct accesslog;
 struct bio;
-struct bio_inbox;
+struct inbox;
 struct storepoll;
 struct retrain_sched;
 struct experiments;
@@ -87,8 +87,8 @@ struct api_region {
     struct exp_snap *xsnap; /* the running experiments this region serves (exp_sync) */
     uint64_t xgen;
     /* Set by api_region_attach, used by this region's loop thread only: */
-    struct bio_inbox *inbox;                       /* background job results for this loop */
-    struct events_inbox *ev_inbox; /* feedback events made durable (events.h) */
+    struct inbox *inbox;                       /* background job results for this loop */
+    struct inbox *ev_inbox; /* feedback events made durable (events.h) */
     void (*done)(void *ctx, void *conn, int keep); /* a parked request was answered */
     void *done_ctx;
 };

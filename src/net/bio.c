@@ -1,5 +1,6 @@
 /* Background model jobs off the event loops (see bio.h). */
 #include "net/bio.h"
+#include "net/inbox.h"
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,18 +36,12 @@ struct bio_job {
     char region[64];
     struct engine *engine; /* BIO_RELEASE, BIO_INSTALL */
     bio_call_fn fn;        /* BIO_CALL */
-    struct bio_inbox *inbox;
+    struct inbox *inbox;
+    struct inbox_item link; /* in inbox, once finished */
     bio_done_fn done;
     void *arg;
     struct bio_result res;
     struct bio_job *next;
-};
-
-struct bio_inbox {
-    struct evloop_handler ev; /* the eventfd's, in the loop's epoll set */
-    int fd;
-    pthread_mutex_t mu;
-    struct bio_job *head, *tail; /* finished, waiting for their done */
 };
 
 struct bio {
@@ -73,71 +67,32 @@ static void run_dones(struct bio_job *j)
     }
 }
 
-static void inbox_on_event(struct evloop_handler *h, uint32_t events, double now)
+/* The inbox callback: the finished jobs that arrived, on the asking loop. */
+static void inbox_run(struct inbox_item *it)
 {
-    struct bio_inbox *ib = evloop_container_of(h, struct bio_inbox, ev);
-    uint64_t v;
-    (void)events;
-    (void)now;
-    ssize_t r = read(ib->fd, &v, sizeof v);
-    (void)r;
-    pthread_mutex_lock(&ib->mu);
-    struct bio_job *list = ib->head;
-    ib->head = ib->tail = NULL;
-    pthread_mutex_unlock(&ib->mu);
-    run_dones(list);
-}
-
-int bio_inbox_new(int epfd, struct bio_inbox **out, char *err, size_t errlen)
-{
-    struct bio_inbox *ib = calloc(1, sizeof *ib);
-    *out = NULL;
-    if (!ib)
-        return err_set(err, errlen, "out of memory");
-    ib->ev.on_event = inbox_on_event;
-    pthread_mutex_init(&ib->mu, NULL);
-    if ((ib->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-        evloop_add(epfd, ib->fd, EPOLLIN, &ib->ev) < 0) {
-        err_set(err, errlen, "cannot create an eventfd for background jobs");
-        bio_inbox_free(ib);
-        return ERR_FAIL;
+    while (it) {
+        struct inbox_item *next = it->next;
+        struct bio_job *j = evloop_container_of(it, struct bio_job, link);
+        j->next = NULL;
+        run_dones(j);
+        it = next;
     }
-    *out = ib;
-    return 0;
 }
 
-void bio_inbox_free(struct bio_inbox *ib)
+int bio_inbox_new(int epfd, struct inbox **out, char *err, size_t errlen)
 {
-    if (!ib)
-        return;
-    if (ib->fd >= 0)
-        close(ib->fd);
-    run_dones(ib->head); /* their clients are gone: the callbacks only free */
-    pthread_mutex_destroy(&ib->mu);
-    free(ib);
+    return inbox_new(epfd, inbox_run, "background jobs", out, err, errlen);
 }
 
 /* Hands a finished job to its inbox (and wakes that loop), or runs its
  * done here when it has none. */
 static void deliver(struct bio_job *j)
 {
-    struct bio_inbox *ib = j->inbox;
-    uint64_t one = 1;
-    if (!ib) {
-        j->next = NULL;
-        run_dones(j);
-        return;
-    }
     j->next = NULL;
-    pthread_mutex_lock(&ib->mu);
-    if (ib->tail)
-        ib->tail->next = j;
+    if (j->inbox)
+        inbox_post(j->inbox, &j->link);
     else
-        ib->head = j;
-    ib->tail = j;
-    pthread_mutex_unlock(&ib->mu);
-    ssize_t r = write(ib->fd, &one, sizeof one);
-    (void)r;
+        run_dones(j);
 }
 
 /* 1 when the engine serving now is version v, loaded cleanly: activating v
@@ -390,7 +345,7 @@ static int enqueue(struct bio *b, struct bio_job *j)
 }
 
 int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *region,
-               struct bio_inbox *inbox, bio_done_fn done, void *arg)
+               struct inbox *inbox, bio_done_fn done, void *arg)
 {
     struct bio_job *j = b ? calloc(1, sizeof *j) : NULL;
     if (!j)
@@ -407,7 +362,7 @@ int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *regio
     return rc;
 }
 
-int bio_call(struct bio *b, bio_call_fn fn, const char *region, struct bio_inbox *inbox,
+int bio_call(struct bio *b, bio_call_fn fn, const char *region, struct inbox *inbox,
              bio_done_fn done, void *arg)
 {
     struct bio_job *j = b ? calloc(1, sizeof *j) : NULL;

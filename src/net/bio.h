@@ -48,7 +48,7 @@ typedef void (*bio_done_fn)(void *arg, const struct bio_result *res);
 
 struct api_shared;
 struct bio;
-struct bio_inbox;
+struct inbox;
 
 /* Starts the worker thread for the engine of sh (sh->db_path, engine,
  * engine_mu, engine_gen; sh must outlive it). 0, or ERR_FAIL with err. */
@@ -57,18 +57,18 @@ int bio_start(struct api_shared *sh, struct bio **out, char *err, size_t errlen)
  * it no inbox receives anything more. NULL is fine. */
 void bio_stop(struct bio *b);
 
-/* An inbox on epoll set epfd (the caller's loop). 0, or ERR_FAIL with err. */
-int bio_inbox_new(int epfd, struct bio_inbox **out, char *err, size_t errlen);
-/* Runs the done callbacks still waiting, then closes and frees the inbox.
- * Call after bio_stop, or when no job names it any more. NULL is fine. */
-void bio_inbox_free(struct bio_inbox *ib);
+/* An inbox (net/inbox.h) on epoll set epfd, the caller's loop, that runs
+ * finished jobs' done callbacks there. 0, or ERR_FAIL with err. Free it with
+ * inbox_free (it runs the callbacks still waiting) after bio_stop, or when no
+ * job names it any more. */
+int bio_inbox_new(int epfd, struct inbox **out, char *err, size_t errlen);
 
 /* Queues op (version: for BIO_ACTIVATE) on behalf of region (a name for
  * the log, NULL: process-wide). done(arg, res) runs once on inbox's loop,
  * or on the bio thread when inbox is NULL. 0, or ERR_BUSY when the queue is
  * full or stopping, ERR_NOMEM; done is then never called. */
 int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *region,
-               struct bio_inbox *inbox, bio_done_fn done, void *arg);
+               struct inbox *inbox, bio_done_fn done, void *arg);
 /* Queues op (not BIO_LIST) and waits for its result (SIGHUP; never from a
  * region's loop). Returns res->rc, or the bio_submit error (with res->err). */
 int bio_run(struct bio *b, enum bio_op op, int64_t version, struct bio_result *res);
@@ -79,7 +79,7 @@ typedef void (*bio_call_fn)(struct api_shared *sh, void *arg, struct bio_result 
 /* Queues fn(sh, arg, res) as a BIO_CALL job: it runs between the model
  * jobs, never beside one, then done(arg, res) runs as for bio_submit.
  * 0, or ERR_BUSY / ERR_NOMEM (neither fn nor done is then called). */
-int bio_call(struct bio *b, bio_call_fn fn, const char *region, struct bio_inbox *inbox,
+int bio_call(struct bio *b, bio_call_fn fn, const char *region, struct inbox *inbox,
              bio_done_fn done, void *arg);
 /* Runs BIO_ACTIVATE of version here: only from a bio_call function (the
  * bio thread), e.g. to promote an experiment's winner. Fills res as the

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,13 +33,6 @@ static const char EVENTS_SCHEMA[] =
     " request_id TEXT,"               /* the recommendation list it came from */
     " region TEXT,"                   /* the region that received it */
     " received_at INTEGER NOT NULL)"; /* unix seconds: when it was stored */
-
-struct events_inbox {
-    struct evloop_handler ev; /* the eventfd's */
-    int fd;
-    pthread_mutex_t mu;
-    struct events_batch *head, *tail; /* committed (or failed), waiting for their done */
-};
 
 struct events {
     struct api_shared *sh;
@@ -92,48 +84,21 @@ static void run_answers(struct events_batch *b)
     }
 }
 
-static void inbox_on_event(struct evloop_handler *h, uint32_t events, double now)
+/* The inbox callback: the committed batches that arrived, on their loop. */
+static void inbox_run(struct inbox_item *it)
 {
-    struct events_inbox *ib = evloop_container_of(h, struct events_inbox, ev);
-    uint64_t v;
-    (void)events;
-    (void)now;
-    ssize_t r = read(ib->fd, &v, sizeof v);
-    (void)r;
-    pthread_mutex_lock(&ib->mu);
-    struct events_batch *list = ib->head;
-    ib->head = ib->tail = NULL;
-    pthread_mutex_unlock(&ib->mu);
-    run_answers(list);
-}
-
-int events_inbox_new(int epfd, struct events_inbox **out, char *err, size_t errlen)
-{
-    struct events_inbox *ib = calloc(1, sizeof *ib);
-    *out = NULL;
-    if (!ib)
-        return err_set(err, errlen, "out of memory");
-    ib->ev.on_event = inbox_on_event;
-    pthread_mutex_init(&ib->mu, NULL);
-    if ((ib->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
-        evloop_add(epfd, ib->fd, EPOLLIN, &ib->ev) < 0) {
-        err_set(err, errlen, "cannot create an eventfd for feedback events");
-        events_inbox_free(ib);
-        return ERR_FAIL;
+    while (it) {
+        struct inbox_item *next = it->next;
+        struct events_batch *b = evloop_container_of(it, struct events_batch, link);
+        b->next = NULL;
+        run_answers(b);
+        it = next;
     }
-    *out = ib;
-    return 0;
 }
 
-void events_inbox_free(struct events_inbox *ib)
+int events_inbox_new(int epfd, struct inbox **out, char *err, size_t errlen)
 {
-    if (!ib)
-        return;
-    if (ib->fd >= 0)
-        close(ib->fd);
-    run_answers(ib->head);
-    pthread_mutex_destroy(&ib->mu);
-    free(ib);
+    return inbox_new(epfd, inbox_run, "feedback events", out, err, errlen);
 }
 
 /* Posts the finished batches of list to their inboxes, one wake-up each. */
@@ -141,25 +106,11 @@ static void deliver(struct events_batch *list)
 {
     while (list) {
         struct events_batch *b = list, *next = b->next;
-        struct events_inbox *ib = b->inbox;
-        uint64_t one = 1;
         b->next = NULL;
-        if (!ib) {
+        if (b->inbox)
+            inbox_post(b->inbox, &b->link);
+        else
             run_answers(b);
-        } else {
-            pthread_mutex_lock(&ib->mu);
-            int was_empty = ib->head == NULL;
-            if (ib->tail)
-                ib->tail->next = b;
-            else
-                ib->head = b;
-            ib->tail = b;
-            pthread_mutex_unlock(&ib->mu);
-            if (was_empty) {
-                ssize_t r = write(ib->fd, &one, sizeof one);
-                (void)r;
-            }
-        }
         list = next;
     }
 }
@@ -538,7 +489,7 @@ void events_stop(struct events *ev)
     free(ev);
 }
 
-int events_submit(struct events *ev, struct events_batch *b, struct events_inbox *inbox,
+int events_submit(struct events *ev, struct events_batch *b, struct inbox *inbox,
                   events_done_fn done, void *arg)
 {
     if (!ev) {

@@ -27,12 +27,13 @@
 #include <stdint.h>
 
 #include "engine/feedback.h"
+#include "net/inbox.h"
 
 #define EVENTS_BATCH_MAX 1000 /* events in one request */
 
 struct api_shared;
 struct events;
-struct events_inbox;
+struct inbox;
 
 /* Runs on the receiving loop's thread: the batch's answer. body (JSON, len
  * bytes) is valid during the call only. */
@@ -47,7 +48,8 @@ struct events_batch {
     size_t ok_len;
     char region[32];
     /* set by events_submit and the writer: */
-    struct events_inbox *inbox;
+    struct inbox *inbox;
+    struct inbox_item link; /* in inbox, once committed */
     events_done_fn done;
     void *arg;
     int rc; /* 0 committed, or the write's error code */
@@ -77,15 +79,15 @@ int events_start(struct api_shared *sh, const char *db_path, int create, struct 
  * ev. NULL is fine. */
 void events_stop(struct events *ev);
 
-/* An inbox on epoll set epfd (a region loop's). 0, or ERR_FAIL with err. */
-int events_inbox_new(int epfd, struct events_inbox **out, char *err, size_t errlen);
-/* Runs the answers still waiting, then frees. Call after events_stop. */
-void events_inbox_free(struct events_inbox *ib);
+/* An inbox (net/inbox.h) on epoll set epfd, a region loop's, that sends
+ * the committed batches' answers there. 0, or ERR_FAIL with err. Free it
+ * with inbox_free (it runs the answers still waiting) after events_stop. */
+int events_inbox_new(int epfd, struct inbox **out, char *err, size_t errlen);
 
 /* Queues b (owned from now on, whatever the result) for the writer;
  * done(arg, ...) runs later on inbox's loop. 0, or ERR_BUSY when the queue
  * is full, stopped or ev is NULL (b is freed and done is never called). */
-int events_submit(struct events *ev, struct events_batch *b, struct events_inbox *inbox,
+int events_submit(struct events *ev, struct events_batch *b, struct inbox *inbox,
                   events_done_fn done, void *arg);
 void events_batch_free(struct events_batch *b);
 

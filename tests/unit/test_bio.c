@@ -19,6 +19,7 @@
 #include "engine_fixture.h"
 #include "net/api.h"
 #include "net/bio.h"
+#include "net/inbox.h"
 #include "net/evloop.h"
 #include "util/error.h"
 #include "test.h"
@@ -167,7 +168,7 @@ static void record(void *arg, const struct bio_result *res)
 static void test_inbox_delivers_on_the_loop(void)
 {
     struct bio *b;
-    struct bio_inbox *ib;
+    struct inbox *ib;
     struct seen s = {0};
     struct epoll_event evs[4];
     char err[256];
@@ -195,7 +196,7 @@ static void test_inbox_delivers_on_the_loop(void)
     CHECK_INT(bio_submit(b, BIO_ACTIVATE, 2, NULL, ib, record, &s), 0);
     CHECK_INT(epoll_wait(epfd, evs, 4, 10000), 1);
     bio_stop(b);
-    bio_inbox_free(ib);
+    inbox_free(ib);
     CHECK_INT(atomic_load(&s.calls), 3);
     close(epfd);
 }
