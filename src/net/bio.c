@@ -344,14 +344,17 @@ static int enqueue(struct bio *b, struct bio_job *j)
     return rc;
 }
 
-int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *region,
-               struct inbox *inbox, bio_done_fn done, void *arg)
+/* Queues a job answered on inbox's loop (or on the bio thread when inbox
+ * is NULL); fn is for BIO_CALL. The one way the public calls queue work. */
+static int submit(struct bio *b, int op, int64_t version, bio_call_fn fn, const char *region,
+                  struct inbox *inbox, bio_done_fn done, void *arg)
 {
     struct bio_job *j = b ? calloc(1, sizeof *j) : NULL;
     if (!j)
         return b ? ERR_NOMEM : ERR_BUSY;
-    j->op = (int)op;
+    j->op = op;
     j->version = version;
+    j->fn = fn;
     snprintf(j->region, sizeof j->region, "%s", region ? region : "");
     j->inbox = inbox;
     j->done = done;
@@ -362,22 +365,16 @@ int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *regio
     return rc;
 }
 
+int bio_submit(struct bio *b, enum bio_op op, int64_t version, const char *region,
+               struct inbox *inbox, bio_done_fn done, void *arg)
+{
+    return submit(b, (int)op, version, NULL, region, inbox, done, arg);
+}
+
 int bio_call(struct bio *b, bio_call_fn fn, const char *region, struct inbox *inbox,
              bio_done_fn done, void *arg)
 {
-    struct bio_job *j = b ? calloc(1, sizeof *j) : NULL;
-    if (!j)
-        return b ? ERR_NOMEM : ERR_BUSY;
-    j->op = BIO_CALL;
-    j->fn = fn;
-    snprintf(j->region, sizeof j->region, "%s", region ? region : "");
-    j->inbox = inbox;
-    j->done = done;
-    j->arg = arg;
-    int rc = enqueue(b, j);
-    if (rc < 0)
-        free(j);
-    return rc;
+    return submit(b, BIO_CALL, 0, fn, region, inbox, done, arg);
 }
 
 int bio_activate_here(struct api_shared *sh, int64_t version, struct bio_result *res)
