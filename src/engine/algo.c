@@ -26,7 +26,8 @@ void algo_params_default(struct algo_params *p)
                               .cg_steps = 3,
                               .seed = 42,
                               .price_tiers = 5,
-                              .state_weight = 0.0};
+                              .state_weight = 0.0,
+                              .seller_weight = 0.0};
 }
 
 const char *const algo_names[] = {"popularity", "usercf", "itemcf", "als",

@@ -41,6 +41,8 @@ struct algo_params {
     uint64_t seed;       /* ALS initialisation seed (42) */
     int price_tiers;     /* content: price tiers within a category (5) */
     double state_weight; /* hybrid cold start: weight of state popularity vs global */
+    /* hybrid: weight of the same-seller candidates (sources_seller.h); 0 = off */
+    double seller_weight;
 };
 void algo_params_default(struct algo_params *p);
 
