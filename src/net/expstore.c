@@ -134,11 +134,35 @@ out:
     return rc;
 }
 
+/* Ends the write that open_rw and BEGIN IMMEDIATE started, finalizing st
+ * (NULL is fine) and closing db. ok: COMMIT, 0 when it succeeds. Otherwise
+ * (or when COMMIT fails) ROLLBACK and the negative code, err saying
+ * "cannot <verb> experiment <name> in <db_path>: <sqlite message>". */
+static int txn_end(sqlite3 *db, sqlite3_stmt *st, int ok, const char *verb, const char *name,
+                   const char *db_path, char *err, size_t errlen)
+{
+    int rc = 0;
+    if (ok) {
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+            goto out;
+    }
+    /* the message before finalize, which may reset what sqlite3_errmsg says */
+    rc = err_code_set(err, errlen, sql_code(db), "cannot %s experiment %s in %s: %s", verb, name,
+                      db_path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    sqlite3_close(db);
+    return rc;
+}
+
 int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int rc = open_rw(db_path, &db, err, errlen);
+    int ok = 0, rc = open_rw(db_path, &db, err, errlen);
     if (rc < 0)
         return rc;
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -146,20 +170,20 @@ int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size
                            "INSERT INTO experiments(name, running, traffic_from, traffic,"
                            " created_at) VALUES(?1, 1, ?2, ?3, ?4)",
                            -1, &st, NULL) != SQLITE_OK)
-        goto fail;
+        goto out;
     sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, rec->traffic_from);
     sqlite3_bind_int(st, 3, rec->traffic);
     sqlite3_bind_text(st, 4, rec->created_at, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
-        goto fail;
+        goto out;
     rec->id = sqlite3_last_insert_rowid(db);
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO experiment_variants(experiment_id, idx, name,"
                            " model_version, share) VALUES(?1, ?2, ?3, ?4, ?5)",
                            -1, &st, NULL) != SQLITE_OK)
-        goto fail;
+        goto out;
     for (int v = 0; v < rec->n_variants; v++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, rec->id);
@@ -168,28 +192,18 @@ int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size
         sqlite3_bind_int64(st, 4, rec->v[v].version);
         sqlite3_bind_int(st, 5, rec->v[v].share);
         if (sqlite3_step(st) != SQLITE_DONE)
-            goto fail;
+            goto out;
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        goto fail;
-    sqlite3_close(db);
-    return 0;
-fail:
-    rc = err_code_set(err, errlen, sql_code(db), "cannot store experiment %s in %s: %s", rec->name,
-                      db_path, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    ok = 1;
+out:
+    return txn_end(db, st, ok, "store", rec->name, db_path, err, errlen);
 }
 
 int expstore_update(const char *db_path, const struct exp_record *rec, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int rc = open_rw(db_path, &db, err, errlen);
+    int ok = 0, rc = open_rw(db_path, &db, err, errlen);
     if (rc < 0)
         return rc;
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
@@ -197,20 +211,20 @@ int expstore_update(const char *db_path, const struct exp_record *rec, char *err
                            "UPDATE experiments SET running = ?2, stopped_at = NULLIF(?3, ''),"
                            " promoted = NULLIF(?4, '') WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK)
-        goto fail;
+        goto out;
     sqlite3_bind_int64(st, 1, rec->id);
     sqlite3_bind_int(st, 2, rec->running || rec->held);
     sqlite3_bind_text(st, 3, rec->stopped_at, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, rec->promoted, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
-        goto fail;
+        goto out;
     sqlite3_finalize(st);
     if (sqlite3_prepare_v2(db,
                            "UPDATE experiment_variants SET impressions = ?3, clicks = ?4,"
                            " purchases = ?5, lists_clicked = ?6, lists_bought = ?7, users = ?8"
                            " WHERE experiment_id = ?1 AND idx = ?2",
                            -1, &st, NULL) != SQLITE_OK)
-        goto fail;
+        goto out;
     for (int v = 0; v < rec->n_variants; v++) {
         const struct exp_counts *c = &rec->v[v].c;
         uint8_t users[sizeof c->users];
@@ -226,19 +240,9 @@ int expstore_update(const char *db_path, const struct exp_record *rec, char *err
         sqlite3_bind_int64(st, 7, (sqlite3_int64)atomic_load(&c->lists_bought));
         sqlite3_bind_blob(st, 8, users, (int)sizeof users, SQLITE_TRANSIENT);
         if (sqlite3_step(st) != SQLITE_DONE)
-            goto fail;
+            goto out;
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        goto fail;
-    sqlite3_close(db);
-    return 0;
-fail:
-    rc = err_code_set(err, errlen, sql_code(db), "cannot save experiment %s in %s: %s", rec->name,
-                      db_path, sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc;
+    ok = 1;
+out:
+    return txn_end(db, st, ok, "save", rec->name, db_path, err, errlen);
 }
