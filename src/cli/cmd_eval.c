@@ -213,13 +213,9 @@ int cmd_eval(int argc, char **argv)
         cJSON_AddNumberToObject(root, "k", k);
         arr = cJSON_AddArrayToObject(root, "results");
         for (int j = 0; j < n_res; j++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "algorithm", res[j].algorithm);
-            cJSON_AddBoolToObject(o, "allow_repurchase", res[j].allow_repurchase);
-            cJSON_AddNumberToObject(o, "train_seconds", res[j].train_seconds);
-            cJSON_AddItemToObject(o, "all", metrics_obj(&res[j].all));
-            cJSON_AddItemToObject(o, "warm", metrics_obj(&res[j].warm));
-            cJSON_AddItemToArray(arr, o);
+            struct eval_report_row r = {NULL, res[j].algorithm, res[j].allow_repurchase != 0,
+                                        res[j].train_seconds};
+            eval_report_row_json(arr, &r, metrics_obj(&res[j].all), metrics_obj(&res[j].warm));
         }
         if (pa && print_paired(pa, pb, hit_a, hit_b, warm, ds.users.n, root) < 0)
             goto out;

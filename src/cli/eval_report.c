@@ -60,6 +60,32 @@ static void print_cell(const struct rolling_cell *c)
     printf(" %6lld %6.4f [%6.4f,%6.4f]", (long long)c->users, c->hit_rate, c->lo, c->hi);
 }
 
+/* One line of the rolling table: month (or ""), algorithm, all, warm. */
+static void print_line(const char *month, const char *algo, const struct rolling_cell *all,
+                       const struct rolling_cell *warm)
+{
+    printf("%-7s  %-10s ", month, algo);
+    print_cell(all);
+    printf(" ");
+    print_cell(warm);
+    printf("\n");
+}
+
+void eval_report_row_json(cJSON *arr, const struct eval_report_row *r, cJSON *all, cJSON *warm)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (r->month)
+        cJSON_AddStringToObject(o, "month", r->month);
+    cJSON_AddStringToObject(o, "algorithm", r->algorithm);
+    if (r->repurchase >= 0)
+        cJSON_AddBoolToObject(o, "allow_repurchase", r->repurchase);
+    if (r->train_seconds >= 0)
+        cJSON_AddNumberToObject(o, "train_seconds", r->train_seconds);
+    cJSON_AddItemToObject(o, "all", all);
+    cJSON_AddItemToObject(o, "warm", warm);
+    cJSON_AddItemToArray(arr, o);
+}
+
 static void print_table(const struct eval_report_rolling *o, const struct rolling_row *rows, int n,
                         int64_t run_id, double secs)
 {
@@ -71,24 +97,15 @@ static void print_table(const struct eval_report_rolling *o, const struct rollin
            o->from, o->to, o->k, o->k, o->k);
     printf("%-7s  %-10s  %6s %6s %-16s  %6s %6s %s\n", "month", "algorithm", "users", "HR",
            "95% CI", "warm", "HR", "95% CI");
-    for (int i = 0; i < n; i++) {
-        printf("%-7s  %-10s ", i && !strcmp(rows[i].month, rows[i - 1].month) ? "" : rows[i].month,
-               rows[i].algorithm);
-        print_cell(&rows[i].all);
-        printf(" ");
-        print_cell(&rows[i].warm);
-        printf("\n");
-    }
+    for (int i = 0; i < n; i++)
+        print_line(i && !strcmp(rows[i].month, rows[i - 1].month) ? "" : rows[i].month,
+                   rows[i].algorithm, &rows[i].all, &rows[i].warm);
     printf("\nAll months pooled\n");
     for (int i = 0; i < n && !strcmp(rows[i].month, rows[0].month); i++) {
         struct rolling_cell a, w;
         pooled(rows, n, rows[i].algorithm, 0, &a);
         pooled(rows, n, rows[i].algorithm, 1, &w);
-        printf("%-7s  %-10s ", "", rows[i].algorithm);
-        print_cell(&a);
-        printf(" ");
-        print_cell(&w);
-        printf("\n");
+        print_line("", rows[i].algorithm, &a, &w);
     }
     printf("\n%.1f s", secs);
     if (run_id > 0)
@@ -109,24 +126,16 @@ static void print_json(const struct eval_report_rolling *o, const struct rolling
         cJSON_AddNumberToObject(root, "run_id", (double)run_id);
     arr = cJSON_AddArrayToObject(root, "rows");
     for (int i = 0; i < n; i++) {
-        cJSON *r = cJSON_CreateObject();
-        cJSON_AddStringToObject(r, "month", rows[i].month);
-        cJSON_AddStringToObject(r, "algorithm", rows[i].algorithm);
-        cJSON_AddNumberToObject(r, "train_seconds", rows[i].train_seconds);
-        cJSON_AddItemToObject(r, "all", cell_json(&rows[i].all));
-        cJSON_AddItemToObject(r, "warm", cell_json(&rows[i].warm));
-        cJSON_AddItemToArray(arr, r);
+        struct eval_report_row r = {rows[i].month, rows[i].algorithm, -1, rows[i].train_seconds};
+        eval_report_row_json(arr, &r, cell_json(&rows[i].all), cell_json(&rows[i].warm));
     }
     pl = cJSON_AddArrayToObject(root, "pooled");
     for (int i = 0; i < n && !strcmp(rows[i].month, rows[0].month); i++) {
+        struct eval_report_row r = {NULL, rows[i].algorithm, -1, -1};
         struct rolling_cell a, w;
-        cJSON *r = cJSON_CreateObject();
         pooled(rows, n, rows[i].algorithm, 0, &a);
         pooled(rows, n, rows[i].algorithm, 1, &w);
-        cJSON_AddStringToObject(r, "algorithm", rows[i].algorithm);
-        cJSON_AddItemToObject(r, "all", cell_json(&a));
-        cJSON_AddItemToObject(r, "warm", cell_json(&w));
-        cJSON_AddItemToArray(pl, r);
+        eval_report_row_json(pl, &r, cell_json(&a), cell_json(&w));
     }
     char *s = cJSON_Print(root);
     if (s)

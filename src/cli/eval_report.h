@@ -21,6 +21,19 @@ struct eval_report_rolling {
  * code (EXIT_OK, EXIT_FAIL, EXIT_USAGE for bad months). */
 int eval_report_rolling_run(const struct eval_report_rolling *o);
 
+/* One result row of `eval --json`, all test users and warm ones. */
+struct eval_report_row {
+    const char *month; /* the rolling evaluation's month; NULL: none */
+    const char *algorithm;
+    int repurchase;       /* allow_repurchase (0 or 1); -1: not part of the row */
+    double train_seconds; /* < 0: not part of the row (pooled rows) */
+};
+
+/* Appends {"month", "algorithm", "allow_repurchase", "train_seconds", "all",
+ * "warm"} (the keys r leaves out skipped) to the array arr; takes all and
+ * warm, the metric objects, whose fields each table chooses. */
+void eval_report_row_json(cJSON *arr, const struct eval_report_row *r, cJSON *all, cJSON *warm);
+
 /* The paired comparison of a and b for all users and warm ones: text on
  * stdout, or (json) an object added to root as "paired". */
 void eval_report_paired(const char *a, const char *b, const struct evalstats_paired *all,
