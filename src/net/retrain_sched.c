@@ -2,7 +2,6 @@
 #include "net/retrain_sched.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/periodic.h"
 #include "util/sbuf.h"
 
 struct retrain_last {
@@ -30,11 +30,8 @@ struct retrain_sched {
     struct api_shared *sh;
     double every;
     struct retrain_tolerance tol;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv; /* on CLOCK_MONOTONIC */
-    int stopping, running;
-    double next; /* monotonic seconds of the next cycle */
+    struct periodic *timer; /* the thread: a cycle an interval after the last one ended */
+    pthread_mutex_t mu;     /* over what follows, the last cycle's outcome */
     long long runs;
     int has_last;
     struct retrain_last last;
@@ -61,8 +58,9 @@ static int apply(struct retrain_sched *s, const struct retrain_report *rep, char
 }
 
 /* One cycle, outside the mutex; the outcome is published under it. */
-static void cycle(struct retrain_sched *s)
+static void cycle(void *arg)
 {
+    struct retrain_sched *s = arg;
     struct retrain_options o = {.db_path = s->sh->db_path, .tol = s->tol, .activate = 0};
     struct retrain_report rep;
     struct retrain_last l;
@@ -100,29 +98,6 @@ static void cycle(struct retrain_sched *s)
     pthread_mutex_unlock(&s->mu);
 }
 
-static void *sched_main(void *arg)
-{
-    struct retrain_sched *s = arg;
-    pthread_mutex_lock(&s->mu);
-    while (!s->stopping) {
-        double now = clock_monotonic();
-        if (now < s->next) {
-            double at = s->next;
-            struct timespec ts = {(time_t)at, (long)((at - (double)(time_t)at) * 1e9)};
-            pthread_cond_timedwait(&s->cv, &s->mu, &ts);
-            continue;
-        }
-        s->running = 1;
-        pthread_mutex_unlock(&s->mu);
-        cycle(s);
-        pthread_mutex_lock(&s->mu);
-        s->running = 0;
-        s->next = clock_monotonic() + s->every; /* an interval after the end: never back to back */
-    }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
-}
-
 int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -144,24 +119,12 @@ int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char 
     s->every = sh->conf->retrain_every;
     s->tol.value = sh->conf->retrain_tolerance;
     s->tol.relative = sh->conf->retrain_tolerance_relative;
-    s->next = clock_monotonic() + s->every;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* clock_monotonic() reads this clock */
-    pthread_cond_init(&s->cv, &ca);
-    pthread_condattr_destroy(&ca);
     pthread_mutex_init(&s->mu, NULL);
-    /* signals go to the main thread, as for the other server threads */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&s->th, NULL, sched_main, s);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        pthread_cond_destroy(&s->cv);
+    int rc = periodic_start("retraining", s->every, cycle, s, 0, &s->timer, err, errlen);
+    if (rc < 0) {
         pthread_mutex_destroy(&s->mu);
         free(s);
-        return err_set(err, errlen, "cannot start the retraining thread");
+        return rc;
     }
     log_info(NULL, "retrain", "phase=scheduled every_s=%g tolerance=%g relative=%d", s->every,
              s->tol.value, s->tol.relative);
@@ -173,12 +136,7 @@ void retrain_sched_stop(struct retrain_sched *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stopping = 1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->th, NULL);
-    pthread_cond_destroy(&s->cv);
+    periodic_stop(s->timer);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -190,10 +148,10 @@ void retrain_sched_json(struct retrain_sched *s, struct sbuf *b)
         return;
     }
     struct retrain_last l;
+    double next = periodic_next_in(s->timer); /* first: runs and last are as new or newer */
     pthread_mutex_lock(&s->mu);
-    int running = s->running, has = s->has_last;
+    int running = next < 0, has = s->has_last;
     long long runs = s->runs;
-    double next = s->next - clock_monotonic();
     l = s->last;
     pthread_mutex_unlock(&s->mu);
     sbuf_printf(b,
@@ -204,7 +162,7 @@ void retrain_sched_json(struct retrain_sched *s, struct sbuf *b)
     if (running)
         sbuf_puts(b, "null");
     else
-        sbuf_printf(b, "%.3f", next > 0 ? next : 0.0);
+        sbuf_printf(b, "%.3f", next);
     sbuf_puts(b, ",\"last\":");
     if (!has) {
         sbuf_puts(b, "null}");

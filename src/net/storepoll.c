@@ -2,7 +2,6 @@
 #include "net/storepoll.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/periodic.h"
 
 #define STOREPOLL_RETRY_REFUSED 60.0 /* seconds before a refused version is fetched again */
 #define SP_ERR                  1200 /* error sentences: they name URLs and paths */
@@ -28,17 +28,14 @@ struct storepoll {
     char url[600];
     int poll_s;
     struct api_shared *sh;
-    pthread_t th;
-    int started;
+    struct periodic *timer; /* the poller thread, once started */
     /* Poller thread only: */
     int64_t serving; /* the store version the regions serve (installed), 0: none */
     int64_t refused; /* the last version refused, when (monotonic) and why */
     double refused_at;
     char refused_why[SP_ERR];
-    /* Under mu: the status health reports, and the stop request. */
+    /* Under mu: the status health reports. */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stopping;
     const char *state;    /* "ok", "unreachable", "refused", "empty" (nothing active) */
     int64_t store_active; /* the pointer as last read, -1: never read */
     int64_t shown;        /* serving, for health */
@@ -58,11 +55,6 @@ int storepoll_new(const struct regions_conf *conf, struct storepoll **out, char 
     sp->state = "ok";
     sp->store_active = -1;
     pthread_mutex_init(&sp->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&sp->cv, &ca);
-    pthread_condattr_destroy(&ca);
     if (conf->store_cache[0])
         snprintf(base, sizeof base, "%s", conf->store_cache);
     else if ((rc = modelcache_default_dir(base, sizeof base, err, errlen)) < 0)
@@ -213,8 +205,9 @@ static void keep(struct storepoll *sp, struct manifest *m)
 }
 
 /* One poll: the pointer, then the new version if there is one. */
-static void poll_once(struct storepoll *sp)
+static void poll_once(void *arg)
 {
+    struct storepoll *sp = arg;
     struct manifest m;
     struct pointer p;
     struct engine *e = NULL;
@@ -320,52 +313,20 @@ void storepoll_first(struct storepoll *sp, struct api_shared *sh)
     atomic_store(&sh->engine_gen, 1);
 }
 
-static void *storepoll_main(void *arg)
-{
-    struct storepoll *sp = arg;
-    for (;;) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += sp->poll_s;
-        pthread_mutex_lock(&sp->mu);
-        while (!sp->stopping && pthread_cond_timedwait(&sp->cv, &sp->mu, &ts) == 0)
-            ;
-        int stop = sp->stopping;
-        pthread_mutex_unlock(&sp->mu);
-        if (stop)
-            return NULL;
-        poll_once(sp);
-    }
-}
-
 int storepoll_start(struct storepoll *sp, struct api_shared *sh, char *err, size_t errlen)
 {
-    sigset_t all, old;
     sp->sh = sh;
-    sigfillset(&all); /* signals are for the front end's thread */
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&sp->th, NULL, storepoll_main, sp);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0)
-        return err_set(err, errlen, "cannot start the model store poller thread");
-    sp->started = 1;
-    return 0;
+    return periodic_start("model store poller", sp->poll_s, poll_once, sp, 0, &sp->timer, err,
+                          errlen);
 }
 
 void storepoll_stop(struct storepoll *sp)
 {
     if (!sp)
         return;
-    if (sp->started) {
-        pthread_mutex_lock(&sp->mu);
-        sp->stopping = 1;
-        pthread_cond_signal(&sp->cv);
-        pthread_mutex_unlock(&sp->mu);
-        pthread_join(sp->th, NULL);
-    }
+    periodic_stop(sp->timer);
     modelrepo_close(sp->repo);
     pthread_mutex_destroy(&sp->mu);
-    pthread_cond_destroy(&sp->cv);
     free(sp);
 }
 
