@@ -142,6 +142,7 @@ void dataset_free(struct dataset *ds)
 {
     dataset_idmap_free(&ds->users);
     dataset_idmap_free(&ds->items);
+    dataset_idmap_free(&ds->sellers);
     free(ds->user_state);
     free(ds->item_cat);
     free(ds->item_price);

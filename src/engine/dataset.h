@@ -34,6 +34,7 @@ struct event {
     int32_t user, item;
     int32_t day; /* days since 1970-01-01 */
     float price;
+    int32_t seller; /* index into sellers of the order item; -1 unknown */
 };
 
 struct dataset {
@@ -48,6 +49,9 @@ struct dataset {
     char (*cats)[DS_CAT_LEN]; /* English name, Portuguese when untranslated */
     int64_t n_events;
     struct event *events; /* sorted by day, then user, then item */
+    /* every seller_id in sellers; empty in a model's context and when the
+     * database has no sellers table (a serving artifact) */
+    struct idmap sellers;
 };
 
 void dataset_free(struct dataset *ds);

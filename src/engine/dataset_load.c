@@ -14,166 +14,12 @@
 
 #include "engine/dataset_load.h"
 
+#include "engine/dataset_ids.h"
+#include "engine/dataset_load_items.h"
+#include "engine/khash.h"
+
 #include "util/error.h"
 #include "util/mem.h"
-
-static int key_cmp(const struct ds_key *a, const struct ds_key *b)
-{
-    if (a->hi != b->hi)
-        return a->hi < b->hi ? -1 : 1;
-    return (a->lo > b->lo) - (a->lo < b->lo);
-}
-
-/* --- integer-keyed open addressing ----------------------------------------
- * A slot holds the key and the value the caller wants (a person index, an
- * item index, an order's person and day), so a lookup costs one cache miss:
- * probes that went on to the caller's rows were most of the load time. */
-struct kslot {
-    struct ds_key k;
-    int64_t val; /* -1 empty */
-};
-struct khash {
-    uint32_t cap; /* any size: a hash maps to a slot by multiply-shift */
-    struct kslot *slot;
-};
-
-static uint32_t key_hash(const struct ds_key *k)
-{
-    uint64_t h = (k->hi ^ (k->lo * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;
-    return (uint32_t)(h >> 32);
-}
-
-static uint32_t kh_home(const struct khash *h, const struct ds_key *k)
-{
-    return (uint32_t)(((uint64_t)key_hash(k) * h->cap) >> 32);
-}
-
-/* An empty table for up to n keys, at most 60% full: sized to n rather than
- * to the next power of two, so memory grows linearly with the data (a
- * power of two could be 3.4 times n, the peak of a 100x load). */
-static int kh_init(struct khash *h, size_t n)
-{
-    size_t want = n / 3 * 5 + 16;
-    uint32_t cap = want < (1u << 31) ? (uint32_t)want : 1u << 31;
-    h->cap = cap;
-    h->slot = mem_big_alloc((size_t)cap * sizeof *h->slot);
-    if (!h->slot)
-        return -1;
-    for (uint32_t i = 0; i < cap; i++)
-        h->slot[i].val = -1;
-    return 0;
-}
-
-/* Adds key -> val (val >= 0) unless the key is present: the first wins. */
-static void kh_put(struct khash *h, const struct ds_key *k, int64_t val)
-{
-    uint32_t i = kh_home(h, k);
-    while (h->slot[i].val >= 0 && key_cmp(&h->slot[i].k, k))
-        i = i + 1 == h->cap ? 0 : i + 1;
-    if (h->slot[i].val < 0)
-        h->slot[i] = (struct kslot){*k, val};
-}
-
-static int64_t kh_find(const struct khash *h, const struct ds_key *k)
-{
-    for (uint32_t i = kh_home(h, k);; i = i + 1 == h->cap ? 0 : i + 1) {
-        const struct kslot *s = &h->slot[i];
-        if (s->val < 0 || (s->k.hi == k->hi && s->k.lo == k->lo))
-            return s->val;
-    }
-}
-
-/* Row-count estimate for pre-sizing (max rowid: one B-tree descent). */
-static size_t table_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    sqlite3_int64 n = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n > 0 && n < DS_MAX_ROWS ? (size_t)n + 1 : 4096;
-}
-
-struct sorted_key {
-    struct ds_key k;
-    int32_t row;
-};
-
-static int cmp_sorted_key(const void *a, const void *b)
-{
-    const struct sorted_key *x = a, *y = b;
-    int c = key_cmp(&x->k, &y->k);
-    return c ? c : (x->row > y->row) - (x->row < y->row);
-}
-
-/* Sorts s by key, then row: LSD radix on the high word (11-bit digits,
- * stable, rows enter in order) and insertion sort for the rare runs of equal
- * high words. Falls back to qsort when out of memory. */
-static void sort_keys(struct sorted_key *s, int32_t n)
-{
-    struct sorted_key *tmp = malloc(((size_t)n + 1) * sizeof *tmp), *a = s, *b = tmp;
-    if (!tmp) {
-        qsort(s, (size_t)n, sizeof *s, cmp_sorted_key);
-        return;
-    }
-    for (int shift = 0; shift < 64; shift += 11) {
-        int32_t cnt[2049] = {0};
-        for (int32_t i = 0; i < n; i++)
-            cnt[((a[i].k.hi >> shift) & 2047) + 1]++;
-        for (int d = 0; d < 2048; d++)
-            cnt[d + 1] += cnt[d];
-        for (int32_t i = 0; i < n; i++)
-            b[cnt[(a[i].k.hi >> shift) & 2047]++] = a[i];
-        struct sorted_key *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != s)
-        memcpy(s, a, (size_t)n * sizeof *s);
-    free(tmp);
-    for (int32_t i = 1; i < n; i++) {
-        struct sorted_key v = s[i];
-        int32_t j = i;
-        while (j > 0 && s[j - 1].k.hi == v.k.hi && cmp_sorted_key(&s[j - 1], &v) > 0) {
-            s[j] = s[j - 1];
-            j--;
-        }
-        s[j] = v;
-    }
-}
-
-/* Sorts the keys of rows 0..n-1 (key at the start of each row, stride bytes
- * apart) and fills ids with the distinct ones in order; first_row[j] is the
- * first row carrying id j, and row_id (optional) maps each row to its id.
- * Returns the number of distinct ids, or -1 out of memory. */
-static int32_t distinct_ids(const void *rows, size_t stride, int32_t n, struct idmap *ids,
-                            int32_t **first_row, int32_t *row_id)
-{
-    struct sorted_key *s = malloc(((size_t)n + 1) * sizeof *s);
-    ids->ids = malloc(((size_t)n + 1) * DS_ID_LEN);
-    *first_row = malloc(((size_t)n + 1) * sizeof **first_row);
-    if (!s || !ids->ids || !*first_row) {
-        free(s);
-        return -1;
-    }
-    for (int32_t r = 0; r < n; r++) {
-        memcpy(&s[r].k, (const char *)rows + (size_t)r * stride, sizeof s[r].k);
-        s[r].row = r;
-    }
-    sort_keys(s, n);
-    int32_t m = 0;
-    for (int32_t r = 0; r < n; r++) {
-        if (!m || key_cmp(&s[r - 1].k, &s[r].k)) {
-            dataset_key_id(&s[r].k, ids->ids[m]);
-            (*first_row)[m++] = s[r].row;
-        }
-        if (row_id)
-            row_id[s[r].row] = m - 1;
-    }
-    ids->n = m;
-    free(s);
-    return m;
-}
 
 /* --- customers: people, their state, and customer_id -> person --------- */
 struct cust_row {
@@ -231,7 +77,7 @@ static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_o
                        char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
-    size_t cap = table_rows(db, "SELECT MAX(rowid) FROM customers"), n = 0;
+    size_t cap = dataset_ids_table_rows(db, "SELECT MAX(rowid) FROM customers"), n = 0;
     struct cust_row *rows = malloc(cap * sizeof *rows);
     int32_t *first = NULL, *row_user = NULL;
     int rc = -1, s;
@@ -264,7 +110,7 @@ static int load_people(sqlite3 *db, struct dataset *ds, struct cust_row **rows_o
     }
     row_user = malloc((n + 1) * sizeof *row_user);
     if (!row_user ||
-        distinct_ids(rows, sizeof *rows, (int32_t)n, &ds->users, &first, row_user) < 0 ||
+        dataset_ids_distinct(rows, sizeof *rows, (int32_t)n, &ds->users, &first, row_user) < 0 ||
         !(ds->user_state = malloc(((size_t)ds->users.n + 1) * sizeof *ds->user_state))) {
         err_set(err, errlen, "out of memory");
         goto out;
@@ -285,121 +131,8 @@ out:
     return rc;
 }
 
-/* --- products and their categories ------------------------------------- */
-struct item_row {
-    struct ds_key pid;
-    char cat[DS_CAT_LEN];
-};
-
-static int cmp_label(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-/* Distinct category labels of the items (sorted) and each item's index. */
-static int intern_cats(struct dataset *ds, const struct item_row *rows, const int32_t *first,
-                       char *err, size_t errlen)
-{
-    int32_t n = ds->items.n, k = 0;
-    char(*sorted)[DS_CAT_LEN] = malloc(((size_t)n + 1) * DS_CAT_LEN);
-    int rc = -1;
-    if (!sorted)
-        return err_set(err, errlen, "out of memory");
-    for (int32_t i = 0; i < n; i++)
-        memcpy(sorted[i], rows[first[i]].cat, DS_CAT_LEN);
-    qsort(sorted, (size_t)n, DS_CAT_LEN, cmp_label);
-    for (int32_t i = 0; i < n; i++)
-        if (!k || strcmp(sorted[k - 1], sorted[i]))
-            memmove(sorted[k++], sorted[i], DS_CAT_LEN);
-    ds->cats = calloc((size_t)k + 1, DS_CAT_LEN);
-    if (!ds->cats) {
-        err_set(err, errlen, "out of memory");
-        goto out;
-    }
-    for (int32_t c = 0; c < k; c++) /* zero-padded: the names go into model blobs */
-        snprintf(ds->cats[c], DS_CAT_LEN, "%s", sorted[c]);
-    ds->n_cats = k;
-    for (int32_t i = 0; i < n; i++) {
-        char(*hit)[DS_CAT_LEN] =
-            bsearch(rows[first[i]].cat, ds->cats, (size_t)k, DS_CAT_LEN, cmp_label);
-        ds->item_cat[i] = hit ? (int32_t)(hit - ds->cats) : 0;
-    }
-    rc = 0;
-out:
-    free(sorted);
-    return rc;
-}
-
-static int load_items(sqlite3 *db, struct dataset *ds, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    size_t cap = table_rows(db, "SELECT MAX(rowid) FROM products"), n = 0;
-    struct item_row *rows = malloc(cap * sizeof *rows);
-    int32_t *first = NULL;
-    int rc = -1, s;
-    if (!rows)
-        return err_set(err, errlen, "out of memory");
-    if (sqlite3_prepare_v2(db, "SELECT product_id, category FROM product_catalog", -1, &st, NULL) !=
-        SQLITE_OK) {
-        err_set(err, errlen, "cannot read product_catalog: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ds_key k;
-        if (dataset_id_key((const char *)sqlite3_column_text(st, 0), &k) < 0)
-            continue;
-        if (n == cap && mem_grow((void **)&rows, sizeof *rows, n + 1, &cap, DS_MAX_ROWS) < 0) {
-            err_set(err, errlen, "more than %d products, or out of memory", DS_MAX_ROWS);
-            goto out;
-        }
-        const unsigned char *c = sqlite3_column_text(st, 1);
-        rows[n].pid = k;
-        snprintf(rows[n].cat, DS_CAT_LEN, "%s", c ? (const char *)c : "");
-        n++;
-    }
-    if (s != SQLITE_DONE) {
-        err_set(err, errlen, "cannot read product_catalog: %s", sqlite3_errmsg(db));
-        goto out;
-    }
-    if (distinct_ids(rows, sizeof *rows, (int32_t)n, &ds->items, &first, NULL) < 0 ||
-        !(ds->item_cat = malloc(((size_t)ds->items.n + 1) * sizeof *ds->item_cat))) {
-        err_set(err, errlen, "out of memory");
-        goto out;
-    }
-    rc = intern_cats(ds, rows, first, err, errlen);
-out:
-    sqlite3_finalize(st);
-    free(rows);
-    free(first);
-    return rc;
-}
-
 /* --- events --------------------------------------------------------------- */
-/* A growing array of events (one per reading thread). */
-struct evbuf {
-    struct event *ev;
-    int64_t n;
-    size_t cap;
-};
-
-/* Appends one event; -1 at DS_MAX_ROWS or out of memory. */
-static int add_event(struct evbuf *b, struct event ev)
-{
-    if ((size_t)b->n == b->cap &&
-        mem_grow((void **)&b->ev, sizeof *b->ev, (size_t)b->n + 1, &b->cap, DS_MAX_ROWS) < 0)
-        return -1;
-    b->ev[b->n++] = ev;
-    return 0;
-}
-
-static void kh_prefetch(const struct khash *h, const struct ds_key *k)
-{
-    __builtin_prefetch(&h->slot[kh_home(h, k)]);
-}
-
-/* Rows are parsed in batches of DS_BATCH and their hash slots prefetched
- * before any lookup, so the cache misses of a batch overlap. */
-#define DS_BATCH 64
+/* An order waiting for its batch's lookups: a = order, b = customer. */
 struct pending {
     struct ds_key a, b;
     int32_t day;
@@ -412,43 +145,24 @@ static int put_orders(struct khash *hc, struct khash *ho, size_t *n_ord, struct 
     if ((*n_ord + (size_t)n) / 3 * 5 > (size_t)ho->cap) {
         /* sized from max(rowid): rehash when the rows outgrow it */
         struct khash bigger;
-        if (kh_init(&bigger, (*n_ord + (size_t)n) * 2) < 0)
+        if (khash_init(&bigger, (*n_ord + (size_t)n) * 2) < 0)
             return -1;
         for (uint32_t i = 0; i < ho->cap; i++)
             if (ho->slot[i].val >= 0)
-                kh_put(&bigger, &ho->slot[i].k, ho->slot[i].val);
+                khash_put(&bigger, &ho->slot[i].k, ho->slot[i].val);
         free(ho->slot);
         *ho = bigger;
     }
     for (int i = 0; i < n; i++) {
-        kh_prefetch(hc, &pb[i].b);
-        kh_prefetch(ho, &pb[i].a);
+        khash_prefetch(hc, &pb[i].b);
+        khash_prefetch(ho, &pb[i].a);
     }
     for (int i = 0; i < n; i++) {
-        int64_t user = kh_find(hc, &pb[i].b);
+        int64_t user = khash_find(hc, &pb[i].b);
         if (user >= 0) {
-            kh_put(ho, &pb[i].a, user << 32 | (uint32_t)pb[i].day);
+            khash_put(ho, &pb[i].a, user << 32 | (uint32_t)pb[i].day);
             (*n_ord)++;
         }
-    }
-    return 0;
-}
-
-/* Turns one batch of order items (a = order, b = product) into events. */
-static int add_items(struct evbuf *out, const struct khash *ho, const struct khash *hi,
-                     const struct pending *pb, int n)
-{
-    for (int i = 0; i < n; i++) {
-        kh_prefetch(ho, &pb[i].a);
-        kh_prefetch(hi, &pb[i].b);
-    }
-    for (int i = 0; i < n; i++) {
-        int64_t o = kh_find(ho, &pb[i].a), it = kh_find(hi, &pb[i].b);
-        if (o < 0 || it < 0)
-            continue;
-        struct event ev = {(int32_t)(o >> 32), (int32_t)it, (int32_t)(uint32_t)o, pb[i].price};
-        if (add_event(out, ev) < 0)
-            return -1;
     }
     return 0;
 }
@@ -475,7 +189,7 @@ static void *scan_orders(void *arg)
     if (dataset_open_ro(o->path, &db, NULL, 0) < 0)
         goto out;
     sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
-    cap = table_rows(db, "SELECT MAX(rowid) FROM orders");
+    cap = dataset_ids_table_rows(db, "SELECT MAX(rowid) FROM orders");
     if (!(o->rows = mem_big_alloc(cap * sizeof *o->rows)) ||
         sqlite3_prepare_v2(db,
                            "SELECT order_id, customer_id, order_purchase_timestamp FROM orders"
@@ -501,82 +215,30 @@ out:
     return NULL;
 }
 
-/* The order items with rowid in (lo, hi], joined through the order and
- * product maps into out. Two of these run at once, on halves of the table,
- * each on its own connection (db NULL: open path). */
-struct item_scan {
-    const char *path;
-    sqlite3 *db;
-    const struct khash *ho, *hi;
-    int64_t lo, hi_row;
-    struct evbuf out;
-    int rc;
-};
-
-static void *scan_items(void *arg)
-{
-    struct item_scan *t = arg;
-    sqlite3 *db = t->db;
-    sqlite3_stmt *st = NULL;
-    struct pending pb[DS_BATCH];
-    int s = SQLITE_ERROR, n = 0;
-    t->rc = -1;
-    if (!db) {
-        if (dataset_open_ro(t->path, &db, NULL, 0) < 0)
-            goto out;
-        sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
-    }
-    if (sqlite3_prepare_v2(db,
-                           "SELECT order_id, product_id, price FROM order_items"
-                           " WHERE rowid > ?1 AND rowid <= ?2 AND price_outlier = 0",
-                           -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_int64(st, 1, t->lo) != SQLITE_OK ||
-        sqlite3_bind_int64(st, 2, t->hi_row) != SQLITE_OK)
-        goto out;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        struct pending *p = &pb[n];
-        if (dataset_id_key((const char *)sqlite3_column_text(st, 0), &p->a) < 0 ||
-            dataset_id_key((const char *)sqlite3_column_text(st, 1), &p->b) < 0)
-            continue;
-        p->price = (float)sqlite3_column_double(st, 2);
-        if (++n == DS_BATCH) {
-            if (add_items(&t->out, t->ho, t->hi, pb, n) < 0)
-                goto out;
-            n = 0;
-        }
-    }
-    if (s == SQLITE_DONE && add_items(&t->out, t->ho, t->hi, pb, n) == 0)
-        t->rc = 0;
-out:
-    sqlite3_finalize(st);
-    if (db != t->db)
-        sqlite3_close(db);
-    return NULL;
-}
-
 /* Joins the order items to the people through the orders. Each input is
  * freed as soon as its hash holds it (customer rows, then parsed orders and
  * the customer hash), so the peak holds the two hashes the join needs and
  * the events, not every stage at once. */
 static int load_events_direct(sqlite3 *db, struct dataset *ds, struct cust_row **custp,
-                              int32_t n_cust, struct order_scan *orders, size_t *cap)
+                              int32_t n_cust, struct order_scan *orders, const struct khash *hs,
+                              size_t *cap)
 {
     const struct cust_row *cust = *custp;
     struct khash hc = {0}, hi = {0}, ho = {0};
     size_t n_ord = 0;
     int rc = -1;
-    if (orders->rc < 0 || kh_init(&hc, (size_t)n_cust) < 0 ||
-        kh_init(&hi, (size_t)ds->items.n) < 0 || kh_init(&ho, orders->n) < 0)
+    if (orders->rc < 0 || khash_init(&hc, (size_t)n_cust) < 0 ||
+        khash_init(&hi, (size_t)ds->items.n) < 0 || khash_init(&ho, orders->n) < 0)
         goto out;
     for (int32_t r = 0; r < n_cust; r++)
         if (cust[r].cid_ok)
-            kh_put(&hc, &cust[r].cid, cust[r].user);
+            khash_put(&hc, &cust[r].cid, cust[r].user);
     free(*custp);
     *custp = NULL;
     for (int32_t i = 0; i < ds->items.n; i++) {
         struct ds_key k;
         dataset_id_key(ds->items.ids[i], &k);
-        kh_put(&hi, &k, i);
+        khash_put(&hi, &k, i);
     }
     for (size_t k = 0; k < orders->n; k += DS_BATCH) {
         int nb = orders->n - k < DS_BATCH ? (int)(orders->n - k) : DS_BATCH;
@@ -589,28 +251,31 @@ static int load_events_direct(sqlite3 *db, struct dataset *ds, struct cust_row *
     hc.slot = NULL;
     {
         /* two halves by rowid: the second on a thread, the first here */
-        int64_t last = (int64_t)table_rows(db, "SELECT MAX(rowid) FROM order_items");
-        struct item_scan half[2] = {{.db = db,
-                                     .ho = &ho,
-                                     .hi = &hi,
-                                     .lo = INT64_MIN,
-                                     .hi_row = last / 2,
-                                     .out = {ds->events, 0, *cap}},
-                                    {.path = sqlite3_db_filename(db, "main"),
-                                     .ho = &ho,
-                                     .hi = &hi,
-                                     .lo = last / 2,
-                                     .hi_row = INT64_MAX}};
+        int64_t last = (int64_t)dataset_ids_table_rows(db, "SELECT MAX(rowid) FROM order_items");
+        struct ds_item_scan half[2] = {{.db = db,
+                                        .ho = &ho,
+                                        .hi = &hi,
+                                        .hs = hs,
+                                        .lo = INT64_MIN,
+                                        .hi_row = last / 2,
+                                        .out = {ds->events, 0, *cap}},
+                                       {.path = sqlite3_db_filename(db, "main"),
+                                        .ho = &ho,
+                                        .hi = &hi,
+                                        .hs = hs,
+                                        .lo = last / 2,
+                                        .hi_row = INT64_MAX}};
         pthread_t th;
-        int threaded = half[1].path && pthread_create(&th, NULL, scan_items, &half[1]) == 0;
-        scan_items(&half[0]);
+        int threaded =
+            half[1].path && pthread_create(&th, NULL, dataset_load_items_scan, &half[1]) == 0;
+        dataset_load_items_scan(&half[0]);
         if (threaded)
             pthread_join(th, NULL);
         else
-            scan_items(&half[1]);
+            dataset_load_items_scan(&half[1]);
         rc = half[0].rc == 0 && half[1].rc == 0 ? 0 : -1;
         for (int64_t k = 0; rc == 0 && k < half[1].out.n; k++) /* table order kept */
-            if (add_event(&half[0].out, half[1].out.ev[k]) < 0)
+            if (dataset_load_items_push(&half[0].out, half[1].out.ev[k]) < 0)
                 rc = -1;
         ds->events = half[0].out.ev; /* the caller's array, grown in place */
         ds->n_events = half[0].out.n;
@@ -624,7 +289,8 @@ out:
     return rc;
 }
 
-/* The same rows through the interactions view (the contract's definition). */
+/* The same rows through the interactions view (the contract's definition),
+ * which has no seller: every event's seller is -1. */
 static int load_events_view(sqlite3 *db, struct dataset *ds, size_t *cap)
 {
     sqlite3_stmt *st = NULL;
@@ -641,8 +307,8 @@ static int load_events_view(sqlite3 *db, struct dataset *ds, size_t *cap)
         if (u < 0 || it < 0 || day < 0)
             continue; /* dangling ids or a bad timestamp: ingest reported them */
         float price = (float)sqlite3_column_double(st, 3);
-        struct evbuf b = {ds->events, ds->n_events, *cap};
-        int bad = add_event(&b, (struct event){u, it, day, price});
+        struct ds_evbuf b = {ds->events, ds->n_events, *cap};
+        int bad = dataset_load_items_push(&b, (struct event){u, it, day, price, -1});
         ds->events = b.ev, ds->n_events = b.n, *cap = b.cap;
         if (bad < 0) {
             sqlite3_finalize(st);
@@ -725,6 +391,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
     int32_t *pcnt = NULL;
     int rc = -1, scanning = 0;
     struct order_scan orders = {.path = path, .rc = -1};
+    struct khash hs = {0}; /* seller key -> index */
     pthread_t scanner;
     memset(ds, 0, sizeof *ds);
     if (!via_view) {
@@ -738,12 +405,14 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
      * faults); the view path below enlarges it for its random seeks. No mmap,
      * which would count the file as our RSS. */
     sqlite3_exec(db, "PRAGMA cache_size=200", NULL, NULL, NULL);
-    if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 || load_items(db, ds, err, errlen) < 0)
+    if (load_people(db, ds, &cust, &n_cust, err, errlen) < 0 ||
+        dataset_load_items_products(db, ds, err, errlen) < 0 ||
+        (!via_view && dataset_load_items_sellers(db, ds, &hs, err, errlen) < 0))
         goto out;
     if (scanning)
         pthread_join(scanner, NULL);
     scanning = 0;
-    size_t cap = table_rows(db, "SELECT MAX(rowid) FROM order_items");
+    size_t cap = dataset_ids_table_rows(db, "SELECT MAX(rowid) FROM order_items");
     ds->events = malloc(cap * sizeof *ds->events);
     ds->item_price = malloc(((size_t)ds->items.n + 1) * sizeof *ds->item_price);
     psum = calloc((size_t)ds->items.n + 1, sizeof *psum);
@@ -752,7 +421,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
         err_set(err, errlen, "out of memory");
         goto out;
     }
-    if (via_view || load_events_direct(db, ds, &cust, n_cust, &orders, &cap) < 0) {
+    if (via_view || load_events_direct(db, ds, &cust, n_cust, &orders, &hs, &cap) < 0) {
         ds->n_events = 0;
         sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
         if (load_events_view(db, ds, &cap) < 0) {
@@ -776,6 +445,7 @@ out:
     if (scanning)
         pthread_join(scanner, NULL);
     free(orders.rows);
+    free(hs.slot);
     sqlite3_close(db);
     free(cust);
     free(psum);

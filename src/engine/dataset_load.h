@@ -16,12 +16,14 @@ struct sqlite3;
  * ERR_FAIL with err naming the file (*db is then NULL). */
 int dataset_open_ro(const char *path, struct sqlite3 **db, char *err, size_t errlen);
 
-/* Reads customers, products (product_catalog) and the interactions view of the
- * database at path. Returns 0, or -1 (ERR_FAIL) with err naming the table
+/* Reads customers, products (product_catalog), sellers and the interactions
+ * (order items joined to orders and customers as the interactions view does,
+ * with each order item's seller) of the database at path. Returns 0, or -1 (ERR_FAIL) with err naming the table
  * at fault; ds is left empty. */
 int dataset_load(const char *path, struct dataset *ds, char *err, size_t errlen);
 /* via_view = 1 reads the interactions view itself instead of joining the
- * tables in memory (slower; used to check that both agree). */
+ * tables in memory (slower; used to check that both agree). The view has no
+ * seller: its events' sellers are -1 and ds->sellers stays empty. */
 int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *err, size_t errlen);
 
 #endif

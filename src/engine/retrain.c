@@ -212,7 +212,7 @@ static int add_event_purchases(const char *db_path, struct dataset *ds, struct r
     for (size_t i = 0; i < n; i++) {
         float price = ds->item_price[rows[i].item];
         struct event e = {dataset_idmap_find(&ds->users, rows[i].user), rows[i].item, rows[i].day,
-                          price > 0 ? price : 0};
+                          price > 0 ? price : 0, -1};
         if (!ds_has(ds, ds->n_events, &e))
             nev[k++] = e;
     }

@@ -95,6 +95,10 @@ int sources_fit(struct sources *s, const struct dataset *ds, int32_t cutoff_day,
         if (s->co_ptr[i + 1] < s->co_ptr[i])
             s->co_ptr[i + 1] = s->co_ptr[i];
     free(pairs);
+    if (sources_seller_fit(&s->seller, ds, cutoff_day, err, errlen) < 0) {
+        sources_free(s);
+        return ERR_NOMEM;
+    }
     return 0;
 nomem:
     free(pairs);
@@ -153,5 +157,6 @@ void sources_free(struct sources *s)
     free(s->co_ptr);
     free(s->co_idx);
     free(s->co_score);
+    sources_seller_free(&s->seller);
     memset(s, 0, sizeof *s);
 }

@@ -145,8 +145,16 @@ static void test_dataset_from_sqlite(void)
     char err[256];
     CHECK_INT(dataset_load_mode(db_path, &dv, 1, err, sizeof err), 0);
     CHECK_INT(dv.n_events, ds.n_events);
-    CHECK(dv.n_events == ds.n_events &&
-          !memcmp(dv.events, ds.events, (size_t)ds.n_events * sizeof *ds.events));
+    /* the view has no seller (-1); the join gives each order item's: the
+     * fixture's one seller */
+    CHECK_INT(ds.sellers.n, 1);
+    CHECK_INT(dv.sellers.n, 0);
+    int same = dv.n_events == ds.n_events;
+    for (int64_t k = 0; same && k < ds.n_events; k++) {
+        same = ds.events[k].seller == 0 && dv.events[k].seller == -1;
+        dv.events[k].seller = 0;
+    }
+    CHECK(same && !memcmp(dv.events, ds.events, (size_t)ds.n_events * sizeof *ds.events));
     dataset_free(&dv);
     dataset_free(&ds);
 }

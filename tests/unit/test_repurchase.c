@@ -11,9 +11,9 @@
 
 /* 3 users, 3 items: items 0 and 1 in category 0, item 2 in category 1. */
 static struct event ev_train[] = {
-    {0, 0, 10, 1}, {1, 0, 10, 1}, {1, 0, 10, 1}, /* user 1: twice on one day, not a repeat */
-    {2, 2, 12, 1}, {0, 0, 20, 1},                /* user 0 rebuys item 0 on day 20 */
-    {2, 1, 21, 1},
+    /* user 1: twice on one day, not a repeat; user 0 rebuys item 0 on day 20 */
+    {0, 0, 10, 1, -1}, {1, 0, 10, 1, -1}, {1, 0, 10, 1, -1},
+    {2, 2, 12, 1, -1}, {0, 0, 20, 1, -1}, {2, 1, 21, 1, -1},
 };
 
 static void make_ds(struct dataset *ds, struct event *ev, int64_t n)
@@ -69,8 +69,9 @@ static void test_never_reads_test_period(void)
     struct event a[9], b[9];
     memcpy(a, ev_train, sizeof ev_train);
     memcpy(b, ev_train, sizeof ev_train);
-    struct event ta[] = {{1, 0, 40, 1}, {2, 1, 41, 1}, {2, 2, 42, 1}}; /* everybody rebuys */
-    struct event tb[] = {{0, 1, 40, 1}, {0, 2, 41, 1}, {1, 1, 45, 1}}; /* nobody does */
+    /* ta: everybody rebuys; tb: nobody does */
+    struct event ta[] = {{1, 0, 40, 1, -1}, {2, 1, 41, 1, -1}, {2, 2, 42, 1, -1}};
+    struct event tb[] = {{0, 1, 40, 1, -1}, {0, 2, 41, 1, -1}, {1, 1, 45, 1, -1}};
     memcpy(a + 6, ta, sizeof ta);
     memcpy(b + 6, tb, sizeof tb);
     struct repurchase ra, rb, r0;

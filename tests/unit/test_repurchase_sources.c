@@ -9,8 +9,8 @@
 
 /* items 0..4; baskets (user, day): (0,10) {0,1,2}, (1,11) {0,1}, (2,12) {3} */
 static struct event ev[] = {
-    {0, 0, 10, 1}, {0, 1, 10, 1}, {0, 1, 10, 1}, {0, 2, 10, 1},
-    {1, 0, 11, 1}, {1, 1, 11, 1}, {2, 3, 12, 1},
+    {0, 0, 10, 1, -1}, {0, 1, 10, 1, -1}, {0, 1, 10, 1, -1}, {0, 2, 10, 1, -1},
+    {1, 0, 11, 1, -1}, {1, 1, 11, 1, -1}, {2, 3, 12, 1, -1},
 };
 
 static int fit(struct sources *s, struct event *e, int64_t n, int32_t cutoff)
@@ -52,9 +52,9 @@ static void test_never_reads_test_period(void)
 {
     struct event a[10];
     memcpy(a, ev, sizeof ev);
-    a[7] = (struct event){0, 3, 30, 1}; /* after the cutoff: 3 and 4 together */
-    a[8] = (struct event){0, 4, 30, 1};
-    a[9] = (struct event){1, 4, 31, 1};
+    a[7] = (struct event){0, 3, 30, 1, -1}; /* after the cutoff: 3 and 4 together */
+    a[8] = (struct event){0, 4, 30, 1, -1};
+    a[9] = (struct event){1, 4, 31, 1, -1};
     struct sources s0, s1;
     CHECK_INT(fit(&s0, ev, 7, 20), 0);
     CHECK_INT(fit(&s1, a, 10, 20), 0);
@@ -74,7 +74,7 @@ static void test_bulk_basket_left_out(void)
     struct sources s;
     char err[128];
     for (int i = 0; i <= SOURCES_BASKET_MAX; i++)
-        big[i] = (struct event){0, i, 5, 1};
+        big[i] = (struct event){0, i, 5, 1, -1};
     memset(&ds, 0, sizeof ds);
     ds.users.n = 1;
     ds.items.n = SOURCES_BASKET_MAX + 1;
