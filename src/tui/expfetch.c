@@ -1,29 +1,20 @@
 /* Experiments over HTTP for the dashboard (see expfetch.h). */
 #include "tui/expfetch.h"
 
-#include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/mem.h"
+#include "tui/jsonfetch.h"
 
 #define XF_BODY_MAX (4u << 20)
-
-struct xf_req {
-    CURL *easy;
-    struct curl_slist *hdrs;
-    char *body;
-    size_t len, cap;
-    char what[96]; /* POST: "stop pop-vs-hybrid", for the message */
-};
 
 struct expfetch {
     CURLM *multi;
     char key[160];
-    struct xf_req get, post;
+    struct jsonfetch get, post;
+    char what[96]; /* of the POST: "stop pop-vs-hybrid", for the message */
     struct xf_data d;
 };
 
@@ -40,23 +31,12 @@ struct expfetch *expfetch_create(const char *key)
     return f;
 }
 
-static void req_end(struct expfetch *f, struct xf_req *r)
-{
-    if (r->easy) {
-        curl_multi_remove_handle(f->multi, r->easy);
-        curl_easy_cleanup(r->easy);
-    }
-    curl_slist_free_all(r->hdrs);
-    free(r->body);
-    memset(r, 0, sizeof *r);
-}
-
 void expfetch_destroy(struct expfetch *f)
 {
     if (!f)
         return;
-    req_end(f, &f->get);
-    req_end(f, &f->post);
+    jsonfetch_end(&f->get, f->multi);
+    jsonfetch_end(&f->post, f->multi);
     curl_multi_cleanup(f->multi);
     free(f);
 }
@@ -71,48 +51,15 @@ void expfetch_post_seen(struct expfetch *f)
     f->d.post_msg[0] = '\0';
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct xf_req *r = ud;
-    size_t n = size * nmemb;
-    void *b = r->body;
-    if (mem_grow(&b, 1, r->len + n + 1, &r->cap, XF_BODY_MAX) < 0)
-        return 0;
-    r->body = b;
-    memcpy(r->body + r->len, ptr, n);
-    r->len += n;
-    r->body[r->len] = '\0';
-    return n;
-}
-
 /* Starts r on url (post: the body of a POST, NULL: a GET). 0 or -1. */
-static int req_start(struct expfetch *f, struct xf_req *r, const char *url, const char *post)
+static int req_start(struct expfetch *f, struct jsonfetch *r, const char *url, const char *post)
 {
-    if (!(r->easy = curl_easy_init()))
-        return -1;
-    r->hdrs = curl_slist_append(NULL, "Accept: application/json");
-    if (post)
-        r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/json");
-    if (f->key[0]) {
-        char h[200];
-        snprintf(h, sizeof h, "X-API-Key: %s", f->key);
-        r->hdrs = curl_slist_append(r->hdrs, h);
-    }
-    curl_easy_setopt(r->easy, CURLOPT_URL, url);
-    curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, post ? 30000L : 3000L);
-    curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "recsys-tui-dashboard");
-    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->hdrs);
-    curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
-    if (post)
-        curl_easy_setopt(r->easy, CURLOPT_COPYPOSTFIELDS, post);
-    if (curl_multi_add_handle(f->multi, r->easy) != CURLM_OK) {
-        req_end(f, r);
-        return -1;
-    }
-    return 0;
+    struct jsonfetch_opts o = {.key = f->key,
+                               .post = post,
+                               .timeout_ms = post ? 30000L : 3000L,
+                               .connect_ms = 2000L,
+                               .max = XF_BODY_MAX};
+    return jsonfetch_start(r, f->multi, url, &o);
 }
 
 int expfetch_refresh(struct expfetch *f, const char *base_url)
@@ -139,28 +86,16 @@ int expfetch_post(struct expfetch *f, const char *base_url, const char *name, co
         snprintf(body, sizeof body, "{\"variant\":\"%s\"}", variant);
     if (req_start(f, &f->post, url, body) < 0)
         return -1;
-    snprintf(f->post.what, sizeof f->post.what, "%s %s", action, name);
+    snprintf(f->what, sizeof f->what, "%s %s", action, name);
     return 0;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(j) ? j->valuedouble : NAN;
-}
-
-static void str(const cJSON *o, const char *k, char *out, size_t n)
-{
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    snprintf(out, n, "%s", cJSON_IsString(j) ? j->valuestring : "");
 }
 
 static void rate(const cJSON *o, const char *k, struct xf_rate *r)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    r->value = num(j, "value");
-    r->low = num(j, "low");
-    r->high = num(j, "high");
+    r->value = jsonfetch_num(j, "value");
+    r->low = jsonfetch_num(j, "low");
+    r->high = jsonfetch_num(j, "high");
 }
 
 static long whole(double v)
@@ -171,28 +106,28 @@ static long whole(double v)
 static void parse_experiment(const cJSON *o, struct xf_experiment *e)
 {
     memset(e, 0, sizeof *e);
-    str(o, "name", e->name, sizeof e->name);
-    str(o, "status", e->status, sizeof e->status);
-    str(o, "created_at", e->created_at, sizeof e->created_at);
-    str(o, "promoted", e->promoted, sizeof e->promoted);
-    str(o, "leader", e->leader, sizeof e->leader);
-    e->traffic = (int)whole(num(cJSON_GetObjectItemCaseSensitive(o, "traffic"), "share"));
+    jsonfetch_str(o, "name", e->name, sizeof e->name);
+    jsonfetch_str(o, "status", e->status, sizeof e->status);
+    jsonfetch_str(o, "created_at", e->created_at, sizeof e->created_at);
+    jsonfetch_str(o, "promoted", e->promoted, sizeof e->promoted);
+    jsonfetch_str(o, "leader", e->leader, sizeof e->leader);
+    e->traffic = (int)whole(jsonfetch_num(cJSON_GetObjectItemCaseSensitive(o, "traffic"), "share"));
     const cJSON *pv = cJSON_GetObjectItemCaseSensitive(o, "p_value");
-    e->p_ctr = num(pv, "ctr");
-    e->p_conv = num(pv, "conversion");
+    e->p_ctr = jsonfetch_num(pv, "ctr");
+    e->p_conv = jsonfetch_num(pv, "conversion");
     const cJSON *v;
     cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(o, "variants"))
     {
         if (e->n >= XF_VARIANTS)
             break;
         struct xf_variant *x = &e->v[e->n++];
-        str(v, "name", x->name, sizeof x->name);
-        x->version = whole(num(v, "model_version"));
-        x->share = (int)whole(num(v, "share"));
-        x->impressions = whole(num(v, "impressions"));
-        x->users = whole(num(v, "users"));
-        x->clicks = whole(num(v, "clicks"));
-        x->purchases = whole(num(v, "purchases"));
+        jsonfetch_str(v, "name", x->name, sizeof x->name);
+        x->version = whole(jsonfetch_num(v, "model_version"));
+        x->share = (int)whole(jsonfetch_num(v, "share"));
+        x->impressions = whole(jsonfetch_num(v, "impressions"));
+        x->users = whole(jsonfetch_num(v, "users"));
+        x->clicks = whole(jsonfetch_num(v, "clicks"));
+        x->purchases = whole(jsonfetch_num(v, "purchases"));
         rate(v, "ctr", &x->ctr);
         rate(v, "conversion", &x->conv);
     }
@@ -203,11 +138,8 @@ int expfetch_parse(const char *json, size_t len, struct xf_data *out)
     cJSON *root = cJSON_ParseWithLength(json, len);
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "experiments");
     if (!cJSON_IsArray(list)) {
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-        char m[120];
-        str(e, "message", m, sizeof m);
         out->state = XF_ERROR;
-        snprintf(out->msg, sizeof out->msg, "%s", m[0] ? m : "not an experiments list");
+        jsonfetch_error_text(root, "not an experiments list", out->msg, sizeof out->msg);
         cJSON_Delete(root);
         return -1;
     }
@@ -226,45 +158,40 @@ int expfetch_parse(const char *json, size_t len, struct xf_data *out)
 /* A finished POST: its outcome as a sentence. */
 static void post_done(struct expfetch *f, CURLcode rc)
 {
-    struct xf_req *r = &f->post;
-    long code = 0;
-    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+    struct jsonfetch *r = &f->post;
+    int code = (int)jsonfetch_status(r); /* int: the sentence provably fits post_msg */
     if (rc != CURLE_OK) {
-        snprintf(f->d.post_msg, sizeof f->d.post_msg, "%.80s failed: %.100s", r->what,
+        snprintf(f->d.post_msg, sizeof f->d.post_msg, "%.80s failed: %.100s", f->what,
                  curl_easy_strerror(rc));
     } else if (code >= 400) {
         cJSON *j = cJSON_ParseWithLength(r->body ? r->body : "", r->len);
         char m[150];
-        str(cJSON_GetObjectItemCaseSensitive(j, "error"), "message", m, sizeof m);
-        snprintf(f->d.post_msg, sizeof f->d.post_msg, "%.80s: HTTP %ld %.100s", r->what, code, m);
+        jsonfetch_str(cJSON_GetObjectItemCaseSensitive(j, "error"), "message", m, sizeof m);
+        snprintf(f->d.post_msg, sizeof f->d.post_msg, "%.80s: HTTP %d %.100s", f->what, code, m);
         cJSON_Delete(j);
     } else {
-        snprintf(f->d.post_msg, sizeof f->d.post_msg, "%.80s: done (HTTP %ld)", r->what, code);
+        snprintf(f->d.post_msg, sizeof f->d.post_msg, "%.80s: done (HTTP %d)", f->what, code);
     }
 }
 
 int expfetch_step(struct expfetch *f)
 {
-    int running = 0, changed = 0, left;
+    int running = 0, changed = 0;
+    struct jsonfetch *r;
+    CURLcode rc;
     curl_multi_perform(f->multi, &running);
-    CURLMsg *m;
-    while ((m = curl_multi_info_read(f->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        if (m->easy_handle == f->get.easy) {
-            long code = 0;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &code);
-            if (m->data.result != CURLE_OK) {
+    while ((r = jsonfetch_done(f->multi, &rc))) {
+        if (r == &f->get) {
+            if (rc != CURLE_OK) {
                 f->d.state = XF_ERROR;
-                snprintf(f->d.msg, sizeof f->d.msg, "%s", curl_easy_strerror(m->data.result));
+                snprintf(f->d.msg, sizeof f->d.msg, "%s", curl_easy_strerror(rc));
             } else {
-                expfetch_parse(f->get.body ? f->get.body : "", f->get.len, &f->d);
+                expfetch_parse(r->body ? r->body : "", r->len, &f->d);
             }
-            req_end(f, &f->get);
-        } else if (m->easy_handle == f->post.easy) {
-            post_done(f, m->data.result);
-            req_end(f, &f->post);
+        } else {
+            post_done(f, rc);
         }
+        jsonfetch_end(r, f->multi);
         changed = 1;
     }
     return changed;

@@ -12,10 +12,10 @@
 #include <time.h>
 
 #include "tui/fleet.h"
+#include "tui/jsonfetch.h"
 #include "tui/poller_json.h"
 #include "util/clock.h"
 #include "util/error.h"
-#include "util/mem.h"
 
 #define JOBS_MAX          64
 #define JOB_BODY_MAX      (1 << 20)
@@ -26,11 +26,7 @@ enum job_kind { JOB_HEALTH, JOB_STATS, JOB_RECS, JOB_USER, JOB_RANDOM, JOB_MODEL
 struct job {
     int used, kind, region;
     unsigned gen; /* lookup generation: answers to a replaced lookup are dropped */
-    CURL *easy;
-    struct curl_slist *hdrs;
-    char *body;
-    size_t len, cap;
-    int too_big;
+    struct jsonfetch http;
     double started;
 };
 
@@ -156,12 +152,7 @@ struct poller *poller_create(const struct regions_conf *conf, double interval_s,
 
 static void job_free(struct poller *p, struct job *j)
 {
-    if (j->easy) {
-        curl_multi_remove_handle(p->multi, j->easy);
-        curl_easy_cleanup(j->easy);
-    }
-    curl_slist_free_all(j->hdrs);
-    free(j->body);
+    jsonfetch_end(&j->http, p->multi);
     memset(j, 0, sizeof *j);
 }
 
@@ -185,24 +176,6 @@ struct tui_data *poller_data(struct poller *p)
 const char *poller_admin_key(const struct poller *p)
 {
     return p->admin_key[0] ? p->admin_key : p->api_key;
-}
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-    struct job *j = ud;
-    size_t n = size * nmemb;
-    if (j->len + n + 1 > JOB_BODY_MAX) {
-        j->too_big = 1;
-        return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
-    }
-    void *body = j->body;
-    if (mem_grow(&body, 1, j->len + n + 1, &j->cap, JOB_BODY_MAX) < 0)
-        return 0;
-    j->body = body;
-    memcpy(j->body + j->len, ptr, n);
-    j->len += n;
-    j->body[j->len] = '\0';
-    return n;
 }
 
 static int job_busy(const struct poller *p, int kind, int region)
@@ -233,36 +206,19 @@ static int job_start(struct poller *p, int kind, int region, const char *path,
     j->region = region;
     j->gen = p->lookup_gen;
     j->started = clock_monotonic();
-    j->easy = curl_easy_init();
-    if (!j->easy)
-        goto fail;
-    j->hdrs = curl_slist_append(NULL, "Accept: application/json");
-    if (post_body)
-        j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/json");
+    j->http.owner = j;
     /* Model changes are admin routes: an admin key, which also passes as an API key. */
     const char *key = kind == JOB_MODEL_POST && p->admin_key[0] ? p->admin_key : p->api_key;
-    if (key[0]) {
-        char h[160];
-        snprintf(h, sizeof h, "X-API-Key: %s", key);
-        j->hdrs = curl_slist_append(j->hdrs, h);
+    struct jsonfetch_opts o = {.key = key,
+                               .post = post_body,
+                               .timeout_ms = timeout_ms,
+                               .connect_ms = timeout_ms,
+                               .max = JOB_BODY_MAX};
+    if (jsonfetch_start(&j->http, p->multi, url, &o) < 0) {
+        job_free(p, j);
+        return -1;
     }
-    curl_easy_setopt(j->easy, CURLOPT_URL, url);
-    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(j->easy, CURLOPT_USERAGENT, "recsys-tui-dashboard");
-    curl_easy_setopt(j->easy, CURLOPT_HTTPHEADER, j->hdrs);
-    curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
-    curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
-    if (post_body)
-        curl_easy_setopt(j->easy, CURLOPT_COPYPOSTFIELDS, post_body);
-    if (curl_multi_add_handle(p->multi, j->easy) != CURLM_OK)
-        goto fail;
     return 0;
-fail:
-    job_free(p, j);
-    return -1;
 }
 
 static void set_region_error(struct region_view *r, const char *what, const char *msg)
@@ -275,7 +231,7 @@ static void on_health(struct poller *p, struct job *j, int ok, const char *msg, 
 {
     struct region_view *r = &p->d.r[j->region];
     int degraded = 0;
-    if (ok && poller_json_health(j->body, r) < 0) {
+    if (ok && poller_json_health(j->http.body, r) < 0) {
         ok = 0;
         msg = "unreadable health JSON";
     }
@@ -334,7 +290,7 @@ static void on_recs(struct poller *p, struct job *j, const struct answer *a)
 {
     struct rec_result *rr = &p->d.recs[j->region];
     rr->client_ms = a->ms;
-    if (a->ok && poller_json_recs(j->body, rr, rr->error, sizeof rr->error) == 0) {
+    if (a->ok && poller_json_recs(j->http.body, rr, rr->error, sizeof rr->error) == 0) {
         rr->state = LOOKUP_OK;
         record_recent(p, j->region);
     } else {
@@ -347,7 +303,7 @@ static void on_recs(struct poller *p, struct job *j, const struct answer *a)
 static void on_user(struct poller *p, struct job *j, const struct answer *a)
 {
     struct user_history *h = &p->d.hist;
-    if (a->ok && poller_json_user(j->body, h, h->error, sizeof h->error) == 0) {
+    if (a->ok && poller_json_user(j->http.body, h, h->error, sizeof h->error) == 0) {
         h->state = LOOKUP_OK;
     } else {
         h->state = LOOKUP_ERROR;
@@ -362,7 +318,7 @@ static void on_user(struct poller *p, struct job *j, const struct answer *a)
 static void on_random(struct poller *p, struct job *j, const struct answer *a)
 {
     char uid[40];
-    if (a->ok && poller_json_random_user(j->body, uid, sizeof uid) == 0)
+    if (a->ok && poller_json_random_user(j->http.body, uid, sizeof uid) == 0)
         poller_lookup(p, uid, p->random_count, p->random_region);
     else
         snprintf(p->d.lookup_msg, sizeof p->d.lookup_msg, "random user: %s",
@@ -372,7 +328,7 @@ static void on_random(struct poller *p, struct job *j, const struct answer *a)
 static void on_models(struct poller *p, struct job *j, const struct answer *a)
 {
     struct tui_data *d = &p->d;
-    if (j->kind == JOB_MODELS && a->ok && poller_json_models(j->body, d) == 0) {
+    if (j->kind == JOB_MODELS && a->ok && poller_json_models(j->http.body, d) == 0) {
         d->models_state = LOOKUP_OK;
         return;
     }
@@ -383,7 +339,7 @@ static void on_models(struct poller *p, struct job *j, const struct answer *a)
         return;
     }
     int active = -1; /* JOB_MODEL_POST: activate or rollback */
-    if (a->ok && poller_json_active(j->body, &active) == 0)
+    if (a->ok && poller_json_active(j->http.body, &active) == 0)
         snprintf(d->models_msg, sizeof d->models_msg, "active model is now v%d", active);
     else
         snprintf(d->models_msg, sizeof d->models_msg, "failed: %s",
@@ -397,14 +353,14 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
     struct region_view *r = &p->d.r[j->region];
     char msg[120] = "";
     struct answer a = {.ms = (clock_monotonic() - j->started) * 1000, .msg = msg};
-    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &a.status);
+    a.status = jsonfetch_status(&j->http);
     if (rc != CURLE_OK)
         snprintf(msg, sizeof msg, "%s",
-                 j->too_big ? "answer larger than 1 MiB" : curl_easy_strerror(rc));
-    else if (!j->body)
+                 j->http.too_big ? "answer larger than 1 MiB" : curl_easy_strerror(rc));
+    else if (!j->http.body)
         snprintf(msg, sizeof msg, "HTTP %ld with an empty body", a.status);
     else if (a.status != 200)
-        poller_json_error_message(j->body, a.status, msg, sizeof msg);
+        poller_json_error_message(j->http.body, a.status, msg, sizeof msg);
     a.ok = msg[0] == '\0';
     a.stale = j->gen != p->lookup_gen;
     switch (j->kind) {
@@ -412,7 +368,7 @@ static void job_done(struct poller *p, struct job *j, CURLcode rc)
         on_health(p, j, a.ok, a.ok ? NULL : msg, a.ms);
         break;
     case JOB_STATS:
-        if (a.ok && poller_json_stats(j->body, &r->stats) == 0)
+        if (a.ok && poller_json_stats(j->http.body, &r->stats) == 0)
             r->have_stats = 1;
         else if (!a.ok && r->fsm.fails == 0)
             set_region_error(r, "stats", msg);
@@ -474,16 +430,10 @@ int poller_step(struct poller *p, int extra_fd, int timeout_ms, int *fd_ready, c
     *fd_ready = extra_fd >= 0 && (wfd.revents & CURL_WAIT_POLLIN);
     if (curl_multi_perform(p->multi, &running) != CURLM_OK)
         return err_set(err, errlen, "curl_multi_perform failed");
-    CURLMsg *m;
-    int left;
-    while ((m = curl_multi_info_read(p->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct job *j = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-        CURLcode rc = m->data.result;
-        if (!j)
-            continue;
+    struct jsonfetch *h;
+    CURLcode rc;
+    while ((h = jsonfetch_done(p->multi, &rc))) {
+        struct job *j = h->owner;
         job_done(p, j, rc);
         job_free(p, j);
         changed = 1;
