@@ -1,0 +1,168 @@
+/* The dashboard's request helper (tui/jsonfetch.h) on file:// URLs, so no
+ * server is needed: the answer gathered whole, the cap that cuts it, two
+ * transfers on one multi handle (one failing) each reported once, the
+ * owner kept across jsonfetch_end; and the cJSON readers. The headers and
+ * POSTs are covered end to end by the dashboard's tests (tests/e2e/tui*.sh,
+ * experiments_tui.sh). */
+#include "tui/jsonfetch.h"
+#include "test.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+
+static char dir[] = "/tmp/test_jsonfetch.XXXXXX";
+
+/* Writes text to dir/name; its file:// URL into url. */
+static void put_file(const char *name, const char *text, char *url, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    snprintf(url, n, "file://%s", path);
+}
+
+/* Moves multi on until a transfer finishes (20 s at most): it, or NULL. */
+static struct jsonfetch *next_done(CURLM *multi, CURLcode *rc)
+{
+    double until = clock_monotonic() + 20;
+    struct jsonfetch *j;
+    int running;
+    do {
+        curl_multi_perform(multi, &running);
+        if ((j = jsonfetch_done(multi, rc)))
+            return j;
+        curl_multi_poll(multi, NULL, 0, 50, NULL);
+    } while (clock_monotonic() < until);
+    return NULL;
+}
+
+static void test_get(void)
+{
+    CURLM *multi = curl_multi_init();
+    struct jsonfetch j = {.owner = &j};
+    struct jsonfetch_opts o = {.key = "k1", .timeout_ms = 5000, .connect_ms = 2000, .max = 1024};
+    char url[300];
+    CURLcode rc = CURLE_OK;
+    put_file("a.json", "{\"n\": 4.5, \"s\": \"text\"}", url, sizeof url);
+    CHECK_INT(jsonfetch_start(&j, multi, url, &o), 0);
+    CHECK(j.easy != NULL);
+    CHECK(next_done(multi, &rc) == &j);
+    CHECK_INT(rc, CURLE_OK);
+    CHECK_STR(j.body, "{\"n\": 4.5, \"s\": \"text\"}");
+    CHECK_INT(j.len, strlen("{\"n\": 4.5, \"s\": \"text\"}"));
+    CHECK_INT(j.too_big, 0);
+    CHECK(jsonfetch_done(multi, &rc) == NULL); /* reported once */
+    jsonfetch_end(&j, multi);
+    CHECK(j.easy == NULL && j.body == NULL && j.len == 0);
+    CHECK(j.owner == &j);
+    jsonfetch_end(&j, multi); /* idle: nothing to do */
+    CHECK_INT(jsonfetch_status(&j), 0);
+    curl_multi_cleanup(multi);
+}
+
+/* An answer past max is cut: a write error, too_big set, nothing kept past it. */
+static void test_cap(void)
+{
+    CURLM *multi = curl_multi_init();
+    struct jsonfetch j = {0};
+    struct jsonfetch_opts o = {.timeout_ms = 5000, .connect_ms = 2000, .max = 16};
+    char url[300];
+    CURLcode rc = CURLE_OK;
+    put_file("big.json", "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17]", url, sizeof url);
+    CHECK_INT(jsonfetch_start(&j, multi, url, &o), 0);
+    CHECK(next_done(multi, &rc) == &j);
+    CHECK_INT(rc, CURLE_WRITE_ERROR);
+    CHECK_INT(j.too_big, 1);
+    CHECK(j.len < 16);
+    jsonfetch_end(&j, multi);
+    CHECK_INT(j.too_big, 0);
+    curl_multi_cleanup(multi);
+}
+
+/* Two transfers in flight (one failing: a missing file) are each reported once. */
+static void test_two_in_flight(void)
+{
+    CURLM *multi = curl_multi_init();
+    struct jsonfetch a = {0}, b = {0};
+    struct jsonfetch_opts o = {.timeout_ms = 5000, .connect_ms = 2000, .max = 1024};
+    char url[300], missing[320];
+    CURLcode rc = CURLE_OK, rc_a = CURLE_OK, rc_b = CURLE_OK;
+    put_file("b.json", "{}", url, sizeof url);
+    snprintf(missing, sizeof missing, "file://%s/none.json", dir);
+    CHECK_INT(jsonfetch_start(&a, multi, url, &o), 0);
+    CHECK_INT(jsonfetch_start(&b, multi, missing, &o), 0);
+    int seen_a = 0, seen_b = 0;
+    for (int i = 0; i < 2; i++) {
+        struct jsonfetch *j = next_done(multi, &rc);
+        seen_a += j == &a;
+        seen_b += j == &b;
+        if (j == &a)
+            rc_a = rc;
+        if (j == &b)
+            rc_b = rc;
+    }
+    CHECK_INT(seen_a, 1);
+    CHECK_INT(seen_b, 1);
+    CHECK_INT(rc_a, CURLE_OK);
+    CHECK_STR(a.body, "{}");
+    CHECK(rc_b != CURLE_OK);
+    CHECK(b.body == NULL);
+    jsonfetch_end(&a, multi);
+    jsonfetch_end(&b, multi);
+    curl_multi_cleanup(multi);
+}
+
+static void test_readers(void)
+{
+    cJSON *o = cJSON_Parse("{\"n\": 2.5, \"s\": \"hi\", \"b\": true, \"z\": null}");
+    CHECK_NEAR(jsonfetch_num(o, "n"), 2.5, 0);
+    CHECK(isnan(jsonfetch_num(o, "s")));
+    CHECK(isnan(jsonfetch_num(o, "missing")));
+    CHECK(isnan(jsonfetch_num(NULL, "n")));
+    char out[8] = "x";
+    jsonfetch_str(o, "s", out, sizeof out);
+    CHECK_STR(out, "hi");
+    jsonfetch_str(o, "n", out, sizeof out);
+    CHECK_STR(out, ""); /* a number is not a string */
+    jsonfetch_str(o, "b", out, sizeof out);
+    CHECK_STR(out, "");
+    jsonfetch_str(NULL, "s", out, sizeof out);
+    CHECK_STR(out, "");
+    cJSON_Delete(o);
+
+    char msg[64];
+    cJSON *e = cJSON_Parse("{\"error\": {\"code\": 404, \"message\": \"no such route\"}}");
+    jsonfetch_error_text(e, "fallback", msg, sizeof msg);
+    CHECK_STR(msg, "no such route");
+    cJSON_Delete(e);
+    e = cJSON_Parse("{\"error\": \"flat\"}");
+    jsonfetch_error_text(e, "fallback", msg, sizeof msg);
+    CHECK_STR(msg, "fallback");
+    cJSON_Delete(e);
+    jsonfetch_error_text(NULL, "not JSON", msg, sizeof msg);
+    CHECK_STR(msg, "not JSON");
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir) || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        printf("not ok - setup\n");
+        return 1;
+    }
+    RUN(test_get);
+    RUN(test_cap);
+    RUN(test_two_in_flight);
+    RUN(test_readers);
+    curl_global_cleanup();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        printf("# could not remove %s\n", dir);
+    return TEST_SUMMARY();
+}
