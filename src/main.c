@@ -18,6 +18,7 @@
 #include "cli/cmd_simulate.h"
 #include "cli/cmd_serve.h"
 #include "cli/cmd_train.h"
+#include "cli/cmd_tune.h"
 #include "cli/conffile.h"
 #include "cli/exitcode.h"
 
@@ -37,6 +38,7 @@ static const char usage[] =
     "  ingest      load the Olist CSVs into SQLite (atomic, cleaned)\n"
     "  gen-sample  write deterministic Olist-shaped sample CSVs\n"
     "  train       train a recommender and store it as a new model version\n"
+    "  tune        choose the default configuration on validation cutoffs\n"
     "  eval        evaluate recommenders on a temporal split (--rolling monthly, --paired)\n"
     "  recommend   top-N products for one user\n"
     "  models      list, activate or roll back model versions\n"
@@ -63,6 +65,7 @@ static const struct command commands[] = {
     {"--serve", cmd_serve},   {"serve", cmd_serve},           {"--monitor", cmd_monitor},
     {"monitor", cmd_monitor}, {"haproxy-config", cmd_haproxy},
     {"s3", cmd_s3}, {"simulate", cmd_simulate}, {"retrain", cmd_retrain},
+    {"tune", cmd_tune},
 };
 
 int main(int argc, char **argv)

@@ -37,6 +37,11 @@ static const struct double_opt double_opts[] = {
     {"--reg", 0, 1e6, offsetof(struct algo_params, reg)},
     {"--alpha", 0, 1e6, offsetof(struct algo_params, alpha)},
     {"--state-weight", 0, 1000, offsetof(struct algo_params, state_weight)},
+    {"--seller-weight", 0, 1000, offsetof(struct algo_params, seller_weight)},
+    {"--repurchase-weight", 0, 1000, offsetof(struct algo_params, repurchase_weight)},
+    {"--copurchase-weight", 0, 1000, offsetof(struct algo_params, copurchase_weight)},
+    {"--itemcf-weight", 0, 1000, offsetof(struct algo_params, itemcf_weight)},
+    {"--popularity-weight", 0, 1000, offsetof(struct algo_params, popularity_weight)},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -83,5 +88,14 @@ const char *algo_opts_help(void)
            "  --window D           popularity window in days before the cutoff (30)\n"
            "  --long-window D      hybrid: longer window blended into popularity (90)\n"
            "  --state-window D     per-state popularity window (90)\n"
-           "  --state-weight W     hybrid cold start: weight of state popularity (0)\n";
+           "  --state-weight W     hybrid cold start: weight of state popularity (0)\n"
+           "  --seller-weight W    hybrid: top products of the sellers the user bought from\n"
+           "                       (0.0001: after co-purchases, before popularity; 0 = off)\n"
+           "  --repurchase-weight W  hybrid: learned repurchase boost of owned items (1);\n"
+           "                       0 = owned items are left out unless a request allows them\n"
+           "  --copurchase-weight W  hybrid: co-purchase candidates (0.001)\n"
+           "  --itemcf-weight W    hybrid: item-item against user-user (1)\n"
+           "  --popularity-weight W  hybrid: global popularity as a candidate for users with\n"
+           "                       history (0: it only fills)\n"
+           "`recsys-tui tune` chooses these on validation cutoffs; train uses its choice.\n";
 }

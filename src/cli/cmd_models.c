@@ -10,10 +10,63 @@
 
 #include "cli/exitcode.h"
 #include "cli/opts.h"
+#include "cli/cmd_tune.h"
 #include "cli/storecmd.h"
 #include "engine/modelstore.h"
 #include "net/render.h"
 #include "util/error.h"
+
+/* `models show V`: one version's parameters and, when `tune` chose them,
+ * the validation table that did (the params' "tuning" member). */
+static int models_show(const char *db, const char *arg, int json)
+{
+    int v;
+    char err[ERR_LEN];
+    struct modelstore_list l;
+    if (opts_parse_int(arg, 1, 2000000000, &v) < 0)
+        return opts_usage_error("models", "show needs a version number", arg);
+    if (modelstore_list(db, &l, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui models: %s\n", err);
+        return EXIT_FAIL;
+    }
+    const struct model_meta *m = NULL;
+    for (int i = 0; i < l.n; i++)
+        if (l.models[i].version == v)
+            m = &l.models[i];
+    if (!m) {
+        fprintf(stderr, "recsys-tui models: no model version %d in %s\n", v, db);
+        modelstore_list_free(&l);
+        return EXIT_FAIL;
+    }
+    cJSON *params = cJSON_Parse(m->params_json), *it;
+    const cJSON *tuning = cJSON_GetObjectItemCaseSensitive(params, "tuning");
+    if (json) {
+        printf("{\"version\":%d,\"algorithm\":\"%s\",\"cutoff\":\"%s\",\"active\":%s,"
+               "\"params\":%s,\"metrics\":%s}\n",
+               v, m->algorithm, m->cutoff, m->active ? "true" : "false", m->params_json,
+               m->metrics_json);
+    } else {
+        printf("model version %d%s: %s, cutoff %s, created %s, sha256 %.16s\nparams:", v,
+               m->active ? " (active)" : "", m->algorithm, m->cutoff[0] ? m->cutoff : "all",
+               m->created_at, m->sha256);
+        cJSON_ArrayForEach(it, params) if (cJSON_IsNumber(it))
+            printf(" %s=%g", it->string, it->valuedouble);
+        printf("\nmetrics: %s\n", m->metrics_json);
+        const cJSON *rep = cJSON_GetObjectItemCaseSensitive(tuning, "report");
+        char *text = rep ? cJSON_PrintUnformatted(rep) : NULL;
+        if (text) {
+            printf("chosen by tune run %.0f (%s):\n",
+                   cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(tuning, "run")),
+                   cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(tuning, "created_at")));
+            cmd_tune_print_report(stdout, text);
+        } else
+            printf("not tuned: the built-in defaults and the options given to train\n");
+        free(text);
+    }
+    cJSON_Delete(params);
+    modelstore_list_free(&l);
+    return EXIT_OK;
+}
 
 int cmd_models(int argc, char **argv)
 {
@@ -22,17 +75,21 @@ int cmd_models(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: recsys-tui models list [--json] [--db PATH | --store URL]\n"
-                   "       recsys-tui models activate VERSION [--db PATH | --store URL]\n"
-                   "       recsys-tui models rollback [--db PATH | --store URL]\n"
-                   "       recsys-tui models publish VERSION [--db PATH] --store URL [--activate]\n\n"
-                   "Lists the stored model versions, makes one active, or goes back to the\n"
-                   "previously active one. Running regions pick the change up on SIGHUP.\n\n"
-                   "With --store s3://BUCKET/PREFIX the same act on an S3 model store (AWS_*\n"
-                   "variables: recsys-tui(1)); regions with model_store set follow its active\n"
-                   "version within store_poll seconds. publish uploads VERSION of the database\n"
-                   "as an artifact (everything a region serves it from) with its manifest, and\n"
-                   "with --activate makes it the store's active version.\n");
+            printf(
+                "usage: recsys-tui models list [--json] [--db PATH | --store URL]\n"
+                "       recsys-tui models show VERSION [--json] [--db PATH]\n"
+                "       recsys-tui models activate VERSION [--db PATH | --store URL]\n"
+                "       recsys-tui models rollback [--db PATH | --store URL]\n"
+                "       recsys-tui models publish VERSION [--db PATH] --store URL [--activate]\n\n"
+                "Lists the stored model versions, makes one active, or goes back to the\n"
+                "previously active one. Running regions pick the change up on SIGHUP.\n"
+                "show prints a version's parameters and, when `recsys-tui tune` chose\n"
+                "them, the validation table that did and why.\n\n"
+                "With --store s3://BUCKET/PREFIX the same act on an S3 model store (AWS_*\n"
+                "variables: recsys-tui(1)); regions with model_store set follow its active\n"
+                "version within store_poll seconds. publish uploads VERSION of the database\n"
+                "as an artifact (everything a region serves it from) with its manifest, and\n"
+                "with --activate makes it the store's active version.\n");
             return EXIT_OK;
         } else if (!strcmp(a, "--db") && i + 1 < argc)
             db = argv[++i];
@@ -64,6 +121,8 @@ int cmd_models(int argc, char **argv)
     }
     if (store)
         return storecmd_models(sub, arg, store, json);
+    if (!strcmp(sub, "show"))
+        return models_show(db, arg, json);
     if (!strcmp(sub, "list")) {
         struct modelstore_list l;
         if (modelstore_list(db, &l, err, sizeof err) < 0) {

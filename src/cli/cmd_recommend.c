@@ -15,17 +15,19 @@
 int cmd_recommend(int argc, char **argv)
 {
     const char *db = OPTS_DEFAULT_DB, *user = NULL;
-    struct rec_request req = {.count = 10};
+    struct rec_request req = {.count = 10, .allow_repurchase = REC_REPURCHASE_MODEL};
     int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: recsys-tui recommend USER [-n N] [--json] [--explain] [--repurchase]\n"
-                   "                            [--db PATH]\n\n"
+            printf("usage: recsys-tui recommend USER [-n N] [--json] [--explain]\n"
+                   "                            [--repurchase | --no-repurchase] [--db PATH]\n\n"
                    "Top-N products (default 10, 1..100) for USER, a customer_unique_id or a\n"
                    "customer_id, from the active model, with the user's purchase history.\n"
                    "Unknown users get cold-start recommendations. --explain shows the\n"
-                   "neighbours or reasons; --repurchase keeps products already bought.\n");
+                   "neighbours or reasons. Products already bought follow the model's\n"
+                   "policy (the hybrid ranks them by the learned repurchase score unless\n"
+                   "tuned off); --repurchase keeps them, --no-repurchase leaves them out.\n");
             return EXIT_OK;
         } else if ((!strcmp(a, "-n") || !strcmp(a, "--count")) && v) {
             if (opts_parse_int(argv[++i], 1, REC_MAX_ITEMS, &req.count) < 0)
@@ -38,6 +40,8 @@ int cmd_recommend(int argc, char **argv)
             req.explain = 1;
         else if (!strcmp(a, "--repurchase"))
             req.allow_repurchase = 1;
+        else if (!strcmp(a, "--no-repurchase"))
+            req.allow_repurchase = 0;
         else if (a[0] == '-' || user)
             return opts_usage_error("recommend", "unknown option or extra argument", a);
         else

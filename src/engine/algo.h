@@ -43,6 +43,14 @@ struct algo_params {
     double state_weight; /* hybrid cold start: weight of state popularity vs global */
     /* hybrid: weight of the same-seller candidates (sources_seller.h); 0 = off */
     double seller_weight;
+    /* hybrid: weight of the learned repurchase boost on owned items (1); 0 = the model's
+     * default forbids owned items (a request may still allow them, at weight 1) */
+    double repurchase_weight;
+    double copurchase_weight; /* hybrid: weight of the co-purchase source (0.001) */
+    double itemcf_weight;     /* hybrid: item-item against user-user (1 each at its best) */
+    /* hybrid: global popularity as a candidate for users with history, against the
+     * collaborative scores (0: popularity only fills what they leave) */
+    double popularity_weight;
 };
 void algo_params_default(struct algo_params *p);
 

@@ -457,6 +457,13 @@ static int32_t resolve_person(const struct engine *e, const char *id, char uid[D
     return dataset_idmap_find(&e->people, id);
 }
 
+/* The model's repurchase policy: owned items allowed for a hybrid with a
+ * positive learned-repurchase weight (the others never rank them). */
+static int engine_repurchase_default(const struct model *m)
+{
+    return !strcmp(m->algorithm, "hybrid") && m->params.repurchase_weight > 0;
+}
+
 int engine_recommend(struct engine *e, const struct rec_request *req, struct rec_result *out,
                      char *err, size_t errlen)
 {
@@ -482,7 +489,9 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
                           .state =
                               dataset_state_index(&e->m.ctx, out->state[0] ? out->state : NULL),
                           .n = filter ? REC_MAX_ITEMS : req->count,
-                          .allow_repurchase = req->allow_repurchase,
+                          .allow_repurchase = req->allow_repurchase != REC_REPURCHASE_MODEL
+                                                  ? req->allow_repurchase
+                                                  : engine_repurchase_default(&e->m),
                           .explain = req->explain};
     struct rec_list list;
     list.n = 0;

@@ -55,12 +55,17 @@ struct rec_context {
     char exclude[REC_MAX_EXCLUDE][REC_ID_LEN]; /* 32 hex each; unknown products ignored */
 };
 
+#define REC_REPURCHASE_MODEL (-1)
+
 struct rec_request {
-    const char *user;     /* customer_unique_id or customer_id (mapped) */
-    int count;            /* 1..REC_MAX_ITEMS */
-    int allow_repurchase; /* keep items the user already bought */
-    int explain;          /* fill rec_result.explain */
-    struct overlay *overlay; /* purchases since training (engine/overlay.h); NULL: none */
+    const char *user; /* customer_unique_id or customer_id (mapped) */
+    int count;        /* 1..REC_MAX_ITEMS */
+    /* owned items: 1 allowed (the hybrid ranks them by the learned repurchase boost), 0
+     * left out, REC_REPURCHASE_MODEL the model's policy (the HTTP API's and `recommend`'s
+     * default: allowed for a hybrid whose repurchase_weight is above 0, chosen by `tune`) */
+    int allow_repurchase;
+    int explain;                       /* fill rec_result.explain */
+    struct overlay *overlay;           /* purchases since training (engine/overlay.h); NULL: none */
     const struct rec_context *context; /* NULL: none */
 };
 

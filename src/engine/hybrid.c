@@ -17,13 +17,6 @@
 #include "engine/usercf.h"
 #include "util/error.h"
 
-/* Weight of the best co-purchase against user-user and item-item (each 1 at
- * its best): a tie-break level, so co-purchases come after the collaborative
- * candidates and owned items and before popularity. Chosen on validation
- * cutoffs inside the training period (2017-08-01, 2017-10-01): weights 0.1 to
- * 3 won no hit there and lowered NDCG@10 (they push owned items down). */
-#define HYBRID_COPURCHASE_WEIGHT 0.001f
-
 static int hybrid_fit(struct model *m, char *err, size_t errlen)
 {
     if (algo_usercf.fit(m, err, errlen) < 0 || algo_itemcf.fit(m, err, errlen) < 0)
@@ -89,18 +82,27 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
         for (size_t i = 0; i < ub.n; i++)
             cand_add(&all, ub.c[i].item, ub.c[i].score);
         for (size_t i = 0; i < ib.n; i++)
-            cand_add(&all, ib.c[i].item, ib.c[i].score);
-        /* co-purchases of the owned items, normalised like the others, weighed less */
+            cand_add(&all, ib.c[i].item, (float)m->params.itemcf_weight * ib.c[i].score);
+        /* co-purchases of the owned items, normalised like the others, weighed less: by
+         * default (0.001) a tie-break level after the collaborative candidates and owned
+         * items; `tune` chooses the weight on validation cutoffs */
         int64_t o0 = m->ui.ptr[q->user], o1 = m->ui.ptr[q->user + 1];
         if (sources_copurchase(&m->src, m->ui.idx + o0, o1 - o0, &cb) == 0) {
             cand_rank(&cb);
             normalise(&cb);
             for (size_t i = 0; i < cb.n; i++)
-                cand_add(&all, cb.c[i].item, HYBRID_COPURCHASE_WEIGHT * cb.c[i].score);
+                cand_add(&all, cb.c[i].item, (float)m->params.copurchase_weight * cb.c[i].score);
         }
+        /* global popularity as a weighed candidate (popularity_weight 0: it only fills) */
+        float pw = (float)m->params.popularity_weight;
+        float ptop = m->pop.n_blend ? m->pop.blend_score[m->pop.blend[0]] : 0;
+        for (int32_t k = 0; pw > 0 && ptop > 0 && k < m->pop.n_blend && k < 2 * q->n; k++)
+            cand_add(&all, m->pop.blend[k], pw * m->pop.blend_score[m->pop.blend[k]] / ptop);
+        /* a model whose policy forbids owned items still boosts them at 1 when asked */
+        float rw = m->params.repurchase_weight > 0 ? (float)m->params.repurchase_weight : 1;
         /* owned items: the learned repurchase boost on top of their score */
         for (int64_t k = m->ui.ptr[q->user]; q->allow_repurchase && k < m->ui.ptr[q->user + 1]; k++)
-            cand_add(&all, m->ui.idx[k], repurchase_boost(&m->rep, m->ui.idx[k]));
+            cand_add(&all, m->ui.idx[k], rw * repurchase_boost(&m->rep, m->ui.idx[k]));
         cand_rank(&all);
         for (size_t i = 0; i < all.n && out->n < q->n; i++) {
             cand_at(&all, i);
@@ -112,8 +114,8 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
                     src = "usercf";
                     break;
                 }
-            if (src[0] == 'i' && in_buf(&cb, all.c[i].item) && !in_buf(&ib, all.c[i].item))
-                src = "copurchase";
+            if (src[0] == 'i' && !in_buf(&ib, all.c[i].item))
+                src = in_buf(&cb, all.c[i].item) ? "copurchase" : "popularity:global";
             reclist_push(m, q, out, all.c[i].item, all.c[i].score, src);
         }
     }

@@ -15,17 +15,26 @@ static void put_params(struct blob_writer *w, const struct algo_params *p)
     int64_t iv[] = {p->window_days,     p->state_window, p->neighbours, p->max_postings,
                     p->item_neighbours, p->factors,      p->iterations, p->cg_steps,
                     (int64_t)p->seed,   p->price_tiers,  p->long_window};
-    double dv[] = {p->threshold, p->reg, p->alpha, p->state_weight};
+    /* the first four always; later ones were added over time (get_params) */
+    double dv[] = {p->threshold,         p->reg,           p->alpha,
+                   p->state_weight,      p->seller_weight, p->repurchase_weight,
+                   p->copurchase_weight, p->itemcf_weight, p->popularity_weight};
     bw_array(w, iv, 8, sizeof iv / 8);
     bw_array(w, dv, 8, sizeof dv / 8);
 }
 
 static int get_params(struct blob_reader *r, struct algo_params *p)
 {
-    int64_t *iv = br_array(r, 8, 11, 0, NULL);
-    double *dv = br_array(r, 8, 4, 0, NULL);
+    int64_t *iv = br_array(r, 8, 11, 0, NULL), nd = 0;
+    double *dv = br_array(r, 8, -1, 32, &nd);
     int rc = -1;
-    if (iv && dv) {
+    if (iv && dv && nd >= 4) {
+        struct algo_params d; /* doubles a model from before they existed lacks */
+        algo_params_default(&d);
+        double later[] = {d.seller_weight, d.repurchase_weight, d.copurchase_weight,
+                          d.itemcf_weight, d.popularity_weight};
+        for (int64_t k = 4; k < nd && k < 9; k++)
+            later[k - 4] = dv[k];
         *p = (struct algo_params){.window_days = (int)iv[0],
                                   .state_window = (int)iv[1],
                                   .neighbours = (int)iv[2],
@@ -40,7 +49,12 @@ static int get_params(struct blob_reader *r, struct algo_params *p)
                                   .threshold = dv[0],
                                   .reg = dv[1],
                                   .alpha = dv[2],
-                                  .state_weight = dv[3]};
+                                  .state_weight = dv[3],
+                                  .seller_weight = later[0],
+                                  .repurchase_weight = later[1],
+                                  .copurchase_weight = later[2],
+                                  .itemcf_weight = later[3],
+                                  .popularity_weight = later[4]};
         rc = 0;
     }
     free(iv);

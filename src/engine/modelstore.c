@@ -23,17 +23,21 @@ void modelstore_meta_free(struct model_meta *mm)
 
 char *modelstore_params_json(const struct algo_params *p)
 {
-    char *s = malloc(512);
+    char *s = malloc(768);
     if (s)
-        snprintf(s, 512,
+        snprintf(s, 768,
                  "{\"window_days\":%d,\"long_window\":%d,\"state_window\":%d,\"neighbours\":%d,"
                  "\"threshold\":%g,"
                  "\"max_postings\":%d,\"item_neighbours\":%d,\"factors\":%d,\"reg\":%g,"
                  "\"alpha\":%g,\"iterations\":%d,\"cg_steps\":%d,\"seed\":%llu,"
-                 "\"price_tiers\":%d,\"state_weight\":%g}",
+                 "\"price_tiers\":%d,\"state_weight\":%g,\"seller_weight\":%g,"
+                 "\"repurchase_weight\":%g,\"copurchase_weight\":%g,\"itemcf_weight\":%g,"
+                 "\"popularity_weight\":%g}",
                  p->window_days, p->long_window, p->state_window, p->neighbours, p->threshold,
                  p->max_postings, p->item_neighbours, p->factors, p->reg, p->alpha, p->iterations,
-                 p->cg_steps, (unsigned long long)p->seed, p->price_tiers, p->state_weight);
+                 p->cg_steps, (unsigned long long)p->seed, p->price_tiers, p->state_weight,
+                 p->seller_weight, p->repurchase_weight, p->copurchase_weight, p->itemcf_weight,
+                 p->popularity_weight);
     return s;
 }
 

@@ -97,6 +97,14 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     ph[1] = meta.train_seconds - ph[0];
     snprintf(meta.cutoff, sizeof meta.cutoff, "%s", o->cutoff ? o->cutoff : "");
     meta.params_json = modelstore_params_json(&params);
+    if (meta.params_json && o->tuning_json) { /* {...} -> {...,"tuning":{...}} */
+        size_t n = strlen(meta.params_json), len = n + strlen(o->tuning_json) + 16;
+        char *s = malloc(len);
+        if (s)
+            snprintf(s, len, "%.*s,\"tuning\":%s}", (int)n - 1, meta.params_json, o->tuning_json);
+        free(meta.params_json);
+        meta.params_json = s;
+    }
     if (!o->no_eval) {
         char eerr[256];
         if (o->cutoff)

@@ -16,6 +16,9 @@ struct train_options {
     int no_eval;                      /* skip the evaluation */
     int no_activate;                  /* store without activating */
     double *phase_seconds;            /* optional out [4]: load, fit, evaluate, store */
+    /* JSON object stored with the model as its params' "tuning" member: the tune run the
+     * params came from (tunestore_run_json); NULL: none */
+    const char *tuning_json;
 };
 
 #define TRAIN_EVAL_CUTOFF "2018-01-01"

@@ -144,7 +144,7 @@ static int rec_params(struct reply *rp, int *count, int *repurchase, struct rec_
     const struct http_request *q = rp->req;
     char v[16];
     *count = 10;
-    *repurchase = 0;
+    *repurchase = REC_REPURCHASE_MODEL; /* absent: the model's policy (learned score) */
     cx->set = 0;
     if (http_query_get(q, "count", v, sizeof v) == 0) {
         char *end;

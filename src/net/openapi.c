@@ -214,7 +214,7 @@ static const char spec[] =
     "\":\"#/components/parameters/RegionHint\"}],\"requestBody\":{\"required\":false,\"content\":"
     "{\"application/json\":{\"schema\":{\"type\":\"object\",\"properties\":{\"count\":{\"type\":"
     "\"integer\",\"minimum\":1,\"maximum\":100,\"default\":10},\"allow_repurchase\":{\"type\":\"b"
-    "oolean\",\"default\":false,\"description\":\"true: products the user already bought may come back, ranked by the repurchase propensity the model learned from its training period (per category, and per product where it has enough buyers), source repurchase\"},\"context\":"
+    "oolean\",\"description\":\"Absent: the model's policy, chosen by recsys-tui tune on validation cutoffs (for the hybrid: products the user already bought may come back, ranked by the repurchase propensity the model learned from its training period, per category and per product where it has enough buyers, source repurchase; a tuned repurchase_weight of 0 leaves them out). true: they may come back. false: they never appear.\"},\"context\":"
     "{\"type\":\"object\",\"additionalProperties\":false,\"description\":\"Filters and boosts, ev"
     "ery field optional. An unknown state or category, an id that is not 32 hex characters, or an"
     "y other member is a 422 whose message names the field (context.state, context.category, cont"

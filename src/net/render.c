@@ -135,7 +135,7 @@ void render_rec_key(char *key, const char *uid, int count, int rep)
         *o++ = (char)('0' + count / 10 % 10);
     *o++ = (char)('0' + count % 10);
     *o++ = ':';
-    *o++ = rep ? '1' : '0';
+    *o++ = rep == REC_REPURCHASE_MODEL ? 'd' : rep ? '1' : '0'; /* d: the model's policy */
     *o = '\0';
 }
 

@@ -44,7 +44,8 @@ void render_close(struct sbuf *b, const char *region, const char *served_by);
 void render_head(struct sbuf *out, int status, const char *reason, const char *ctype, size_t len,
                  const char *region);
 /* The recommendation cache key "r:<uid>:<count>:<rep>" as "r:%s:%d:%d"
- * prints it: uid is 32 characters, count 1..999, rep 0 or 1; key holds at
+ * prints it: uid is 32 characters, count 1..999, rep 0 or 1 ('d' for
+ * REC_REPURCHASE_MODEL, the model's policy); key holds at
  * least 42 bytes. */
 void render_rec_key(char *key, const char *uid, int count, int rep);
 

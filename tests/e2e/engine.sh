@@ -4,7 +4,8 @@
 # Olist data when $OLIST_DIR exists (every algorithm, with invariants).
 . "$(dirname "$0")/lib.sh"
 
-# check_recs DB USER N [extra args]: N items, none owned by USER, valid JSON.
+# check_recs DB USER N [extra args]: N items, none owned by USER, valid JSON
+# (pass --no-repurchase for a hybrid: by default it may rank owned items).
 check_recs() {
   db=$1 user=$2 n=$3; shift 3
   "$BIN" recommend "$user" -n "$n" --json --db "$db" "$@" >"$TMP/rec.json" 2>"$TMP/rec.err" || return 1
@@ -18,6 +19,22 @@ owned = {p for (p,) in con.execute("SELECT product_id FROM interactions WHERE us
 bad = [p for p in recs if p in owned]
 if len(recs) != n or len(set(recs)) != n or bad:
     sys.exit(f"{len(recs)} items, {len(set(recs))} distinct, owned: {bad}")
+PY
+}
+
+# check_owned_labelled DB USER: the default (the model's repurchase policy)
+# lists USER's owned products only with source "repurchase", the others never.
+check_owned_labelled() {
+  "$BIN" recommend "$2" -n 20 --json --db "$1" >"$TMP/rec.json" 2>"$TMP/rec.err" || return 1
+  python3 - "$1" "$TMP/rec.json" <<'PY'
+import json, sqlite3, sys
+r = json.load(open(sys.argv[2]))
+con = sqlite3.connect(sys.argv[1])
+owned = {p for (p,) in con.execute("SELECT product_id FROM interactions WHERE user_id = ?", (r["user_id"],))}
+bad = [(x["product_id"], x["source"]) for x in r["recommendations"]
+       if (x["product_id"] in owned) != (x["source"] == "repurchase")]
+if bad or not r["recommendations"]:
+    sys.exit(f"owned/source mismatch: {bad}")
 PY
 }
 
@@ -45,8 +62,11 @@ check_grep "models list shows hybrid active as version 2" '^ +2 \* +hybrid' "$TM
 check_eq "models list --json active" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["active"])' "$TMP/list.json")" 2
 USER=$(sqlite3 "$TMP/s.db" "SELECT user_id FROM interactions GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1")
 CUST=$(sqlite3 "$TMP/s.db" "SELECT customer_id FROM interactions WHERE user_id = '$USER' LIMIT 1")
-check "recommend a known user: 10 items, none owned" check_recs "$TMP/s.db" "$USER" 10
-check "recommend by customer_id maps to the person" check_recs "$TMP/s.db" "$CUST" 5
+check "recommend a known user --no-repurchase: 10 items, none owned" \
+  check_recs "$TMP/s.db" "$USER" 10 --no-repurchase
+check "recommend by default: owned products only as source repurchase" \
+  check_owned_labelled "$TMP/s.db" "$USER"
+check "recommend by customer_id maps to the person" check_recs "$TMP/s.db" "$CUST" 5 --no-repurchase
 check_eq "customer_id resolved to customer_unique_id" \
   "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["user_id"])' "$TMP/rec.json")" "$USER"
 "$BIN" recommend "$USER" --explain --db "$TMP/s.db" >"$TMP/rec.txt"
@@ -94,7 +114,10 @@ for algo in $ALGOS; do
   check "train $algo on the real data" "$BIN" train --algo "$algo" --db "$DB" --quiet --no-eval
   # every algorithm on the heaviest buyer; the default one on three
   for u in $(if [ "$algo" = hybrid ]; then echo $USERS; else echo $USERS | cut -d' ' -f1; fi); do
-    check "$algo: 10 items, none owned, for ${u:0:8}" check_recs "$DB" "$u" 10
+    check "$algo: 10 items, none owned, for ${u:0:8}" check_recs "$DB" "$u" 10 --no-repurchase
+    if [ "$algo" = hybrid ]; then
+      check "hybrid: owned products only as repurchase, ${u:0:8}" check_owned_labelled "$DB" "$u"
+    fi
   done
 done
 check "cold start on the real data" check_recs "$DB" 0123456789abcdef0123456789abcdef 10
