@@ -39,7 +39,8 @@ int storepoll_new(const struct regions_conf *conf, struct storepoll **out, char 
  * cached artifact: SIGHUP reloads and GET /api/v1/models read it). */
 void storepoll_first(struct storepoll *sp, struct api_shared *sh);
 
-/* Starts the poller thread (sh->bio must run). 0, or ERR_FAIL with err. */
+/* Starts the poller thread (util/periodic.h; sh->bio must run). 0, or a
+ * negative code (ERR_FAIL, ERR_NOMEM) with err. */
 int storepoll_start(struct storepoll *sp, struct api_shared *sh, char *err, size_t errlen);
 
 /* Stops and joins the thread (a poll in progress finishes first, bounded by
