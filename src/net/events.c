@@ -1,19 +1,22 @@
-/* The events queue and its writer thread (see events.h). */
+/* The events queue, its writer and syncer threads (see events.h). */
 #include "net/events.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/overlay.h"
 #include "net/api.h"
-#include "net/cache.h"
 #include "net/evloop.h"
+#include "net/events_apply.h"
 #include "net/events_store.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -21,7 +24,6 @@
 
 #define EVENTS_BUSY_MS    5000 /* SQLite busy timeout: another writer (train, models) */
 #define EVENTS_CKPT_PAGES 4000 /* WAL pages that start a checkpoint (16 MiB at 4 KiB) */
-#define EVENTS_GATHER_US  200  /* group commit: wait for more when clients write concurrently */
 
 static const char EVENTS_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS events ("
@@ -38,8 +40,9 @@ struct events {
     struct api_shared *sh;
     sqlite3 *db;
     sqlite3_stmt *ins, *begin, *commit;
-    pthread_t th;
-    int started;
+    int wal_fd; /* the WAL, for the syncer's fdatasync; -1: COMMIT syncs (FULL) */
+    pthread_t th, sync_th;
+    int started, sync_started;
     /* The checkpointer: copies the WAL into the database on its own
        connection and thread, so no commit waits for it. */
     sqlite3 *ckdb;
@@ -47,12 +50,17 @@ struct events {
     int ck_started, ck_want, ck_stop;
     pthread_cond_t ck_cv; /* under mu */
     pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct events_batch *head, *tail;
+    pthread_cond_t cv;                          /* the writer waits for batches */
+    struct events_batch *head, *tail;           /* queued for the writer */
+    atomic_int unflushed;                       /* submitted since the last events_flush */
+    pthread_cond_t sync_cv;                     /* the syncer waits for commits, applies */
+    struct events_batch *sync_head, *sync_tail; /* committed, not synced yet */
+    uint64_t seq, applied;                      /* transactions committed, applied */
+    int writer_done, syncing;
     size_t queued, capacity;
     int stopping;
+    int pipelined; /* a syncer thread (RECSYS_EVENTS_PIPELINE=0: the writer syncs) */
     int delay_ms;  /* RECSYS_EVENTS_DELAY_MS: a slow disk, for tests of the full queue */
-    int gather_us; /* group commit wait: EVENTS_GATHER_US, RECSYS_EVENTS_GATHER_US overrides */
     struct events_shipper *ship; /* with a model store: the uploads (events_store.h) */
     struct events_stats st;
 };
@@ -101,18 +109,37 @@ int events_inbox_new(int epfd, struct inbox **out, char *err, size_t errlen)
     return inbox_new(epfd, inbox_run, "feedback events", out, err, errlen);
 }
 
-/* Posts the finished batches of list to their inboxes, one wake-up each. */
+/* Posts the finished batches of list to their inboxes: the batches of one
+ * inbox go in one post (one wake-up of that loop). */
 static void deliver(struct events_batch *list)
 {
+    struct run {
+        struct inbox *ib;
+        struct inbox_item *first, *last;
+    } runs[REGIONS_MAX];
+    int n = 0;
     while (list) {
-        struct events_batch *b = list, *next = b->next;
+        struct events_batch *b = list;
+        list = b->next;
         b->next = NULL;
-        if (b->inbox)
-            inbox_post(b->inbox, &b->link);
-        else
+        if (!b->inbox) {
             run_answers(b);
-        list = next;
+            continue;
+        }
+        int k = 0;
+        while (k < n && runs[k].ib != b->inbox)
+            k++;
+        if (k == n && n == REGIONS_MAX) { /* never expected: one inbox per region */
+            inbox_post(b->inbox, &b->link);
+            continue;
+        }
+        if (k == n)
+            runs[n++] = (struct run){b->inbox, &b->link, &b->link};
+        else
+            runs[k].last = runs[k].last->next = &b->link;
     }
+    for (int k = 0; k < n; k++)
+        inbox_post_list(runs[k].ib, runs[k].first, runs[k].last);
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
@@ -167,179 +194,123 @@ static int write_batches(struct events *ev, struct events_batch *list, char *err
     return 0;
 }
 
-/* The buyers of a batch: lower-case ids, sorted. */
-struct users_set {
-    char (*ids)[REC_ID_LEN];
-    size_t n;
-};
-
-static int cmp_id(const void *a, const void *b)
+/* Makes list durable - one fdatasync of the WAL covers every transaction
+ * committed before it - waits until the writer has applied them (ev->applied
+ * reaching seq, the last one's), then answers each batch. Without mu. */
+static void sync_and_answer(struct events *ev, struct events_batch *list, uint64_t seq)
 {
-    return memcmp(a, b, REC_ID_LEN - 1);
-}
-
-static int is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* 1 when the first 32-hex-character run of a cache key (the user of a
- * recommendation answer, "r:<uid>:<count>:<rep>") is one of the buyers. */
-static int key_names_user(void *ctx, const char *key, size_t klen)
-{
-    const struct users_set *u = ctx;
-    size_t i = 0;
-    while (i + REC_ID_LEN - 1 <= klen) {
-        size_t run = 0;
-        while (i + run < klen && is_hex(key[i + run]))
-            run++;
-        if (run >= REC_ID_LEN - 1) {
-            char id[REC_ID_LEN];
-            for (size_t k = 0; k < REC_ID_LEN - 1; k++) {
-                char c = key[i + k];
-                id[k] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
-            }
-            return bsearch(id, u->ids, u->n, sizeof *u->ids, cmp_id) != NULL;
-        }
-        i += run + 1;
-    }
-    return 0;
-}
-
-/* What committed events change at once: the overlay, every region's cached
- * answers for the buyers, the experiments' counts. */
-static void apply_batches(struct events *ev, struct events_batch *list)
-{
-    struct api_shared *sh = ev->sh;
-    char buyers[256][REC_ID_LEN];
-    struct users_set set = {buyers, 0};
-    int many = 0;
+    size_t n = 0, ok = 0;
     for (struct events_batch *b = list; b; b = b->next) {
-        if (sh->overlay)
-            overlay_add(sh->overlay, b->ev, b->n, (int64_t)time(NULL));
-        for (size_t i = 0; i < b->n; i++)
-            if (b->ev[i].type == FEEDBACK_PURCHASE) {
-                if (set.n < sizeof buyers / sizeof buyers[0]) {
-                    for (size_t k = 0; k < REC_ID_LEN; k++) {
-                        char c = b->ev[i].user_id[k];
-                        buyers[set.n][k] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
-                    }
-                    set.n++;
-                } else
-                    many = 1;
-            }
-        if (sh->on_events)
-            sh->on_events(sh->on_events_ctx, b->ev, b->n);
+        n += b->n;
+        ok += b->rc == 0 ? b->n : 0;
     }
-    if (!set.n)
-        return;
-    qsort(buyers, set.n, sizeof buyers[0], cmp_id);
-    for (int r = 0; r < sh->n_regions; r++) {
-        struct api_region *reg = sh->regions[r];
-        struct cache_stats cs;
-        pthread_mutex_lock(&reg->mu);
-        cache_get_stats(reg->cache, &cs);
-        if (cs.size > 0 && many)
-            cache_clear(reg->cache); /* a flood of buyers: cheaper than matching each */
-        else if (cs.size > 0)
-            cache_drop_matching(reg->cache, key_names_user, &set);
-        pthread_mutex_unlock(&reg->mu);
+    int src = 0;
+    if (ok && ev->wal_fd >= 0) {
+        while ((src = fdatasync(ev->wal_fd)) < 0 && errno == EINTR)
+            ;
+        if (src < 0) {
+            log_error(NULL, "events", "what=fdatasync events=%zu message=%s", ok, strerror(errno));
+            for (struct events_batch *b = list; b; b = b->next)
+                b->rc = ERR_FAIL;
+            ok = 0;
+        }
     }
+    pthread_mutex_lock(&ev->mu);
+    while (ev->applied < seq)
+        pthread_cond_wait(&ev->sync_cv, &ev->mu);
+    ev->queued -= n;
+    ev->st.stored += ok;
+    ev->st.syncs += ok && ev->wal_fd >= 0;
+    pthread_mutex_unlock(&ev->mu);
+    deliver(list);
 }
 
-/* Model created_at "YYYY-MM-DD HH:MM:SS" as unix seconds; 0 when none. */
-static int64_t model_time(struct api_shared *sh)
-{
-    struct engine_info info;
-    int64_t t = 0;
-    pthread_mutex_lock(&sh->engine_mu);
-    if (sh->engine)
-        engine_get_info(sh->engine, &info);
-    else
-        info.created_at[0] = 0;
-    pthread_mutex_unlock(&sh->engine_mu);
-    if (info.created_at[0] && feedback_ts_parse(info.created_at, &t, NULL, 0) < 0)
-        t = 0;
-    return t;
-}
-
-/* Replays the purchases stored since the model was trained into the
- * overlay, so a restart forgets nothing the model does not know. */
-static void rebuild_overlay(struct events *ev)
-{
-    sqlite3_stmt *s = NULL;
-    struct feedback_event e;
-    int64_t since = model_time(ev->sh);
-    if (!ev->sh->overlay ||
-        sqlite3_prepare_v2(ev->db,
-                           "SELECT user_id, product_id, ts, received_at FROM events"
-                           " WHERE type = 'purchase' AND received_at >= ?1 ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(s, 1, since);
-    memset(&e, 0, sizeof e);
-    e.type = FEEDBACK_PURCHASE;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *u = (const char *)sqlite3_column_text(s, 0);
-        const char *p = (const char *)sqlite3_column_text(s, 1);
-        if (!feedback_id_valid(u) || !feedback_id_valid(p))
-            continue;
-        memcpy(e.user_id, u, REC_ID_LEN);
-        memcpy(e.product_id, p, REC_ID_LEN);
-        e.ts = sqlite3_column_int64(s, 2);
-        ev->st.rebuilt += overlay_add(ev->sh->overlay, &e, 1, sqlite3_column_int64(s, 3));
-    }
-    sqlite3_finalize(s);
-    if (ev->st.rebuilt)
-        log_info(NULL, "events", "what=overlay_rebuilt purchases=%llu since=%lld",
-                 (unsigned long long)ev->st.rebuilt, (long long)since);
-}
-
+/* The writer: one transaction for everything queued, handed to the syncer,
+ * then applied in memory while the syncer's fdatasync runs. */
 static void *writer_main(void *arg)
 {
     struct events *ev = arg;
     char err[512];
-    int last_batches = 0; /* requests in the previous commit */
-    rebuild_overlay(ev);
+    uint64_t rebuilt = events_apply_rebuild(ev->sh, ev->db);
     pthread_mutex_lock(&ev->mu);
+    ev->st.rebuilt = rebuilt;
     for (;;) {
         while (!ev->head && !ev->stopping)
             pthread_cond_wait(&ev->cv, &ev->mu);
         if (!ev->head)
             break; /* stopping with nothing left */
-        /* Group commit: when the last commit carried several requests, clients are
-           writing concurrently; a short wait lets the loops queue what they are parsing,
-           so one fsync covers them (as PostgreSQL's commit_delay and commit_siblings). */
-        if (ev->gather_us > 0 && last_batches > 1 && !ev->stopping) {
-            pthread_mutex_unlock(&ev->mu);
-            usleep((useconds_t)ev->gather_us);
-            pthread_mutex_lock(&ev->mu);
-        }
-        struct events_batch *list = ev->head;
+        struct events_batch *list = ev->head, *last = ev->tail;
         ev->head = ev->tail = NULL;
         pthread_mutex_unlock(&ev->mu);
         if (ev->delay_ms > 0)
             usleep((useconds_t)ev->delay_ms * 1000);
-        size_t n = 0;
-        last_batches = 0;
-        for (struct events_batch *b = list; b; b = b->next, last_batches++)
+        size_t n = 0, nb = 0;
+        for (struct events_batch *b = list; b; b = b->next, nb++)
             n += b->n;
         int rc = write_batches(ev, list, err, sizeof err);
         if (rc < 0)
             log_error(NULL, "events", "what=write events=%zu message=%s", n, err);
-        else
-            apply_batches(ev, list);
-        for (struct events_batch *b = list; b; b = b->next)
-            b->rc = rc;
         pthread_mutex_lock(&ev->mu);
-        ev->queued -= n;
-        if (rc == 0) {
-            ev->st.stored += n;
+        uint64_t seq = ++ev->seq;
+        for (struct events_batch *b = list; b; b = b->next) {
+            b->rc = rc;
+            b->seq = seq;
+        }
+        if (rc == 0)
             ev->st.commits++;
+        /* More is queued, or the syncer is busy: let it sync this group while
+           we go on with the next (pipelined). Else sync here ourselves: one
+           thread wake-up less per group when clients are few. */
+        int handoff =
+            ev->sync_started && (ev->head || ev->sync_head || ev->syncing || ev->pipelined == 2);
+        if (handoff) {
+            if (ev->sync_tail)
+                ev->sync_tail->next = list;
+            else
+                ev->sync_head = list;
+            ev->sync_tail = last;
+            pthread_cond_signal(&ev->sync_cv);
         }
         pthread_mutex_unlock(&ev->mu);
-        deliver(list);
+        /* the syncer answers none of these before ev->applied reaches seq,
+           so they stay ours to read until then */
+        if (rc == 0)
+            events_apply(ev->sh, list, nb);
         pthread_mutex_lock(&ev->mu);
+        ev->applied = seq;
+        if (handoff) {
+            pthread_cond_signal(&ev->sync_cv);
+        } else {
+            pthread_mutex_unlock(&ev->mu);
+            sync_and_answer(ev, list, seq);
+            pthread_mutex_lock(&ev->mu);
+        }
+    }
+    ev->writer_done = 1;
+    pthread_cond_signal(&ev->sync_cv);
+    pthread_mutex_unlock(&ev->mu);
+    return NULL;
+}
+
+/* The syncer: sync_and_answer for everything the writer committed since
+ * its last round. */
+static void *syncer_main(void *arg)
+{
+    struct events *ev = arg;
+    pthread_mutex_lock(&ev->mu);
+    for (;;) {
+        while (!ev->sync_head && !ev->writer_done)
+            pthread_cond_wait(&ev->sync_cv, &ev->mu);
+        if (!ev->sync_head)
+            break; /* the writer ended and everything is answered */
+        struct events_batch *list = ev->sync_head;
+        uint64_t seq = ev->sync_tail->seq;
+        ev->sync_head = ev->sync_tail = NULL;
+        ev->syncing = 1;
+        pthread_mutex_unlock(&ev->mu);
+        sync_and_answer(ev, list, seq);
+        pthread_mutex_lock(&ev->mu);
+        ev->syncing = 0;
     }
     pthread_mutex_unlock(&ev->mu);
     return NULL;
@@ -389,6 +360,28 @@ const char *events_table_sql(void)
     return EVENTS_SCHEMA;
 }
 
+/* The database's WAL file, opened for the syncer's fdatasync, its directory
+ * synced once (the file may be new): a descriptor, or -1 when either fails.
+ * The file stays the same while our connection is open: SQLite deletes it
+ * only when the last connection closes. */
+static int open_wal(sqlite3 *db)
+{
+    const char *wal = sqlite3_filename_wal(sqlite3_db_filename(db, "main"));
+    char dir[1100];
+    int fd, dfd = -1;
+    if (!wal || !*wal || (size_t)snprintf(dir, sizeof dir, "%s", wal) >= sizeof dir ||
+        (fd = open(wal, O_RDWR | O_CLOEXEC)) < 0)
+        return -1;
+    if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) < 0 ||
+        fdatasync(fd) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (dfd >= 0)
+        close(dfd);
+    return fd;
+}
+
 static int open_db(struct events *ev, const char *path, int create, char *err, size_t errlen)
 {
     if (sqlite3_open_v2(path, &ev->db,
@@ -415,6 +408,12 @@ static int open_db(struct events *ev, const char *path, int create, char *err, s
         return err_set(err, errlen, "events: cannot open %s for checkpoints", path);
     sqlite3_busy_timeout(ev->ckdb, EVENTS_BUSY_MS);
     sqlite3_wal_hook(ev->db, on_wal, ev); /* replaces the automatic checkpoints */
+    /* With the WAL open here the syncer makes commits durable, so COMMIT
+       itself need not wait for the disk (NORMAL still syncs the WAL header
+       when it starts over and every checkpoint: the database stays whole). */
+    if ((ev->wal_fd = open_wal(ev->db)) >= 0 &&
+        exec_sql(ev->db, "PRAGMA synchronous=NORMAL", err, errlen) < 0)
+        return ERR_FAIL;
     return 0;
 }
 
@@ -430,12 +429,12 @@ int events_start(struct api_shared *sh, const char *db_path, int create, struct 
     pthread_mutex_init(&ev->mu, NULL);
     pthread_cond_init(&ev->cv, NULL);
     pthread_cond_init(&ev->ck_cv, NULL);
+    pthread_cond_init(&ev->sync_cv, NULL);
+    ev->wal_fd = -1;
     const char *d = getenv("RECSYS_EVENTS_DELAY_MS");
     ev->delay_ms = d ? atoi(d) : 0;
-    d = getenv("RECSYS_EVENTS_GATHER_US");
-    ev->gather_us = d ? atoi(d) : EVENTS_GATHER_US;
-    if (ev->gather_us < 0 || ev->gather_us > 50000) /* the bound: 50 ms */
-        ev->gather_us = EVENTS_GATHER_US;
+    d = getenv("RECSYS_EVENTS_PIPELINE");
+    ev->pipelined = d ? atoi(d) : 1; /* 2: always hand over (for tests) */
     int rc = open_db(ev, db_path, create, err, errlen);
     if (rc == 0) {
         sigset_t all, old;
@@ -444,6 +443,9 @@ int events_start(struct api_shared *sh, const char *db_path, int create, struct 
         if (pthread_create(&ev->ck_th, NULL, checkpointer_main, ev) != 0)
             rc = err_set(err, errlen, "events: cannot start the checkpoint thread");
         ev->ck_started = rc == 0;
+        if (rc == 0 && ev->pipelined && pthread_create(&ev->sync_th, NULL, syncer_main, ev) != 0)
+            rc = err_set(err, errlen, "events: cannot start the syncer thread");
+        ev->sync_started = rc == 0 && ev->pipelined;
         if (rc == 0 && pthread_create(&ev->th, NULL, writer_main, ev) != 0)
             rc = err_set(err, errlen, "events: cannot start the writer thread");
         ev->started = rc == 0;
@@ -470,6 +472,13 @@ void events_stop(struct events *ev)
         pthread_mutex_unlock(&ev->mu);
         pthread_join(ev->th, NULL);
     }
+    if (ev->sync_started) { /* it answers what the writer handed over, then ends */
+        pthread_mutex_lock(&ev->mu);
+        ev->writer_done = 1;
+        pthread_cond_signal(&ev->sync_cv);
+        pthread_mutex_unlock(&ev->mu);
+        pthread_join(ev->sync_th, NULL);
+    }
     events_ship_stop(ev->ship); /* after the writer: its last commits go up too */
     if (ev->ck_started) {
         pthread_mutex_lock(&ev->mu);
@@ -483,7 +492,10 @@ void events_stop(struct events *ev)
     sqlite3_finalize(ev->commit);
     sqlite3_finalize(ev->ins);
     sqlite3_close(ev->db);
+    if (ev->wal_fd >= 0)
+        close(ev->wal_fd);
     pthread_cond_destroy(&ev->cv);
+    pthread_cond_destroy(&ev->sync_cv);
     pthread_cond_destroy(&ev->ck_cv);
     pthread_mutex_destroy(&ev->mu);
     free(ev);
@@ -511,7 +523,10 @@ int events_submit(struct events *ev, struct events_batch *b, struct inbox *inbox
         else
             ev->head = b;
         ev->tail = b;
-        pthread_cond_signal(&ev->cv);
+        if (inbox)
+            atomic_store_explicit(&ev->unflushed, 1, memory_order_relaxed);
+        else
+            pthread_cond_signal(&ev->cv);
     } else {
         ev->st.refused++;
     }
@@ -521,6 +536,17 @@ int events_submit(struct events *ev, struct events_batch *b, struct inbox *inbox
         return ERR_BUSY;
     }
     return 0;
+}
+
+void events_flush(struct events *ev)
+{
+    if (!ev || !atomic_load_explicit(&ev->unflushed, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&ev->mu);
+    atomic_store_explicit(&ev->unflushed, 0, memory_order_relaxed);
+    if (ev->head)
+        pthread_cond_signal(&ev->cv);
+    pthread_mutex_unlock(&ev->mu);
 }
 
 void events_get_stats(struct events *ev, struct events_stats *st)
@@ -542,6 +568,7 @@ void events_prometheus(struct events *ev, const char *region, struct sbuf *out)
     } m[] = {
         {"recsys_events_stored_total", "counter", "Feedback events committed (process-wide)"},
         {"recsys_events_commits_total", "counter", "Transactions of the events writer"},
+        {"recsys_events_syncs_total", "counter", "fdatasyncs of the WAL (each covers commits)"},
         {"recsys_events_refused_total", "counter", "Events requests refused: queue full (503)"},
         {"recsys_events_queued", "gauge", "Events waiting for the writer or being written"},
         {"recsys_events_queue_capacity", "gauge", "events_queue: events the queue holds"},
@@ -550,8 +577,8 @@ void events_prometheus(struct events *ev, const char *region, struct sbuf *out)
     if (!ev)
         return;
     events_get_stats(ev, &st);
-    const double v[] = {(double)st.stored, (double)st.commits, (double)st.refused,
-                        (double)st.queued, (double)st.capacity};
+    const double v[] = {(double)st.stored,  (double)st.commits, (double)st.syncs,
+                        (double)st.refused, (double)st.queued,  (double)st.capacity};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         sbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s{region=", m[i].name, m[i].help, m[i].name,
                     m[i].type, m[i].name);

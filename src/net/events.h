@@ -3,20 +3,27 @@
  * A region's loop parses a request into a batch (events_http.h) and hands it
  * to events_submit: a short mutex, a bounded queue (regions.conf
  * events_queue, counted in events; ERR_BUSY when it does not fit, answered
- * 503 with Retry-After). ONE writer thread takes everything queued, appends
- * it to the database's `events` table in one transaction (SQLite WAL,
- * synchronous=FULL: the commit is fsynced) - group commit, so a batch waits
- * at most one commit, far below 50 ms (when the previous commit carried
- * several requests the writer first waits 0.2 ms for more: one fsync for
- * all; RECSYS_EVENTS_GATHER_US overrides, 0 = never) - then, for the
- * committed events:
- * purchases go into the overlay (engine/overlay.h), every region's cached
- * answers for those users are dropped, the experiments hook (api_shared
- * on_events) is called, and only then is each batch's answer posted to the
- * inbox of the loop that received it (an eventfd in its epoll set, as
- * bio.c does), whose done callback sends the 202. A kill -9 at any time
- * loses no acknowledged event. The loop never runs SQL or waits on the
- * writer.
+ * 503 with Retry-After). The loop wakes the writer once per turn
+ * (events_flush, after it has handled everything epoll reported), so the
+ * requests of one turn share a transaction, as redis' appendfsync always
+ * shares one fsync per event-loop turn.
+ *
+ * Group commit, pipelined over two threads:
+ *  - the writer takes everything queued and appends it to the database's
+ *    `events` table in one transaction (SQLite WAL; synchronous=NORMAL, so
+ *    COMMIT writes the WAL without waiting for the disk), then applies the
+ *    committed events in memory - purchases go into the overlay
+ *    (engine/overlay.h), every region's cached answers for those users are
+ *    dropped, the experiments hook (api_shared on_events) is called - and
+ *    takes the next group;
+ *  - the syncer, meanwhile, fdatasyncs the WAL once for every transaction
+ *    committed so far, waits until they are applied, and only then posts
+ *    each batch's answer to the inbox of the loop that received it (one
+ *    wake-up per loop and group), whose done callback sends the 202.
+ * So while one group's fsync runs, the next one is written. A kill -9 (or a
+ * power cut) at any time loses no acknowledged event. The loop never runs
+ * SQL or waits on the writer. When the WAL file cannot be opened for the
+ * syncer, COMMIT syncs itself (synchronous=FULL) instead.
  *
  * At start the writer also rebuilds the overlay from the purchases stored
  * since the active model was trained, before it takes new batches. */
@@ -52,13 +59,15 @@ struct events_batch {
     struct inbox_item link; /* in inbox, once committed */
     events_done_fn done;
     void *arg;
-    int rc; /* 0 committed, or the write's error code */
+    int rc;       /* 0 committed, or the write's error code */
+    uint64_t seq; /* the writer's transaction that holds it */
     struct events_batch *next;
 };
 
 struct events_stats {
     uint64_t stored;  /* events committed since start */
     uint64_t commits; /* transactions */
+    uint64_t syncs;   /* fdatasyncs of the WAL (each covers one or more commits) */
     uint64_t refused; /* requests refused: queue full */
     uint64_t rebuilt; /* purchases replayed into the overlay at start */
     size_t queued;    /* events waiting or being written now */
@@ -85,10 +94,16 @@ void events_stop(struct events *ev);
 int events_inbox_new(int epfd, struct inbox **out, char *err, size_t errlen);
 
 /* Queues b (owned from now on, whatever the result) for the writer;
- * done(arg, ...) runs later on inbox's loop. 0, or ERR_BUSY when the queue
- * is full, stopped or ev is NULL (b is freed and done is never called). */
+ * done(arg, ...) runs later on inbox's loop. The writer is woken by the
+ * loop's next events_flush (at once when inbox is NULL). 0, or ERR_BUSY
+ * when the queue is full, stopped or ev is NULL (b is freed and done is
+ * never called). */
 int events_submit(struct events *ev, struct events_batch *b, struct inbox *inbox,
                   events_done_fn done, void *arg);
+/* Wakes the writer when batches were submitted since the last call: each
+ * region loop calls it at the end of every turn. An atomic load when there
+ * is nothing to do; NULL is fine. */
+void events_flush(struct events *ev);
 void events_batch_free(struct events_batch *b);
 
 /* The CREATE TABLE IF NOT EXISTS statement of the events table. */

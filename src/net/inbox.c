@@ -69,15 +69,20 @@ void inbox_free(struct inbox *ib)
 
 void inbox_post(struct inbox *ib, struct inbox_item *it)
 {
+    inbox_post_list(ib, it, it);
+}
+
+void inbox_post_list(struct inbox *ib, struct inbox_item *first, struct inbox_item *last)
+{
     uint64_t one = 1;
-    it->next = NULL;
+    last->next = NULL;
     pthread_mutex_lock(&ib->mu);
     int was_empty = ib->head == NULL;
     if (ib->tail)
-        ib->tail->next = it;
+        ib->tail->next = first;
     else
-        ib->head = it;
-    ib->tail = it;
+        ib->head = first;
+    ib->tail = last;
     pthread_mutex_unlock(&ib->mu);
     if (was_empty) {
         ssize_t r = write(ib->fd, &one, sizeof one);

@@ -32,5 +32,8 @@ void inbox_free(struct inbox *ib);
 
 /* Appends it (from any thread) and wakes the loop when the inbox was empty. */
 void inbox_post(struct inbox *ib, struct inbox_item *it);
+/* Appends the chain first..last (linked by next; last->next is set to
+ * NULL) at once: one lock and at most one wake-up for all of them. */
+void inbox_post_list(struct inbox *ib, struct inbox_item *first, struct inbox_item *last);
 
 #endif

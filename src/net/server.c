@@ -157,6 +157,7 @@ static void *worker_main(void *arg)
             break;
         double now = clock_monotonic();
         evloop_dispatch(evs, n > 0 ? n : 0, now);
+        events_flush(w->reg.sh->events); /* one writer wake-up per turn: group commit */
         if (now - last_sweep >= TICK_MS / 1000.0 || w->draining) {
             if (w->accept_muted && w->lfd >= 0)
                 evloop_mod(w->epfd, w->lfd, EPOLLIN, &w->listen_ev);
