@@ -15,6 +15,10 @@ void knn_free(struct knn *k)
     free(k->ptr);
     free(k->idx);
     free(k->sim);
+    if (k->shared) {
+        knn_free(k->shared);
+        free(k->shared);
+    }
     memset(k, 0, sizeof *k);
 }
 

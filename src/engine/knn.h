@@ -14,13 +14,18 @@
 #define KNN_MAX_THREADS 8
 
 /* Row r's neighbours are idx[ptr[r] .. ptr[r + 1]), best first, with their
- * similarities in sim. Zero-initialised is empty; free with knn_free. */
+ * similarities in sim. Zero-initialised is empty; free with knn_free.
+ * User-user lists may also carry `shared` (NULL otherwise): per product, the
+ * best top + 1 of its one-product buyers' candidates, which such a buyer reads
+ * instead of a row of its own (see usercf_row). */
 struct knn {
     int32_t n_rows;
     int64_t nnz;
     int64_t *ptr;
     int32_t *idx;
     float *sim;
+    struct knn *shared;
+    int32_t top;
 };
 
 void knn_free(struct knn *k);

@@ -12,6 +12,7 @@
  * array, never a users x users matrix. */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,8 +83,7 @@ struct ucf_job {
     int64_t out_cap;   /* under lock */
     struct knn *out;
     /* per item, the neighbour list shared by all its one-product buyers */
-    int64_t *lptr;
-    struct cand *lists;
+    struct knn *sh;
 };
 
 /* Appends every finished chunk that is next in order to j->out (call with
@@ -129,21 +129,25 @@ static double single_cos(const struct csr *ui, int32_t v)
     return one / sqrt(1.0 * (double)(ui->ptr[v + 1] - ui->ptr[v]));
 }
 
-/* Most buyers bought one product only (about 90% on Olist), and all the
+/* Most buyers bought one product only (94% at 100x), and all the
  * one-product buyers of item i have the same candidates (the sampled buyers
  * of i) with the same similarities. So the best k + 1 of them are computed
- * once per item; a one-product buyer's list is that one without itself,
- * exactly what ucf_user would compute, at a fraction of the cost. Entries:
- * at most min(k + 1, buyers) per item, so at most the interactions. */
+ * once per item and stored once, in j->sh: a one-product buyer's list is
+ * that one without itself (usercf_row), exactly what ucf_user would compute
+ * for it, and no row of its own is kept. Entries: at most min(k + 1, buyers)
+ * per item, so at most the interactions. */
 static int ucf_shared_lists(struct ucf_job *j)
 {
     const struct csr *ui = j->ui, *iu = j->iu;
+    struct knn *sh = j->sh;
     int32_t ni = iu->n_rows;
-    size_t keep = (size_t)(j->k > 0 ? j->k : 0) + 1, cap = 1024;
+    size_t keep = (size_t)(j->k > 0 ? j->k : 0) + 1, ci = 1024, cs = 1024;
     struct cand_buf b = {0};
-    j->lptr = calloc((size_t)ni + 1, sizeof *j->lptr);
-    j->lists = malloc(cap * sizeof *j->lists);
-    if (!j->lptr || !j->lists)
+    sh->n_rows = ni;
+    sh->ptr = calloc((size_t)ni + 1, sizeof *sh->ptr);
+    sh->idx = malloc(ci * sizeof *sh->idx);
+    sh->sim = malloc(cs * sizeof *sh->sim);
+    if (!sh->ptr || !sh->idx || !sh->sim)
         goto fail;
     for (int32_t i = 0; i < ni; i++) {
         int64_t s = iu->ptr[i], len = iu->ptr[i + 1] - s, single = 0;
@@ -157,13 +161,16 @@ static int ucf_shared_lists(struct ucf_job *j)
             if (cos >= j->threshold - 1e-9 && cand_add(&b, v, (float)cos) < 0)
                 goto fail;
         }
-        size_t n = knn_select_top(b.c, b.n, keep);
-        if ((size_t)j->lptr[i] + n > cap && mem_grow((void **)&j->lists, sizeof *j->lists,
-                                                     (size_t)j->lptr[i] + n, &cap, UCF_MAX_NNZ) < 0)
+        size_t n = knn_select_top(b.c, b.n, keep), need = (size_t)sh->nnz + n;
+        if (need > ci &&
+            (mem_grow((void **)&sh->idx, sizeof *sh->idx, need, &ci, UCF_MAX_NNZ) < 0 ||
+             mem_grow((void **)&sh->sim, sizeof *sh->sim, need, &cs, UCF_MAX_NNZ) < 0))
             goto fail;
-        if (n)
-            memcpy(j->lists + j->lptr[i], b.c, n * sizeof *b.c);
-        j->lptr[i + 1] = j->lptr[i] + (int64_t)n;
+        for (size_t t = 0; t < n; t++) {
+            sh->idx[sh->nnz] = b.c[t].item;
+            sh->sim[sh->nnz++] = b.c[t].score;
+        }
+        sh->ptr[i + 1] = sh->nnz;
     }
     cand_free(&b);
     return 0;
@@ -182,13 +189,8 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
     int32_t nt = 0;
     double nu_len = (double)(ui->ptr[u + 1] - ui->ptr[u]);
     b->n = 0;
-    if (nu_len == 1) { /* the shared list of its product, without itself */
-        int32_t it = ui->idx[ui->ptr[u]];
-        for (int64_t p = j->lptr[it]; p < j->lptr[it + 1] && b->n < (size_t)j->k; p++)
-            if (j->lists[p].item != u && cand_add(b, j->lists[p].item, j->lists[p].score) < 0)
-                return -1;
+    if (nu_len == 1) /* reads the shared list of its product (usercf_row) */
         return 0;
-    }
     int sampled = 0;
     for (int64_t p = ui->ptr[u]; p < ui->ptr[u + 1]; p++) {
         int32_t it = ui->idx[p];
@@ -233,19 +235,6 @@ static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *tou
     return rc;
 }
 
-/* Prefetches what ucf_user will read for the one-product users a few places
- * ahead of u (their product's shared list: random in the products), the
- * list head one step after its offsets. Only a hint: no result depends on it. */
-static void ucf_prefetch(const struct ucf_job *j, int32_t u, int32_t u1)
-{
-    const struct csr *ui = j->ui;
-    int32_t w = u + 2 * UCF_AHEAD, x = u + UCF_AHEAD;
-    if (w < u1 && ui->ptr[w + 1] - ui->ptr[w] == 1)
-        __builtin_prefetch(&j->lptr[ui->idx[ui->ptr[w]]]);
-    if (x < u1 && ui->ptr[x + 1] - ui->ptr[x] == 1)
-        __builtin_prefetch(&j->lists[j->lptr[ui->idx[ui->ptr[x]]]]);
-}
-
 static void chunk_append(struct ucf_chunk *c, const struct cand_buf *b)
 {
     for (size_t i = 0; i < b->n; i++) {
@@ -275,7 +264,6 @@ static void *ucf_worker(void *arg)
         ch->idx = malloc(room * sizeof *ch->idx);
         ch->sim = malloc(room * sizeof *ch->sim);
         for (int32_t u = u0; ch->len && ch->idx && ch->sim && u < u1; u++) {
-            ucf_prefetch(j, u, u1);
             if (ucf_user(j, u, acc, touched, &b) < 0) {
                 __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
                 break;
@@ -315,9 +303,11 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
     memset(out, 0, sizeof *out);
     out->n_rows = nu;
     out->ptr = calloc((size_t)nu + 1, sizeof *out->ptr);
+    out->shared = j.sh = calloc(1, sizeof *out->shared);
+    out->top = k > 0 ? k : 0;
     j.chunks = calloc((size_t)j.n_chunks + 1, sizeof *j.chunks);
     j.done = calloc((size_t)j.n_chunks + 1, 1);
-    if (!out->ptr || !j.chunks || !j.done || pthread_mutex_init(&j.lock, NULL) != 0) {
+    if (!out->ptr || !j.sh || !j.chunks || !j.done || pthread_mutex_init(&j.lock, NULL) != 0) {
         free(j.chunks);
         free(j.done);
         knn_free(out);
@@ -360,8 +350,6 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
         free(j.chunks[c].idx), free(j.chunks[c].sim), free(j.chunks[c].len);
     free(j.chunks);
     free(j.done);
-    free(j.lptr);
-    free(j.lists);
     pthread_mutex_destroy(&j.lock);
     if (rc < 0) {
         knn_free(out);
@@ -376,28 +364,55 @@ static int ucf_fit(struct model *m, char *err, size_t errlen)
                           m->params.max_postings, &m->ucf, err, errlen);
 }
 
+void usercf_row(const struct knn *k, const struct csr *ui, int32_t u, struct ucf_row *r)
+{
+    const struct knn *sh = k->shared;
+    r->skip = -1;
+    if (sh && ui->ptr[u + 1] - ui->ptr[u] == 1) {
+        int32_t it = ui->idx[ui->ptr[u]];
+        int64_t len = sh->ptr[it + 1] - sh->ptr[it];
+        r->idx = sh->idx + sh->ptr[it];
+        r->sim = sh->sim + sh->ptr[it];
+        for (int64_t p = 0; p < len && r->skip < 0; p++)
+            if (r->idx[p] == u)
+                r->skip = u;
+        /* without u among them, the best top of the top + 1 */
+        r->n = r->skip < 0 && len > k->top ? k->top : len;
+        return;
+    }
+    r->idx = k->idx + k->ptr[u];
+    r->sim = k->sim + k->ptr[u];
+    r->n = k->ptr[u + 1] - k->ptr[u];
+}
+
 int usercf_scores(const struct model *m, const struct rec_query *q, struct cand_buf *b,
                   struct rec_list *explain)
 {
     int32_t u = q->user;
+    struct ucf_row row;
     b->n = 0;
     if (u < 0 || !m->ucf.ptr || u >= m->ucf.n_rows)
         return 0;
+    usercf_row(&m->ucf, &m->ui, u, &row);
     double total = 0;
-    for (int64_t k = m->ucf.ptr[u]; k < m->ucf.ptr[u + 1]; k++) {
-        int32_t v = m->ucf.idx[k];
-        float s = m->ucf.sim[k];
+    for (int64_t k = 0; k < row.n; k++) {
+        int32_t v = row.idx[k];
+        float s = row.sim[k];
+        if (v == row.skip)
+            continue;
         total += s;
         for (int64_t p = m->ui.ptr[v]; p < m->ui.ptr[v + 1]; p++)
             if (cand_add(b, m->ui.idx[p], s) < 0)
                 return -1;
     }
-    if (q->explain && explain && m->ucf.ptr[u + 1] > m->ucf.ptr[u]) {
-        reclist_explain(explain, "usercf: %lld neighbours, nearest:",
-                        (long long)(m->ucf.ptr[u + 1] - m->ucf.ptr[u]));
-        for (int64_t k = m->ucf.ptr[u]; k < m->ucf.ptr[u + 1] && k < m->ucf.ptr[u] + 3; k++)
-            reclist_explain(explain, " %.8s (%.3f)", m->ctx.users.ids[m->ucf.idx[k]],
-                            m->ucf.sim[k]);
+    int64_t count = row.n - (row.skip >= 0);
+    if (q->explain && explain && count > 0) {
+        reclist_explain(explain, "usercf: %lld neighbours, nearest:", (long long)count);
+        for (int64_t k = 0, shown = 0; k < row.n && shown < 3; k++)
+            if (row.idx[k] != row.skip) {
+                reclist_explain(explain, " %.8s (%.3f)", m->ctx.users.ids[row.idx[k]], row.sim[k]);
+                shown++;
+            }
         reclist_explain(explain, "; ");
     }
     cand_rank(b); /* merged: the order does not matter before rescoring */
@@ -420,15 +435,23 @@ static void ucf_recommend(const struct model *m, const struct rec_query *q, stru
     popularity_fill(m, q, out, 0);
 }
 
-/* User neighbour lists without their similarities: per-user counts and the
- * neighbour indexes, best first. usercf_load_lists recomputes the (exact)
- * cosines from the purchase matrix, which halves the stored model. */
-void usercf_save_lists(const struct knn *k, struct blob_writer *w)
+/* User neighbour lists in a blob, without their similarities (usercf_load_lists
+ * recomputes the exact cosines from the purchase matrix). Two layouts:
+ *   per-user rows only (models before the shared lists): rows, nnz, a count
+ *     per row, the indexes;
+ *   with shared lists: UCF_SHARED_TAG (negative, so never a row count), the
+ *     rows as above (a one-product buyer's count is 0), then top, the
+ *     products, their nnz, a count per product and the indexes.
+ * A model fitted now always has the shared lists; the first layout is still
+ * read so older stored models load. */
+#define UCF_SHARED_TAG (-2)
+
+static void save_rows(const struct knn *k, struct blob_writer *w)
 {
-    bw_i64(w, k->n_rows);
-    bw_i64(w, k->nnz);
     int32_t len[1024];
     int n = 0;
+    bw_i64(w, k->n_rows);
+    bw_i64(w, k->nnz);
     for (int32_t u = 0; u < k->n_rows; u++) {
         len[n++] = (int32_t)(k->ptr[u + 1] - k->ptr[u]);
         if (n == 1024 || u == k->n_rows - 1) {
@@ -439,15 +462,21 @@ void usercf_save_lists(const struct knn *k, struct blob_writer *w)
     bw_array(w, k->idx, sizeof *k->idx, k->nnz);
 }
 
-/* Reads lists written by usercf_save_lists for ui's users; -1 when they are
- * malformed: a count or index out of range, a user its own neighbour, or an
- * order that the recomputed similarities contradict. */
-int usercf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r)
+void usercf_save_lists(const struct knn *k, struct blob_writer *w)
 {
-    int32_t rows = ui->n_rows;
-    memset(k, 0, sizeof *k);
-    if (br_i64(r) != rows)
-        return -1;
+    if (k->shared) {
+        bw_i64(w, UCF_SHARED_TAG);
+        save_rows(k, w);
+        bw_i64(w, k->top);
+        save_rows(k->shared, w);
+    } else
+        save_rows(k, w);
+}
+
+/* Reads rows counts and indexes written by save_rows (the row count already
+ * read and checked) into k->ptr and k->idx; -1 when a count does not add up. */
+static int load_rows(struct knn *k, int32_t rows, int32_t max_len, struct blob_reader *r)
+{
     int64_t nnz = br_i64(r);
     if (r->failed || nnz < 0 || (uint64_t)nnz > (r->len - r->off) / sizeof(int32_t))
         return -1;
@@ -459,7 +488,7 @@ int usercf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r
     for (int32_t u = 0; u < rows; u++) {
         int32_t len;
         br_get(r, &len, sizeof len);
-        if (r->failed || len < 0 || len > rows || k->ptr[u] + len > nnz)
+        if (r->failed || len < 0 || len > max_len || k->ptr[u] + len > nnz)
             return -1;
         k->ptr[u + 1] = k->ptr[u] + len;
     }
@@ -468,18 +497,81 @@ int usercf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r
     k->nnz = nnz;
     k->idx = br_array(r, 4, nnz, 0, NULL);
     k->sim = malloc((size_t)(nnz ? nnz : 1) * sizeof *k->sim);
-    if (!k->idx || !k->sim)
+    return k->idx && k->sim ? 0 : -1;
+}
+
+/* sim[p] follows sim[p - 1] in a list: best first, ties by index */
+static int in_order(const float *sim, const int32_t *idx, int64_t p)
+{
+    return sim[p - 1] > sim[p] || (sim[p - 1] == sim[p] && idx[p - 1] < idx[p]);
+}
+
+/* 1 when user v bought item i (ui rows are sorted) */
+static int bought(const struct csr *ui, int32_t v, int32_t i)
+{
+    int64_t lo = ui->ptr[v], hi = ui->ptr[v + 1];
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (ui->idx[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ui->ptr[v + 1] && ui->idx[lo] == i;
+}
+
+/* The shared lists after the rows: per product, one-product buyers of it
+ * with their recomputed cosines, in order; -1 when malformed. */
+static int load_shared(struct knn *k, const struct csr *ui, struct blob_reader *r)
+{
+    int64_t top = br_i64(r);
+    if (r->failed || top < 0 || top >= INT32_MAX || br_i64(r) != ui->n_cols)
         return -1;
-    for (int32_t u = 0; u < rows; u++)
+    k->top = (int32_t)top;
+    if (!(k->shared = calloc(1, sizeof *k->shared)) ||
+        load_rows(k->shared, ui->n_cols, (int32_t)top + 1, r) < 0)
+        return -1;
+    const struct knn *sh = k->shared;
+    for (int32_t i = 0; i < ui->n_cols; i++)
+        for (int64_t p = sh->ptr[i]; p < sh->ptr[i + 1]; p++) {
+            int32_t v = sh->idx[p];
+            if (v < 0 || v >= ui->n_rows || !bought(ui, v, i))
+                return -1;
+            sh->sim[p] = (float)single_cos(ui, v);
+            if (p > sh->ptr[i] && !in_order(sh->sim, sh->idx, p))
+                return -1;
+        }
+    return 0;
+}
+
+/* Reads lists written by usercf_save_lists for ui's users; -1 when they are
+ * malformed: a count or index out of range, a user its own neighbour, a
+ * shared-list entry who did not buy the product, a one-product buyer with a
+ * row of its own next to shared lists, or an order that the recomputed
+ * similarities contradict. */
+int usercf_load_lists(struct knn *k, const struct csr *ui, struct blob_reader *r)
+{
+    int32_t rows = ui->n_rows;
+    memset(k, 0, sizeof *k);
+    int64_t first = br_i64(r);
+    int shared = first == UCF_SHARED_TAG;
+    if (shared)
+        first = br_i64(r);
+    if (r->failed || first != rows || load_rows(k, rows, rows, r) < 0 ||
+        (shared && load_shared(k, ui, r) < 0))
+        return -1;
+    for (int32_t u = 0; u < rows; u++) {
+        if (shared && ui->ptr[u + 1] - ui->ptr[u] == 1 && k->ptr[u + 1] > k->ptr[u])
+            return -1;
         for (int64_t p = k->ptr[u]; p < k->ptr[u + 1]; p++) {
             int32_t v = k->idx[p];
             if (v < 0 || v >= rows || v == u)
                 return -1;
             k->sim[p] = (float)ucf_cos(ui, u, v);
-            if (p > k->ptr[u] &&
-                !(k->sim[p - 1] > k->sim[p] || (k->sim[p - 1] == k->sim[p] && k->idx[p - 1] < v)))
+            if (p > k->ptr[u] && !in_order(k->sim, k->idx, p))
                 return -1;
         }
+    }
     return 0;
 }
 

@@ -18,6 +18,17 @@ int usercf_similarity(const struct csr *ui, const struct csr *iu, int32_t u, int
  * the max_postings cap that keeps the cost linear. */
 int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double threshold,
                    int max_postings, struct knn *out, char *err, size_t errlen);
+/* User u's neighbours in k (fitted for the purchase matrix ui), best first:
+ * idx[0..n) and sim[0..n) without the entry equal to skip (-1: none). A
+ * one-product buyer reads the shared list of its product (struct knn), where
+ * skip is itself; everyone else its own row, with skip -1. */
+struct ucf_row {
+    const int32_t *idx;
+    const float *sim;
+    int64_t n;
+    int32_t skip;
+};
+void usercf_row(const struct knn *k, const struct csr *ui, int32_t u, struct ucf_row *r);
 /* Scores for q->user into b (reset first), merged and sorted best first;
  * owned items are not removed here. Adds neighbours to explain->explain when
  * q->explain. Returns -1 on allocation failure. */
