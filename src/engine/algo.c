@@ -27,7 +27,7 @@ void algo_params_default(struct algo_params *p)
                               .seed = 42,
                               .price_tiers = 5,
                               .state_weight = 0.0,
-                              .seller_weight = 0.0,
+                              .seller_weight = 0.0001,
                               .repurchase_weight = 1.0,
                               .copurchase_weight = 0.001,
                               .itemcf_weight = 1.0,

@@ -41,7 +41,8 @@ struct algo_params {
     uint64_t seed;       /* ALS initialisation seed (42) */
     int price_tiers;     /* content: price tiers within a category (5) */
     double state_weight; /* hybrid cold start: weight of state popularity vs global */
-    /* hybrid: weight of the same-seller candidates (sources_seller.h); 0 = off */
+    /* hybrid: weight of the same-seller candidates (sources_seller.h), 0 = off;
+     * 0.0001: after the co-purchases, before popularity (chosen on validation) */
     double seller_weight;
     /* hybrid: weight of the learned repurchase boost on owned items (1); 0 = the model's
      * default forbids owned items (a request may still allow them, at weight 1) */

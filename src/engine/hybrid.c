@@ -4,7 +4,9 @@
  * (the customer's state, then global). With repurchase allowed, the items
  * the user owns get the learned repurchase boost (repurchase.h) added to
  * their score, source "repurchase"; the co-purchases of owned items
- * (sources.h) come next, source "copurchase". Every item keeps its source. */
+ * (sources.h) come next, source "copurchase", and the top products of the
+ * sellers the user bought from at seller_weight (sources_seller.h), source
+ * "seller". Every item keeps its source. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,9 +74,18 @@ static int in_buf(const struct cand_buf *b, int32_t item)
     return 0;
 }
 
+/* item's score in b (merged by cand_rank), 0 when absent. */
+static float buf_score(const struct cand_buf *b, int32_t item)
+{
+    for (size_t j = 0; j < b->n; j++)
+        if (b->c[j].item == item)
+            return b->c[j].score;
+    return 0;
+}
+
 static void hybrid_recommend(const struct model *m, const struct rec_query *q, struct rec_list *out)
 {
-    struct cand_buf ub = {0}, ib = {0}, cb = {0}, all = {0};
+    struct cand_buf ub = {0}, ib = {0}, cb = {0}, sb = {0}, all = {0};
     if (q->user >= 0 && usercf_scores(m, q, &ub, out) == 0 && itemcf_scores(m, q, &ib, out) == 0) {
         normalise(&ub);
         normalise(&ib);
@@ -92,6 +103,15 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
             normalise(&cb);
             for (size_t i = 0; i < cb.n; i++)
                 cand_add(&all, cb.c[i].item, (float)m->params.copurchase_weight * cb.c[i].score);
+        }
+        /* top products of the sellers of the owned items, normalised, at seller_weight */
+        float sw = (float)m->params.seller_weight;
+        if (sw > 0 &&
+            sources_seller_candidates(&m->src.seller, m->ui.idx + o0, o1 - o0, &sb) == 0) {
+            cand_rank(&sb);
+            normalise(&sb);
+            for (size_t i = 0; i < sb.n; i++)
+                cand_add(&all, sb.c[i].item, sw * sb.c[i].score);
         }
         /* global popularity as a weighed candidate (popularity_weight 0: it only fills) */
         float pw = (float)m->params.popularity_weight;
@@ -116,12 +136,17 @@ static void hybrid_recommend(const struct model *m, const struct rec_query *q, s
                 }
             if (src[0] == 'i' && !in_buf(&ib, all.c[i].item))
                 src = in_buf(&cb, all.c[i].item) ? "copurchase" : "popularity:global";
+            if (src[0] != 'r' && src[0] != 'u' && !in_buf(&ib, all.c[i].item) &&
+                sw * buf_score(&sb, all.c[i].item) >
+                    (float)m->params.copurchase_weight * buf_score(&cb, all.c[i].item))
+                src = "seller";
             reclist_push(m, q, out, all.c[i].item, all.c[i].score, src);
         }
     }
     cand_free(&ub);
     cand_free(&ib);
     cand_free(&cb);
+    cand_free(&sb);
     cand_free(&all);
     contextual_fill(m, q, out);
     for (int32_t k = 0; k < m->pop.n_blend && out->n < q->n; k++)

@@ -130,6 +130,8 @@ void modelformat_write(const struct model *m, struct blob_writer *w)
     m->ops->save(m, w);
     repurchase_save(&m->rep, w); /* optional: absent in older blobs */
     sources_save(&m->src, w);    /* likewise */
+    /* likewise (format 3) */
+    sources_seller_save(&m->src.seller, w);
     bw_i64(w, MF_END);
     bw_flush(w);
 }
@@ -171,7 +173,7 @@ int modelformat_deserialize(const uint8_t *blob, size_t len, struct model *m, ch
         return err_code_set(err, errlen, ERR_CORRUPT,
                             "the model blob does not start with the model magic");
     int64_t fmt = br_i64(&r);
-    if (fmt != MS_FORMAT)
+    if (fmt != MS_FORMAT && fmt != 2) /* 2 lacks only optional parts: it still loads */
         return err_code_set(err, errlen, ERR_CORRUPT,
                             "model format %lld is not supported (expected %d)", (long long)fmt,
                             MS_FORMAT);
@@ -235,6 +237,8 @@ int modelformat_deserialize(const uint8_t *blob, size_t len, struct model *m, ch
     if (r.len - r.off > 8 && repurchase_load(&m->rep, c->items.n, c->n_cats, &r) < 0)
         goto corrupt;
     if (r.len - r.off > 8 && sources_load(&m->src, c->items.n, &r) < 0)
+        goto corrupt;
+    if (r.len - r.off > 8 && sources_seller_load(&m->src.seller, c->items.n, &r) < 0)
         goto corrupt;
     if (br_i64(&r) != MF_END || r.failed || r.off != r.len)
         goto corrupt;

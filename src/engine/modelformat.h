@@ -10,7 +10,9 @@
 
 #include "engine/algo.h"
 
-#define MS_FORMAT   2 /* 2: user neighbour lists without similarities, binary ids */
+/* 2: user neighbour lists without similarities, binary ids; 3: more
+ * algorithm parameters, the same-seller source (format 2 blobs still load) */
+#define MS_FORMAT   3
 #define MS_MAX_BLOB ((size_t)16 << 30) /* 16 GiB: refuse anything larger */
 
 /* Writes the whole model into w, in any of its modes (in memory, counting
