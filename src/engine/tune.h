@@ -13,8 +13,9 @@
  * value is tried with the others held at the best so far, and a value
  * replaces the best so far only when its mean hit-rate@k over all
  * validation users is higher and it is higher on more cutoffs than it is
- * lower (with equal hit-rates everywhere: a higher mean NDCG@k). Parameters
- * that change only the ranking reuse the fitted models; the others refit. */
+ * lower (with equal hit-rates everywhere: the same on NDCG@k, differences
+ * under 1e-4 being ties). Parameters that change only the ranking reuse the
+ * fitted models; the others refit. */
 #ifndef RECSYS_ENGINE_TUNE_H
 #define RECSYS_ENGINE_TUNE_H
 

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 PIDS=""
-cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$TMP"; }
+cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$TMP"; }
 trap cleanup EXIT
 
 DB=$TMP/s.db
