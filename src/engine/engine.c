@@ -1,15 +1,17 @@
 /* The engine: an opened database plus the active model (or the popularity
  * fallback), with product details, the customer map and every customer's
- * purchase history (engine/history.c) preloaded, so that no call after
+ * purchase history (engine/catalogue.c) preloaded, so that no call after
  * engine_open runs SQL: engine_recommend takes microseconds and a profile
  * or product lookup no more. Immutable after engine_open; only the
- * reference count changes (atomically). */
+ * reference count changes (atomically). The catalogue is shared by the
+ * engines of one database's data (engine_reopen, engine_open_variant). */
 #include "engine/engine.h"
 
 #include <ctype.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "engine/algo.h"
 #include "engine/audience.h"
+#include "engine/catalogue.h"
 #include "engine/content.h"
 #include "engine/dataset_load.h"
 #include "engine/history.h"
@@ -25,6 +28,7 @@
 #include "engine/overlay_rec.h"
 #include "engine/sources_context.h"
 #include "engine/train.h"
+#include "util/clock.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/sbuf.h"
@@ -36,9 +40,12 @@ struct product_info {
     int32_t rank; /* 1-based popularity rank, 0 when never bought */
 };
 
-struct customer {
-    char id[DS_ID_LEN];
-    int32_t user; /* index into engine.people */
+/* Every item's rendered fixed part (build_fragments), shared by the
+ * engines whose items render the same (another model of the same data). */
+struct frags {
+    int refs; /* __atomic */
+    char *text;
+    uint32_t *off; /* item k's is text[off[k] .. off[k + 1]) */
 };
 
 struct engine {
@@ -50,18 +57,19 @@ struct engine {
     int fallback;
     char warning[512];
     struct product_info *pinfo; /* per model item */
-    struct customer *cust;      /* sorted by customer_id */
-    int32_t n_cust;
+    struct catalogue *cat;      /* customers, histories, product details: shared */
+    /* the catalogue's, copied (shallow) for the request path */
     struct idmap people; /* every customer_unique_id in the database */
     char (*people_state)[3];
-    int32_t *people_model;      /* index in m.ctx.users, -1 */
     char latest[24];            /* latest purchase timestamp: "now" for recency */
+    struct history hist;        /* purchases, cities, catalogue names: profiles without SQL */
+    int32_t *people_model;      /* index in m.ctx.users, -1 */
     int64_t users_with_history; /* counted once at open: info is called per request */
     int32_t *hist_users;        /* the model users with history, ascending (random user) */
-    struct history hist;        /* purchases, cities, catalogue names: profiles without SQL */
-    struct engine *base; /* engine_open_variant: cust, people, people_state and hist are base's */
-    char *frag;          /* every item's rendered fixed part (engine_set_item_renderer), or NULL */
-    uint32_t *frag_off;  /* item k's is frag[frag_off[k] .. frag_off[k + 1]) */
+    struct frags *frags;        /* the rendered items (engine_set_item_renderer), or NULL */
+    char *frag;                 /* frags' text and offsets, for the request path */
+    uint32_t *frag_off;
+    struct engine_load_stats stats;
 };
 
 static engine_item_render_fn item_renderer; /* set before the threads that open engines start */
@@ -91,174 +99,123 @@ static void fill_item(const struct engine *e, int32_t k, struct rec_item *it)
     it->fixed_len = e->frag ? e->frag_off[k + 1] - e->frag_off[k] : 0;
 }
 
-/* Renders every item's fixed part once (item_renderer, when set). Out of
- * memory or past 4 GiB leaves none: requests then render the fields. */
-static void build_fragments(struct engine *e)
+static void frags_release(struct frags *f)
+{
+    if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    free(f->text);
+    free(f->off);
+    free(f);
+}
+
+static void use_frags(struct engine *e, struct frags *f)
+{
+    __atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+    e->frags = f;
+    e->frag = f->text;
+    e->frag_off = f->off;
+}
+
+/* 1 when every item of a renders as b's does: the same products, in the
+ * same order, with the same category, price and ratings (fill_item). */
+static int same_rendering(const struct engine *a, const struct engine *b)
+{
+    const struct dataset *x = &a->m.ctx, *y = &b->m.ctx;
+    if (x->items.n != y->items.n ||
+        memcmp(x->items.ids, y->items.ids, (size_t)x->items.n * DS_ID_LEN))
+        return 0;
+    for (int32_t k = 0; k < x->items.n; k++) {
+        const struct product_info *p = &a->pinfo[k], *q = &b->pinfo[k];
+        if (strcmp(x->cats[x->item_cat[k]], y->cats[y->item_cat[k]]) ||
+            memcmp(&p->price, &q->price, sizeof p->price) ||
+            memcmp(&p->avg_rating, &q->avg_rating, sizeof p->avg_rating) ||
+            p->n_ratings != q->n_ratings)
+            return 0;
+    }
+    return 1;
+}
+
+/* Renders every item's fixed part once (item_renderer, when set), or takes
+ * like's when it renders the same (NULL: none to compare). Out of memory
+ * or past 4 GiB leaves none: requests then render the fields. */
+static void build_fragments(struct engine *e, const struct engine *like)
 {
     int32_t n = e->m.ctx.items.n;
     struct sbuf b;
     struct rec_item it;
     if (!item_renderer || n <= 0)
         return;
+    if (like && like->frags && same_rendering(e, like)) {
+        use_frags(e, like->frags);
+        return;
+    }
+    struct frags *f = calloc(1, sizeof *f);
     uint32_t *off = malloc(((size_t)n + 1) * sizeof *off);
     sbuf_init(&b, (size_t)UINT32_MAX);
-    for (int32_t k = 0; off && k < n && !b.overflow; k++) {
+    for (int32_t k = 0; f && off && k < n && !b.overflow; k++) {
         off[k] = (uint32_t)b.len;
         memset(&it, 0, sizeof it);
         fill_item(e, k, &it);
         item_renderer(&b, &it);
     }
-    if (!off || b.overflow) {
+    if (!f || !off || b.overflow) {
+        free(f);
         free(off);
         sbuf_free(&b);
         return;
     }
     off[n] = (uint32_t)b.len;
-    e->frag = b.p; /* the buffer's bytes are the engine's now */
-    e->frag_off = off;
+    f->refs = 1;
+    f->text = b.p; /* the buffer's bytes are f's now */
+    f->off = off;
+    use_frags(e, f);
+    frags_release(f); /* e holds it */
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-/* Lowercases a 32-hex id into out; -1 when malformed. */
-static int normalise_id(const char *in, char out[DS_ID_LEN])
-{
-    if (!in || strlen(in) != DS_ID_LEN - 1)
-        return -1;
-    for (int i = 0; i < DS_ID_LEN - 1; i++) {
-        if (!isxdigit((unsigned char)in[i]))
-            return -1;
-        out[i] = (char)tolower((unsigned char)in[i]);
-    }
-    out[DS_ID_LEN - 1] = 0;
-    return 0;
-}
-
-static int load_products(struct engine *e, sqlite3 *db, char *err, size_t errlen)
+/* The per-item details of the model: its mean price, overridden by the
+ * catalogue's (non-outlier items) and review scores, and its popularity
+ * rank. 0 or ERR_NOMEM. */
+static int index_products(struct engine *e)
 {
     const struct dataset *c = &e->m.ctx;
-    sqlite3_stmt *st = NULL;
     e->pinfo = calloc((size_t)c->items.n + 1, sizeof *e->pinfo);
     if (!e->pinfo)
-        return err_set(err, errlen, "out of memory");
-    for (int32_t i = 0; i < c->items.n; i++)
-        e->pinfo[i].price = c->item_price[i];
-    static const char *const sql[] = {
-        "SELECT product_id, AVG(price), 0 FROM order_items WHERE price_outlier = 0"
-        " GROUP BY product_id",
-        "SELECT i.product_id, AVG(r.review_score), COUNT(*) FROM order_reviews r JOIN"
-        " (SELECT DISTINCT order_id, product_id FROM order_items) i ON i.order_id = r.order_id"
-        " GROUP BY i.product_id"};
-    for (int q = 0; q < 2; q++) {
-        if (sqlite3_prepare_v2(db, sql[q], -1, &st, NULL) != SQLITE_OK)
-            return err_set(err, errlen, "cannot read product details from %s: %s", e->db_path,
-                           sqlite3_errmsg(db));
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            int32_t i = dataset_idmap_find(&c->items, (const char *)sqlite3_column_text(st, 0));
-            if (i < 0)
-                continue;
-            if (q == 0)
-                e->pinfo[i].price = sqlite3_column_double(st, 1);
-            else {
-                e->pinfo[i].avg_rating = sqlite3_column_double(st, 1);
-                e->pinfo[i].n_ratings = sqlite3_column_int(st, 2);
-            }
+        return ERR_NOMEM;
+    const struct catalogue *cat = e->cat;
+    /* both sorted: one merge instead of a binary search per item */
+    for (int32_t i = 0, j = 0; i < c->items.n; i++) {
+        struct product_info *pi = &e->pinfo[i];
+        int d = -1;
+        pi->price = c->item_price[i];
+        while (j < cat->products.n && (d = strcmp(cat->products.ids[j], c->items.ids[i])) < 0)
+            j++;
+        if (j < cat->products.n && d == 0) {
+            if (!isnan(cat->price[j]))
+                pi->price = cat->price[j];
+            pi->avg_rating = cat->rating[j];
+            pi->n_ratings = cat->n_ratings[j];
         }
-        sqlite3_finalize(st);
     }
     for (int32_t k = 0; k < e->m.pop.n_global; k++)
         e->pinfo[e->m.pop.global[k]].rank = k + 1;
     return 0;
 }
 
-static int load_customers(struct engine *e, sqlite3 *db, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0, n = 0;
-    struct row {
-        char cid[DS_ID_LEN], uid[DS_ID_LEN], state[3];
-    } *rows = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT customer_id, customer_unique_id, customer_state FROM customers",
-                           -1, &st, NULL) != SQLITE_OK) {
-        err_set(err, errlen, "cannot read customers from %s: %s", e->db_path, sqlite3_errmsg(db));
-        goto out;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        char cid[DS_ID_LEN], uid[DS_ID_LEN];
-        const char *s = (const char *)sqlite3_column_text(st, 2);
-        if (normalise_id((const char *)sqlite3_column_text(st, 0), cid) < 0 ||
-            normalise_id((const char *)sqlite3_column_text(st, 1), uid) < 0)
-            continue;
-        if (mem_grow((void **)&rows, sizeof *rows, n + 1, &cap, DS_MAX_ROWS) < 0) {
-            err_set(err, errlen, "too many customers or out of memory");
-            goto out;
-        }
-        memcpy(rows[n].cid, cid, DS_ID_LEN);
-        memcpy(rows[n].uid, uid, DS_ID_LEN);
-        snprintf(rows[n].state, 3, "%s", s ? s : "");
-        n++;
-    }
-    /* people: the distinct unique ids, sorted */
-    if (n) /* rows is NULL when there are none */
-        qsort(rows, n, sizeof *rows, cmp_str); /* by customer_id first */
-    e->cust = malloc((n ? n : 1) * sizeof *e->cust);
-    char(*u)[DS_ID_LEN] = malloc((n ? n : 1) * DS_ID_LEN);
-    if (!e->cust || !u) {
-        free(u);
-        err_set(err, errlen, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++)
-        memcpy(u[i], rows[i].uid, DS_ID_LEN);
-    qsort(u, n, DS_ID_LEN, cmp_str);
-    int32_t np = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!np || strcmp(u[np - 1], u[i]))
-            memcpy(u[np++], u[i], DS_ID_LEN);
-    e->people.ids = u;
-    e->people.n = np;
-    e->people_state = calloc((size_t)np + 1, 3);
-    if (!e->people_state) {
-        err_set(err, errlen, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        int32_t p = dataset_idmap_find(&e->people, rows[i].uid);
-        memcpy(e->cust[i].id, rows[i].cid, DS_ID_LEN);
-        e->cust[i].user = p;
-        if (p >= 0 && rows[i].state[0])
-            memcpy(e->people_state[p], rows[i].state, 3);
-    }
-    e->n_cust = (int32_t)n;
-    rc = 0;
-out:
-    sqlite3_finalize(st);
-    free(rows);
-    return rc;
-}
-
-/* history_person_fn: a customer_unique_id as stored -> index into people. */
-static int32_t person_of(void *ctx, const char *unique_id)
-{
-    const struct engine *e = ctx;
-    char id[DS_ID_LEN];
-    return normalise_id(unique_id, id) < 0 ? -1 : dataset_idmap_find(&e->people, id);
-}
-
 /* The per-model parts of an engine opened on e->m: who of the people the
  * model knows, and the model users with history. 0 or ERR_NOMEM. */
 static int index_model_users(struct engine *e)
 {
+    const struct idmap *users = &e->m.ctx.users;
     e->people_model = malloc(((size_t)e->people.n + 1) * sizeof *e->people_model);
     if (!e->people_model)
         return ERR_NOMEM;
-    for (int32_t p = 0; p < e->people.n; p++)
-        e->people_model[p] = dataset_idmap_find(&e->m.ctx.users, e->people.ids[p]);
+    /* both sorted: one merge instead of a binary search per person */
+    for (int32_t p = 0, u = 0; p < e->people.n; p++) {
+        int c = -1;
+        while (u < users->n && (c = strcmp(users->ids[u], e->people.ids[p])) < 0)
+            u++;
+        e->people_model[p] = u < users->n && c == 0 ? u : -1;
+    }
     for (int32_t u = 0; u < e->m.ui.n_rows; u++)
         e->users_with_history += e->m.ui.ptr[u + 1] > e->m.ui.ptr[u];
     e->hist_users = malloc(((size_t)e->users_with_history + 1) * sizeof *e->hist_users);
@@ -284,11 +241,41 @@ static int build_fallback(struct engine *e, char *err, size_t errlen)
     return rc;
 }
 
+/* Takes a reference to catalogue c and the request path's copies of it. */
+static void use_catalogue(struct engine *e, struct catalogue *c)
+{
+    catalogue_retain(c);
+    e->cat = c;
+    e->people = c->people;
+    e->people_state = c->people_state;
+    e->hist = c->hist;
+    memcpy(e->latest, c->latest, sizeof e->latest);
+}
+
+/* The per-model tables of an engine whose model and catalogue are in
+ * place; the rendered items are like's when they render the same (NULL:
+ * render them). 0 or ERR_NOMEM. */
+static int index_model(struct engine *e, const struct engine *like)
+{
+    if (index_products(e) < 0 || index_model_users(e) < 0)
+        return ERR_NOMEM;
+    build_fragments(e, like);
+    return 0;
+}
+
 int engine_open(const char *db_path, struct engine **out, char *err, size_t errlen)
 {
+    return engine_reopen(db_path, NULL, out, err, errlen);
+}
+
+int engine_reopen(const char *db_path, struct engine *prev, struct engine **out, char *err,
+                  size_t errlen)
+{
     sqlite3 *db = NULL;
+    struct catalogue *cat = NULL;
     struct engine *e = calloc(1, sizeof *e);
     char lerr[400];
+    double t0 = clock_monotonic(), t;
     *out = NULL;
     if (!e || !(e->db_path = strdup(db_path))) {
         free(e);
@@ -306,27 +293,34 @@ int engine_open(const char *db_path, struct engine **out, char *err, size_t errl
         if (build_fallback(e, err, errlen) < 0)
             goto fail;
     }
-    if (load_products(e, db, err, errlen) < 0 || load_customers(e, db, err, errlen) < 0 ||
-        history_load(db, e->people.n, person_of, e, &e->hist, err, errlen) < 0)
-        goto fail;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT MAX(ts) FROM interactions", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(e->latest, sizeof e->latest, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    e->stats.model = (t = clock_monotonic()) - t0;
+    if (prev && prev->cat && !strcmp(prev->db_path, db_path) &&
+        catalogue_current(prev->cat, db, db_path)) {
+        use_catalogue(e, prev->cat);
+        e->stats.catalogue_shared = 1;
+    } else {
+        if (catalogue_open(db, db_path, &cat, err, errlen) < 0)
+            goto fail;
+        use_catalogue(e, cat);
+        catalogue_release(cat); /* e holds it */
+    }
     sqlite3_close(db);
     db = NULL;
-    if (index_model_users(e) < 0) {
+    e->stats.catalogue = clock_monotonic() - t;
+    t = clock_monotonic();
+    if (index_model(e, e->stats.catalogue_shared ? prev : NULL) < 0) {
         err_set(err, errlen, "out of memory");
         goto fail;
     }
-    build_fragments(e);
 #ifdef __GLIBC__
     /* the load's scratch (rows as read before interning, SQLite's sorter and
      * page cache: twice what the engine keeps) goes back to the system
      * instead of staying in this thread's heap for the next load */
-    malloc_trim(0);
+    if (!e->stats.catalogue_shared)
+        malloc_trim(0);
 #endif
+    e->stats.index = clock_monotonic() - t;
+    e->stats.total = clock_monotonic() - t0;
     *out = e;
     return 0;
 fail:
@@ -342,35 +336,31 @@ int engine_open_variant(struct engine *base, int64_t version, struct engine **ou
     struct engine *e = calloc(1, sizeof *e);
     char lerr[400];
     int rc = ERR_FAIL;
+    double t0 = clock_monotonic(), t;
     *out = NULL;
     if (!e || !(e->db_path = strdup(base->db_path))) {
         free(e);
         return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
     }
     e->refs = 1;
-    engine_retain(base);
-    e->base = base; /* the catalogue, customers and histories: shared, read-only */
-    e->cust = base->cust;
-    e->n_cust = base->n_cust;
-    e->people = base->people;
-    e->people_state = base->people_state;
-    e->hist = base->hist;
-    memcpy(e->latest, base->latest, sizeof e->latest);
+    use_catalogue(e, base->cat); /* customers, histories, product details: shared */
+    e->stats.catalogue_shared = 1;
     if (dataset_open_ro(e->db_path, &db, err, errlen) < 0)
         goto fail;
     int s = modelstore_load_version(db, version, &e->m, &e->meta, lerr, sizeof lerr);
+    sqlite3_close(db);
+    db = NULL;
     if (s != 0) {
         rc = err_code_set(err, errlen, s == 1 ? ERR_NOT_FOUND : s, "%s", lerr);
         goto fail;
     }
-    if (load_products(e, db, err, errlen) < 0)
-        goto fail;
-    if (index_model_users(e) < 0) {
+    e->stats.model = (t = clock_monotonic()) - t0;
+    if (index_model(e, base) < 0) {
         rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory");
         goto fail;
     }
-    build_fragments(e);
-    sqlite3_close(db);
+    e->stats.index = clock_monotonic() - t;
+    e->stats.total = clock_monotonic() - t0;
     *out = e;
     return 0;
 fail:
@@ -392,21 +382,18 @@ void engine_release(struct engine *e)
     model_free(&e->m);
     modelstore_meta_free(&e->meta);
     free(e->pinfo);
-    free(e->frag);
-    free(e->frag_off);
+    frags_release(e->frags);
     free(e->people_model);
     free(e->hist_users);
-    if (e->base) {
-        engine_release(e->base);
-    } else {
-        free(e->cust);
-        dataset_idmap_free(&e->people);
-        free(e->people_state);
-        history_free(&e->hist);
-    }
+    catalogue_release(e->cat);
     free(e->db_path);
     free(e->source);
     free(e);
+}
+
+void engine_get_load_stats(const struct engine *e, struct engine_load_stats *out)
+{
+    *out = e->stats;
 }
 
 int engine_set_source(struct engine *e, const char *source)
@@ -448,13 +435,7 @@ void engine_get_info(const struct engine *e, struct engine_info *info)
  * resolved unique id. */
 static int32_t resolve_person(const struct engine *e, const char *id, char uid[DS_ID_LEN])
 {
-    const struct customer *c = bsearch(id, e->cust, (size_t)e->n_cust, sizeof *e->cust, cmp_str);
-    if (c && c->user >= 0) {
-        memcpy(uid, e->people.ids[c->user], DS_ID_LEN);
-        return c->user;
-    }
-    memcpy(uid, id, DS_ID_LEN);
-    return dataset_idmap_find(&e->people, id);
+    return catalogue_person(e->cat, id, uid);
 }
 
 /* The model's repurchase policy: owned items allowed for a hybrid with a
@@ -470,7 +451,7 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
     char id[DS_ID_LEN];
     memset(out, 0, offsetof(struct rec_result, items));
     out->explain[0] = 0;
-    if (normalise_id(req->user, id) < 0)
+    if (catalogue_normalise_id(req->user, id) < 0)
         return err_code_set(err, errlen, ERR_INVALID, "user id must be 32 hexadecimal characters");
     if (req->count < 1 || req->count > REC_MAX_ITEMS)
         return err_code_set(err, errlen, ERR_INVALID, "count must be 1..%d, not %d", REC_MAX_ITEMS,
@@ -532,7 +513,7 @@ int engine_product_audience(struct engine *e, const char *product_id, int count,
 {
     char id[DS_ID_LEN];
     out->n = 0;
-    if (normalise_id(product_id, id) < 0)
+    if (catalogue_normalise_id(product_id, id) < 0)
         return err_code_set(err, errlen, ERR_INVALID,
                             "product id must be 32 hexadecimal characters");
     if (count < 1 || count > ENGINE_MAX_AUDIENCE)
@@ -584,7 +565,7 @@ int engine_user_profile(struct engine *e, const char *user, struct user_profile 
     char id[DS_ID_LEN];
     int rc;
     memset(out, 0, sizeof *out);
-    if (normalise_id(user, id) < 0)
+    if (catalogue_normalise_id(user, id) < 0)
         return err_code_set(err, errlen, ERR_INVALID, "user id must be 32 hexadecimal characters");
     int32_t p = resolve_person(e, id, out->user_id);
     if (p < 0)
@@ -640,7 +621,7 @@ int engine_product_detail(struct engine *e, const char *product_id, struct produ
     char id[DS_ID_LEN];
     const struct model *m = &e->m;
     memset(out, 0, sizeof *out);
-    if (normalise_id(product_id, id) < 0)
+    if (catalogue_normalise_id(product_id, id) < 0)
         return err_code_set(err, errlen, ERR_INVALID,
                             "product id must be 32 hexadecimal characters");
     int32_t i = dataset_idmap_find(&m->ctx.items, id);
@@ -664,7 +645,7 @@ int engine_product_known(const struct engine *e, const char *product_id, char *c
                          size_t catlen, double *price)
 {
     char id[DS_ID_LEN];
-    if (normalise_id(product_id, id) < 0)
+    if (catalogue_normalise_id(product_id, id) < 0)
         return 0;
     int32_t i = dataset_idmap_find(&e->m.ctx.items, id);
     if (i < 0)

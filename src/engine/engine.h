@@ -153,10 +153,31 @@ struct engine;
  * when the database cannot be used at all. Slow (a second on the Olist
  * data): servers call it on a background thread (net/bio.c). */
 int engine_open(const char *db_path, struct engine **out, char *err, size_t errlen);
+/* engine_open, sharing prev's customers, purchase histories, catalogue
+ * names and product details (engine/catalogue.h: 0.9 s of the 1 s on the
+ * Olist data) when prev was read from the same database file and its data
+ * have not changed since: then only the model is loaded (its sha256
+ * verified as always), which is what an activation or rollback needs. Any
+ * doubt (another file at db_path, another ingest stamp, rows added) reads
+ * everything, as does prev NULL. prev is only read; the caller keeps its
+ * reference. */
+int engine_reopen(const char *db_path, struct engine *prev, struct engine **out, char *err,
+                  size_t errlen);
+
+/* What building an engine cost, for the logs and bench/reload: wall
+ * seconds of each stage on the opening thread. */
+struct engine_load_stats {
+    int catalogue_shared; /* 1: the catalogue came from prev (engine_reopen) or base */
+    double model;         /* reading the model blob, its sha256, decoding it */
+    double catalogue;     /* customers, histories, product details (0 when shared) */
+    double index;         /* the per-model tables: product details, users, rendered items */
+    double total;
+};
+void engine_get_load_stats(const struct engine *e, struct engine_load_stats *out);
 /* Opens stored model version `version` (active or not) beside base, for
  * A/B experiments: the new engine shares base's customers, histories and
- * catalogue names (base is retained until it is released) and holds only
- * the model and its per-item details. Unlike engine_open there is no
+ * catalogue (retained until it is released) and holds only the model and
+ * its per-item details. Unlike engine_open there is no
  * fallback: ERR_NOT_FOUND for an unknown version, ERR_CORRUPT for a broken
  * one, ERR_FAIL when the database cannot be read. Slow: a background job. */
 int engine_open_variant(struct engine *base, int64_t version, struct engine **out, char *err,

@@ -134,6 +134,10 @@ struct load {
 static int take_purchase(sqlite3_stmt *st, void *arg)
 {
     struct load *l = arg;
+    const char *ts = (const char *)sqlite3_column_text(st, 4);
+    /* SELECT MAX(ts) of every row, as kept (the first 23 bytes) */
+    if (ts && strncmp(ts, l->h->latest, sizeof l->h->latest - 1) > 0)
+        snprintf(l->h->latest, sizeof l->h->latest, "%s", ts);
     int32_t p = l->person_of(l->ctx, (const char *)sqlite3_column_text(st, 0));
     if (p < 0)
         return 0;

@@ -41,6 +41,7 @@ struct history {
     int32_t *product_cat_pt;        /* index into names; -1: not in the catalogue */
     int32_t n_names;
     char (*names)[HISTORY_NAME_LEN]; /* categories and cities, sorted, distinct */
+    char latest[24]; /* the latest purchase time in the interactions view, "" none */
 };
 
 /* Maps a customer_unique_id as stored to the engine's person index, -1
