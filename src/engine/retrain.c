@@ -12,6 +12,7 @@
 #include "engine/model.h"
 #include "engine/modelstore.h"
 #include "engine/train.h"
+#include "engine/tunestore.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/sbuf.h"
@@ -380,10 +381,16 @@ int retrain_run(const struct retrain_options *o, struct retrain_report *rep, cha
     if (!algo_find(rep->candidate_algo))
         return err_code_set(err, errlen, ERR_INVALID, "unknown algorithm \"%s\"",
                             rep->candidate_algo);
+    struct tune_run tuned;
     if (o->params)
         cand_p = *o->params;
-    else
-        algo_params_default(&cand_p);
+    else {
+        algo_params_default(&cand_p); /* then the latest `tune` choice, as train does */
+        if (tunestore_latest(o->db_path, rep->candidate_algo, &tuned, err, errlen) == 0) {
+            tunestore_apply(tuned.report, &cand_p);
+            tunestore_run_free(&tuned);
+        }
+    }
     if ((rc = dataset_load(o->db_path, &ds, err, errlen)) < 0)
         goto out;
     if ((rc = add_event_purchases(o->db_path, &ds, rep, err, errlen)) < 0)

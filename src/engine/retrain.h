@@ -54,7 +54,8 @@ struct retrain_options {
     struct retrain_tolerance tol;
     int activate; /* 1: a winning candidate is activated in the database here */
     int k;        /* 0: RETRAIN_K */
-    /* The candidate's configuration; NULL: "hybrid" and the defaults. */
+    /* The candidate's configuration; NULL: "hybrid" and the parameters of the latest
+     * `tune` run for it (tunestore.h), else the defaults. */
     const char *algo;
     const struct algo_params *params;
 };
