@@ -84,6 +84,24 @@ struct ucf_job {
     struct knn *out;
     /* per item, the neighbour list shared by all its one-product buyers */
     struct knn *sh;
+    /* per item, its sampled buyers (ucf_samples) with their purchase counts */
+    int64_t *sptr;
+    int32_t *sv, *slen;
+};
+
+/* A worker's scratch for one user's candidates: the sampled buyers of its
+ * products merged by user (a few hundred entries, so they stay in the cache,
+ * where an array of every user would miss on each update). */
+struct ucf_slot {
+    int32_t v, len; /* user and its purchase count */
+    float acc;      /* overlap found (products of u whose sample has v) */
+};
+struct ucf_ws {
+    struct ucf_slot *a, *b; /* runs to merge, and the merged runs */
+    size_t cap;
+    int64_t *run; /* run boundaries */
+    size_t run_cap;
+    int32_t *merge; /* users whose cosine needs a merge (ucf_user) */
 };
 
 /* Appends every finished chunk that is next in order to j->out (call with
@@ -123,10 +141,47 @@ static int ucf_commit(struct ucf_job *j)
 
 /* Cosine of a one-product user with v, a buyer of that product: the
  * expression ucf_user evaluates for such a user (overlap 1). */
-static double single_cos(const struct csr *ui, int32_t v)
+static double single_cos(int32_t v_len)
 {
     float one = 1.0f;
-    return one / sqrt(1.0 * (double)(ui->ptr[v + 1] - ui->ptr[v]));
+    return one / sqrt(1.0 * (double)v_len);
+}
+
+/* The evenly spaced sample of at most max_postings buyers of every item,
+ * once for the whole fit (the same for every user who bought the item), with
+ * each buyer's purchase count next to it: a user's candidates are then read
+ * from a few short arrays instead of at random from the postings and the
+ * purchase matrix. At most the interactions entries. */
+static int ucf_samples(struct ucf_job *j)
+{
+    const struct csr *ui = j->ui, *iu = j->iu;
+    int32_t ni = iu->n_rows;
+    int64_t total = 0;
+    for (int32_t i = 0; i < ni; i++) {
+        int64_t len = iu->ptr[i + 1] - iu->ptr[i];
+        total += len < j->max_postings ? len : j->max_postings;
+    }
+    j->sptr = malloc(((size_t)ni + 1) * sizeof *j->sptr);
+    j->sv = malloc((size_t)(total ? total : 1) * sizeof *j->sv);
+    j->slen = malloc((size_t)(total ? total : 1) * sizeof *j->slen);
+    if (!j->sptr || !j->sv || !j->slen)
+        return -1;
+    j->sptr[0] = 0;
+    for (int32_t i = 0; i < ni; i++) {
+        int64_t s = iu->ptr[i], len = iu->ptr[i + 1] - s, o = j->sptr[i];
+        int64_t take = len < j->max_postings ? len : j->max_postings;
+        for (int64_t q = 0; q < take; q++) {
+            int32_t v = iu->idx[s + (take == len ? q : q * len / take)];
+            if (q + UCF_AHEAD < take)
+                __builtin_prefetch(
+                    &ui->ptr[iu->idx[s + (take == len ? q + UCF_AHEAD
+                                                      : (q + UCF_AHEAD) * len / take)]]);
+            j->sv[o + q] = v;
+            j->slen[o + q] = (int32_t)(ui->ptr[v + 1] - ui->ptr[v]);
+        }
+        j->sptr[i + 1] = o + take;
+    }
+    return 0;
 }
 
 /* Most buyers bought one product only (94% at 100x), and all the
@@ -138,27 +193,26 @@ static double single_cos(const struct csr *ui, int32_t v)
  * per item, so at most the interactions. */
 static int ucf_shared_lists(struct ucf_job *j)
 {
-    const struct csr *ui = j->ui, *iu = j->iu;
+    const struct csr *iu = j->iu;
     struct knn *sh = j->sh;
     int32_t ni = iu->n_rows;
     size_t keep = (size_t)(j->k > 0 ? j->k : 0) + 1, ci = 1024, cs = 1024;
     struct cand_buf b = {0};
+    char *single = calloc((size_t)ni + 1, 1); /* items with a one-product buyer */
     sh->n_rows = ni;
     sh->ptr = calloc((size_t)ni + 1, sizeof *sh->ptr);
     sh->idx = malloc(ci * sizeof *sh->idx);
     sh->sim = malloc(cs * sizeof *sh->sim);
-    if (!sh->ptr || !sh->idx || !sh->sim)
+    if (!single || !sh->ptr || !sh->idx || !sh->sim)
         goto fail;
+    for (int32_t u = 0; u < j->ui->n_rows; u++)
+        if (j->ui->ptr[u + 1] - j->ui->ptr[u] == 1)
+            single[j->ui->idx[j->ui->ptr[u]]] = 1;
     for (int32_t i = 0; i < ni; i++) {
-        int64_t s = iu->ptr[i], len = iu->ptr[i + 1] - s, single = 0;
-        for (int64_t q = s; q < s + len && !single; q++)
-            single = ui->ptr[iu->idx[q] + 1] - ui->ptr[iu->idx[q]] == 1;
         b.n = 0;
-        int64_t take = len < j->max_postings ? len : j->max_postings;
-        for (int64_t q = 0; single && q < take; q++) {
-            int32_t v = iu->idx[s + (take == len ? q : q * len / take)];
-            double cos = single_cos(ui, v);
-            if (cos >= j->threshold - 1e-9 && cand_add(&b, v, (float)cos) < 0)
+        for (int64_t q = j->sptr[i]; single[i] && q < j->sptr[i + 1]; q++) {
+            double cos = single_cos(j->slen[q]);
+            if (cos >= j->threshold - 1e-9 && cand_add(&b, j->sv[q], (float)cos) < 0)
                 goto fail;
         }
         size_t n = knn_select_top(b.c, b.n, keep), need = (size_t)sh->nnz + n;
@@ -173,65 +227,171 @@ static int ucf_shared_lists(struct ucf_job *j)
         sh->ptr[i + 1] = sh->nnz;
     }
     cand_free(&b);
+    free(single);
     return 0;
 fail:
     cand_free(&b);
+    free(single);
     return -1;
 }
 
-/* Neighbours of one user into b (cleared first): overlaps accumulated through
- * the (sampled) postings of its items into acc, touched listing the users
- * seen; acc is left all zero again. */
-static int ucf_user(const struct ucf_job *j, int32_t u, float *acc, int32_t *touched,
-                    struct cand_buf *b)
+/* Makes w hold the candidates of `need` postings in `runs` runs; -1 when
+ * out of memory. */
+static int ws_reserve(struct ucf_ws *w, size_t need, size_t runs)
+{
+    if (runs + 1 > w->run_cap) {
+        int64_t *nr = malloc((runs + 1) * sizeof *nr);
+        if (!nr)
+            return -1;
+        free(w->run);
+        w->run = nr;
+        w->run_cap = runs + 1;
+    }
+    if (need <= w->cap)
+        return 0;
+    struct ucf_slot *na = malloc(need * sizeof *na), *nb = malloc(need * sizeof *nb);
+    int32_t *nm = malloc(need * sizeof *nm);
+    if (!na || !nb || !nm) {
+        free(na), free(nb), free(nm);
+        return -1;
+    }
+    free(w->a), free(w->b), free(w->merge);
+    w->a = na, w->b = nb, w->merge = nm;
+    w->cap = need;
+    return 0;
+}
+
+/* Merges the runs of w->a (sorted by user, boundaries in w->run) pairwise,
+ * level by level, summing the overlaps of a user met in several, until one
+ * run is left; returns its length (it is in w->a). O(entries x log runs). */
+static size_t ws_merge(struct ucf_ws *w, size_t runs)
+{
+    while (runs > 1) {
+        size_t out = 0, nr = 0;
+        for (size_t r = 0; r < runs; r += 2) {
+            int64_t x = w->run[r], xe = w->run[r + 1];
+            int64_t y = r + 1 < runs ? w->run[r + 1] : xe, ye = r + 1 < runs ? w->run[r + 2] : xe;
+            w->run[nr++] = (int64_t)out;
+            while (x < xe && y < ye) {
+                if (w->a[x].v < w->a[y].v)
+                    w->b[out++] = w->a[x++];
+                else if (w->a[y].v < w->a[x].v)
+                    w->b[out++] = w->a[y++];
+                else {
+                    w->b[out] = w->a[x++];
+                    w->b[out++].acc += w->a[y++].acc;
+                }
+            }
+            while (x < xe)
+                w->b[out++] = w->a[x++];
+            while (y < ye)
+                w->b[out++] = w->a[y++];
+        }
+        w->run[nr] = (int64_t)out;
+        struct ucf_slot *t = w->a;
+        w->a = w->b;
+        w->b = t;
+        runs = nr;
+    }
+    return runs ? (size_t)w->run[1] : 0;
+}
+
+/* Neighbours of one user into b (cleared first): the sampled buyers of its
+ * products (each sample sorted by user) merged into one list of users with
+ * their overlaps, then scored. The candidates are offered in user order;
+ * the best k are the same in any order (ties go to the lower index). */
+static int ucf_user(const struct ucf_job *j, int32_t u, struct ucf_ws *w, struct cand_buf *b)
 {
     const struct csr *ui = j->ui, *iu = j->iu;
-    int32_t nt = 0;
+    size_t need = 0, runs = 0;
     double nu_len = (double)(ui->ptr[u + 1] - ui->ptr[u]);
+    int sampled = 0; /* products of u whose buyers were sampled */
     b->n = 0;
     if (nu_len == 1) /* reads the shared list of its product (usercf_row) */
         return 0;
-    int sampled = 0;
     for (int64_t p = ui->ptr[u]; p < ui->ptr[u + 1]; p++) {
         int32_t it = ui->idx[p];
-        int64_t s = iu->ptr[it], len = iu->ptr[it + 1] - s;
-        /* evenly spaced sample of at most max_postings buyers */
-        int64_t take = len < j->max_postings ? len : j->max_postings;
-        sampled |= take < len;
-        for (int64_t q = 0; q < take; q++) {
-            int32_t v = iu->idx[s + (take == len ? q : q * len / take)];
-            if (q + UCF_AHEAD < take) /* acc is users long: its misses overlap */
-                __builtin_prefetch(&acc[iu->idx[s + (take == len ? q + UCF_AHEAD
-                                                                 : (q + UCF_AHEAD) * len / take)]]);
-            if (v == u)
-                continue;
-            if (acc[v] == 0)
-                touched[nt++] = v;
-            acc[v] += 1.0f;
-        }
+        int64_t take = j->sptr[it + 1] - j->sptr[it];
+        need += (size_t)take;
+        runs += take > 0;
+        sampled += take < iu->ptr[it + 1] - iu->ptr[it];
     }
-    int rc = 0;
-    for (int32_t t = 0; t < nt; t++) {
-        int32_t v = touched[t];
-        if (t + UCF_AHEAD < nt)
-            __builtin_prefetch(&ui->ptr[touched[t + UCF_AHEAD]]);
+    if (ws_reserve(w, need, runs) < 0)
+        return -1;
+    size_t nt = 0;
+    runs = 0;
+    for (int64_t p = ui->ptr[u]; p < ui->ptr[u + 1]; p++) {
+        int32_t it = ui->idx[p];
+        if (j->sptr[it + 1] == j->sptr[it])
+            continue;
+        w->run[runs++] = (int64_t)nt;
+        for (int64_t q = j->sptr[it]; q < j->sptr[it + 1]; q++)
+            if (j->sv[q] != u)
+                w->a[nt++] = (struct ucf_slot){j->sv[q], j->slen[q], 1.0f};
+    }
+    w->run[runs] = (int64_t)nt;
+    nt = ws_merge(w, runs);
+    size_t k = (size_t)(j->k > 0 ? j->k : 0);
+    int rc = 0, merges = 0;
+    double root[64] = {0}; /* sqrt(nu_len * nv_len) by nv_len: the same double */
+    for (size_t t = 0; t < nt; t++) {
+        const struct ucf_slot *sl = &w->a[t];
         /* with a sampled product the overlap found is only a lower bound:
          * the similarity kept is always the exact one (both item lists are
          * short), so the model need not store it; without sampling the
-         * overlap is exact and so is this same expression */
-        double nv_len = (double)(ui->ptr[v + 1] - ui->ptr[v]);
-        double low = acc[v] / sqrt(nu_len * nv_len);
-        /* an overlap that reached the shorter list's length is exact too
-         * (most buyers have one product): ucf_cos would return the same
-         * double, so the merge is skipped */
-        double cos =
-            sampled && acc[v] < (nu_len < nv_len ? nu_len : nv_len) ? ucf_cos(ui, u, v) : low;
-        acc[v] = 0;
-        if (rc == 0 && cos >= j->threshold - 1e-9 && cand_add(b, v, (float)cos) < 0)
+         * overlap is exact and so is this same expression. An overlap that
+         * reached the shorter list's length is exact too (most buyers have
+         * one product): ucf_cos would return the same double. */
+        double nv_len = (double)sl->len;
+        if (sampled && sl->acc < (nu_len < nv_len ? nu_len : nv_len)) {
+            merges = 1; /* exact cosine in the second pass */
+            continue;
+        }
+        double r;
+        if (sl->len < 64) {
+            if (!root[sl->len])
+                root[sl->len] = sqrt(nu_len * nv_len);
+            r = root[sl->len];
+        } else
+            r = sqrt(nu_len * nv_len);
+        double cos = sl->acc / r;
+        if (rc == 0 && cos >= j->threshold - 1e-9 && cand_add(b, sl->v, (float)cos) < 0)
             rc = -1;
     }
+    if (rc == 0 && merges) {
+        /* the merges read the purchase matrix at random: only for candidates
+         * whose best possible cosine (each sampled product of u shared) could
+         * still enter the best k found so far; the others could not be kept */
+        b->n = knn_select_top(b->c, b->n, k);
+        const struct cand *kth = k && b->n == k ? &b->c[k - 1] : NULL;
+        size_t nm = 0;
+        for (size_t t = 0; t < nt; t++) {
+            const struct ucf_slot *sl = &w->a[t];
+            double nv_len = (double)sl->len, shorter = nu_len < nv_len ? nu_len : nv_len;
+            if (!(sl->acc < shorter))
+                continue; /* taken in the first pass */
+            double most = sl->acc + sampled < shorter ? sl->acc + sampled : shorter;
+            double best = most / sqrt(nu_len * nv_len);
+            float fbest = (float)best;
+            if (best < j->threshold - 1e-9 ||
+                (kth && (fbest < kth->score || (fbest == kth->score && kth->item < sl->v))))
+                continue;
+            w->merge[nm++] = sl->v;
+        }
+        /* each merge reads a row at random: their offsets and then their
+         * items are prefetched ahead, so the misses overlap */
+        for (size_t t = 0; t < nm && rc == 0; t++) {
+            if (t + 2 * UCF_AHEAD < nm)
+                __builtin_prefetch(&ui->ptr[w->merge[t + 2 * UCF_AHEAD]]);
+            if (t + UCF_AHEAD < nm)
+                __builtin_prefetch(&ui->idx[ui->ptr[w->merge[t + UCF_AHEAD]]]);
+            double cos = ucf_cos(ui, u, w->merge[t]);
+            if (cos >= j->threshold - 1e-9 && cand_add(b, w->merge[t], (float)cos) < 0)
+                rc = -1;
+        }
+    }
     if (rc == 0)
-        b->n = knn_select_top(b->c, b->n, (size_t)(j->k > 0 ? j->k : 0));
+        b->n = knn_select_top(b->c, b->n, k);
     return rc;
 }
 
@@ -247,12 +407,9 @@ static void *ucf_worker(void *arg)
 {
     struct ucf_job *j = arg;
     int32_t nu = j->ui->n_rows;
-    float *acc = calloc((size_t)nu + 1, sizeof *acc);
-    int32_t *touched = malloc(((size_t)nu + 1) * sizeof *touched);
+    struct ucf_ws ws = {0};
     struct cand_buf b = {0};
-    if (!acc || !touched)
-        __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
-    while (acc && touched && !__atomic_load_n(&j->failed, __ATOMIC_RELAXED)) {
+    while (!__atomic_load_n(&j->failed, __ATOMIC_RELAXED)) {
         int32_t c = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
         if (c >= j->n_chunks)
             break;
@@ -264,7 +421,7 @@ static void *ucf_worker(void *arg)
         ch->idx = malloc(room * sizeof *ch->idx);
         ch->sim = malloc(room * sizeof *ch->sim);
         for (int32_t u = u0; ch->len && ch->idx && ch->sim && u < u1; u++) {
-            if (ucf_user(j, u, acc, touched, &b) < 0) {
+            if (ucf_user(j, u, &ws, &b) < 0) {
                 __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
                 break;
             }
@@ -281,8 +438,10 @@ static void *ucf_worker(void *arg)
             __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&j->lock);
     }
-    free(acc);
-    free(touched);
+    free(ws.a);
+    free(ws.b);
+    free(ws.run);
+    free(ws.merge);
     cand_free(&b);
     return NULL;
 }
@@ -328,7 +487,7 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
             out->idx = NULL, out->sim = NULL;
         }
     }
-    if (ucf_shared_lists(&j) < 0)
+    if (ucf_samples(&j) < 0 || ucf_shared_lists(&j) < 0)
         j.failed = 1;
     for (; started < nth - 1 && !j.failed; started++)
         if (pthread_create(&th[started], NULL, ucf_worker, &j) != 0)
@@ -350,6 +509,9 @@ int usercf_fit_knn(const struct csr *ui, const struct csr *iu, int k, double thr
         free(j.chunks[c].idx), free(j.chunks[c].sim), free(j.chunks[c].len);
     free(j.chunks);
     free(j.done);
+    free(j.sptr);
+    free(j.sv);
+    free(j.slen);
     pthread_mutex_destroy(&j.lock);
     if (rc < 0) {
         knn_free(out);
@@ -537,7 +699,7 @@ static int load_shared(struct knn *k, const struct csr *ui, struct blob_reader *
             int32_t v = sh->idx[p];
             if (v < 0 || v >= ui->n_rows || !bought(ui, v, i))
                 return -1;
-            sh->sim[p] = (float)single_cos(ui, v);
+            sh->sim[p] = (float)single_cos((int32_t)(ui->ptr[v + 1] - ui->ptr[v]));
             if (p > sh->ptr[i] && !in_order(sh->sim, sh->idx, p))
                 return -1;
         }
