@@ -11,19 +11,25 @@
  * Group commit, pipelined over two threads:
  *  - the writer takes everything queued and appends it to the database's
  *    `events` table in one transaction (SQLite WAL; synchronous=NORMAL, so
- *    COMMIT writes the WAL without waiting for the disk), then applies the
- *    committed events in memory - purchases go into the overlay
- *    (engine/overlay.h), every region's cached answers for those users are
- *    dropped, the experiments hook (api_shared on_events) is called - and
- *    takes the next group;
- *  - the syncer, meanwhile, fdatasyncs the WAL once for every transaction
- *    committed so far, waits until they are applied, and only then posts
- *    each batch's answer to the inbox of the loop that received it (one
- *    wake-up per loop and group), whose done callback sends the 202.
- * So while one group's fsync runs, the next one is written. A kill -9 (or a
+ *    COMMIT writes the WAL without waiting for the disk);
+ *  - the syncer then fdatasyncs the WAL once for every transaction
+ *    committed so far, applies the events in memory - purchases go into the
+ *    overlay (engine/overlay.h), every region's cached answers for those
+ *    users are dropped, the experiments hook (api_shared on_events) is
+ *    called - and posts each batch's answer to the inbox of the loop that
+ *    received it (one wake-up per loop and group), whose done callback
+ *    sends the 202.
+ * While the syncer works on one group, the writer writes the next. When
+ * nothing else is queued the writer syncs, applies and answers itself (one
+ * thread hand-over less when clients are few). A kill -9 (or a
  * power cut) at any time loses no acknowledged event. The loop never runs
  * SQL or waits on the writer. When the WAL file cannot be opened for the
  * syncer, COMMIT syncs itself (synchronous=FULL) instead.
+ *
+ * Knobs for tests and benchmarks (environment): RECSYS_EVENTS_DELAY_MS (a
+ * slow disk: each transaction waits first), RECSYS_EVENTS_PIPELINE (0: no
+ * syncer thread; 2: every group handed to it), RECSYS_EVENTS_CKPT_PAGES
+ * (WAL pages that start a checkpoint, default 1000).
  *
  * At start the writer also rebuilds the overlay from the purchases stored
  * since the active model was trained, before it takes new batches. */
@@ -59,8 +65,7 @@ struct events_batch {
     struct inbox_item link; /* in inbox, once committed */
     events_done_fn done;
     void *arg;
-    int rc;       /* 0 committed, or the write's error code */
-    uint64_t seq; /* the writer's transaction that holds it */
+    int rc; /* 0 committed, or the write's error code */
     struct events_batch *next;
 };
 

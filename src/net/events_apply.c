@@ -51,14 +51,15 @@ static int key_names_user(void *ctx, const char *key, size_t klen)
     return 0;
 }
 
-void events_apply(struct api_shared *sh, struct events_batch *list, size_t n_batches)
+void events_apply(struct api_shared *sh, struct events_batch *list)
 {
     char buyers[256][REC_ID_LEN];
     struct users_set set = {buyers, 0};
     int many = 0;
     int64_t now = (int64_t)time(NULL);
-    struct events_batch *b = list;
-    for (size_t k = 0; k < n_batches; k++, b = b->next) {
+    for (struct events_batch *b = list; b; b = b->next) {
+        if (b->rc != 0)
+            continue;
         if (sh->overlay)
             overlay_add(sh->overlay, b->ev, b->n, now);
         for (size_t i = 0; i < b->n; i++)

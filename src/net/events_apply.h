@@ -1,7 +1,7 @@
 /* What committed feedback events change in memory (see events.h): the
  * overlay of purchases not yet in a model, every region's cached answers
  * for the buyers, the experiments' counts; and the overlay's rebuild from
- * the events table at start. Runs on the events writer thread. */
+ * the events table at start. Runs on the events writer or syncer thread, one at a time. */
 #ifndef RECSYS_NET_EVENTS_APPLY_H
 #define RECSYS_NET_EVENTS_APPLY_H
 
@@ -12,9 +12,9 @@
 struct api_shared;
 struct events_batch;
 
-/* Applies the n_batches batches chained from list (b->next) to sh's
+/* Applies the committed batches (rc 0) chained from list (b->next) to sh's
  * overlay, regions' caches and on_events hook. */
-void events_apply(struct api_shared *sh, struct events_batch *list, size_t n_batches);
+void events_apply(struct api_shared *sh, struct events_batch *list);
 
 /* Replays the purchases of db's events table stored since the active model
  * was trained into sh->overlay, so a restart forgets nothing the model does

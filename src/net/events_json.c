@@ -2,6 +2,7 @@
  * RFC 8259 JSON with a nesting limit. */
 #include "net/events_json.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,22 @@ static int ej_string(struct ej *j, char *out, size_t cap, int *cut)
     if (j->p >= j->end || *j->p != '"')
         return -1;
     j->p++;
+    /* Fast path, nearly every string: no escape up to the closing quote. */
+    const char *q = j->p;
+    while (q < j->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+        q++;
+    if (q < j->end && *q == '"') {
+        size_t len = (size_t)(q - j->p);
+        if (out) {
+            n = len < cap - 1 ? len : cap - 1;
+            memcpy(out, j->p, n);
+            out[n] = '\0';
+            if (n < len && cut)
+                *cut = 1;
+        }
+        j->p = q + 1;
+        return 0;
+    }
     while (j->p < j->end && *j->p != '"') {
         unsigned char c = (unsigned char)*j->p++;
         if (c < 0x20)
@@ -124,7 +141,13 @@ static int ej_number(struct ej *j, double *v)
             p++;
     }
     size_t n = (size_t)(p - s);
-    if (n >= sizeof tmp) { /* absurdly long: a value out of any range we accept */
+    if (n <= 15 && !memchr(s, '.', n) && !memchr(s, 'e', n) && !memchr(s, 'E', n)) {
+        /* an integer of at most 15 digits: exact in a double, strtod's value */
+        int64_t i = 0;
+        for (const char *d = *s == '-' ? s + 1 : s; d < p; d++)
+            i = i * 10 + (*d - '0');
+        *v = *s == '-' ? -(double)i : (double)i;
+    } else if (n >= sizeof tmp) { /* absurdly long: a value out of any range we accept */
         *v = 1e300;
     } else {
         memcpy(tmp, s, n);

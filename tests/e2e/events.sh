@@ -5,7 +5,9 @@
 # product, bad type, bad timestamp) and a batch stores its good entries;
 # more than 1,000 events is 413; a full queue (events_queue = 1 and a slow
 # writer, RECSYS_EVENTS_DELAY_MS) answers 503 with Retry-After; a kill -9
-# right after the acknowledgements loses none of them; a new user's purchase
+# right after the acknowledgements loses none of them (with every commit
+# synced by the syncer thread); a batch's rows each hold their own values
+# (multi-row INSERTs); /metrics counts the fdatasyncs; a new user's purchase
 # shows in GET /api/v1/users/{id} in all four regions within 1 s, makes the
 # user known to the recommender (cached answers dropped, the bought item
 # excluded) and survives a restart (the overlay is rebuilt from the table).
@@ -140,6 +142,12 @@ check_eq "1,001 events: 413" "$($CL post $P "$big" | cut -c1-3)" 413
 big=$($PY -c "import json; print(json.dumps({'events':[{'user_id':'b'*32,'product_id':'$PROD','type':'view'}]*1000}))")
 before=$(rows)
 check_eq "1,000 events: 202, all stored" "$($CL post $P "$big" | cut -c1-3) $(( $(rows) - before ))" "202 1000"
+# 70 distinct events: statements of 32 rows and single rows, each row its own values
+big=$($PY -c "import json; T=['view','click','add_to_cart','purchase']; print(json.dumps({'events':[dict(user_id='%032x' % (0xd0000 + i), product_id='$PROD', type=T[i % 4], ts=1519898400 + i, **({'request_id': 'rq-%d' % i} if i % 3 else {})) for i in range(70)]}))")
+want=$($PY -c "T=['view','click','add_to_cart','purchase']; print('\n'.join('%032x|%s|%d|%s' % (0xd0000 + i, T[i % 4], 1519898400 + i, ('rq-%d' % i) if i % 3 else '') for i in range(70)))")
+check_eq "70 distinct events: 202" "$($CL post $P "$big" | cut -c1-3)" 202
+check_eq "each row holds its own event's user, type, ts and request_id, in order" \
+  "$(sqlite3 "$DB" "SELECT user_id, type, ts, ifnull(request_id, '') FROM events WHERE user_id LIKE '000000000000000000000000000d%' ORDER BY id")" "$want"
 
 # ---- a new user's purchase: every region, within 1 s, known, cache dropped ----
 out=$($CL get $P "/api/v1/recommendations/user/$NEWU?count=10")
@@ -163,6 +171,8 @@ check_grep "cold start: real-time popularity leads" '"rank":1,[^}]*"source":"pop
 $CL get $P /metrics >"$TMP/metrics"
 check_grep "/metrics counts the stored events" '^recsys_events_stored_total\{region="us-west"\} [1-9]' \
   "$TMP/metrics"
+check_grep "the acknowledged events were fdatasynced (the WAL, by the events writer or syncer)" \
+  '^recsys_events_syncs_total\{region="us-west"\} [1-9]' "$TMP/metrics"
 
 # ---- restart: the overlay comes back from the table ----
 kill $PID_ev; wait $PID_ev 2>/dev/null
@@ -198,7 +208,8 @@ check_eq "the servers stopped cleanly with no sanitizer report" \
   "$(cat "$TMP/ev.err" "$TMP/ev2.err" "$TMP/tiny.err" | grep -c 'Sanitizer\|runtime error\|WARNING: ThreadSanitizer')" 0
 
 # ---- kill -9 after the acknowledgements loses nothing ----
-serve_start k9 4 --config "$TMP/regions.conf" || { fail "serve for kill -9"; exit 0; }
+# every group goes through the syncer thread (fdatasync of the WAL, then the answers)
+RECSYS_EVENTS_PIPELINE=2 serve_start k9 4 --config "$TMP/regions.conf" || { fail "serve for kill -9"; exit 0; }
 before=$(rows)
 out=$($CL flood $(serve_port k9 us-west) 8 25 10 "$PROD")
 disown $PID_k9 2>/dev/null # no "Killed" line from the shell
