@@ -164,7 +164,7 @@ fuzz_srcs_csv     := src/ingest/csvload.c src/ingest/olist.c src/ingest/keyset.c
                      src/ingest/rowbatch.c $(FUZZ_UTIL)
 fuzz_srcs_regions := src/conf/regions.c src/util/error.c
 fuzz_srcs_body    := src/net/body.c src/util/error.c
-fuzz_srcs_model   := $(wildcard src/engine/*.c) $(FUZZ_UTIL) src/util/sha256.c
+fuzz_srcs_model   := $(wildcard src/engine/*.c) $(FUZZ_UTIL) src/util/sha256.c src/util/sbuf.c
 define fuzz_rule
 $(BUILD)/fuzz/fuzz_$(1): fuzz/fuzz_$(1).c fuzz/fuzz.h $(fuzz_srcs_$(1))
 	@mkdir -p $$(dir $$@)
