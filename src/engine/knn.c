@@ -65,10 +65,9 @@ static void heap_sift(struct cand *h, size_t n, size_t i)
     }
 }
 
-/* Keeps the best k of c[0..n) in c[0..k), sorted best first: a bounded heap
- * (worst at the root) over the candidates, then heapsort of what it kept.
- * O(n log k) with no calls through a comparator. Returns the number kept. */
-size_t knn_select_top(struct cand *c, size_t n, size_t k)
+/* A bounded heap (worst at the root) over the candidates: O(n log k) with no
+ * calls through a comparator. */
+size_t knn_keep_top(struct cand *c, size_t n, size_t k)
 {
     size_t m = n < k ? n : k;
     if (m == 0 || n < 2)
@@ -80,6 +79,15 @@ size_t knn_select_top(struct cand *c, size_t n, size_t k)
             c[0] = c[i];
             heap_sift(c, m, 0);
         }
+    return m;
+}
+
+/* knn_keep_top, then heapsort of what it kept. */
+size_t knn_select_top(struct cand *c, size_t n, size_t k)
+{
+    size_t m = knn_keep_top(c, n, k);
+    if (m < 2)
+        return m;
     for (size_t end = m - 1; end > 0; end--) { /* the worst goes last */
         struct cand t = c[0];
         c[0] = c[end];

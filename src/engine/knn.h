@@ -36,6 +36,9 @@ int knn_append_row(struct knn *k, int32_t row, const struct cand_buf *b, int top
 /* Keeps the best k of c[0..n) (score descending, index ascending) in
  * c[0..k), sorted; returns how many were kept. */
 size_t knn_select_top(struct cand *c, size_t n, size_t k);
+/* Keeps the best k of c[0..n) in c[0..k) in no useful order but one: when
+ * k were kept, c[0] is the worst of them. Returns how many were kept. */
+size_t knn_keep_top(struct cand *c, size_t n, size_t k);
 void knn_save(const struct knn *k, struct blob_writer *w);
 /* Reads and validates neighbour lists for rows x cols (indexes < cols);
  * -1 when they are malformed. */

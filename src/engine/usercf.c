@@ -362,8 +362,9 @@ static int ucf_user(const struct ucf_job *j, int32_t u, struct ucf_ws *w, struct
         /* the merges read the purchase matrix at random: only for candidates
          * whose best possible cosine (each sampled product of u shared) could
          * still enter the best k found so far; the others could not be kept */
-        b->n = knn_select_top(b->c, b->n, k);
-        const struct cand *kth = k && b->n == k ? &b->c[k - 1] : NULL;
+        b->n = knn_keep_top(b->c, b->n, k);
+        int full = k && b->n == k;
+        struct cand kth = full ? b->c[0] : (struct cand){0, 0}; /* the worst kept */
         size_t nm = 0;
         for (size_t t = 0; t < nt; t++) {
             const struct ucf_slot *sl = &w->a[t];
@@ -374,7 +375,7 @@ static int ucf_user(const struct ucf_job *j, int32_t u, struct ucf_ws *w, struct
             double best = most / sqrt(nu_len * nv_len);
             float fbest = (float)best;
             if (best < j->threshold - 1e-9 ||
-                (kth && (fbest < kth->score || (fbest == kth->score && kth->item < sl->v))))
+                (full && (fbest < kth.score || (fbest == kth.score && kth.item < sl->v))))
                 continue;
             w->merge[nm++] = sl->v;
         }
