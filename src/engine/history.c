@@ -34,11 +34,64 @@ static int cmp_idx(const void *a, const void *b, void *strs)
     return strcmp(s[*(const int32_t *)a], s[*(const int32_t *)b]);
 }
 
+/* One id of intern_ids as a number (struct ds_key), and its string's index. */
+struct keyed {
+    struct ds_key k;
+    int32_t i;
+};
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const struct ds_key *x = &((const struct keyed *)a)->k, *y = &((const struct keyed *)b)->k;
+    if (x->hi != y->hi)
+        return x->hi < y->hi ? -1 : 1;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* intern for ids when every one is 32 lowercase hex characters (so the
+ * numeric order of their keys is the string order): sorting 16-byte
+ * numbers instead of strings is most of a full load's interning. Returns
+ * the table size, -1 when out of memory, -2 when some string is not such
+ * an id (nothing allocated). */
+static int32_t intern_ids(const struct intern_in *in, char **table)
+{
+    struct keyed *v = malloc(((size_t)in->n + 1) * sizeof *v);
+    int32_t m = 0;
+    if (!v)
+        return -1;
+    for (int32_t k = 0; k < in->n; k++) {
+        if (dataset_id_key(in->s[k], &v[k].k) < 0) {
+            free(v);
+            return -2;
+        }
+        v[k].i = k;
+    }
+    char(*t)[DS_ID_LEN] = malloc(((size_t)in->n + 1) * DS_ID_LEN);
+    if (!t) {
+        free(v);
+        return -1;
+    }
+    qsort(v, (size_t)in->n, sizeof *v, cmp_keyed);
+    for (int32_t k = 0; k < in->n; k++) {
+        if (!m || cmp_keyed(&v[k - 1], &v[k]))
+            dataset_key_id(&v[k].k, t[m++]);
+        *in->dst[v[k].i] = m - 1;
+    }
+    free(v);
+    *table = (char *)t;
+    return m;
+}
+
 /* Stores the strings of in once each, sorted, in a malloc'd *table of
  * width-byte entries (truncated), and writes each string's index to its
  * dst. Returns the table size, or -1 when out of memory. */
 static int32_t intern(const struct intern_in *in, size_t width, char **table)
 {
+    if (width == DS_ID_LEN) {
+        int32_t m = intern_ids(in, table);
+        if (m != -2)
+            return m;
+    }
     int32_t *ord = malloc(((size_t)in->n + 1) * sizeof *ord), m = 0;
     char *t = malloc(((size_t)in->n + 1) * width);
     if (!ord || !t) {
@@ -68,10 +121,14 @@ static void intern_add(struct intern_in *in, const char *s, int32_t *dst)
     in->dst[in->n++] = dst;
 }
 
+/* Column i as text into out (len bytes, truncated; NULL is ""), as
+ * snprintf "%s" would, without its cost on every field of every row. */
 static void col_copy(sqlite3_stmt *st, int i, char *out, size_t len)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
-    snprintf(out, len, "%s", t ? t : "");
+    size_t n = t ? strnlen(t, len - 1) : 0;
+    memcpy(out, t ? t : "", n);
+    out[n] = 0;
 }
 
 /* "YYYY-MM-DD HH:MM:SS" -> seconds since 1970; -1 for any other form (kept
@@ -129,6 +186,8 @@ struct load {
     size_t n_cats, cap_cats;
     char (*city)[HISTORY_NAME_LEN]; /* per person, the first customer row's city */
     signed char *city_seen;         /* per person: 0 no row yet, 1 city, -1 NULL city */
+    char last_uid[DS_ID_LEN];       /* the previous purchase row's user id, and its person: */
+    int32_t last_person;            /* rows come by user id */
 };
 
 static int take_purchase(sqlite3_stmt *st, void *arg)
@@ -138,7 +197,17 @@ static int take_purchase(sqlite3_stmt *st, void *arg)
     /* SELECT MAX(ts) of every row, as kept (the first 23 bytes) */
     if (ts && strncmp(ts, l->h->latest, sizeof l->h->latest - 1) > 0)
         snprintf(l->h->latest, sizeof l->h->latest, "%s", ts);
-    int32_t p = l->person_of(l->ctx, (const char *)sqlite3_column_text(st, 0));
+    const char *uid = (const char *)sqlite3_column_text(st, 0);
+    int32_t p;
+    if (uid && l->last_uid[0] && !strcmp(uid, l->last_uid)) {
+        p = l->last_person;
+    } else {
+        p = l->person_of(l->ctx, uid);
+        if (uid && strlen(uid) < sizeof l->last_uid) {
+            strcpy(l->last_uid, uid);
+            l->last_person = p;
+        }
+    }
     if (p < 0)
         return 0;
     if (mem_grow((void **)&l->rows, sizeof *l->rows, l->n_rows + 1, &l->cap_rows, DS_MAX_ROWS) < 0)
@@ -174,7 +243,7 @@ static int take_city(sqlite3_stmt *st, void *arg)
     const char *c = (const char *)sqlite3_column_text(st, 1);
     l->city_seen[p] = c ? 1 : -1;
     if (c)
-        snprintf(l->city[p], HISTORY_NAME_LEN, "%s", c);
+        col_copy(st, 1, l->city[p], HISTORY_NAME_LEN);
     return 0;
 }
 

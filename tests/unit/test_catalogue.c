@@ -215,7 +215,7 @@ static void test_changes_read_again(void)
          0},
         {"the file replaced", NULL, 0},
     };
-    char copy[160], tmp[170], cmd[400], err[256];
+    char copy[160], tmp[170], cmd[800], err[256];
     snprintf(copy, sizeof copy, "%s/changes.db", dir);
     snprintf(tmp, sizeof tmp, "%s.new", copy);
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
@@ -298,6 +298,38 @@ static void test_variant_and_latest(void)
     engine_release(v);
 }
 
+/* Ids that are not 32 lowercase hexadecimal characters (interned as
+ * strings, not as numbers) are listed as stored all the same. */
+static void test_odd_order_ids(void)
+{
+    char copy[160], sql[400], o7[33], p1[33], err[256];
+    struct user_profile up;
+    snprintf(copy, sizeof copy, "%s/odd_ids.db", dir);
+    copy_db(copy);
+    id(o7, 0xD000, 7);
+    snprintf(sql, sizeof sql,
+             "UPDATE orders SET order_id = 'ORDER-7' WHERE order_id = '%s';"
+             "UPDATE order_items SET order_id = 'ORDER-7' WHERE order_id = '%s'",
+             o7, o7);
+    sql_on(copy, sql);
+    struct engine *e = open_db(copy, NULL);
+    id(p1, 0xA000, 1); /* orders 3 and 7 (the latest) */
+    CHECK(e != NULL);
+    if (e && engine_user_profile(e, p1, &up, err, sizeof err) == 0) {
+        CHECK_INT(up.n_purchases, 4);
+        CHECK_INT(up.orders, 2);
+        if (up.n_purchases == 4) {
+            CHECK_STR(up.purchases[3].order_id, "ORDER-7");
+            CHECK_STR(up.purchases[0].order_id, "0000000000000000000000000000d003");
+        }
+        engine_user_profile_free(&up);
+    } else {
+        CHECK(0);
+    }
+    engine_release(e);
+    unlink(copy);
+}
+
 int main(void)
 {
     engine_set_item_renderer(render);
@@ -306,6 +338,7 @@ int main(void)
     RUN(test_activation_shares_catalogue);
     RUN(test_changes_read_again);
     RUN(test_variant_and_latest);
+    RUN(test_odd_order_ids);
     fixture_remove();
     return TEST_SUMMARY();
 }
