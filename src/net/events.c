@@ -23,6 +23,7 @@
 #include "util/sbuf.h"
 
 #define EVENTS_BUSY_MS  5000 /* SQLite busy timeout: another writer (train, models) */
+#define EVENTS_FLUSH_AT 256  /* events queued in one loop turn that wake the writer at once */
 #define EVENTS_INS_ROWS 32   /* rows of one multi-row INSERT: one statement run for 32 */
 /* WAL pages that start a checkpoint (4 MiB at 4 KiB): small, so that the
    checkpoint's fsync of the database, which the WAL's fdatasyncs queue
@@ -64,6 +65,7 @@ struct events {
     struct events_batch *sync_head, *sync_tail; /* committed, not synced yet */
     int writer_done, syncing;
     size_t queued, capacity;
+    size_t head_n; /* events in head..tail */
     int stopping;
     int ckpt_pages; /* EVENTS_CKPT_PAGES; RECSYS_EVENTS_CKPT_PAGES overrides */
     int pipelined;  /* a syncer thread (RECSYS_EVENTS_PIPELINE=0: the writer syncs) */
@@ -261,6 +263,7 @@ static void *writer_main(void *arg)
             break; /* stopping with nothing left */
         struct events_batch *list = ev->head, *last = ev->tail;
         ev->head = ev->tail = NULL;
+        ev->head_n = 0;
         pthread_mutex_unlock(&ev->mu);
         if (ev->delay_ms > 0)
             usleep((useconds_t)ev->delay_ms * 1000);
@@ -533,7 +536,10 @@ int events_submit(struct events *ev, struct events_batch *b, struct inbox *inbox
         else
             ev->head = b;
         ev->tail = b;
-        if (inbox)
+        ev->head_n += b->n;
+        /* a loop turn that parses many events wakes the writer on the way,
+           so it inserts the first ones while the loop parses the rest */
+        if (inbox && ev->head_n < EVENTS_FLUSH_AT)
             atomic_store_explicit(&ev->unflushed, 1, memory_order_relaxed);
         else
             pthread_cond_signal(&ev->cv);

@@ -4,9 +4,10 @@
  * to events_submit: a short mutex, a bounded queue (regions.conf
  * events_queue, counted in events; ERR_BUSY when it does not fit, answered
  * 503 with Retry-After). The loop wakes the writer once per turn
- * (events_flush, after it has handled everything epoll reported), so the
- * requests of one turn share a transaction, as redis' appendfsync always
- * shares one fsync per event-loop turn.
+ * (events_flush, after it has handled everything epoll reported; sooner
+ * when 256 events are waiting, so the writer starts on them while the loop
+ * parses more), so the requests of one turn share a transaction, as redis'
+ * appendfsync always shares one fsync per event-loop turn.
  *
  * Group commit, pipelined over two threads:
  *  - the writer takes everything queued and appends it to the database's
