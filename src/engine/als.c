@@ -9,6 +9,7 @@
  * OpenBLAS thread, our own splitmix64 generator. */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,22 +165,72 @@ out:
     return rc;
 }
 
+/* The scoring index, kept after the item factors in the same allocation
+ * (als_v: items x f floats, then this; a blob holds the factors only, and
+ * the index is rebuilt on load): every item's norm |y_i| (float), then the
+ * items in decreasing norm order (int32). als_scores scans in that order and
+ * stops at the first item whose bound |x_u| |y_i| cannot beat its n-th best. */
+static float *als_norms(const struct model *m)
+{
+    return m->als_v + (size_t)m->ctx.items.n * (size_t)m->als_f;
+}
+static int32_t *als_order(const struct model *m)
+{
+    return (int32_t *)(als_norms(m) + m->ctx.items.n);
+}
+
+static const float *sort_norms; /* for cmp_norm; als_index runs under no lock */
+static int cmp_norm(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    if (sort_norms[x] != sort_norms[y])
+        return sort_norms[x] > sort_norms[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
+
+/* Grows m->als_v by the index and fills it; -1 when out of memory (als_v is
+ * then unchanged). */
+static int als_index(struct model *m)
+{
+    size_t ni = (size_t)m->ctx.items.n, f = (size_t)m->als_f;
+    float *v = realloc(m->als_v, (ni * f + 2 * ni + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    m->als_v = v;
+    float *norm = als_norms(m);
+    int32_t *order = als_order(m);
+    for (size_t i = 0; i < ni; i++) {
+        double sq = 0;
+        for (size_t k = 0; k < f; k++)
+            sq += (double)v[i * f + k] * v[i * f + k];
+        norm[i] = (float)sqrt(sq);
+        order[i] = (int32_t)i;
+    }
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER; /* models load in parallel */
+    pthread_mutex_lock(&lock);
+    sort_norms = norm;
+    qsort(order, ni, sizeof *order, cmp_norm);
+    pthread_mutex_unlock(&lock);
+    return 0;
+}
+
 static int als_fit(struct model *m, char *err, size_t errlen)
 {
     m->als_f = m->params.factors;
-    return als_fit_factors(&m->ui, &m->iu, &m->params, &m->als_u, &m->als_v, err, errlen);
+    int rc = als_fit_factors(&m->ui, &m->iu, &m->params, &m->als_u, &m->als_v, err, errlen);
+    if (rc == 0 && als_index(m) < 0)
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory indexing the ALS factors");
+    return rc;
 }
 
 /* --- scoring ---------------------------------------------------------------
- * A request scores the whole catalogue: x_u . y_i for every item with
- * buyers. Done as 8-float vector lanes (GCC/clang vector extensions, SSE2 by
- * default, AVX2 when the CPU has it), in blocks of ALS_BLOCK items whose
- * scores then feed a bounded top-n list, so only items that beat the current
- * n-th score are looked at again. No OpenBLAS here: concurrent callers must
+ * A request scores x_u . y_i for the items with buyers, in decreasing |y_i|
+ * until no later item can enter its top n (als_scores). Done as 8-float
+ * vector lanes (GCC/clang vector extensions, SSE2 by default, AVX2 when the
+ * CPU has it), the scores feeding a bounded top-n list. No OpenBLAS here: concurrent callers must
  * never enter its thread pool, and a 32 x 32k product is too small for it.
  * Both code paths do the same multiplications and additions in the same
  * order (no FMA contraction in ISO C mode), so the scores are identical. */
-#define ALS_BLOCK 256
 typedef float als_v8 __attribute__((vector_size(32)));
 
 static inline __attribute__((always_inline)) void dots_body(const float *x, const float *v, int f,
@@ -216,18 +267,17 @@ __attribute__((target("avx2"))) static void dots_avx2(const float *x, const floa
 }
 #endif
 
-static void als_dots(const float *x, const float *v, int f, int32_t n, float *out)
+/* a ranks before b: higher score, then lower index */
+static int als_before(float sa, int32_t ia, const struct cand *b)
 {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-    if (__builtin_cpu_supports("avx2")) {
-        dots_avx2(x, v, f, n, out);
-        return;
-    }
-#endif
-    dots_generic(x, v, f, n, out);
+    return sa > b->score || (sa == b->score && ia < b->item);
 }
 
-/* Top `want` items by x_u . y_i into b, best first (ties: lower index). */
+/* Top `want` items by x_u . y_i into b, best first (ties: lower index). The
+ * items are scored in decreasing |y_i| (als_index) and the scan stops once
+ * |x_u| |y_i|, with a margin for the float rounding of the dot products
+ * (relative error under f x 2^-24 of |x_u| |y_i|), is below the n-th score:
+ * no later item could enter. The same list as scoring every item. */
 int als_scores(const struct model *m, const struct rec_query *q, int want, struct cand_buf *b)
 {
     b->n = 0;
@@ -240,25 +290,35 @@ int als_scores(const struct model *m, const struct rec_query *q, int want, struc
         return 0;
     if (mem_grow((void **)&b->c, sizeof *b->c, (size_t)want, &b->cap, CAND_MAX) < 0)
         return -1;
-    float sc[ALS_BLOCK];
-    for (int32_t i0 = 0; i0 < m->ctx.items.n; i0 += ALS_BLOCK) {
-        int32_t nb = m->ctx.items.n - i0 < ALS_BLOCK ? m->ctx.items.n - i0 : ALS_BLOCK;
-        als_dots(x, m->als_v + (size_t)i0 * f, f, nb, sc);
-        for (int32_t t = 0; t < nb; t++) {
-            int32_t i = i0 + t;
-            if (b->n == (size_t)want && sc[t] <= b->c[b->n - 1].score)
-                continue;
-            if (m->pop.count_all[i] <= 0)
-                continue; /* no buyers: its factors are zero */
-            if (!q->allow_repurchase && reclist_owned(m, u, i))
-                continue;
-            size_t j = b->n < (size_t)want ? b->n++ : b->n - 1;
-            while (j > 0 && b->c[j - 1].score < sc[t]) {
-                b->c[j] = b->c[j - 1];
-                j--;
-            }
-            b->c[j] = (struct cand){i, sc[t]};
+    void (*dots)(const float *, const float *, int, int32_t, float *) = dots_generic;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (__builtin_cpu_supports("avx2"))
+        dots = dots_avx2;
+#endif
+    double xx = 0;
+    for (int k = 0; k < f; k++)
+        xx += (double)x[k] * x[k];
+    double xn = sqrt(xx) * (1.0 + 1e-4 + 4.0 * f / 16777216.0);
+    const float *norm = als_norms(m);
+    const int32_t *order = als_order(m);
+    for (int32_t t = 0; t < m->ctx.items.n; t++) {
+        int32_t i = order[t];
+        if (b->n == (size_t)want && xn * norm[i] < b->c[b->n - 1].score)
+            break;
+        if (m->pop.count_all[i] <= 0)
+            continue; /* no buyers: its factors are zero */
+        if (!q->allow_repurchase && reclist_owned(m, u, i))
+            continue;
+        float sc;
+        dots(x, m->als_v + (size_t)i * f, f, 1, &sc);
+        if (b->n == (size_t)want && !als_before(sc, i, &b->c[b->n - 1]))
+            continue;
+        size_t j = b->n < (size_t)want ? b->n++ : b->n - 1;
+        while (j > 0 && als_before(sc, i, &b->c[j - 1])) {
+            b->c[j] = b->c[j - 1];
+            j--;
         }
+        b->c[j] = (struct cand){i, sc};
     }
     return 0;
 }
@@ -293,6 +353,11 @@ static int als_load(struct model *m, struct blob_reader *r, char *err, size_t er
     m->als_v = br_array(r, 4, (int64_t)m->ctx.items.n * f, 0, NULL);
     if (r->failed || (m->ctx.users.n && !m->als_u) || (m->ctx.items.n && !m->als_v))
         return err_code_set(err, errlen, ERR_CORRUPT, "the ALS factors are corrupted");
+    for (int64_t k = 0; k < (int64_t)m->ctx.items.n * f; k++)
+        if (!isfinite(m->als_v[k]))
+            return err_code_set(err, errlen, ERR_CORRUPT, "the ALS factors are corrupted");
+    if (als_index(m) < 0)
+        return err_code_set(err, errlen, ERR_NOMEM, "out of memory indexing the ALS factors");
     return 0;
 }
 
