@@ -22,9 +22,10 @@
 #include "util/log.h"
 #include "util/sbuf.h"
 
-#define EVENTS_BUSY_MS  5000 /* SQLite busy timeout: another writer (train, models) */
-#define EVENTS_FLUSH_AT 256  /* events queued in one loop turn that wake the writer at once */
-#define EVENTS_INS_ROWS 32   /* rows of one multi-row INSERT: one statement run for 32 */
+#define EVENTS_BUSY_MS     5000 /* SQLite busy timeout: another writer (train, models) */
+#define EVENTS_FLUSH_AT    256  /* events queued in one loop turn that wake the writer at once */
+#define EVENTS_PIPELINE_AT 64   /* events queued behind a commit that make it go to the syncer */
+#define EVENTS_INS_ROWS    32   /* rows of one multi-row INSERT: one statement run for 32 */
 /* WAL pages that start a checkpoint (4 MiB at 4 KiB): small, so that the
    checkpoint's fsync of the database, which the WAL's fdatasyncs queue
    behind on the same disk, stays short (p99 of bench/events at batch 100) */
@@ -278,10 +279,12 @@ static void *writer_main(void *arg)
         pthread_mutex_lock(&ev->mu);
         if (rc == 0)
             ev->st.commits++;
-        /* More is queued, or the syncer is busy: let it sync (and apply) this
-           group while we write the next (pipelined). Else do it here: one
-           thread wake-up less per group when clients are few. */
-        if (ev->sync_started && (ev->head || ev->sync_head || ev->syncing || ev->pipelined == 2)) {
+        /* Many events are queued, or the syncer is busy: let it sync (and
+           apply) this group while we write the next (pipelined). Else do it
+           here: one thread wake-up and one transaction less per group when
+           requests are small (what queues meanwhile makes the next group). */
+        if (ev->sync_started && (ev->head_n >= EVENTS_PIPELINE_AT || ev->sync_head || ev->syncing ||
+                                 ev->pipelined == 2)) {
             if (ev->sync_tail)
                 ev->sync_tail->next = list;
             else
