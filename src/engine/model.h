@@ -15,6 +15,13 @@
 int model_train(const struct dataset *ds, const char *algo, const struct algo_params *p,
                 int32_t cutoff_day, struct model *m, char *err, size_t errlen);
 
+/* model_train for a dataset not needed afterwards (train --no-eval): the
+ * model takes ds's id maps and tables instead of copying them, and ds's
+ * events are freed before the algorithm's fit, so the fit's peak memory is
+ * the model alone. *ds is left empty (freed) whatever the outcome. */
+int model_train_take(struct dataset *ds, const char *algo, const struct algo_params *p,
+                     int32_t cutoff_day, struct model *m, char *err, size_t errlen);
+
 /* Frees everything m owns and zeroes it; NULL and zeroed models are fine. */
 void model_free(struct model *m);
 

@@ -89,7 +89,10 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
     char label[48];
     snprintf(label, sizeof label, "fitting %s", algo);
     progress_begin(&pr, label, 0);
-    if ((rc = model_train(&ds, algo, &params, cutoff_day, &m, err, errlen)) < 0)
+    /* without an evaluation nothing reads the dataset after the fit: the
+     * model takes its tables and its events are freed before the fit */
+    if ((rc = o->no_eval ? model_train_take(&ds, algo, &params, cutoff_day, &m, err, errlen)
+                         : model_train(&ds, algo, &params, cutoff_day, &m, err, errlen)) < 0)
         goto out;
     progress_update(&pr, (uint64_t)m.ui.nnz, (uint64_t)m.ui.nnz);
     progress_end(&pr);
