@@ -25,6 +25,7 @@
 #define EVENTS_BUSY_MS     5000 /* SQLite busy timeout: another writer (train, models) */
 #define EVENTS_FLUSH_AT    256  /* events queued in one loop turn that wake the writer at once */
 #define EVENTS_PIPELINE_AT 64   /* events queued behind a commit that make it go to the syncer */
+#define EVENTS_GATHER_US   200  /* group commit: the longest wait for the other clients */
 #define EVENTS_INS_ROWS    32   /* rows of one multi-row INSERT: one statement run for 32 */
 /* WAL pages that start a checkpoint (4 MiB at 4 KiB): small, so that the
    checkpoint's fsync of the database, which the WAL's fdatasyncs queue
@@ -66,7 +67,10 @@ struct events {
     struct events_batch *sync_head, *sync_tail; /* committed, not synced yet */
     int writer_done, syncing;
     size_t queued, capacity;
-    size_t head_n; /* events in head..tail */
+    size_t head_n, head_b; /* events, batches in head..tail */
+    size_t open_b;         /* batches submitted and not answered yet */
+    size_t peak_b;         /* the most batches lately open at once (gather) */
+    int gathering;         /* the writer waits for peak_b batches (gather) */
     int stopping;
     int ckpt_pages; /* EVENTS_CKPT_PAGES; RECSYS_EVENTS_CKPT_PAGES overrides */
     int pipelined;  /* a syncer thread (RECSYS_EVENTS_PIPELINE=0: the writer syncs) */
@@ -222,8 +226,8 @@ static int write_batches(struct events *ev, struct events_batch *list, char *err
  * Without mu. */
 static void sync_and_answer(struct events *ev, struct events_batch *list)
 {
-    size_t n = 0, ok = 0;
-    for (struct events_batch *b = list; b; b = b->next) {
+    size_t n = 0, ok = 0, nb = 0;
+    for (struct events_batch *b = list; b; b = b->next, nb++) {
         n += b->n;
         ok += b->rc == 0 ? b->n : 0;
     }
@@ -242,10 +246,39 @@ static void sync_and_answer(struct events *ev, struct events_batch *list)
         events_apply(ev->sh, list);
     pthread_mutex_lock(&ev->mu);
     ev->queued -= n;
+    ev->open_b -= nb;
     ev->st.stored += ok;
     ev->st.syncs += ok && ev->wal_fd >= 0;
     pthread_mutex_unlock(&ev->mu);
     deliver(list);
+}
+
+/* Group commit across connections (mu held, batches queued): when small
+ * requests are the rule and fewer batches are queued than were lately in
+ * flight at once (ev->peak_b: about the number of clients), waits up to
+ * EVENTS_GATHER_US for the others - the clients answered by the last
+ * commit send again meanwhile - so one transaction and one fsync cover
+ * them all, as redis' loop gathers every client while it fsyncs. A wait
+ * that times out lowers the estimate. */
+static void gather(struct events *ev)
+{
+    if (ev->head_b >= ev->peak_b || ev->head_n >= EVENTS_PIPELINE_AT || ev->sync_head ||
+        ev->syncing || ev->stopping || ev->pipelined == 2)
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += EVENTS_GATHER_US * 1000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    ev->gathering = 1;
+    while (ev->head_b < ev->peak_b && ev->head_n < EVENTS_PIPELINE_AT && !ev->stopping &&
+           pthread_cond_timedwait(&ev->cv, &ev->mu, &until) == 0)
+        ;
+    ev->gathering = 0;
+    if (ev->head_b < ev->peak_b)
+        ev->peak_b--;
 }
 
 /* The writer: one transaction for everything queued, then synced and
@@ -262,9 +295,10 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&ev->cv, &ev->mu);
         if (!ev->head)
             break; /* stopping with nothing left */
+        gather(ev);
         struct events_batch *list = ev->head, *last = ev->tail;
         ev->head = ev->tail = NULL;
-        ev->head_n = 0;
+        ev->head_n = ev->head_b = 0;
         pthread_mutex_unlock(&ev->mu);
         if (ev->delay_ms > 0)
             usleep((useconds_t)ev->delay_ms * 1000);
@@ -440,7 +474,11 @@ int events_start(struct api_shared *sh, const char *db_path, int create, struct 
     ev->sh = sh;
     ev->capacity = (size_t)sh->conf->events_queue;
     pthread_mutex_init(&ev->mu, NULL);
-    pthread_cond_init(&ev->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&ev->cv, &ca); /* the gather's timed waits */
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&ev->ck_cv, NULL);
     pthread_cond_init(&ev->sync_cv, NULL);
     ev->wal_fd = -1;
@@ -540,9 +578,12 @@ int events_submit(struct events *ev, struct events_batch *b, struct inbox *inbox
             ev->head = b;
         ev->tail = b;
         ev->head_n += b->n;
+        ev->head_b++;
+        if (++ev->open_b > ev->peak_b)
+            ev->peak_b = ev->open_b;
         /* a loop turn that parses many events wakes the writer on the way,
            so it inserts the first ones while the loop parses the rest */
-        if (inbox && ev->head_n < EVENTS_FLUSH_AT)
+        if (inbox && ev->head_n < EVENTS_FLUSH_AT && !(ev->gathering && ev->head_b >= ev->peak_b))
             atomic_store_explicit(&ev->unflushed, 1, memory_order_relaxed);
         else
             pthread_cond_signal(&ev->cv);
