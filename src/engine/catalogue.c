@@ -64,11 +64,14 @@ static char *key_stamp(sqlite3 *db)
     if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta ORDER BY key", -1, &st, NULL) !=
         SQLITE_OK)
         goto fail;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         const char *k = (const char *)sqlite3_column_text(st, 0);
         const char *v = (const char *)sqlite3_column_text(st, 1);
         sbuf_printf(&b, "%s=%s;", k ? k : "", v ? v : "");
     }
+    if (s != SQLITE_DONE) /* a partial stamp could match another partial one */
+        goto fail;
     sqlite3_finalize(st);
     st = NULL;
     for (size_t t = 0; t < sizeof key_tables / sizeof *key_tables; t++) {
@@ -147,7 +150,8 @@ static int load_customers(struct catalogue *c, sqlite3 *db, const char *db_path,
         err_set(err, errlen, "cannot read customers from %s: %s", db_path, sqlite3_errmsg(db));
         goto out;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         char cid[DS_ID_LEN], uid[DS_ID_LEN];
         const char *s = (const char *)sqlite3_column_text(st, 2);
         if (catalogue_normalise_id((const char *)sqlite3_column_text(st, 0), cid) < 0 ||
@@ -161,6 +165,10 @@ static int load_customers(struct catalogue *c, sqlite3 *db, const char *db_path,
         memcpy(rows[n].uid, uid, DS_ID_LEN);
         snprintf(rows[n].state, 3, "%s", s ? s : "");
         n++;
+    }
+    if (s != SQLITE_DONE) { /* a partial list would serve known customers as strangers */
+        err_set(err, errlen, "cannot read customers from %s: %s", db_path, sqlite3_errmsg(db));
+        goto out;
     }
     /* people: the distinct unique ids, sorted */
     if (n)                                     /* rows is NULL when there are none */
@@ -251,7 +259,8 @@ static int load_products(struct catalogue *c, sqlite3 *db, const char *db_path, 
                     sqlite3_errmsg(db));
             goto out;
         }
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int s;
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
             const char *id = (const char *)sqlite3_column_text(st, 0);
             if (!id || strlen(id) != DS_ID_LEN - 1) /* never a model's product */
                 continue;
@@ -270,6 +279,11 @@ static int load_products(struct catalogue *c, sqlite3 *db, const char *db_path, 
                 r->rating = sqlite3_column_double(st, 1);
                 r->n_ratings = sqlite3_column_int(st, 2);
             }
+        }
+        if (s != SQLITE_DONE) {
+            err_set(err, errlen, "cannot read product details from %s: %s", db_path,
+                    sqlite3_errmsg(db));
+            goto out;
         }
         sqlite3_finalize(st);
         st = NULL;
