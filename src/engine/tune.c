@@ -256,10 +256,10 @@ static void explain(struct tune_result *r)
     }
     snprintf(r->reason, sizeof r->reason,
              "mean HR@%d over all validation users on %d cutoffs %.4f (base %.4f; warm %.4f, "
-             "base %.4f); each change raised the mean HR@10 and won more cutoffs than it "
-             "lost, or tied every hit and did so on NDCG@10%s%s",
+             "base %.4f); each change raised the mean HR@%d and won more cutoffs than it "
+             "lost, or tied every hit and did so on NDCG@%d%s%s",
              r->k, r->n_cutoffs, c->mean.hr_all, b->mean.hr_all, c->mean.hr_warm, b->mean.hr_warm,
-             len ? "; changed " : "; the base configuration kept", changed);
+             r->k, r->k, len ? "; changed " : "; the base configuration kept", changed);
 }
 
 static int wanted(const struct tune_options *o, const struct tune_dim *d)

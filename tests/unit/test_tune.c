@@ -151,6 +151,8 @@ static void test_choice_ignores_test_period(void)
     for (int i = 0; i < ra.n_configs && i < rb.n_configs; i++)
         CHECK(!memcmp(ra.configs[i].cell, rb.configs[i].cell, sizeof ra.configs[i].cell));
     CHECK_STR(rb.reason, ra.reason);
+    /* the sentence names the k the search used (1 here), never another */
+    CHECK(strstr(ra.reason, "HR@1 ") && strstr(ra.reason, "NDCG@1;") && !strstr(ra.reason, "@10"));
 }
 
 static void test_full_search_and_report(void)
