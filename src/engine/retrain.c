@@ -338,8 +338,9 @@ static int same_params(const struct algo_params *a, const struct algo_params *b)
 
 /* Trains the candidate on everything and stores it (activated when asked). */
 static int store_candidate(const struct retrain_options *o, const struct dataset *ds,
-                           const struct algo_params *p, struct retrain_report *rep,
-                           const char *eval_json, char *err, size_t errlen)
+                           const struct algo_params *p, const struct tune_run *tuned,
+                           struct retrain_report *rep, const char *eval_json, char *err,
+                           size_t errlen)
 {
     struct model m = {0};
     struct model_meta meta = {0};
@@ -349,7 +350,7 @@ static int store_candidate(const struct retrain_options *o, const struct dataset
     if (rc < 0)
         return rc;
     meta.train_seconds = clock_monotonic() - t0;
-    meta.params_json = modelstore_params_json(p);
+    meta.params_json = tunestore_params_json(p, tuned);
     sbuf_init(&js, 1 << 16);
     sbuf_puts(&js, "{\"model\":");
     sbuf_puts(&js, eval_json ? eval_json : "{}");
@@ -381,15 +382,21 @@ int retrain_run(const struct retrain_options *o, struct retrain_report *rep, cha
     if (!algo_find(rep->candidate_algo))
         return err_code_set(err, errlen, ERR_INVALID, "unknown algorithm \"%s\"",
                             rep->candidate_algo);
-    struct tune_run tuned;
+    struct tune_run tuned = {0};
+    int has_tuned = 0;
     if (o->params)
         cand_p = *o->params;
     else {
         algo_params_default(&cand_p); /* then the latest `tune` choice, as train does */
-        if (tunestore_latest(o->db_path, rep->candidate_algo, &tuned, err, errlen) == 0) {
-            tunestore_apply(tuned.report, &cand_p);
+        if ((rc = tunestore_latest(o->db_path, rep->candidate_algo, &tuned, err, errlen)) < 0)
+            return rc; /* not the defaults in silence: the active model may be tuned */
+        if (rc == 0 && tunestore_apply(tuned.report, &cand_p) < 0) {
+            rc = err_code_set(err, errlen, ERR_CORRUPT, "tune run %lld in %s has no params",
+                              (long long)tuned.id, o->db_path);
             tunestore_run_free(&tuned);
+            return rc;
         }
+        has_tuned = rc == 0;
     }
     if ((rc = dataset_load(o->db_path, &ds, err, errlen)) < 0)
         goto out;
@@ -417,9 +424,10 @@ int retrain_run(const struct retrain_options *o, struct retrain_report *rep, cha
     }
     rep->activate = retrain_decide(rep->candidate_hit_rate, rep->active_hit_rate, rep->has_active,
                                    &o->tol, rep->reason, sizeof rep->reason);
-    rc = store_candidate(o, &ds, &cand_p, rep, eval_json, err, errlen);
+    rc = store_candidate(o, &ds, &cand_p, has_tuned ? &tuned : NULL, rep, eval_json, err, errlen);
 out:
     rep->seconds = clock_monotonic() - t0;
+    tunestore_run_free(&tuned);
     free(eval_json);
     dataset_free(&ds);
     return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/dataset_load.h"
+#include "engine/modelstore.h"
 #include "util/error.h"
 
 static int ts_code(sqlite3 *db)
@@ -136,5 +137,20 @@ char *tunestore_run_json(const struct tune_run *r)
     if (s)
         snprintf(s, len, "{\"run\":%lld,\"created_at\":\"%s\",\"report\":%s}", (long long)r->id,
                  r->created_at, r->report);
+    return s;
+}
+
+char *tunestore_params_json(const struct algo_params *p, const struct tune_run *r)
+{
+    char *params = modelstore_params_json(p), *run = r ? tunestore_run_json(r) : NULL, *s = NULL;
+    if (!params || !r) {
+        free(run);
+        return params;
+    }
+    size_t n = strlen(params), len = run ? n + strlen(run) + 16 : 0;
+    if (run && (s = malloc(len))) /* {...} -> {...,"tuning":{...}} */
+        snprintf(s, len, "%.*s,\"tuning\":%s}", (int)n - 1, params, run);
+    free(params);
+    free(run);
     return s;
 }

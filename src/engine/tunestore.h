@@ -45,4 +45,9 @@ int tunestore_apply(const char *report, struct algo_params *p);
  * malloc'd; NULL on OOM. */
 char *tunestore_run_json(const struct tune_run *r);
 
+/* The params JSON of a model trained with p (modelstore_params_json) and,
+ * when r is not NULL, the run that chose them as its member "tuning" (what
+ * `models show` prints), malloc'd; NULL on OOM. */
+char *tunestore_params_json(const struct algo_params *p, const struct tune_run *r);
+
 #endif

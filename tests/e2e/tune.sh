@@ -146,9 +146,10 @@ check "weight 0: the default leaves owned products out; true lets them back" \
 
 # the scheduled retraining starts from the latest tune run too
 "$BIN" retrain --db "$DB" --tolerance 1 >/dev/null 2>&1
-check "retrain's candidate has the tuned parameters" "$PY" - "$DB" "$TMP/tune.json" <<'PY'
+check "retrain's candidate has the tuned parameters, with the run (models show)" "$PY" - "$DB" "$TMP/tune.json" <<'PY'
 import json, sqlite3, sys
 p = json.loads(sqlite3.connect(sys.argv[1]).execute("SELECT params FROM models ORDER BY version DESC LIMIT 1").fetchone()[0])
 chosen = json.load(open(sys.argv[2]))["report"]["params"]
 assert all(abs(p[k] - v) < 1e-9 for k, v in chosen.items()), (p, chosen)
+assert p["tuning"]["run"] == 2 and p["tuning"]["report"]["table"], p.keys()
 PY
