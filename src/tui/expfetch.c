@@ -98,11 +98,6 @@ static void rate(const cJSON *o, const char *k, struct xf_rate *r)
     r->high = jsonfetch_num(j, "high");
 }
 
-static long whole(double v)
-{
-    return isfinite(v) ? (long)v : 0;
-}
-
 static void parse_experiment(const cJSON *o, struct xf_experiment *e)
 {
     memset(e, 0, sizeof *e);
@@ -111,7 +106,7 @@ static void parse_experiment(const cJSON *o, struct xf_experiment *e)
     jsonfetch_str(o, "created_at", e->created_at, sizeof e->created_at);
     jsonfetch_str(o, "promoted", e->promoted, sizeof e->promoted);
     jsonfetch_str(o, "leader", e->leader, sizeof e->leader);
-    e->traffic = (int)whole(jsonfetch_num(cJSON_GetObjectItemCaseSensitive(o, "traffic"), "share"));
+    e->traffic = (int)jsonfetch_long(cJSON_GetObjectItemCaseSensitive(o, "traffic"), "share");
     const cJSON *pv = cJSON_GetObjectItemCaseSensitive(o, "p_value");
     e->p_ctr = jsonfetch_num(pv, "ctr");
     e->p_conv = jsonfetch_num(pv, "conversion");
@@ -122,12 +117,12 @@ static void parse_experiment(const cJSON *o, struct xf_experiment *e)
             break;
         struct xf_variant *x = &e->v[e->n++];
         jsonfetch_str(v, "name", x->name, sizeof x->name);
-        x->version = whole(jsonfetch_num(v, "model_version"));
-        x->share = (int)whole(jsonfetch_num(v, "share"));
-        x->impressions = whole(jsonfetch_num(v, "impressions"));
-        x->users = whole(jsonfetch_num(v, "users"));
-        x->clicks = whole(jsonfetch_num(v, "clicks"));
-        x->purchases = whole(jsonfetch_num(v, "purchases"));
+        x->version = jsonfetch_long(v, "model_version");
+        x->share = (int)jsonfetch_long(v, "share");
+        x->impressions = jsonfetch_long(v, "impressions");
+        x->users = jsonfetch_long(v, "users");
+        x->clicks = jsonfetch_long(v, "clicks");
+        x->purchases = jsonfetch_long(v, "purchases");
         rate(v, "ctr", &x->ctr);
         rate(v, "conversion", &x->conv);
     }

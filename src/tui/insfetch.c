@@ -106,7 +106,7 @@ static void parse_model(const cJSON *m, struct ins_data *d)
         {"model", ""}, {"repurchase", "+repurchase"}, {"baseline", "popularity (baseline)"}};
     if (!cJSON_IsObject(m))
         return;
-    d->model_version = (long)jsonfetch_num(m, "version");
+    d->model_version = jsonfetch_long(m, "version");
     jsonfetch_str(m, "algorithm", d->model_algo, sizeof d->model_algo);
     jsonfetch_str(m, "cutoff", d->model_cutoff, sizeof d->model_cutoff);
     const cJSON *met = item(m, "metrics");
@@ -141,8 +141,8 @@ static void parse_rolling(const cJSON *r, struct ins_data *d)
     const cJSON *o;
     if (!cJSON_IsObject(r))
         return;
-    d->run_id = (long)jsonfetch_num(r, "run_id");
-    d->k = (int)jsonfetch_num(r, "k");
+    d->run_id = jsonfetch_long(r, "run_id");
+    d->k = (int)jsonfetch_long(r, "k");
     for (int a = 0; a < INS_ALGOS; a++)
         for (int m = 0; m < INS_RMONTHS; m++)
             d->hr_all[a][m] = d->hr_warm[a][m] = NAN;

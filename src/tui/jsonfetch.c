@@ -102,6 +102,12 @@ double jsonfetch_num(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+long jsonfetch_long(const cJSON *o, const char *k)
+{
+    double v = jsonfetch_num(o, k);
+    return v > -9e18 && v < 9e18 ? (long)v : 0; /* false for NAN too */
+}
+
 void jsonfetch_str(const cJSON *o, const char *k, char *out, size_t n)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);

@@ -47,6 +47,9 @@ long jsonfetch_status(const struct jsonfetch *j);
 /* o's field k: a number (NAN otherwise), a string copied into out ("" when
  * absent or not a string). o may be NULL. */
 double jsonfetch_num(const cJSON *o, const char *k);
+/* o's field k as a whole number (truncated), 0 when it is not a number or
+ * out of range: converting NAN or 1e300 to an integer is undefined. */
+long jsonfetch_long(const cJSON *o, const char *k);
 void jsonfetch_str(const cJSON *o, const char *k, char *out, size_t n);
 
 /* The server's sentence from an error answer {"error":{"message":...}}

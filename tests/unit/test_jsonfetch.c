@@ -136,6 +136,17 @@ static void test_readers(void)
     CHECK_STR(out, "");
     cJSON_Delete(o);
 
+    /* whole numbers: what is not one in range is 0, never a cast of NAN */
+    o = cJSON_Parse("{\"v\": 42.9, \"neg\": -3, \"z\": null, \"s\": \"7\", \"big\": 1e300}");
+    CHECK_INT(jsonfetch_long(o, "v"), 42);
+    CHECK_INT(jsonfetch_long(o, "neg"), -3);
+    CHECK_INT(jsonfetch_long(o, "z"), 0);
+    CHECK_INT(jsonfetch_long(o, "s"), 0);
+    CHECK_INT(jsonfetch_long(o, "big"), 0);
+    CHECK_INT(jsonfetch_long(o, "missing"), 0);
+    CHECK_INT(jsonfetch_long(NULL, "v"), 0);
+    cJSON_Delete(o);
+
     char msg[64];
     cJSON *e = cJSON_Parse("{\"error\": {\"code\": 404, \"message\": \"no such route\"}}");
     jsonfetch_error_text(e, "fallback", msg, sizeof msg);
