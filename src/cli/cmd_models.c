@@ -1,4 +1,4 @@
-/* `recsys-tui models`: list, activate or roll back the stored model versions.
+/* `recsys-tui models`: list, show, activate, roll back or publish model versions.
  * Parses the options, calls the engine and prints; exit 0 ok, 1 failure, 2 usage. */
 #include "cli/cmd_models.h"
 
@@ -110,7 +110,8 @@ int cmd_models(int argc, char **argv)
     }
     char err[ERR_LEN];
     if (!sub)
-        return opts_usage_error("models", "missing subcommand (list, activate, rollback)", NULL);
+        return opts_usage_error(
+            "models", "missing subcommand (list, show, activate, rollback, publish)", NULL);
     if (!strcmp(sub, "publish")) {
         int v;
         if (opts_parse_int(arg, 1, 2000000000, &v) < 0)
