@@ -4,7 +4,6 @@
 
 #include <cjson/cJSON.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "store/s3config.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/periodic.h"
 #include "util/sbuf.h"
 
 #define ES_BUSY_MS    5000
@@ -31,11 +31,7 @@ static const char ES_TABLES[] =
 
 struct events_shipper {
     char db_path[1024], url[512];
-    int interval;
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
+    struct periodic *thread;
 };
 
 int events_store_db_path(const struct regions_conf *conf, const char *db_path, char *out,
@@ -392,51 +388,34 @@ out:
     return rc;
 }
 
-static void *ship_main(void *arg)
+/* One shipping round (the periodic thread's function): what failed is logged,
+ * the next round tries again from the same place. */
+static void ship_round(void *arg)
 {
     struct events_shipper *s = arg;
     char err[512];
-    pthread_mutex_lock(&s->mu);
-    for (int last = 0; !last;) {
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += s->interval;
-        while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0)
-            ;
-        last = s->stop;
-        pthread_mutex_unlock(&s->mu);
-        int64_t rows = 0;
-        if (events_ship_once(s->db_path, s->url, &rows, err, sizeof err) < 0)
-            log_error(NULL, "events", "what=ship store=%s message=%s", s->url, err);
-        else if (rows)
-            log_info(NULL, "events", "what=shipped store=%s rows=%lld", s->url, (long long)rows);
-        pthread_mutex_lock(&s->mu);
-    }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
+    int64_t rows = 0;
+    if (events_ship_once(s->db_path, s->url, &rows, err, sizeof err) < 0)
+        log_error(NULL, "events", "what=ship store=%s message=%s", s->url, err);
+    else if (rows)
+        log_info(NULL, "events", "what=shipped store=%s rows=%lld", s->url, (long long)rows);
 }
 
 int events_ship_start(const struct regions_conf *conf, const char *db_path,
                       struct events_shipper **out, char *err, size_t errlen)
 {
     struct events_shipper *s = calloc(1, sizeof *s);
-    pthread_condattr_t ca;
+    int rc;
     *out = NULL;
     if (!s)
         return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
     snprintf(s->db_path, sizeof s->db_path, "%s", db_path);
     snprintf(s->url, sizeof s->url, "%s", conf->model_store);
-    s->interval = conf->events_ship > 0 ? conf->events_ship : 10;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    if (pthread_create(&s->th, NULL, ship_main, s) != 0) {
-        pthread_cond_destroy(&s->cv);
-        pthread_mutex_destroy(&s->mu);
+    /* the last round at stop ships what arrived since the previous one */
+    if ((rc = periodic_start("events shipping", conf->events_ship > 0 ? conf->events_ship : 10,
+                             ship_round, s, PERIODIC_LAST_RUN, &s->thread, err, errlen)) < 0) {
         free(s);
-        return err_set(err, errlen, "events: cannot start the shipping thread");
+        return rc;
     }
     *out = s;
     return 0;
@@ -446,12 +425,6 @@ void events_ship_stop(struct events_shipper *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->th, NULL);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
+    periodic_stop(s->thread);
     free(s);
 }
