@@ -14,7 +14,7 @@
 /* --- products and their categories ------------------------------------- */
 struct item_row {
     struct ds_key pid;
-    char cat[DS_CAT_LEN];
+    int32_t label; /* index into struct labels' first-seen list */
 };
 
 static int cmp_label(const void *a, const void *b)
@@ -30,78 +30,85 @@ static uint32_t label_hash(const char *s)
     return h;
 }
 
-/* Distinct category labels of the items (sorted) and each item's index.
- * Labels repeat (74 of them for 3.3M products at 100x), so each is hashed
- * into a first-seen list and only the distinct ones are sorted: sorting
- * every item's 64-byte label was a third of reading the catalogue. */
-static int intern_cats(struct dataset *ds, const struct item_row *rows, const int32_t *first,
-                       char *err, size_t errlen)
+/* Category labels interned as the catalogue is read: they repeat (74 of
+ * them for 3.3M products at 100x), so a row keeps a label index instead of
+ * its 64-byte copy, and only the distinct labels are sorted at the end
+ * (sorting every product's label was a third of reading the catalogue). */
+struct labels {
+    char (*uniq)[DS_CAT_LEN]; /* first-seen order */
+    int32_t m;
+    size_t ucap;
+    int32_t *slot; /* open addressing, power of two, at most half full */
+    uint32_t cap;
+};
+
+static void labels_place(struct labels *l, int32_t u)
 {
-    int32_t n = ds->items.n, m = 0;
-    size_t ucap = 0;
-    uint32_t cap = 256; /* power of two, at most half full */
-    char(*uniq)[DS_CAT_LEN] = NULL;
-    char(*sorted)[DS_CAT_LEN] = NULL;
-    int32_t *slot = malloc(cap * sizeof *slot), *rank = NULL;
-    int rc = -1;
-    if (!slot)
-        return err_set(err, errlen, "out of memory");
-    memset(slot, 0xff, cap * sizeof *slot);
-    for (int32_t i = 0; i < n; i++) {
-        const char *label = rows[first[i]].cat;
-        uint32_t j = label_hash(label) & (cap - 1);
-        while (slot[j] >= 0 && strcmp(uniq[slot[j]], label))
-            j = (j + 1) & (cap - 1);
-        int32_t id = slot[j];
-        if (id < 0) {
-            if ((size_t)m == ucap &&
-                mem_grow((void **)&uniq, sizeof *uniq, (size_t)m + 1, &ucap, DS_MAX_ROWS) < 0)
-                goto oom;
-            memcpy(uniq[m], label, DS_CAT_LEN);
-            slot[j] = id = m++;
-            if ((uint32_t)m * 2 > cap) { /* rehash into twice the slots */
-                int32_t *bigger = malloc(2 * (size_t)cap * sizeof *bigger);
-                if (!bigger)
-                    goto oom;
-                free(slot);
-                slot = bigger;
-                cap *= 2;
-                memset(slot, 0xff, cap * sizeof *slot);
-                for (int32_t u = 0; u < m; u++) {
-                    uint32_t k = label_hash(uniq[u]) & (cap - 1);
-                    while (slot[k] >= 0)
-                        k = (k + 1) & (cap - 1);
-                    slot[k] = u;
-                }
-            }
-        }
-        ds->item_cat[i] = id; /* first-seen index until the labels are sorted */
+    uint32_t k = label_hash(l->uniq[u]) & (l->cap - 1);
+    while (l->slot[k] >= 0)
+        k = (k + 1) & (l->cap - 1);
+    l->slot[k] = u;
+}
+
+/* The index of label (truncated to DS_CAT_LEN - 1 bytes), added when new;
+ * -1 out of memory. */
+static int32_t labels_add(struct labels *l, const char *text)
+{
+    char label[DS_CAT_LEN] = {0};
+    snprintf(label, sizeof label, "%s", text);
+    if ((uint32_t)l->m * 2 >= l->cap) { /* (re)hash into twice the slots */
+        uint32_t cap = l->cap ? l->cap * 2 : 256;
+        int32_t *slot = malloc(cap * sizeof *slot);
+        if (!slot)
+            return -1;
+        free(l->slot);
+        l->slot = slot;
+        l->cap = cap;
+        memset(slot, 0xff, cap * sizeof *slot);
+        for (int32_t u = 0; u < l->m; u++)
+            labels_place(l, u);
     }
-    sorted = malloc(((size_t)m + 1) * DS_CAT_LEN);
-    rank = malloc(((size_t)m + 1) * sizeof *rank);
+    uint32_t j = label_hash(label) & (l->cap - 1);
+    while (l->slot[j] >= 0 && strcmp(l->uniq[l->slot[j]], label))
+        j = (j + 1) & (l->cap - 1);
+    if (l->slot[j] >= 0)
+        return l->slot[j];
+    if ((size_t)l->m == l->ucap &&
+        mem_grow((void **)&l->uniq, sizeof *l->uniq, (size_t)l->m + 1, &l->ucap, DS_MAX_ROWS) < 0)
+        return -1;
+    memcpy(l->uniq[l->m], label, DS_CAT_LEN);
+    return l->slot[j] = l->m++;
+}
+
+/* ds->cats: the distinct labels sorted; ds->item_cat[i]: item i's index
+ * there (rows[first[i]] is the item's first row). */
+static int labels_finish(struct labels *l, struct dataset *ds, const struct item_row *rows,
+                         const int32_t *first, char *err, size_t errlen)
+{
+    int32_t m = l->m, *rank = malloc(((size_t)m + 1) * sizeof *rank);
+    char(*sorted)[DS_CAT_LEN] = malloc(((size_t)m + 1) * DS_CAT_LEN);
+    int rc = -1;
     ds->cats = calloc((size_t)m + 1, DS_CAT_LEN);
-    if (!sorted || !rank || !ds->cats)
-        goto oom;
-    memcpy(sorted, uniq, (size_t)m * DS_CAT_LEN);
+    if (!rank || !sorted || !ds->cats) {
+        err_set(err, errlen, "out of memory");
+        goto out;
+    }
+    if (m)
+        memcpy(sorted, l->uniq, (size_t)m * DS_CAT_LEN);
     qsort(sorted, (size_t)m, DS_CAT_LEN, cmp_label);
     for (int32_t c = 0; c < m; c++) /* zero-padded: the names go into model blobs */
         snprintf(ds->cats[c], DS_CAT_LEN, "%s", sorted[c]);
     for (int32_t u = 0; u < m; u++) {
-        char(*hit)[DS_CAT_LEN] = bsearch(uniq[u], ds->cats, (size_t)m, DS_CAT_LEN, cmp_label);
+        char(*hit)[DS_CAT_LEN] = bsearch(l->uniq[u], ds->cats, (size_t)m, DS_CAT_LEN, cmp_label);
         rank[u] = hit ? (int32_t)(hit - ds->cats) : 0;
     }
     ds->n_cats = m;
-    for (int32_t i = 0; i < n; i++)
-        ds->item_cat[i] = rank[ds->item_cat[i]];
+    for (int32_t i = 0; i < ds->items.n; i++)
+        ds->item_cat[i] = rank[rows[first[i]].label];
     rc = 0;
-    goto out;
-oom:
-    err_set(err, errlen, "out of memory");
 out:
-    free(slot);
-    free(uniq);
-    free(sorted);
     free(rank);
+    free(sorted);
     return rc;
 }
 
@@ -110,6 +117,7 @@ int dataset_load_items_products(sqlite3 *db, struct dataset *ds, char *err, size
     sqlite3_stmt *st = NULL;
     size_t cap = dataset_ids_table_rows(db, "SELECT MAX(rowid) FROM products"), n = 0;
     struct item_row *rows = malloc(cap * sizeof *rows);
+    struct labels labels = {0};
     int32_t *first = NULL;
     int rc = -1, s;
     if (!rows)
@@ -129,7 +137,10 @@ int dataset_load_items_products(sqlite3 *db, struct dataset *ds, char *err, size
         }
         const unsigned char *c = sqlite3_column_text(st, 1);
         rows[n].pid = k;
-        snprintf(rows[n].cat, DS_CAT_LEN, "%s", c ? (const char *)c : "");
+        if ((rows[n].label = labels_add(&labels, c ? (const char *)c : "")) < 0) {
+            err_set(err, errlen, "out of memory");
+            goto out;
+        }
         n++;
     }
     if (s != SQLITE_DONE) {
@@ -141,11 +152,13 @@ int dataset_load_items_products(sqlite3 *db, struct dataset *ds, char *err, size
         err_set(err, errlen, "out of memory");
         goto out;
     }
-    rc = intern_cats(ds, rows, first, err, errlen);
+    rc = labels_finish(&labels, ds, rows, first, err, errlen);
 out:
     sqlite3_finalize(st);
     free(rows);
     free(first);
+    free(labels.uniq);
+    free(labels.slot);
     return rc;
 }
 

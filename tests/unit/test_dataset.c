@@ -159,6 +159,59 @@ static void test_dataset_from_sqlite(void)
     dataset_free(&ds);
 }
 
+/* Category labels through the loader's label hash: 300 new ones (the hash
+ * grows past its first 256 slots) and one longer than a label holds.
+ * Every product keeps its own label (truncated to DS_CAT_LEN - 1 bytes) and
+ * ds->cats stays sorted and distinct. Adds rows: runs last. */
+static void test_many_categories(void)
+{
+    sqlite3 *db;
+    char sql[512], pid[33], want[DS_CAT_LEN];
+    char long_label[100];
+    memset(long_label, 'z', sizeof long_label - 1);
+    long_label[sizeof long_label - 1] = 0;
+    CHECK_INT(sqlite3_open(db_path, &db), SQLITE_OK);
+    exec(db, "BEGIN");
+    for (int k = 0; k < 301; k++) {
+        id(pid, 0xE000, (unsigned)k);
+        if (k == 300)
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO products(product_id, product_category_name)"
+                     " VALUES('%s', '%s')",
+                     pid, long_label);
+        else /* descending, so first-seen order is not the sorted order */
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO products(product_id, product_category_name)"
+                     " VALUES('%s', 'cat_%03d')",
+                     pid, 299 - k);
+        exec(db, sql);
+    }
+    exec(db, "COMMIT");
+    sqlite3_close(db);
+    struct dataset ds;
+    if (load_ds(&ds) < 0) {
+        CHECK(0);
+        return;
+    }
+    int sorted = 1, right = 1;
+    for (int c = 1; c < ds.n_cats; c++)
+        sorted &= strcmp(ds.cats[c - 1], ds.cats[c]) < 0;
+    for (int k = 0; k < 301; k++) {
+        id(pid, 0xE000, (unsigned)k);
+        int32_t i = dataset_idmap_find(&ds.items, pid);
+        if (k == 300) {
+            memcpy(want, long_label, DS_CAT_LEN - 1);
+            want[DS_CAT_LEN - 1] = 0;
+        } else
+            snprintf(want, sizeof want, "cat_%03d", 299 - k);
+        right &= i >= 0 && !strcmp(ds.cats[ds.item_cat[i]], want);
+    }
+    CHECK(sorted);
+    CHECK(right);
+    CHECK(ds.n_cats >= 302); /* 300 + the long one + the fixture's */
+    dataset_free(&ds);
+}
+
 int main(void)
 {
     fixture_make_db();
@@ -167,6 +220,7 @@ int main(void)
     RUN(test_date_table);
     RUN(test_date_round_trip);
     RUN(test_dataset_from_sqlite);
+    RUN(test_many_categories);
     fixture_remove();
     return TEST_SUMMARY();
 }
