@@ -30,14 +30,14 @@ static int explicit_params(int argc, char **argv)
 
 /* The parameters of the latest tune run for the --algo of argv, from the
  * --db of argv, into *p (and the run into *tr), unless --no-tune. 1 when
- * applied, 0 when there is none, -1 (message printed) when the run cannot
- * be read. */
+ * applied, 0 when there is none (or --help), -1 (message printed) when the
+ * run cannot be read. */
 static int train_tuned_defaults(int argc, char **argv, struct algo_params *p, struct tune_run *tr)
 {
     const char *db = OPTS_DEFAULT_DB, *algo = "hybrid";
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-tune"))
-            return 0;
+        if (!strcmp(argv[i], "--no-tune") || !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return 0; /* --help reads no database */
         if (i + 1 < argc && !strcmp(argv[i], "--db"))
             db = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--algo"))

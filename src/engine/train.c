@@ -108,6 +108,10 @@ int train_run(const struct train_options *o, int64_t *version_out, char *err, si
         free(meta.params_json);
         meta.params_json = s;
     }
+    if (!meta.params_json) { /* stored as "{}" it would lose the parameters without a word */
+        rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory for the model's parameters");
+        goto out;
+    }
     if (!o->no_eval) {
         char eerr[256];
         if (o->cutoff)
