@@ -220,18 +220,32 @@ out:
     return NULL;
 }
 
-/* The product hash (product key -> item) and the empty order hash, built on
- * a second thread while the caller builds the customer hash: most of their
- * time is the first touch of fresh pages, which two cores share. */
-struct item_hash {
-    const struct dataset *ds;
-    struct khash *hi, *ho;
-    size_t n_orders;
-    int rc;
-};
-
 /* Ahead-distance of the prefetches when filling a hash from an array. */
 #define DS_AHEAD 16
+
+/* customer_id -> person, built by the calling thread while the second one
+ * still reads the catalogue. 0, or -1 out of memory (hc then empty). */
+static int build_customer_hash(const struct cust_row *cust, int32_t n_cust, struct khash *hc)
+{
+    if (khash_init(hc, (size_t)n_cust) < 0)
+        return -1;
+    for (int32_t r = 0; r < n_cust; r++) {
+        if (r + DS_AHEAD < n_cust)
+            khash_prefetch(hc, &cust[r + DS_AHEAD].cid);
+        if (cust[r].cid_ok)
+            khash_put(hc, &cust[r].cid, cust[r].user);
+    }
+    return 0;
+}
+
+/* The product hash (product key -> item), built on a second thread while
+ * the caller builds the order hash: most of their time is the first touch
+ * of fresh pages, which two cores share. */
+struct item_hash {
+    const struct dataset *ds;
+    struct khash *hi;
+    int rc;
+};
 
 static void *build_item_hash(void *arg)
 {
@@ -251,47 +265,38 @@ static void *build_item_hash(void *arg)
         khash_put(b->hi, &keys[i], i);
     }
     free(keys);
-    b->rc = khash_init(b->ho, b->n_orders);
+    b->rc = 0;
     return NULL;
 }
 
-/* Joins the order items to the people through the orders. Each input is
- * freed as soon as its hash holds it (customer rows, then parsed orders and
- * the customer hash), so the peak holds the two hashes the join needs and
- * the events, not every stage at once. */
-static int load_events_direct(sqlite3 *db, struct dataset *ds, struct cust_row **custp,
-                              int32_t n_cust, struct order_scan *orders, const struct khash *hs,
-                              size_t *cap)
+/* Joins the order items to the people through the orders (hc: the customer
+ * hash, freed here). Each input is freed as soon as its hash holds it
+ * (customer rows by the caller, then parsed orders and the customer hash),
+ * so the peak holds the two hashes the join needs and the events, not every
+ * stage at once. */
+static int load_events_direct(sqlite3 *db, struct dataset *ds, struct khash *hcp,
+                              struct order_scan *orders, const struct khash *hs, size_t *cap)
 {
-    const struct cust_row *cust = *custp;
-    struct khash hc = {0}, hi = {0}, ho = {0};
+    struct khash hc = *hcp, hi = {0}, ho = {0};
     size_t n_ord = 0;
-    int rc = -1, hc_rc;
-    struct item_hash ih = {ds, &hi, &ho, orders->n, -1};
+    int rc = -1;
+    struct item_hash ih = {ds, &hi, -1};
     pthread_t th;
-    if (orders->rc < 0)
-        return -1;
+    *hcp = (struct khash){0};
+    if (orders->rc < 0 || !hc.slot)
+        goto out;
     int threaded = pthread_create(&th, NULL, build_item_hash, &ih) == 0;
-    if ((hc_rc = khash_init(&hc, (size_t)n_cust)) == 0)
-        for (int32_t r = 0; r < n_cust; r++) {
-            if (r + DS_AHEAD < n_cust)
-                khash_prefetch(&hc, &cust[r + DS_AHEAD].cid);
-            if (cust[r].cid_ok)
-                khash_put(&hc, &cust[r].cid, cust[r].user);
-        }
+    int ho_rc = khash_init(&ho, orders->n);
+    for (size_t k = 0; ho_rc == 0 && k < orders->n; k += DS_BATCH) {
+        int nb = orders->n - k < DS_BATCH ? (int)(orders->n - k) : DS_BATCH;
+        ho_rc = put_orders(&hc, &ho, &n_ord, orders->rows + k, nb);
+    }
     if (threaded)
         pthread_join(th, NULL);
     else
         build_item_hash(&ih);
-    free(*custp);
-    *custp = NULL;
-    if (hc_rc < 0 || ih.rc < 0)
+    if (ho_rc < 0 || ih.rc < 0)
         goto out;
-    for (size_t k = 0; k < orders->n; k += DS_BATCH) {
-        int nb = orders->n - k < DS_BATCH ? (int)(orders->n - k) : DS_BATCH;
-        if (put_orders(&hc, &ho, &n_ord, orders->rows + k, nb) < 0)
-            goto out;
-    }
     free(orders->rows);
     orders->rows = NULL;
     free(hc.slot);
@@ -507,6 +512,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
     int rc = -1, scanning = 0;
     struct order_scan orders = {.path = path, .ds = ds, .rc = -1, .products_rc = -1};
     struct khash hs = {0}; /* seller key -> index */
+    struct khash hc = {0}; /* customer key -> person */
     pthread_t scanner;
     memset(ds, 0, sizeof *ds);
     if (!via_view) {
@@ -524,6 +530,11 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
         (via_view && dataset_load_items_products(db, ds, err, errlen) < 0) ||
         (!via_view && dataset_load_items_sellers(db, ds, &hs, err, errlen) < 0))
         goto out;
+    if (!via_view) { /* while the second thread may still read the catalogue */
+        build_customer_hash(cust, n_cust, &hc); /* out of memory: hc empty, the view */
+        free(cust);
+        cust = NULL;
+    }
     if (scanning)
         pthread_join(scanner, NULL);
     scanning = 0;
@@ -540,7 +551,7 @@ int dataset_load_mode(const char *path, struct dataset *ds, int via_view, char *
         err_set(err, errlen, "out of memory");
         goto out;
     }
-    if (via_view || load_events_direct(db, ds, &cust, n_cust, &orders, &hs, &cap) < 0) {
+    if (via_view || load_events_direct(db, ds, &hc, &orders, &hs, &cap) < 0) {
         ds->n_events = 0;
         sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL);
         if (load_events_view(db, ds, &cap) < 0) {
@@ -565,6 +576,7 @@ out:
         pthread_join(scanner, NULL);
     free(orders.rows);
     free(hs.slot);
+    free(hc.slot);
     sqlite3_close(db);
     free(cust);
     free(psum);
