@@ -260,15 +260,18 @@ static void run_job(struct bio *b, struct bio_job *j)
                  st.catalogue * 1e3, st.index * 1e3);
 }
 
-/* The background thread runs below the loops' CPU priority (nice +BIO_NICE,
- * as RocksDB lowers its compaction threads): loading a model is a second
- * or more of CPU, and on a machine with fewer cores than busy threads the
- * scheduler would otherwise let it hold a core while a loop with a request
- * waits for one. The loops win their wakeups; the job still gets every
- * cycle they leave, and a quarter of a core it contends for with one loop.
- * Not lower: on a machine overloaded by other processes nice +10 left an
- * activation waiting over a minute. */
-#define BIO_NICE 5
+/* The background thread runs at the lowest CPU priority (nice +19, as
+ * RocksDB lowers its compaction threads): on a machine with fewer cores than
+ * busy threads the scheduler would otherwise let a waking job preempt a loop
+ * with a request waiting. At nice +5 it still did: CFS converts its wakeup
+ * granularity into the waker's virtual time, and at +5 that is ~3 ms, about
+ * the credit a thread that slept gets, so each activation preempted a loop
+ * for one slice (bench/reload: health p99 4.0 ms; at +19, 0.9-1.4 ms). The
+ * job still gets every cycle the loops leave. Nice +10 once left a 1.2 s
+ * activation waiting over a minute on a machine overloaded by other
+ * processes; an activation that shares the catalogue is ~35 ms of CPU now
+ * (a full load, 0.75 s, happens at SIGHUP or after a re-ingest). */
+#define BIO_NICE 19
 
 static void *bio_main(void *arg)
 {
