@@ -254,12 +254,15 @@ static void explain(struct tune_result *r)
             len += (size_t)snprintf(changed + len, sizeof changed - len, "%s%s %g->%g",
                                     len ? ", " : "", dims[i].name, v0, v1);
     }
-    snprintf(r->reason, sizeof r->reason,
-             "mean HR@%d over all validation users on %d cutoffs %.4f (base %.4f; warm %.4f, "
-             "base %.4f); each change raised the mean HR@%d and won more cutoffs than it "
-             "lost, or tied every hit and did so on NDCG@%d%s%s",
-             r->k, r->n_cutoffs, c->mean.hr_all, b->mean.hr_all, c->mean.hr_warm, b->mean.hr_warm,
-             r->k, r->k, len ? "; changed " : "; the base configuration kept", changed);
+    /* a reason cut at sizeof r->reason still reads; only display uses it */
+    if (snprintf(r->reason, sizeof r->reason,
+                 "mean HR@%d over all validation users on %d cutoffs %.4f (base %.4f; warm %.4f, "
+                 "base %.4f); each change raised the mean HR@%d and won more cutoffs than it "
+                 "lost, or tied every hit and did so on NDCG@%d%s%s",
+                 r->k, r->n_cutoffs, c->mean.hr_all, b->mean.hr_all, c->mean.hr_warm,
+                 b->mean.hr_warm, r->k, r->k, len ? "; changed " : "; the base configuration kept",
+                 changed) >= (int)sizeof r->reason)
+        r->reason[sizeof r->reason - 2] = '.';
 }
 
 static int wanted(const struct tune_options *o, const struct tune_dim *d)
