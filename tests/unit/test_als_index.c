@@ -47,7 +47,9 @@ static void test_index_matches_full_scan(void)
     for (int32_t i = 0; i < NI; i++) {
         count[i] = i % 7 == 3 ? 0 : 1 + (float)(i % 5);
         for (int k = 0; k < F; k++) /* every 10th item repeats item 0: exact ties */
-            v[i * F + k] = count[i] == 0 ? 0 : i % 10 == 0 ? v[k] : rnd() * (i % 4 ? 1 : 0.1f);
+            v[i * F + k] = count[i] == 0          ? 0
+                           : i % 10 == 0 && i > 0 ? v[k] /* item 0's, set above */
+                                                  : rnd() * (i % 4 ? 1 : 0.1f);
     }
     for (int32_t r = 0; r < NU * 3; r++)
         rows[r] = r / 3, cols[r] = (r * 97) % NI;
