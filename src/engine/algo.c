@@ -46,3 +46,8 @@ const struct algo_ops *algo_find(const char *name)
             return all[i];
     return NULL;
 }
+
+int algo_repurchase_default(const char *algo, const struct algo_params *p)
+{
+    return !strcmp(algo, "hybrid") && p->repurchase_weight > 0;
+}

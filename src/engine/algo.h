@@ -55,6 +55,12 @@ struct algo_params {
 };
 void algo_params_default(struct algo_params *p);
 
+/* The repurchase policy of a model of algorithm algo with params p: 1 when a
+ * request that says nothing keeps owned items (a hybrid with a positive
+ * learned-repurchase weight; the other algorithms never rank them). One rule
+ * for serving (engine.c) and for the validation that chooses it (tune.c). */
+int algo_repurchase_default(const char *algo, const struct algo_params *p);
+
 struct model {
     char algorithm[32];
     struct algo_params params;
@@ -66,7 +72,7 @@ struct model {
     struct knn ucf; /* user-user neighbours */
     struct knn icf; /* item-item neighbours */
     int32_t als_f;
-    float *als_u, *als_v; /* users x f, items x f, row-major */
+    float *als_u, *als_v;  /* users x f, items x f, row-major */
     struct repurchase rep; /* learned repurchase propensity (repurchase.h) */
     struct sources src;    /* co-purchase candidates (sources.h) */
 };

@@ -438,13 +438,6 @@ static int32_t resolve_person(const struct engine *e, const char *id, char uid[D
     return catalogue_person(e->cat, id, uid);
 }
 
-/* The model's repurchase policy: owned items allowed for a hybrid with a
- * positive learned-repurchase weight (the others never rank them). */
-static int engine_repurchase_default(const struct model *m)
-{
-    return !strcmp(m->algorithm, "hybrid") && m->params.repurchase_weight > 0;
-}
-
 int engine_recommend(struct engine *e, const struct rec_request *req, struct rec_result *out,
                      char *err, size_t errlen)
 {
@@ -466,14 +459,14 @@ int engine_recommend(struct engine *e, const struct rec_request *req, struct rec
     if (p >= 0)
         memcpy(out->state, e->people_state[p], 3);
     out->known = mu >= 0 && e->m.ui.ptr[mu + 1] > e->m.ui.ptr[mu];
-    struct rec_query q = {.user = mu,
-                          .state =
-                              dataset_state_index(&e->m.ctx, out->state[0] ? out->state : NULL),
-                          .n = filter ? REC_MAX_ITEMS : req->count,
-                          .allow_repurchase = req->allow_repurchase != REC_REPURCHASE_MODEL
-                                                  ? req->allow_repurchase
-                                                  : engine_repurchase_default(&e->m),
-                          .explain = req->explain};
+    struct rec_query q = {
+        .user = mu,
+        .state = dataset_state_index(&e->m.ctx, out->state[0] ? out->state : NULL),
+        .n = filter ? REC_MAX_ITEMS : req->count,
+        .allow_repurchase = req->allow_repurchase != REC_REPURCHASE_MODEL
+                                ? req->allow_repurchase
+                                : algo_repurchase_default(e->m.algorithm, &e->m.params),
+        .explain = req->explain};
     struct rec_list list;
     list.n = 0;
     list.explain[0] = 0;

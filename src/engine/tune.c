@@ -131,7 +131,7 @@ static int score(struct search *s, const struct algo_params *p, struct tune_conf
 {
     memset(&c->mean, 0, sizeof c->mean);
     c->p = *p;
-    int allow = !strcmp(s->algo, "hybrid") && p->repurchase_weight > 0;
+    int allow = algo_repurchase_default(s->algo, p);
     for (int j = 0; j < s->n; j++) {
         struct model *m = &s->m[j];
         int rc;
