@@ -36,9 +36,18 @@ int jsonfetch_start(struct jsonfetch *j, CURLM *multi, const char *url,
     if (o->post)
         j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/json");
     if (o->key && o->key[0]) {
-        char h[200];
-        snprintf(h, sizeof h, "X-API-Key: %s", o->key);
+        /* Sized to the key: a fixed buffer would cut a long key and send a
+         * wrong one, which the region counts as a failed attempt. */
+        static const char name[] = "X-API-Key: ";
+        size_t n = sizeof name + strlen(o->key);
+        char *h = malloc(n);
+        if (!h) {
+            jsonfetch_end(j, multi);
+            return -1;
+        }
+        snprintf(h, n, "%s%s", name, o->key);
         j->hdrs = curl_slist_append(j->hdrs, h);
+        free(h);
     }
     curl_easy_setopt(j->easy, CURLOPT_URL, url);
     curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);

@@ -1,13 +1,17 @@
 /* The dashboard's request helper (tui/jsonfetch.h) on file:// URLs, so no
  * server is needed: the answer gathered whole, the cap that cuts it, two
  * transfers on one multi handle (one failing) each reported once, the
- * owner kept across jsonfetch_end; and the cJSON readers. The headers and
- * POSTs are covered end to end by the dashboard's tests (tests/e2e/tui*.sh,
- * experiments_tui.sh). */
+ * owner kept across jsonfetch_end; the API key sent whole to a loopback
+ * socket; and the cJSON readers. The other headers and POSTs are covered end
+ * to end by the dashboard's tests (tests/e2e/tui*.sh, experiments_tui.sh). */
 #include "tui/jsonfetch.h"
 #include "test.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util/clock.h"
@@ -118,6 +122,70 @@ static void test_two_in_flight(void)
     curl_multi_cleanup(multi);
 }
 
+/* A one-request HTTP server on loopback: keeps the request head it read. */
+struct one_shot {
+    int fd;
+    char head[4096];
+};
+
+static void *serve_one(void *arg)
+{
+    struct one_shot *s = arg;
+    int c = accept(s->fd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    size_t len = 0;
+    while (len + 1 < sizeof s->head) {
+        ssize_t n = read(c, s->head + len, sizeof s->head - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        s->head[len] = '\0';
+        if (strstr(s->head, "\r\n\r\n"))
+            break;
+    }
+    static const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+    if (write(c, answer, sizeof answer - 1) < 0)
+        s->head[0] = '\0';
+    close(c);
+    return NULL;
+}
+
+/* A key longer than any fixed header buffer (300 characters) arrives whole:
+ * a cut key would be a wrong key, a failed attempt at the region. */
+static void test_long_key(void)
+{
+    struct one_shot srv = {.fd = socket(AF_INET, SOCK_STREAM, 0)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    CHECK(srv.fd >= 0);
+    CHECK_INT(bind(srv.fd, (struct sockaddr *)&a, sizeof a), 0);
+    CHECK_INT(listen(srv.fd, 1), 0);
+    CHECK_INT(getsockname(srv.fd, (struct sockaddr *)&a, &alen), 0);
+    pthread_t t;
+    CHECK_INT(pthread_create(&t, NULL, serve_one, &srv), 0);
+
+    char key[301], want[320], url[64];
+    for (int i = 0; i < 300; i++)
+        key[i] = (char)('a' + i % 26);
+    key[300] = '\0';
+    snprintf(want, sizeof want, "X-API-Key: %s\r\n", key);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/health/", ntohs(a.sin_port));
+    CURLM *multi = curl_multi_init();
+    struct jsonfetch j = {0};
+    struct jsonfetch_opts o = {.key = key, .timeout_ms = 5000, .connect_ms = 2000, .max = 64};
+    CURLcode rc = CURLE_OK;
+    CHECK_INT(jsonfetch_start(&j, multi, url, &o), 0);
+    CHECK(next_done(multi, &rc) == &j);
+    CHECK_INT(rc, CURLE_OK);
+    CHECK_INT(jsonfetch_status(&j), 200);
+    jsonfetch_end(&j, multi);
+    curl_multi_cleanup(multi);
+    pthread_join(t, NULL);
+    close(srv.fd);
+    CHECK(strstr(srv.head, want) != NULL);
+}
+
 static void test_readers(void)
 {
     cJSON *o = cJSON_Parse("{\"n\": 2.5, \"s\": \"hi\", \"b\": true, \"z\": null}");
@@ -169,6 +237,7 @@ int main(void)
     RUN(test_get);
     RUN(test_cap);
     RUN(test_two_in_flight);
+    RUN(test_long_key);
     RUN(test_readers);
     curl_global_cleanup();
     char cmd[300];
