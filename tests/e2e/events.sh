@@ -19,9 +19,7 @@ trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
 command -v sqlite3 >/dev/null || { skip "events e2e" "no sqlite3 shell (scripts/deps.sh test)"; exit 0; }
 
 DB=$TMP/olist.db
-"$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 5 >/dev/null 2>&1
-if ! "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 ||
-   ! "$BIN" train --db "$DB" --quiet >/dev/null 2>&1; then
+if ! sample_db "$DB" 2000 5 ""; then
   fail "ingest and train the sample data"
   exit 0
 fi

@@ -18,10 +18,7 @@ PIDS=""
 trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
 DB=$TMP/db.sqlite
-if ! { "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >/dev/null 2>&1 &&
-       "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 &&
-       "$BIN" train --db "$DB" --algo popularity --quiet --no-eval >/dev/null 2>&1 &&
-       "$BIN" train --db "$DB" --quiet --no-eval >/dev/null 2>&1; }; then
+if ! sample_db "$DB" 2000 1 "--algo popularity --no-eval" --no-eval; then
   skip "experiments" "no database (gen-sample/ingest/train unavailable)"
   exit 0
 fi

@@ -6,11 +6,8 @@
 
 T0=$SECONDS
 DB=$TMP/sample.db
-if ! { "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >"$TMP/gen.log" 2>&1 &&
-       "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >"$TMP/ingest.log" 2>&1 &&
-       "$BIN" train --db "$DB" --cutoff 2018-01-01 --quiet >"$TMP/train.log" 2>&1; }; then
+if ! sample_db "$DB" 2000 1 "--cutoff 2018-01-01"; then
   fail "sample database"
-  tail -5 "$TMP"/gen.log "$TMP"/ingest.log "$TMP"/train.log | sed 's/^/#   /'
   echo "# insights.sh: setup failed"
   exit 1
 fi

@@ -60,3 +60,34 @@ serve_start() {
 }
 # serve_port NAME REGION: the port REGION of server NAME listens on.
 serve_port() { sed -n "s/^region $2 listening on .*://p" "$TMP/$1.err" | head -1; }
+
+# sample_db DB CUSTOMERS SEED [TRAIN...]: a database DB from generated sample
+# data: `gen-sample --customers CUSTOMERS --seed SEED` into $TMP/data, then
+# ingest_train DB $TMP/data TRAIN... Returns non-zero at the first step that fails.
+sample_db() {
+  _db=$1 _customers=$2 _seed=$3; shift 3
+  : >"$TMP/sample_db.log"
+  "$BIN" gen-sample --out "$TMP/data" --customers "$_customers" --seed "$_seed" \
+    >>"$TMP/sample_db.log" 2>&1 || { sample_db_failed gen-sample; return 1; }
+  ingest_train "$_db" "$TMP/data" "$@"
+}
+
+# ingest_train DB DATA [TRAIN...]: `ingest --data DATA --db DB`, then one
+# `train --db DB --quiet` per TRAIN argument, which holds that run's extra
+# options split at spaces ("" for none, "--algo popularity --no-eval").
+# Output goes to $TMP/sample_db.log; returns 1 at the first step that fails,
+# after printing the log's last lines as "#" comments.
+ingest_train() {
+  _db=$1 _data=$2; shift 2
+  "$BIN" ingest --data "$_data" --db "$_db" --quiet >>"$TMP/sample_db.log" 2>&1 ||
+    { sample_db_failed ingest; return 1; }
+  for _opts in "$@"; do
+    # shellcheck disable=SC2086 # _opts is several words
+    "$BIN" train --db "$_db" --quiet $_opts >>"$TMP/sample_db.log" 2>&1 ||
+      { sample_db_failed "train $_opts"; return 1; }
+  done
+}
+sample_db_failed() {
+  echo "# sample database: $1 failed"
+  tail -5 "$TMP/sample_db.log" | sed 's/^/#   /'
+}

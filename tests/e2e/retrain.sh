@@ -14,9 +14,7 @@ for k in sys.argv[2].split("."): d=None if d is None else d[int(k)] if k.isdigit
 print(d)' "$@"; }
 active() { sqlite3 "$1" 'SELECT version FROM models WHERE active = 1'; }
 
-"$BIN" gen-sample --out "$TMP/sample" --customers 400 --seed 7 >/dev/null
-"$BIN" ingest --data "$TMP/sample" --db "$TMP/s.db" --quiet >/dev/null
-"$BIN" train --algo popularity --db "$TMP/s.db" --quiet >/dev/null
+sample_db "$TMP/s.db" 400 7 "--algo popularity" || { fail "sample database"; exit 1; }
 check "retrain --help" "$BIN" retrain --help
 
 # --- the command --------------------------------------------------------------

@@ -11,8 +11,7 @@ trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
 # --- a database: generated sample data, ingested and trained -----------------
 DB=$TMP/db.sqlite
-if "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >/dev/null 2>&1 &&
-   "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1; then
+if sample_db "$DB" 2000 1; then
   HAVE_DB=1
   # two versions, so rollback has somewhere to go
   "$BIN" train --db "$DB" --quiet >/dev/null 2>&1 && "$BIN" train --db "$DB" --quiet >/dev/null 2>&1 &&

@@ -16,10 +16,7 @@ cleanup() {
 trap cleanup EXIT
 
 DB=$TMP/db.sqlite
-"$BIN" gen-sample --out "$TMP/data" --customers 1500 --seed 7 >/dev/null 2>&1 &&
-  "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 &&
-  "$BIN" train --db "$DB" --algo popularity --no-eval --quiet >/dev/null 2>&1 &&
-  "$BIN" train --db "$DB" --algo popularity --no-eval --quiet >/dev/null 2>&1
+sample_db "$DB" 1500 7 "--algo popularity --no-eval" "--algo popularity --no-eval"
 check_eq "a database with two model versions" "$(sqlite3 "$DB" 'SELECT count(*) FROM models' 2>&1)" 2
 USER_ID=$(sqlite3 "$DB" "SELECT customer_unique_id FROM customers LIMIT 1")
 

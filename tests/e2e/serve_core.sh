@@ -18,10 +18,8 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((SLOW_CONNS + 200))
 fi
 
 DB=$TMP/db.sqlite
-if ! { "$BIN" gen-sample --out "$TMP/data" --customers 500 --seed 1 &&
-       "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet && "$BIN" train --db "$DB" --quiet; } \
-     >"$TMP/db.log" 2>&1; then
-  fail "sample database"; sed 's/^/#   /' "$TMP/db.log"; exit 1
+if ! sample_db "$DB" 500 1 ""; then
+  fail "sample database"; exit 1
 fi
 
 # start NAME CONF: --serve in the background (region us-west only); PID_NAME, PORT_NAME.

@@ -12,10 +12,7 @@ PY=python3; [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 PIDS=""
 trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
 DB=$TMP/shop.db
-"$BIN" gen-sample --out "$TMP/data" --customers 1500 --seed 5 >/dev/null 2>&1
-if ! "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 ||
-   ! "$BIN" train --db "$DB" --quiet --no-eval >/dev/null 2>&1 ||
-   ! "$BIN" train --db "$DB" --algo itemcf --quiet --no-eval >/dev/null 2>&1; then
+if ! sample_db "$DB" 1500 5 --no-eval "--algo itemcf --no-eval"; then
   fail "ingest and train two versions"
   exit 0
 fi

@@ -162,9 +162,7 @@ check_eq "health reports the configured window" \
 kill -TERM $pid; wait $pid
 
 DB=$TMP/db.sqlite
-if "$BIN" gen-sample --out "$TMP/data" --customers 1000 --seed 1 >/dev/null 2>&1 &&
-   "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 &&
-   "$BIN" train --db "$DB" --quiet >/dev/null 2>&1; then
+if sample_db "$DB" 1000 1 ""; then
   P=$(free_port)
   # the default window (10 s): the test waits it out once
   one_region_conf "$TMP/win.conf" "$P" "database = $DB" "log = off" "rate_limit = 0" \

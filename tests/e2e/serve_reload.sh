@@ -21,16 +21,12 @@ ACTS=5 TRAINS=4 FLIPS=8 LIMIT_MS=200
 [ -n "${SAN:-}" ] && ACTS=4 TRAINS=2 FLIPS=4 LIMIT_MS=1000
 if [ -z "${SAN:-}" ] && { [ -f "$OLIST_DIR/olist_orders_dataset.csv.gz" ] ||
                           [ -f "$OLIST_DIR/olist_orders_dataset.csv" ]; }; then
-  DATA=$OLIST_DIR WHAT="the real data"
+  WHAT="the real data"
+  ingest_train "$DB" "$OLIST_DIR" "" ""
 else
-  "$BIN" gen-sample --out "$TMP/data" --customers 3000 --seed 3 >/dev/null 2>&1
-  DATA=$TMP/data WHAT="generated sample data"
-fi
-if ! "$BIN" ingest --data "$DATA" --db "$DB" --quiet >/dev/null 2>&1 ||
-   ! "$BIN" train --db "$DB" --quiet >/dev/null 2>&1 || ! "$BIN" train --db "$DB" --quiet >/dev/null 2>&1; then
-  fail "ingest and train $WHAT"
-  exit 0
-fi
+  WHAT="generated sample data"
+  sample_db "$DB" 3000 3 "" ""
+fi || { fail "ingest and train $WHAT"; exit 0; }
 ok "ingest $WHAT and train two versions"
 
 { echo "[global]"; echo "database = $DB"; echo "rate_limit = 0"

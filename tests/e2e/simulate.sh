@@ -13,8 +13,7 @@ jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 for k in sys.argv[2].split("."): d=d[int(k)] if k.isdigit() else d[k]
 print(d)' "$@"; }
 
-"$BIN" gen-sample --out "$TMP/sample" --customers 400 --seed 7 >/dev/null
-"$BIN" ingest --data "$TMP/sample" --db "$TMP/s.db" --quiet >/dev/null
+sample_db "$TMP/s.db" 400 7 || { fail "sample database"; exit 1; }
 check "train hybrid with cutoff 2018-01-01" "$BIN" train --cutoff 2018-01-01 --db "$TMP/s.db" --quiet
 "$BIN" eval --cutoff 2018-01-01 --algo hybrid --db "$TMP/s.db" --json >"$TMP/eval.json"
 read -r EVAL_HR EVAL_USERS <<<"$(python3 -c 'import json,sys

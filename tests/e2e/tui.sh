@@ -37,12 +37,8 @@ check_eq "--monitor with a missing config fails" "$?" 1
 
 # --- data and regions --------------------------------------------------------
 DB=$TMP/olist.db
-if ! { "$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 1 >"$TMP/gen.log" 2>&1 &&
-       "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >"$TMP/ingest.log" 2>&1 &&
-       "$BIN" train --db "$DB" --quiet >"$TMP/train.log" 2>&1 &&
-       "$BIN" train --db "$DB" --quiet >>"$TMP/train.log" 2>&1; }; then
+if ! sample_db "$DB" 2000 1 "" ""; then
   fail "sample database for the dashboard"
-  tail -5 "$TMP"/gen.log "$TMP"/ingest.log "$TMP"/train.log | sed 's/^/#   /'
   exit 1
 fi
 
