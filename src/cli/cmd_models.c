@@ -1,4 +1,4 @@
-/* `recsys-tui models`: list, show, activate, roll back or publish model versions.
+/* `recsys-tui models`: list, show, activate, roll back, prune or publish model versions.
  * Parses the options, calls the engine and prints; exit 0 ok, 1 failure, 2 usage. */
 #include "cli/cmd_models.h"
 
@@ -13,6 +13,7 @@
 #include "cli/cmd_tune.h"
 #include "cli/storecmd.h"
 #include "engine/modelstore.h"
+#include "net/modelprune.h"
 #include "net/render.h"
 #include "util/error.h"
 
@@ -68,9 +69,38 @@ static int models_show(const char *db, const char *arg, int json)
     return EXIT_OK;
 }
 
+/* `models prune --keep N`: the versions deleted, newest first. */
+static int models_prune(const char *db, const char *keep_arg, int json)
+{
+    int keep;
+    char err[ERR_LEN];
+    struct modelstore_pruned p;
+    if (!keep_arg)
+        return opts_usage_error("models", "prune needs --keep N", NULL);
+    if (opts_parse_int(keep_arg, 1, 1000000, &keep) < 0)
+        return opts_usage_error("models", "--keep needs a number from 1 to 1000000", keep_arg);
+    if (modelprune_run(db, keep, &p, err, sizeof err) < 0) {
+        fprintf(stderr, "recsys-tui models: %s\n", err);
+        return EXIT_FAIL;
+    }
+    if (json) {
+        printf("{\"removed\":[");
+        for (int i = 0; i < p.n_removed; i++)
+            printf("%s%lld", i ? "," : "", (long long)p.removed[i]);
+        printf("],\"kept\":%d}\n", p.kept);
+    } else {
+        printf("removed %d model version%s", p.n_removed, p.n_removed == 1 ? "" : "s");
+        for (int i = 0; i < p.n_removed; i++)
+            printf("%s%lld", i ? ", " : ": ", (long long)p.removed[i]);
+        printf("; %d kept\n", p.kept);
+    }
+    modelstore_pruned_free(&p);
+    return EXIT_OK;
+}
+
 int cmd_models(int argc, char **argv)
 {
-    const char *db = OPTS_DEFAULT_DB, *sub = NULL, *arg = NULL, *store = NULL;
+    const char *db = OPTS_DEFAULT_DB, *sub = NULL, *arg = NULL, *store = NULL, *keep = NULL;
     int json = 0, activate = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -80,9 +110,13 @@ int cmd_models(int argc, char **argv)
                 "       recsys-tui models show VERSION [--json] [--db PATH]\n"
                 "       recsys-tui models activate VERSION [--db PATH | --store URL]\n"
                 "       recsys-tui models rollback [--db PATH | --store URL]\n"
+                "       recsys-tui models prune --keep N [--json] [--db PATH]\n"
                 "       recsys-tui models publish VERSION [--db PATH] --store URL [--activate]\n\n"
                 "Lists the stored model versions, makes one active, or goes back to the\n"
                 "previously active one. Running regions pick the change up on SIGHUP.\n"
+                "prune deletes every version but the N newest, the active one and those\n"
+                "running A/B experiments serve (scheduled retraining does it itself:\n"
+                "retrain_keep in regions.conf).\n"
                 "show prints a version's parameters and, when `recsys-tui tune` chose\n"
                 "them, the validation table that did and why.\n\n"
                 "With --store s3://BUCKET/PREFIX the same act on an S3 model store (AWS_*\n"
@@ -95,6 +129,8 @@ int cmd_models(int argc, char **argv)
             db = argv[++i];
         else if (!strcmp(a, "--store") && i + 1 < argc)
             store = argv[++i];
+        else if (!strcmp(a, "--keep") && i + 1 < argc)
+            keep = argv[++i];
         else if (!strcmp(a, "--activate"))
             activate = 1;
         else if (!strcmp(a, "--json"))
@@ -111,7 +147,7 @@ int cmd_models(int argc, char **argv)
     char err[ERR_LEN];
     if (!sub)
         return opts_usage_error(
-            "models", "missing subcommand (list, show, activate, rollback, publish)", NULL);
+            "models", "missing subcommand (list, show, activate, rollback, prune, publish)", NULL);
     if (!strcmp(sub, "publish")) {
         int v;
         if (opts_parse_int(arg, 1, 2000000000, &v) < 0)
@@ -120,8 +156,17 @@ int cmd_models(int argc, char **argv)
             return opts_usage_error("models", "publish needs --store URL", NULL);
         return storecmd_publish("models", db, v, store, activate, 0);
     }
+    if (keep && strcmp(sub, "prune"))
+        return opts_usage_error("models", "--keep goes with prune", keep);
+    if (store && !strcmp(sub, "prune"))
+        return opts_usage_error("models", "prune works on a database (--db), not --store", store);
     if (store)
         return storecmd_models(sub, arg, store, json);
+    if (!strcmp(sub, "prune")) {
+        if (arg)
+            return opts_usage_error("models", "prune takes no argument", arg);
+        return models_prune(db, keep, json);
+    }
     if (!strcmp(sub, "show"))
         return models_show(db, arg, json);
     if (!strcmp(sub, "list")) {

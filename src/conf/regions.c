@@ -72,6 +72,7 @@ void regions_defaults(struct regions_conf *out)
     out->health_interval = 1.0;
     out->store_poll = 10;
     out->retrain_tolerance = RETRAINCONF_TOLERANCE;
+    out->retrain_keep = REGIONS_RETRAIN_KEEP;
     out->events_queue = 65536;
     out->events_ship = 10;
 }
@@ -243,6 +244,8 @@ static int set_global(struct regions_conf *c, const char *path, int line, const 
                                                       sizeof why);
         return bad ? err_set(err, errlen, "%s:%d: key '%s': %s", path, line, k, why) : 0;
     }
+    if (!strcmp(k, "retrain_keep"))
+        return parse_int(path, line, k, v, 0, 1000000, &c->retrain_keep, err, errlen);
     if (!strcmp(k, "model_store")) {
         if (*v && strncmp(v, "s3://", 5) != 0)
             return err_set(err, errlen, "%s:%d: key 'model_store': '%s' is not s3://BUCKET/PREFIX",

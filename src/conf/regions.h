@@ -33,6 +33,8 @@ struct region_conf {
     struct regions_cidr clients[REGIONS_CLIENTS_MAX];
 };
 
+#define REGIONS_RETRAIN_KEEP 10 /* model versions a scheduled retrain leaves stored */
+
 struct regions_conf {
     char database[512]; /* default "olist.db" */
     int cache_ttl;      /* seconds, default 300 */
@@ -67,6 +69,10 @@ struct regions_conf {
     double retrain_every;
     double retrain_tolerance; /* default RETRAINCONF_TOLERANCE, absolute */
     int retrain_tolerance_relative;
+    /* After each cycle the scheduler deletes stored versions beyond the retrain_keep newest
+     * (the active one and those running experiments serve stay): net/modelprune.h. 0 keeps
+     * every version. Default REGIONS_RETRAIN_KEEP. */
+    int retrain_keep;
     /* POST /api/v1/events: events waiting for the writer thread (default 65536); a
        request that does not fit gets 503. 0 turns the route off (503). */
     int events_queue;

@@ -633,3 +633,104 @@ out:
     sqlite3_close(db);
     return rc;
 }
+
+/* 1 when v is one of the n versions in set. */
+static int ms_in(const int64_t *set, int n, int64_t v)
+{
+    for (int i = 0; i < n; i++)
+        if (set[i] == v)
+            return 1;
+    return 0;
+}
+
+/* Deletes version v's row and its blob parts (inside the caller's transaction). */
+static int ms_delete_version(sqlite3 *db, int64_t v)
+{
+    static const char *const sql[] = {"DELETE FROM model_parts WHERE version = ?1",
+                                      "DELETE FROM models WHERE version = ?1 AND active = 0"};
+    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
+        sqlite3_stmt *st = NULL;
+        int ok = sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) == SQLITE_OK &&
+                 sqlite3_bind_int64(st, 1, v) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
+        sqlite3_finalize(st);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* The pins and the list are read and the rows deleted under one write lock,
+ * so a version activated or pinned meanwhile by another process cannot be
+ * the one deleted. */
+int modelstore_prune(const char *db_path, int keep, modelstore_pins_fn pins,
+                     struct modelstore_pruned *out, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t *pinned = NULL;
+    int rc, s, newer = 0, n_pinned = 0;
+    memset(out, 0, sizeof *out);
+    if (keep < 1)
+        return err_code_set(err, errlen, ERR_INVALID, "keep must be at least 1 (got %d)", keep);
+    if ((rc = ms_open_rw(db_path, &db, err, errlen)) < 0)
+        return rc;
+    if ((rc = ms_begin(db, db_path, err, errlen)) < 0)
+        goto out;
+    if (pins && (rc = pins(db, &pinned, &n_pinned, err, errlen)) < 0)
+        goto rollback;
+    if (sqlite3_prepare_v2(db, "SELECT version, active FROM models ORDER BY version DESC", -1, &st,
+                           NULL) != SQLITE_OK)
+        goto sqlerr;
+    /* Collected first, deleted after: deleting under an open SELECT of the
+     * same table would be reading a table while it changes. */
+    int64_t *doomed = NULL;
+    size_t cap = 0, n = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t v = sqlite3_column_int64(st, 0);
+        int active = sqlite3_column_int(st, 1);
+        if (newer++ < keep || active || ms_in(pinned, n_pinned, v)) {
+            out->kept++;
+            continue;
+        }
+        if (mem_grow((void **)&doomed, sizeof *doomed, n + 1, &cap, (size_t)INT32_MAX) < 0) {
+            free(doomed);
+            rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory pruning models");
+            goto rollback;
+        }
+        doomed[n++] = v;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (s != SQLITE_DONE) {
+        free(doomed);
+        goto sqlerr;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ms_delete_version(db, doomed[i]) < 0) {
+            free(doomed);
+            goto sqlerr;
+        }
+    if ((rc = ms_commit(db, err, errlen)) < 0) {
+        free(doomed);
+        goto out;
+    }
+    out->removed = doomed; /* oldest last: newest first, as read */
+    out->n_removed = (int)n;
+    goto out;
+sqlerr:
+    rc = err_code_set(err, errlen, ms_sql_code(db), "cannot prune the models table: %s",
+                      sqlite3_errmsg(db));
+rollback:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(pinned);
+    return rc;
+}
+
+void modelstore_pruned_free(struct modelstore_pruned *p)
+{
+    free(p->removed);
+    memset(p, 0, sizeof *p);
+}

@@ -80,6 +80,31 @@ int modelstore_activate(const char *db_path, int64_t version, char *err, size_t 
  * earlier version to go back to. */
 int modelstore_rollback(const char *db_path, int64_t *now_active, char *err, size_t errlen);
 
+/* What modelstore_prune did: the versions it deleted (malloc'd, newest
+ * first; free with modelstore_pruned_free) and how many it kept. */
+struct modelstore_pruned {
+    int64_t *removed;
+    int n_removed;
+    int kept;
+};
+
+/* The versions that must survive a prune whatever their age, read on the
+ * prune's own connection inside its transaction: 0 with *pinned malloc'd
+ * (n of them; NULL when none), or a negative err_code with err. */
+typedef int (*modelstore_pins_fn)(struct sqlite3 *db, int64_t **pinned, int *n, char *err,
+                                  size_t errlen);
+
+/* Deletes stored versions to bound the database's growth (each version
+ * holds its whole model): every version except the `keep` newest (keep >=
+ * 1, else ERR_INVALID), the active one, and those pins names (NULL: none;
+ * net/modelprune.h pins what running experiments serve). Deleted versions
+ * drop out of rollback, which skips versions no longer stored. SQLite
+ * reuses the freed pages for the next versions; the file does not shrink.
+ * One transaction: all of it or nothing. */
+int modelstore_prune(const char *db_path, int keep, modelstore_pins_fn pins,
+                     struct modelstore_pruned *out, char *err, size_t errlen);
+void modelstore_pruned_free(struct modelstore_pruned *p);
+
 /* *v = the active version, 0 when none (or no models table, or no database).
  * Always returns 0: "no model" is an answer, not an error. */
 int modelstore_active_version(const char *db_path, int64_t *v);

@@ -10,6 +10,7 @@
 #include "engine/retrain.h"
 #include "net/api.h"
 #include "net/bio.h"
+#include "net/modelprune.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -24,11 +25,13 @@ struct retrain_last {
     int64_t version;
     double candidate_hit_rate, active_hit_rate;
     int has_active;
+    int pruned; /* versions deleted after the cycle; -1: the prune failed (logged) */
 };
 
 struct retrain_sched {
     struct api_shared *sh;
     double every;
+    int keep; /* retrain_keep: 0 keeps every version */
     struct retrain_tolerance tol;
     struct periodic *timer; /* the thread: a cycle an interval after the last one ended */
     pthread_mutex_t mu;     /* over what follows, the last cycle's outcome */
@@ -57,6 +60,28 @@ static int apply(struct retrain_sched *s, const struct retrain_report *rep, char
     return 0;
 }
 
+/* Deletes the versions beyond the s->keep newest (see modelprune.h): every
+ * cycle stores one, a whole model each, so an unpruned database grows
+ * without bound. The count deleted, or -1 when the prune failed (logged:
+ * it leaves the versions stored and changes nothing else). */
+static int prune(struct retrain_sched *s)
+{
+    struct modelstore_pruned p;
+    char err[512];
+    if (!s->keep)
+        return 0;
+    if (modelprune_run(s->sh->db_path, s->keep, &p, err, sizeof err) < 0) {
+        log_error(NULL, "retrain", "phase=prune ok=false keep=%d error=%s", s->keep, err);
+        return -1;
+    }
+    int n = p.n_removed;
+    if (n > 0)
+        log_info(NULL, "retrain", "phase=prune removed=%d kept=%d oldest_removed=%lld", n, p.kept,
+                 (long long)p.removed[n - 1]);
+    modelstore_pruned_free(&p);
+    return n;
+}
+
 /* One cycle, outside the mutex; the outcome is published under it. */
 static void cycle(void *arg)
 {
@@ -72,6 +97,7 @@ static void cycle(void *arg)
     int rc = retrain_run(&o, &rep, err, sizeof err);
     if (rc == 0 && rep.activate)
         rc = apply(s, &rep, err, sizeof err);
+    l.pruned = rc == 0 ? prune(s) : 0; /* after the swap: the old active version is inactive */
     l.seconds = clock_monotonic() - t0; /* the activation (every region reloaded) included */
     l.version = rep.version;
     l.candidate_hit_rate = rep.candidate_hit_rate;
@@ -117,6 +143,7 @@ int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char 
         return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
     s->sh = sh;
     s->every = sh->conf->retrain_every;
+    s->keep = sh->conf->retrain_keep;
     s->tol.value = sh->conf->retrain_tolerance;
     s->tol.relative = sh->conf->retrain_tolerance_relative;
     pthread_mutex_init(&s->mu, NULL);
@@ -126,8 +153,8 @@ int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char 
         free(s);
         return rc;
     }
-    log_info(NULL, "retrain", "phase=scheduled every_s=%g tolerance=%g relative=%d", s->every,
-             s->tol.value, s->tol.relative);
+    log_info(NULL, "retrain", "phase=scheduled every_s=%g tolerance=%g relative=%d keep=%d",
+             s->every, s->tol.value, s->tol.relative, s->keep);
     *out = s;
     return 0;
 }
@@ -156,8 +183,8 @@ void retrain_sched_json(struct retrain_sched *s, struct sbuf *b)
     pthread_mutex_unlock(&s->mu);
     sbuf_printf(b,
                 "{\"enabled\":true,\"every_s\":%g,\"tolerance\":%g,\"tolerance_relative\":%s,"
-                "\"running\":%s,\"runs\":%lld,\"next_in_s\":",
-                s->every, s->tol.value, s->tol.relative ? "true" : "false",
+                "\"keep\":%d,\"running\":%s,\"runs\":%lld,\"next_in_s\":",
+                s->every, s->tol.value, s->tol.relative ? "true" : "false", s->keep,
                 running ? "true" : "false", runs);
     if (running)
         sbuf_puts(b, "null");
@@ -176,7 +203,7 @@ void retrain_sched_json(struct retrain_sched *s, struct sbuf *b)
         sbuf_printf(b, "%.6f", l.active_hit_rate);
     else
         sbuf_puts(b, "null");
-    sbuf_puts(b, ",\"reason\":");
+    sbuf_printf(b, ",\"pruned\":%d,\"reason\":", l.pruned);
     sbuf_json_str(b, l.reason);
     sbuf_puts(b, "}}");
 }

@@ -97,15 +97,20 @@ static void test_retrain_regions_conf(void)
 {
     struct regions_conf c;
     char err[300];
-    const char *ok = "[global]\nretrain_every = 1d\nretrain_tolerance = 5%\n"
+    const char *ok = "[global]\nretrain_every = 1d\nretrain_tolerance = 5%\nretrain_keep = 3\n"
                      "[region r]\nport = 0\nlatitude = 1\nlongitude = 2\n";
     CHECK_INT(regions_parse("t.conf", ok, strlen(ok), &c, err, sizeof err), 0);
     CHECK_NEAR(c.retrain_every, 86400, 0);
     CHECK_NEAR(c.retrain_tolerance, 0.05, 1e-12);
     CHECK_INT(c.retrain_tolerance_relative, 1);
+    CHECK_INT(c.retrain_keep, 3);
     regions_defaults(&c);
     CHECK_NEAR(c.retrain_every, 0, 0); /* off by default */
     CHECK_NEAR(c.retrain_tolerance, RETRAINCONF_TOLERANCE, 0);
+    CHECK_INT(c.retrain_keep, REGIONS_RETRAIN_KEEP);
+    const char *bad3 = "[global]\nretrain_keep = -1\n[region r]\nport = 0\n";
+    CHECK(regions_parse("t.conf", bad3, strlen(bad3), &c, err, sizeof err) < 0);
+    CHECK(strstr(err, "t.conf:2") && strstr(err, "retrain_keep"));
     const char *bad = "[global]\n\nretrain_every = 1w\n[region r]\nport = 0\n";
     CHECK(regions_parse("t.conf", bad, strlen(bad), &c, err, sizeof err) < 0);
     CHECK(strstr(err, "t.conf:3") && strstr(err, "retrain_every") && strstr(err, "1w"));
