@@ -84,7 +84,7 @@ ingest_train() {
   for _opts in "$@"; do
     # shellcheck disable=SC2086 # _opts is several words
     "$BIN" train --db "$_db" --quiet $_opts >>"$TMP/sample_db.log" 2>&1 ||
-      { sample_db_failed "train $_opts"; return 1; }
+      { sample_db_failed "train${_opts:+ $_opts}"; return 1; }
   done
 }
 sample_db_failed() {
