@@ -50,17 +50,36 @@ check_eq "and it landed in the same bucket as path style sees it" \
   "$(S3 ls s3://bkt/vhost/ 2>/dev/null)" "100000 vhost/a.bin"
 
 # --- 70 MiB: multipart up, streamed down -----------------------------------------------
+# maxrss_mib CMD...: runs CMD (stdout dropped) and prints its peak RSS in MiB, or "failed".
+maxrss_mib() {
+  python3 -c '
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024 if rc == 0 else "failed")' "$@"
+}
 dd if=/dev/urandom of="$TMP/big" bs=1M count=70 status=none
 parts0=$(s3_stat UploadPart)
+rss_small=$(maxrss_mib "$BIN" s3 put s3://bkt/rss-baseline.bin "$TMP/small")
 t0=$(now_ms)
-check "put 70 MiB" S3 put s3://bkt/big.bin "$TMP/big"
+rss_put=$(maxrss_mib "$BIN" s3 put s3://bkt/big.bin "$TMP/big")
 t1=$(now_ms)
-check "get 70 MiB" S3 get s3://bkt/big.bin "$TMP/big.back"
+rss_get=$(maxrss_mib "$BIN" s3 get s3://bkt/big.bin "$TMP/big.back")
 t2=$(now_ms)
+check "put 70 MiB" test "$rss_put" != failed
+check "get 70 MiB" test "$rss_get" != failed
 check_eq "70 MiB comes back identical" "$(sha "$TMP/big.back")" "$(sha "$TMP/big")"
 check_eq "it went up as 5 UploadParts of 16 MiB and one Complete, all verified" \
   "$(($(s3_stat UploadPart) - parts0)) $(s3_stat CompleteMultipartUpload) $(s3_stat rejected)" \
   "5 1 0"
+# Streamed both ways: neither the 70 MiB file nor one 16 MiB part is ever held in memory,
+# so the peak RSS stays within 12 MiB of a 100 KB put's (the sanitizer builds' shadow
+# memory included: it is in the baseline).
+if [ "$rss_put" != failed ] && [ "$rss_put" -le $((rss_small + 12)) ] &&
+   [ "$rss_get" != failed ] && [ "$rss_get" -le $((rss_small + 12)) ]; then
+  ok "70 MiB streamed: peak RSS put $rss_put MiB, get $rss_get MiB (a 100 KB put: $rss_small MiB)"
+else
+  fail "70 MiB streamed: peak RSS put $rss_put MiB, get $rss_get MiB (a 100 KB put: $rss_small MiB; limit +12)"
+fi
 big=$((70 << 20))
 echo "# 70 MiB through the SigV4 proxy: up $(mbps $big $((t1 - t0))) MB/s," \
   "down $(mbps $big $((t2 - t1))) MB/s"
@@ -107,7 +126,7 @@ for i in $(seq -w 1 1001); do
     "$TMP/one" "$AWS_ENDPOINT_URL" "$i"
 done >"$TMP/curl.cfg"
 check "1001 objects uploaded by curl --aws-sigv4 through the proxy" \
-  curl -sf -Z --parallel-max 8 --aws-sigv4 "aws:amz:us-east-1:s3" -u S3RVER:S3RVER \
+  curl -sf -Z --parallel-max 8 --aws-sigv4 "aws:amz:us-east-1:s3" -u "S3RVER:$S3_SECRET" \
   -H "x-amz-content-sha256: $(sha "$TMP/one")" -K "$TMP/curl.cfg"
 lists0=$(s3_stat ListObjectsV2)
 S3 ls s3://bkt/many/ >"$TMP/ls.out" 2>/dev/null
@@ -148,6 +167,29 @@ check_grep "the error names the URL and NoSuchBucket" \
 S3 get s3://bkt/no/such/key "$TMP/x" 2>"$TMP/nok.err"
 check_grep "a missing key: 404 NoSuchKey naming the URL" \
   "GET http://127\.0\.0\.1:$S3_PROXY_PORT/bkt/no/such/key: 404 NoSuchKey" "$TMP/nok.err"
+
+# AWS_REGION is the signature's scope: the proxy (us-east-1) refuses a request signed for
+# eu-west-1, and a second proxy that verifies for eu-west-1 accepts it.
+AWS_REGION=eu-west-1 S3 get "s3://bkt/$KEY" "$TMP/x" 2>"$TMP/region.err" >/dev/null
+check_eq "AWS_REGION=eu-west-1 against a us-east-1 server: exit 1" "$?" 1
+check_grep "... 403 SignatureDoesNotMatch naming the URL" \
+  "GET http://127\.0\.0\.1:$S3_PROXY_PORT/bkt/.*: 403 SignatureDoesNotMatch" "$TMP/region.err"
+check_grep "... because it was signed for eu-west-1 (the proxy's reason)" \
+  "scope '[0-9]{8}/eu-west-1/s3/aws4_request', expected '[0-9]{8}/us-east-1/" <(s3_stats)
+SIGV4_SECRET=$S3_SECRET SIGV4_ACCESS_KEY=S3RVER python3 "$ROOT/tests/e2e/sigv4_proxy.py" \
+  --upstream "127.0.0.1:$S3_DIRECT_PORT" --region eu-west-1 --port-file "$TMP/eu.port" \
+  >/dev/null 2>"$TMP/eu.err" &
+eu_pid=$!
+for _ in $(seq 1 200); do [ -s "$TMP/eu.port" ] && break; sleep 0.05; done
+check "AWS_REGION=eu-west-1 with AWS_ENDPOINT_URL at a server verifying eu-west-1: get works" \
+  env AWS_REGION=eu-west-1 AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$TMP/eu.port")" \
+  "$BIN" s3 get "s3://bkt/$KEY" "$TMP/eu.back"
+check_eq "... the same bytes, 1 request verified there, none rejected" \
+  "$(sha "$TMP/eu.back") $(curl -sf "http://127.0.0.1:$(cat "$TMP/eu.port")/__stats" |
+    python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["verified"], s["rejected"])')" \
+  "$(sha "$TMP/small") 1 0"
+kill "$eu_pid"
+wait "$eu_pid" 2>/dev/null
 
 S3 get --max-bytes 99999 "s3://bkt/$KEY" "$TMP/cap" 2>"$TMP/cap.err"
 check_eq "an object over --max-bytes: exit 1" "$?" 1
@@ -207,4 +249,8 @@ check_grep "the error says 503 ServiceUnavailable after 3 attempts" \
   "$TMP/down.err"
 
 s3_stop
+# The secret (s3lib.sh's S3_SECRET, found nowhere else) in no output, error or file the
+# client wrote.
+check_fails "the secret is in no output of this test" \
+  grep -rlF --exclude-dir=s3rver -- "$S3_SECRET" "$TMP"
 echo "# s3.sh: done"

@@ -8,8 +8,12 @@
 #                         npm install failed (fail it)
 #   s3_start [BUCKET...]  starts s3rver with the buckets (data in $TMP/s3rver) and the proxy
 #                         in front of it, then exports what the client reads:
-#                           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
+#                           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=$S3_SECRET
 #                           AWS_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:PROXY
+#                         S3_SECRET is not s3rver's default secret (S3RVER, also its access
+#                         key) but a string found nowhere else, so a test can grep every
+#                         output for it; s3rver does not check V4 signatures, the proxy
+#                         does, with this secret.
 #                         and sets S3_PROXY_PORT, S3_DIRECT_PORT and S3_DIRECT_URL (s3rver
 #                         itself: it checks the access key, not the signature), S3RVER_PID and
 #                         S3_PROXY_PID (kill S3RVER_PID for "S3 is down": the proxy then
@@ -37,6 +41,7 @@
 
 S3_NODE_DIR=$ROOT/tests/.node
 S3RVER_BIN=$S3_NODE_DIR/node_modules/.bin/s3rver
+S3_SECRET=s3rver-test-secret-4Qz7wK
 S3_PIDS=""
 
 s3_available() {
@@ -96,7 +101,7 @@ s3_start() {
     return 1
   fi
   rm -f "$TMP/sigv4.port"
-  SIGV4_SECRET=S3RVER SIGV4_ACCESS_KEY=S3RVER python3 "$ROOT/tests/e2e/sigv4_proxy.py" \
+  SIGV4_SECRET=$S3_SECRET SIGV4_ACCESS_KEY=S3RVER python3 "$ROOT/tests/e2e/sigv4_proxy.py" \
     --upstream "127.0.0.1:$S3_DIRECT_PORT" --port-file "$TMP/sigv4.port" \
     >"$TMP/sigv4.out" 2>"$TMP/sigv4.err" &
   S3_PROXY_PID=$!
@@ -111,14 +116,14 @@ s3_start() {
   fi
   S3_PROXY_PORT=$(cat "$TMP/sigv4.port")
   S3_DIRECT_URL=http://127.0.0.1:$S3_DIRECT_PORT
-  export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_REGION=us-east-1
   export AWS_ENDPOINT_URL=http://127.0.0.1:$S3_PROXY_PORT
   unset AWS_DEFAULT_REGION RECSYS_S3_PATH_STYLE
   return 0
 }
 
 s3_mkbucket() {
-  curl -sf -o /dev/null -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" -u S3RVER:S3RVER \
+  curl -sf -o /dev/null -X PUT --aws-sigv4 "aws:amz:us-east-1:s3" -u "S3RVER:$S3_SECRET" \
     -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
     "$AWS_ENDPOINT_URL/$1"
 }

@@ -5,7 +5,9 @@
 # set (store_poll = 1) that follow the store's active version:
 #   - one started before the first publish is DEGRADED ("empty"), then serves it;
 #   - they serve the store's active version and nothing but their cache appears;
-#   - an activation switches both within 2 x store_poll (+1 s slack), no request failing;
+#   - an activation switches both within 2 x store_poll (store_poll = 2 there), under a
+#     request stream on each that runs from before the pointer is written until after both
+#     have switched, with no request failing;
 #   - a corrupted artifact and a manifest of an unknown format are refused (health
 #     DEGRADED with the reason) while the last good version keeps serving, and a later
 #     good poll clears it;
@@ -59,15 +61,16 @@ wait_version() {
   done
   return 1
 }
-# region_conf DIR NAME: an otherwise empty directory with a regions.conf following the store
+# region_conf DIR NAME [POLL]: an otherwise empty directory with a regions.conf following
+# the store, polled every POLL seconds (default 1)
 region_conf() {
   mkdir -p "$TMP/$1"
   cat >"$TMP/$1/regions.conf" <<EOF
 [global]
 model_store = $STORE
-store_poll  = 1
+store_poll  = ${3:-1}
 store_cache = cache
-log         = off
+log         = stderr
 rate_limit  = 0
 [region $2]
 port      = 0
@@ -116,9 +119,10 @@ check_eq "and is UP" "$(field "$PORT_r0" '["status"]')" UP
 kill "$PID_r0"
 
 # --- regions in empty directories ------------------------------------------------------
-region_conf r1 us-west
+POLL=2 # r1 and r2: the switch is timed against 2 x store_poll
+region_conf r1 us-west $POLL
 region_start r1
-region_conf r2 eu-west
+region_conf r2 eu-west $POLL
 region_start r2
 check "a region with model_store starts in an empty directory" test -n "$PORT_r1"
 check_eq "it serves the store's active version" "$(field "$PORT_r1" '["model"]["version"]')" 1
@@ -131,30 +135,107 @@ user=$(curl -s "http://127.0.0.1:$PORT_r1/api/v1/users/random?with_history=1" |
 code=$(curl -s -o "$TMP/rec.json" -w '%{http_code}' \
   "http://127.0.0.1:$PORT_r1/api/v1/recommendations/user/$user?count=5")
 check_eq "it recommends from the artifact" "$code" 200
-check_eq "nothing but regions.conf and its cache in its directory" "$(ls "$TMP/r1" | tr '\n' ' ')" \
+# Everything a region serves comes from the artifact: histories, product details,
+# popularity (a user it does not know gets popular products).
+check_eq "the artifact holds the users' histories (the user's purchases, from memory)" \
+  "$(curl -s "http://127.0.0.1:$PORT_r1/api/v1/users/$user" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["known"], len(d["purchases"]) > 0)')" \
+  "True True"
+prod=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["recommendations"][0]["product_id"])' \
+  "$TMP/rec.json" 2>/dev/null)
+check_eq "the artifact holds the product details (category, purchases, popularity rank)" \
+  "$(curl -s "http://127.0.0.1:$PORT_r1/api/v1/products/$prod" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(bool(d["category"]), d["purchases"] > 0, d["popularity_rank"] is not None)')" \
+  "True True True"
+check_eq "the artifact holds the popularity tables (an unknown user gets popular products)" \
+  "$(curl -s "http://127.0.0.1:$PORT_r1/api/v1/recommendations/user/$(printf '%032d' 7)?count=3" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["known"], len(d["recommendations"]), sorted({r["source"].split(":")[0] for r in d["recommendations"]}))')" \
+  "False 3 ['popularity']"
+check_eq "nothing but regions.conf and its cache in its directory" "$(ls -A "$TMP/r1" | tr '\n' ' ')" \
   "cache regions.conf "
+check_eq "... and the cache holds the artifact and its manifest (beside the events journal)" \
+  "$(cd "$TMP/r1/cache" && find . -type f ! -name 'events.db*' | sort | tr '\n' ' ')" \
+  "./s3/recs/shop/artifact.db ./s3/recs/shop/manifest.json "
 check_eq "the second region serves version 1 too" "$(field "$PORT_r2" '["model"]["version"]')" 1
 
 # --- activation switches every region within 2 x store_poll, no request failing ----------
-python3 "$ROOT/tests/e2e/httpclient.py" load "$PORT_r1" 1 4 \
-  "/api/v1/recommendations/user/$user?count=5" /api/v1/health >"$TMP/load1.out" &
-LOADPID=$!
-sleep 0.5
-"$BIN" models activate 2 --store "$STORE" >"$TMP/act2.out" 2>&1
-t0=$(date +%s%N)
-ok1=1
-wait_version "$PORT_r1" 2 4 || ok1=0
-wait_version "$PORT_r2" 2 4 || ok1=0
-ms=$((($(date +%s%N) - t0) / 1000000))
-check_eq "models activate 2 --store: both regions serve version 2" "$ok1" 1
-# 2 x store_poll, plus 1 s for two shared cores also running the load, s3rver and the
-# proxy; a sanitizer build opens the artifact several times slower
-limit=3000
-[ -n "${SAN:-}" ] && limit=6000
-if [ "$ms" -le "$limit" ]; then ok "switched within 2 x store_poll (${ms} ms, limit $limit)"
-else fail "switched within 2 x store_poll (${ms} ms, limit $limit)"; fi
-wait "$LOADPID"
-check_grep "no request failed during the switch" "fail=0 " "$TMP/load1.out"
+# One client per region sends health and recommendation requests in turn on a keep-alive
+# connection, from 0.5 s before `models activate 2` until 0.5 s after the last region's
+# health says version 2; the switch is timed from just before the command. Prints
+# "rc=EXIT ms=SLOWEST ok=N fail=N before=N after=N gap_ms=LONGEST errors" (before/after:
+# the fewest answers a region gave before the command and after its switch).
+cat >"$TMP/switch.py" <<'PY'
+import http.client, json, subprocess, sys, threading, time
+target, timeout, path = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+cmd, ports = sys.argv[4].split("\x1f"), [int(p) for p in sys.argv[5:]]
+st = {p: {"ok": 0, "fail": 0, "before": 0, "after": 0, "at": None, "gap": 0.0, "err": ""}
+      for p in ports}
+t_cmd = [None]
+stop = threading.Event()
+
+
+def run(port):
+    s, last, k = st[port], time.monotonic(), 0
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    while not stop.is_set():
+        k += 1
+        health = k % 2 == 1
+        try:
+            c.request("GET", "/api/v1/health" if health else path)
+            r = c.getresponse()
+            body = r.read()
+            good = r.status == 200
+            if good and health and s["at"] is None and t_cmd[0] is not None and \
+                    json.loads(body)["model"]["version"] == target:
+                s["at"] = time.monotonic()
+        except Exception as e:  # a failed request is what we count
+            good = False
+            s["err"] = repr(e)
+            c.close()
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        now = time.monotonic()
+        s["gap"], last = max(s["gap"], now - last), now
+        s["ok" if good else "fail"] += 1
+        if t_cmd[0] is None:
+            s["before"] += 1
+        elif s["at"] is not None:
+            s["after"] += 1
+
+
+ts = [threading.Thread(target=run, args=(p,)) for p in ports]
+for t in ts:
+    t.start()
+time.sleep(0.5)
+t_cmd[0] = time.monotonic()
+rc = subprocess.call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+while time.monotonic() < t_cmd[0] + timeout and any(st[p]["at"] is None for p in ports):
+    time.sleep(0.01)
+time.sleep(0.5)
+stop.set()
+for t in ts:
+    t.join()
+ms = [round((st[p]["at"] - t_cmd[0]) * 1000) if st[p]["at"] else -1 for p in ports]
+print("rc=%d ms=%d ok=%d fail=%d before=%d after=%d gap_ms=%d %s" % (
+    rc, -1 if -1 in ms else max(ms), sum(st[p]["ok"] for p in ports),
+    sum(st[p]["fail"] for p in ports), min(st[p]["before"] for p in ports),
+    min(st[p]["after"] for p in ports), max(st[p]["gap"] for p in ports) * 1000,
+    " ".join(st[p]["err"] for p in ports)))
+PY
+limit=$((2 * POLL * 1000))
+[ -n "${SAN:-}" ] && limit=$((2 * limit)) # a sanitizer build opens the artifact slower
+python3 "$TMP/switch.py" 2 $((limit / 1000 + 5)) "/api/v1/recommendations/user/$user?count=5" \
+  "$BIN"$'\x1f'models$'\x1f'activate$'\x1f'2$'\x1f'--store$'\x1f'"$STORE" \
+  "$PORT_r1" "$PORT_r2" >"$TMP/switch.out" 2>&1
+echo "# switch: $(cat "$TMP/switch.out")"
+read -r rc ms okn failn before after _ <<<"$(sed 's/[a-z_]*=//g' "$TMP/switch.out")"
+check_eq "models activate 2 --store: exit 0" "$rc" 0
+check "models activate 2 --store: both regions serve version 2" test "${ms:--1}" -ge 0
+if [ "${ms:--1}" -ge 0 ] && [ "$ms" -le "$limit" ]; then
+  ok "both switched within 2 x store_poll (${ms} ms, limit $limit)"
+else fail "both switched within 2 x store_poll (${ms} ms, limit $limit)"; fi
+check_eq "no request failed during the switch ($okn answered)" "$failn" 0
+check "each region answered before the pointer moved and after it switched ($before, $after)" \
+  test "${before:-0}" -gt 0 -a "${after:-0}" -gt 0
 check_eq "health names version 2's source" "$(field "$PORT_r2" '["model"]["source"]')" "$STORE/v2"
 kill -HUP "$PID_r2" # reloads the cached artifact: still named after the store
 for _ in $(seq 1 100); do
@@ -184,7 +265,7 @@ open(p, "wb").write(b)
 EOF
 "$BIN" s3 put "$STORE/v3/artifact.db" "$TMP/a3" >/dev/null 2>&1
 "$BIN" models activate 3 --store "$STORE" >/dev/null 2>&1
-for _ in $(seq 1 80); do
+for _ in $(seq 1 200); do
   [ "$(field "$PORT_r1" '["store"]["status"]')" = refused ] && break
   sleep 0.05
 done
@@ -199,7 +280,7 @@ check_eq "and recommends" "$code" 200
 check "nothing refused is left in the cache" test ! -e "$TMP/r1/cache/s3/recs/shop/artifact.db.tmp.$PID_r1"
 "$BIN" models rollback --store "$STORE" >"$TMP/rb.out" 2>&1
 check_grep "models rollback --store: back to version 2" "version 2 is active" "$TMP/rb.out"
-for _ in $(seq 1 60); do
+for _ in $(seq 1 200); do
   [ "$(field "$PORT_r1" '["status"]')" = UP ] && break
   sleep 0.05
 done
@@ -218,7 +299,7 @@ check_grep "the refusal names the manifest and its format" \
   "$STORE/v4/manifest.json has manifest format 2; this build reads format 1" "$TMP/fmt.out"
 printf '{"format": 1, "active": 4, "history": [1, 2, 4], "updated_at": "x"}' >"$TMP/ptr"
 "$BIN" s3 put "$STORE/active.json" "$TMP/ptr" >/dev/null 2>&1 # as a newer publisher would
-for _ in $(seq 1 80); do
+for _ in $(seq 1 200); do
   field "$PORT_r2" '["store"]["last_error"]' | grep -q "format 2" && break
   sleep 0.05
 done
@@ -237,7 +318,7 @@ s3_fail_clear
 check_fails "the half-published version is not listed" grep -Eq "^ +5 " "$TMP/list2.out"
 "$BIN" models activate 5 --store "$STORE" >"$TMP/act5.out" 2>&1
 check_grep "and cannot be activated" "has no version 5 \(no manifest" "$TMP/act5.out"
-sleep 1.5
+sleep $((POLL + 1)) # a poll of each region since
 check_eq "the regions still serve version 2" "$(field "$PORT_r1" '["model"]["version"]')/$(field \
   "$PORT_r2" '["model"]["version"]')" 2/2
 check_eq "the proxy rejected no request on the good paths" "$(s3_stat rejected)" 0
@@ -265,6 +346,10 @@ code=$(curl -s -o /dev/null -w '%{http_code}' \
 check_eq "S3 down: recommendations answer" "$code" 200
 check_eq "S3 down: health says the store is unreachable" \
   "$(field "$PORT_r1" '["store"]["status"]')" unreachable
+check_eq "S3 down: health DEGRADED" "$(field "$PORT_r1" '["status"]')" DEGRADED
+field "$PORT_r1" '["store"]["last_error"]' >"$TMP/down.why"
+check_grep "S3 down: the reason names the pointer's URL" \
+  "http://127\.0\.0\.1:$S3_PROXY_PORT/recs/shop/active\.json" "$TMP/down.why"
 kill "$PID_r1"
 wait "$PID_r1" 2>/dev/null
 region_start r1 r1b
@@ -274,9 +359,14 @@ check_eq "restart with S3 down: serves the cached version" "$v" 2
 check_eq "restart with S3 down: source names the store version" \
   "$(field "$PORT_r1" '["model"]["source"]')" "$STORE/v2"
 check_eq "restart with S3 down: health DEGRADED" "$(field "$PORT_r1" '["status"]')" DEGRADED
+health "$PORT_r1" >"$TMP/health.final.json"
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 for p in $PIDS; do wait "$p" 2>/dev/null; done
 PIDS=""
 check_fails "no sanitizer report from the regions" grep -l "Sanitizer" "$TMP/r0.err" \
   "$TMP/r1.err" "$TMP/r2.err" "$TMP/r1b.err"
+# The secret (s3lib.sh's S3_SECRET, found nowhere else): in no output, log (the regions
+# log to stderr), health answer or cached file.
+check_fails "the secret is in no output, log or file of this test" \
+  grep -rlF --exclude-dir=s3rver -- "$S3_SECRET" "$TMP"
 echo "# s3store.sh: done"
