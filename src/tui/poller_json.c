@@ -149,6 +149,10 @@ int poller_json_health(const char *body, struct region_view *r)
     str(m, "algorithm", r->algorithm, sizeof r->algorithm);
     str(m, "status", r->model_status, sizeof r->model_status);
     str(m, "warning", r->model_warning, sizeof r->model_warning);
+    /* A region fed by a model store serves a clean model while DEGRADED by its
+     * store (a download failed, an artifact refused): the reason is there. */
+    if (!r->model_warning[0])
+        str(obj(root, "store"), "last_error", r->model_warning, sizeof r->model_warning);
     str(m, "source", r->model_source, sizeof r->model_source); /* null: no model loaded */
     const cJSON *ok = cJSON_GetObjectItemCaseSensitive(db, "ok");
     r->db_ok = ok ? cJSON_IsTrue(ok) : 1;

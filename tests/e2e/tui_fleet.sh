@@ -58,17 +58,23 @@ port = $P_FAKE
 location = Store
 CONF
 
-# The stand-in: the health answer of a region whose store download failed
-# (it keeps serving v2 from s3 and says why it is DEGRADED).
+# The stand-in: the health answer of a region whose store download failed, in
+# the shape a real one gives (net/health.c, net/storepoll.c): it keeps serving
+# v2 from s3, its model has no warning, and the store object says why it is
+# DEGRADED (tests/e2e/s3store.sh checks those fields on real regions).
 cat >"$TMP/fake.py" <<'PY'
 import http.server, json, sys
 HEALTH = {"region": "eu-store", "location": "Store", "host": "store-host-7", "status": "DEGRADED",
           "uptime_s": 5.0, "requests": {"total": 3, "errors": 0, "per_second": 0.5},
           "latency_ms": {"p50": 0.1, "p99": 0.2},
           "model": {"status": "ok", "version": 2, "algorithm": "hybrid",
-                    "source": "s3://recsys-models/prod/v2",
-                    "warning": "s3://recsys-models/prod/v3: download failed: HTTP 503"},
-          "database": {"ok": True, "path": ""}, "served_by": "eu-store"}
+                    "source": "s3://recsys-models/prod/v2", "warning": None},
+          "database": {"ok": True, "path": "/var/cache/recsys-tui/eu-store/s3/recsys-models/prod/artifact.db"},
+          "store": {"url": "s3://recsys-models/prod", "status": "unreachable", "active": 3,
+                    "serving": 2, "last_ok": "2026-12-02T10:00:00Z",
+                    "last_error": "s3://recsys-models/prod/v3: download failed: HTTP 503",
+                    "cache": "/var/cache/recsys-tui/eu-store/s3/recsys-models/prod/artifact.db"},
+          "served_by": "eu-store"}
 STATS = {"model": {"algorithm": "hybrid", "version": 2, "users": 10, "products": 5}}
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -122,7 +128,7 @@ check_screen "us-west's model came from its database" 'from [^ ]*/a/olist\.db'
 check_screen "us-east's model came from its own database" 'from [^ ]*/b/olist\.db'
 check_screen "the store-fed region shows its s3:// source" 'from s3://recsys-models/prod/v2'
 check_screen "... is DEGRADED (in words)" '\[!\] DEGRADED'
-check_screen "... and says why (on two lines when the card is narrow)" 'warning: s3://recsys-models/prod/v3: ?'
+check_screen "... and says why, from the store's last_error (on two lines when the card is narrow)" 'warning: s3://recsys-models/prod/v3: ?'
 check_screen "... all of it" ' +download failed: HTTP 503 '
 check_fails "the stand-in answers every route the dashboard asks" grep -q 'last error [0-9]' "$TMP/screen.txt"
 check_fails "all on v2: no version alert" grep -q 'ALERT' "$TMP/screen.txt"
