@@ -62,7 +62,8 @@ int cmd_eval(int argc, char **argv)
     const char *algos[16];
     char listbuf[512];
     size_t used = 0;
-    int n_algos = 0, k = 10, json = 0, quiet = 0, paired = 0, store = 1;
+    int n_algos = 0, k = 10, paired = 0;
+    struct opts_run_flags fl = {.store = 1};
     struct algo_params p;
     algo_params_default(&p);
     for (int i = 1; i < argc; i++) {
@@ -127,13 +128,7 @@ int cmd_eval(int argc, char **argv)
             to = argv[++i];
         else if (!strcmp(a, "--paired"))
             paired = 1;
-        else if (!strcmp(a, "--no-store"))
-            store = 0;
-        else if (!strcmp(a, "--json"))
-            json = 1;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            quiet = 1;
-        else
+        else if (!opts_run_flag(a, &fl))
             return opts_usage_error("eval", "unknown option or missing value", a);
     }
     if (rolling) {
@@ -143,16 +138,16 @@ int cmd_eval(int argc, char **argv)
                                          .algos = algos,
                                          .n_algos = n_algos,
                                          .k = k,
-                                         .json = json,
-                                         .quiet = quiet,
-                                         .store = store,
+                                         .json = fl.json,
+                                         .quiet = fl.quiet,
+                                         .store = fl.store,
                                          .params = &p};
         return eval_report_rolling_run(&ro);
     }
     int32_t cday = dataset_parse_day(cutoff);
     if (cday < 0)
         return opts_usage_error("eval", "--cutoff must be YYYY-MM-DD", cutoff);
-    progress_set_quiet(quiet || json);
+    progress_set_quiet(fl.quiet || fl.json);
     /* the baseline first, always */
     const char *run[20];
     int n_run = 0;
@@ -207,7 +202,7 @@ int cmd_eval(int argc, char **argv)
         }
         model_free(&m);
     }
-    if (json) {
+    if (fl.json) {
         cJSON *root = cJSON_CreateObject(), *arr;
         cJSON_AddStringToObject(root, "cutoff", cutoff);
         cJSON_AddNumberToObject(root, "k", k);

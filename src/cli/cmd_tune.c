@@ -124,7 +124,7 @@ int cmd_tune(int argc, char **argv)
     const char *db = OPTS_DEFAULT_DB;
     const char *only[TUNE_MAX_ONLY];
     struct tune_options o = {.cutoff = TRAIN_EVAL_CUTOFF, .algo = "hybrid"};
-    int json = 0, quiet = 0, store = 1;
+    struct opts_run_flags fl = {.store = 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -161,13 +161,7 @@ int cmd_tune(int argc, char **argv)
         } else if (!strcmp(a, "--only") && v) {
             o.n_only = split(argv[++i], only);
             o.only = only;
-        } else if (!strcmp(a, "--no-store"))
-            store = 0;
-        else if (!strcmp(a, "--json"))
-            json = 1;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            quiet = 1;
-        else
+        } else if (!opts_run_flag(a, &fl))
             return opts_usage_error("tune", "unknown option or missing value", a);
     }
     if (!algo_find(o.algo))
@@ -183,7 +177,7 @@ int cmd_tune(int argc, char **argv)
         if (!ok)
             return opts_usage_error("tune", "--only: unknown parameter", only[i]);
     }
-    struct tune_progress pc = {.on = !quiet && !json, .t0 = clock_monotonic()};
+    struct tune_progress pc = {.on = !fl.quiet && !fl.json, .t0 = clock_monotonic()};
     o.progress = on_progress;
     o.progress_ctx = &pc;
     char err[ERR_LEN];
@@ -202,7 +196,7 @@ int cmd_tune(int argc, char **argv)
         return EXIT_FAIL;
     }
     if (tune_run(&ds, &o, r, err, sizeof err) < 0 ||
-        (store && tunestore_save(db, r, &id, err, sizeof err) < 0)) {
+        (fl.store && tunestore_save(db, r, &id, err, sizeof err) < 0)) {
         fprintf(stderr, "recsys-tui tune: %s\n", err);
         goto out;
     }
@@ -210,11 +204,11 @@ int cmd_tune(int argc, char **argv)
         fprintf(stderr, "recsys-tui tune: out of memory\n");
         goto out;
     }
-    if (json)
+    if (fl.json)
         printf("{\"run\":%lld,\"report\":%s}\n", (long long)id, report);
     else {
         cmd_tune_print_report(stdout, report);
-        if (store)
+        if (fl.store)
             printf("stored as tune run %lld in %s (%.1f s); `recsys-tui train --algo %s` uses it\n",
                    (long long)id, db, r->seconds, r->algo);
         else

@@ -69,6 +69,19 @@ int opts_value(int argc, char **argv, int *i, const char *name, const char **val
     return 1;
 }
 
+int opts_run_flag(const char *arg, struct opts_run_flags *f)
+{
+    if (!strcmp(arg, "--json"))
+        f->json = 1;
+    else if (!strcmp(arg, "--quiet") || !strcmp(arg, "-q"))
+        f->quiet = 1;
+    else if (!strcmp(arg, "--no-store"))
+        f->store = 0;
+    else
+        return 0;
+    return 1;
+}
+
 int opts_usage_error(const char *cmd, const char *msg, const char *arg)
 {
     fprintf(stderr, "recsys-tui %s: %s%s%s\nTry `recsys-tui %s --help`.\n", cmd, msg,

@@ -29,6 +29,17 @@ int opts_parse_interval(const char *s, double *out);
  * 0 when argv[*i] is another option. */
 int opts_value(int argc, char **argv, int *i, const char *name, const char **value);
 
+/* The flags of the commands that run an evaluation and store it (eval, tune). */
+struct opts_run_flags {
+    int json;  /* --json: the result as JSON on stdout, no progress */
+    int quiet; /* --quiet, -q: no progress on stderr */
+    int store; /* 1 unless --no-store: keep the run in the database */
+};
+
+/* Set the flag arg names in *f. Return 1 when arg is --json, --quiet, -q or
+ * --no-store, 0 (f unchanged) for any other argument. */
+int opts_run_flag(const char *arg, struct opts_run_flags *f);
+
 /* Print "recsys-tui CMD: MSG[: ARG]" and a pointer to --help on stderr;
  * return EXIT_USAGE for the command to return. */
 int opts_usage_error(const char *cmd, const char *msg, const char *arg);
