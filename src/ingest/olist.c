@@ -6,34 +6,18 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#define T(n)                                                                                       \
+/* One column: its name, type, OLIST_REQ or 0, and 1 + the file its keys name (0 none). */
+#define COL(n, type, flags, ref)                                                                   \
     {                                                                                              \
-        n, OLIST_TEXT, 0, 0                                                                        \
+        n, type, flags, ref                                                                        \
     }
-#define TR(n)                                                                                      \
-    {                                                                                              \
-        n, OLIST_TEXT, OLIST_REQ, 0                                                                \
-    }
-#define I(n)                                                                                       \
-    {                                                                                              \
-        n, OLIST_INT, 0, 0                                                                         \
-    }
-#define IR(n)                                                                                      \
-    {                                                                                              \
-        n, OLIST_INT, OLIST_REQ, 0                                                                 \
-    }
-#define R(n)                                                                                       \
-    {                                                                                              \
-        n, OLIST_REAL, 0, 0                                                                        \
-    }
-#define TS(n)                                                                                      \
-    {                                                                                              \
-        n, OLIST_TS, 0, 0                                                                          \
-    }
-#define FK(n, file)                                                                                \
-    {                                                                                              \
-        n, OLIST_TEXT, OLIST_REQ, (file) + 1                                                       \
-    }
+#define T(n)        COL(n, OLIST_TEXT, 0, 0)
+#define TR(n)       COL(n, OLIST_TEXT, OLIST_REQ, 0)
+#define I(n)        COL(n, OLIST_INT, 0, 0)
+#define IR(n)       COL(n, OLIST_INT, OLIST_REQ, 0)
+#define R(n)        COL(n, OLIST_REAL, 0, 0)
+#define TS(n)       COL(n, OLIST_TS, 0, 0)
+#define FK(n, file) COL(n, OLIST_TEXT, OLIST_REQ, (file) + 1)
 
 const struct olist_file OLIST_FILES[INGEST_NFILES] = {
     [INGEST_TRANSLATION] = {"product_category_name_translation",
