@@ -134,23 +134,55 @@ out:
     return rc;
 }
 
-/* Ends the write that open_rw and BEGIN IMMEDIATE started, finalizing st
- * (NULL is fine) and closing db. ok: COMMIT, 0 when it succeeds. Otherwise
- * (or when COMMIT fails) ROLLBACK and the negative code, err saying
- * "cannot <verb> experiment <name> in <db_path>: <sqlite message>". */
-static int txn_end(sqlite3 *db, sqlite3_stmt *st, int ok, const char *verb, const char *name,
-                   const char *db_path, char *err, size_t errlen)
+/* One write of an experiment: its row, then one row per variant, in one
+ * transaction. */
+struct exp_write {
+    const char *verb;    /* for the message: "cannot <verb> experiment ..." */
+    const char *row_sql; /* the experiments row */
+    void (*bind_row)(sqlite3_stmt *st, const struct exp_record *rec);
+    const char *var_sql; /* one experiment_variants row, run once per variant */
+    void (*bind_var)(sqlite3_stmt *st, const struct exp_record *rec, int64_t id, int v);
+};
+
+/* Runs w for rec under BEGIN IMMEDIATE: COMMIT when every statement is
+ * done, else ROLLBACK and the negative code, err saying "cannot <verb>
+ * experiment <name> in <db_path>: <sqlite message>". With new_id, the
+ * experiments row is a new one: its rowid goes to *new_id and to the
+ * variant rows; without, they take rec->id. */
+static int exp_write(const char *db_path, const struct exp_write *w, const struct exp_record *rec,
+                     int64_t *new_id, char *err, size_t errlen)
 {
-    int rc = 0;
-    if (ok) {
-        sqlite3_finalize(st);
-        st = NULL;
-        if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-            goto out;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int64_t id = rec->id;
+    int rc = open_rw(db_path, &db, err, errlen);
+    if (rc < 0)
+        return rc;
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(db, w->row_sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    w->bind_row(st, rec);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto fail;
+    if (new_id)
+        *new_id = id = sqlite3_last_insert_rowid(db);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, w->var_sql, -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    for (int v = 0; v < rec->n_variants; v++) {
+        sqlite3_reset(st);
+        w->bind_var(st, rec, id, v);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto fail;
     }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        goto out;
+fail:
     /* the message before finalize, which may reset what sqlite3_errmsg says */
-    rc = err_code_set(err, errlen, sql_code(db), "cannot %s experiment %s in %s: %s", verb, name,
-                      db_path, sqlite3_errmsg(db));
+    rc = err_code_set(err, errlen, sql_code(db), "cannot %s experiment %s in %s: %s", w->verb,
+                      rec->name, db_path, sqlite3_errmsg(db));
     sqlite3_finalize(st);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
@@ -158,91 +190,74 @@ out:
     return rc;
 }
 
-int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size_t errlen)
+static void bind_new_row(sqlite3_stmt *st, const struct exp_record *rec)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int ok = 0, rc = open_rw(db_path, &db, err, errlen);
-    if (rc < 0)
-        return rc;
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO experiments(name, running, traffic_from, traffic,"
-                           " created_at) VALUES(?1, 1, ?2, ?3, ?4)",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
     sqlite3_bind_text(st, 1, rec->name, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, rec->traffic_from);
     sqlite3_bind_int(st, 3, rec->traffic);
     sqlite3_bind_text(st, 4, rec->created_at, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    rec->id = sqlite3_last_insert_rowid(db);
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO experiment_variants(experiment_id, idx, name,"
-                           " model_version, share) VALUES(?1, ?2, ?3, ?4, ?5)",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    for (int v = 0; v < rec->n_variants; v++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, rec->id);
-        sqlite3_bind_int(st, 2, v);
-        sqlite3_bind_text(st, 3, rec->v[v].name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, rec->v[v].version);
-        sqlite3_bind_int(st, 5, rec->v[v].share);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            goto out;
-    }
-    ok = 1;
-out:
-    return txn_end(db, st, ok, "store", rec->name, db_path, err, errlen);
 }
 
-int expstore_update(const char *db_path, const struct exp_record *rec, char *err, size_t errlen)
+static void bind_new_variant(sqlite3_stmt *st, const struct exp_record *rec, int64_t id, int v)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
-    int ok = 0, rc = open_rw(db_path, &db, err, errlen);
-    if (rc < 0)
-        return rc;
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE experiments SET running = ?2, stopped_at = NULLIF(?3, ''),"
-                           " promoted = NULLIF(?4, '') WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, v);
+    sqlite3_bind_text(st, 3, rec->v[v].name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, rec->v[v].version);
+    sqlite3_bind_int(st, 5, rec->v[v].share);
+}
+
+int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size_t errlen)
+{
+    static const struct exp_write w = {
+        .verb = "store",
+        .row_sql = "INSERT INTO experiments(name, running, traffic_from, traffic, created_at)"
+                   " VALUES(?1, 1, ?2, ?3, ?4)",
+        .bind_row = bind_new_row,
+        .var_sql = "INSERT INTO experiment_variants(experiment_id, idx, name, model_version,"
+                   " share) VALUES(?1, ?2, ?3, ?4, ?5)",
+        .bind_var = bind_new_variant,
+    };
+    return exp_write(db_path, &w, rec, &rec->id, err, errlen);
+}
+
+static void bind_status(sqlite3_stmt *st, const struct exp_record *rec)
+{
     sqlite3_bind_int64(st, 1, rec->id);
     sqlite3_bind_int(st, 2, rec->running || rec->held);
     sqlite3_bind_text(st, 3, rec->stopped_at, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, rec->promoted, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE experiment_variants SET impressions = ?3, clicks = ?4,"
-                           " purchases = ?5, lists_clicked = ?6, lists_bought = ?7, users = ?8"
-                           " WHERE experiment_id = ?1 AND idx = ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        goto out;
-    for (int v = 0; v < rec->n_variants; v++) {
-        const struct exp_counts *c = &rec->v[v].c;
-        uint8_t users[sizeof c->users];
-        for (size_t k = 0; k < sizeof users; k++)
-            users[k] = __atomic_load_n(&c->users[k], __ATOMIC_RELAXED);
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, rec->id);
-        sqlite3_bind_int(st, 2, v);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)atomic_load(&c->impressions));
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)atomic_load(&c->clicks));
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)atomic_load(&c->purchases));
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)atomic_load(&c->lists_clicked));
-        sqlite3_bind_int64(st, 7, (sqlite3_int64)atomic_load(&c->lists_bought));
-        sqlite3_bind_blob(st, 8, users, (int)sizeof users, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            goto out;
-    }
-    ok = 1;
-out:
-    return txn_end(db, st, ok, "save", rec->name, db_path, err, errlen);
+}
+
+/* The counters are live (regions count while the bio thread saves): each
+ * is read once, atomically. */
+static void bind_counters(sqlite3_stmt *st, const struct exp_record *rec, int64_t id, int v)
+{
+    const struct exp_counts *c = &rec->v[v].c;
+    uint8_t users[sizeof c->users];
+    for (size_t k = 0; k < sizeof users; k++)
+        users[k] = __atomic_load_n(&c->users[k], __ATOMIC_RELAXED);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, v);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)atomic_load(&c->impressions));
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)atomic_load(&c->clicks));
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)atomic_load(&c->purchases));
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)atomic_load(&c->lists_clicked));
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)atomic_load(&c->lists_bought));
+    sqlite3_bind_blob(st, 8, users, (int)sizeof users, SQLITE_TRANSIENT);
+}
+
+int expstore_update(const char *db_path, const struct exp_record *rec, char *err, size_t errlen)
+{
+    static const struct exp_write w = {
+        .verb = "save",
+        .row_sql = "UPDATE experiments SET running = ?2, stopped_at = NULLIF(?3, ''),"
+                   " promoted = NULLIF(?4, '') WHERE id = ?1",
+        .bind_row = bind_status,
+        .var_sql = "UPDATE experiment_variants SET impressions = ?3, clicks = ?4,"
+                   " purchases = ?5, lists_clicked = ?6, lists_bought = ?7, users = ?8"
+                   " WHERE experiment_id = ?1 AND idx = ?2",
+        .bind_var = bind_counters,
+    };
+    return exp_write(db_path, &w, rec, NULL, err, errlen);
 }
