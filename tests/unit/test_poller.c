@@ -251,19 +251,28 @@ static void step_until_checks(struct poller *p, long checks)
             break;
 }
 
+/* Starts mini server s and a poller of one region, us-west, on it, over conf
+ * (the caller's, zeroed, maybe with key files). The poller, or NULL after a
+ * failed check; the caller stops s either way. */
+static struct poller *mini_poller(struct mini_server *s, struct regions_conf *conf)
+{
+    char err[256];
+    CHECK_INT(mini_start(s), 0);
+    conf->n_regions = 1;
+    snprintf(conf->regions[0].name, sizeof conf->regions[0].name, "us-west");
+    snprintf(conf->regions[0].host, sizeof conf->regions[0].host, "127.0.0.1");
+    conf->regions[0].port = s->port;
+    struct poller *p = poller_create(conf, 0.05, err, sizeof err);
+    CHECK(p != NULL);
+    return p;
+}
+
 static void test_poller_real_socket(void)
 {
     struct mini_server s;
     static struct regions_conf conf;
-    char err[256];
     memset(&conf, 0, sizeof conf);
-    CHECK_INT(mini_start(&s), 0);
-    conf.n_regions = 1;
-    snprintf(conf.regions[0].name, sizeof conf.regions[0].name, "us-west");
-    snprintf(conf.regions[0].host, sizeof conf.regions[0].host, "127.0.0.1");
-    conf.regions[0].port = s.port;
-    struct poller *p = poller_create(&conf, 0.05, err, sizeof err);
-    CHECK(p != NULL);
+    struct poller *p = mini_poller(&s, &conf);
     if (!p) {
         mini_stop(&s);
         return;
@@ -329,8 +338,7 @@ static void test_admin_key(void)
 {
     struct mini_server s;
     static struct regions_conf conf;
-    char err[256], got[4096], admin[] = "/tmp/test_poller.XXXXXX",
-                              user[] = "/tmp/test_poller.XXXXXX";
+    char got[4096], admin[] = "/tmp/test_poller.XXXXXX", user[] = "/tmp/test_poller.XXXXXX";
     memset(&conf, 0, sizeof conf);
     last_req[0] = '\0'; /* the earlier tests' requests carry no key */
     int fa = mkstemp(admin), fu = mkstemp(user);
@@ -340,13 +348,7 @@ static void test_admin_key(void)
     close(fu);
     snprintf(conf.admin_keys_file, sizeof conf.admin_keys_file, "%s", admin);
     snprintf(conf.api_keys_file, sizeof conf.api_keys_file, "%s", user);
-    CHECK_INT(mini_start(&s), 0);
-    conf.n_regions = 1;
-    snprintf(conf.regions[0].name, sizeof conf.regions[0].name, "us-west");
-    snprintf(conf.regions[0].host, sizeof conf.regions[0].host, "127.0.0.1");
-    conf.regions[0].port = s.port;
-    struct poller *p = poller_create(&conf, 0.05, err, sizeof err);
-    CHECK(p != NULL);
+    struct poller *p = mini_poller(&s, &conf);
     if (p) {
         step_until_checks(p, 1);
         CHECK_INT(poller_model_activate(p, 7), 0);
