@@ -23,39 +23,40 @@ static void test_nice_max(void)
     CHECK_NEAR(chart_nice_max(480), 500, 1e-9);
 }
 
+struct fmt_case {
+    void (*fmt)(double, char *, size_t);
+    double in;
+    const char *want;
+};
+
 static void test_formats(void)
 {
-    char b[32];
-    chart_fmt_ms(0.214, b, sizeof b);
-    CHECK_STR(b, "0.21 ms");
-    chart_fmt_ms(12.34, b, sizeof b);
-    CHECK_STR(b, "12.3 ms");
-    chart_fmt_ms(120.4, b, sizeof b);
-    CHECK_STR(b, "120 ms");
-    chart_fmt_ms(1500, b, sizeof b);
-    CHECK_STR(b, "1.5 s");
-    chart_fmt_ms(NAN, b, sizeof b);
-    CHECK_STR(b, "-");
-    chart_fmt_num(4.12, b, sizeof b);
-    CHECK_STR(b, "4.1");
-    chart_fmt_num(950, b, sizeof b);
-    CHECK_STR(b, "950");
-    chart_fmt_num(1234, b, sizeof b);
-    CHECK_STR(b, "1.2k");
-    chart_fmt_num(96096, b, sizeof b);
-    CHECK_STR(b, "96k");
-    chart_fmt_num(3.4e6, b, sizeof b);
-    CHECK_STR(b, "3.4M");
-    chart_fmt_duration(45, b, sizeof b);
-    CHECK_STR(b, "45s");
-    chart_fmt_duration(750, b, sizeof b);
-    CHECK_STR(b, "12m30s");
-    chart_fmt_duration(3 * 3600 + 5 * 60, b, sizeof b);
-    CHECK_STR(b, "3h05m");
-    chart_fmt_duration(2 * 86400 + 4 * 3600, b, sizeof b);
-    CHECK_STR(b, "2d04h");
-    chart_fmt_duration(-1, b, sizeof b);
-    CHECK_STR(b, "-");
+    static const struct fmt_case cases[] = {
+        {chart_fmt_ms, 0.214, "0.21 ms"},
+        {chart_fmt_ms, 12.34, "12.3 ms"},
+        {chart_fmt_ms, 120.4, "120 ms"},
+        {chart_fmt_ms, 1500, "1.5 s"},
+        {chart_fmt_ms, NAN, "-"},
+        {chart_fmt_num, 4.12, "4.1"},
+        {chart_fmt_num, 950, "950"},
+        {chart_fmt_num, 1234, "1.2k"},
+        {chart_fmt_num, 96096, "96k"},
+        {chart_fmt_num, 3.4e6, "3.4M"},
+        {chart_fmt_duration, 45, "45s"},
+        {chart_fmt_duration, 750, "12m30s"},
+        {chart_fmt_duration, 3 * 3600 + 5 * 60, "3h05m"},
+        {chart_fmt_duration, 2 * 86400 + 4 * 3600, "2d04h"},
+        {chart_fmt_duration, -1, "-"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct fmt_case *c = &cases[i];
+        char b[32];
+        c->fmt(c->in, b, sizeof b);
+        if (strcmp(b, c->want)) {
+            test_failed_checks++;
+            printf("#   row %zu: %g gave \"%s\", expected \"%s\"\n", i, c->in, b, c->want);
+        }
+    }
     /* Truncation keeps a terminated string. */
     char s[4];
     chart_fmt_ms(123.0, s, sizeof s);
