@@ -39,6 +39,12 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# jget FILE PATH: the value at PATH (keys joined by dots, numbers index arrays)
+# in the JSON file FILE, as Python prints it ("None" once a step is null).
+jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=None if d is None else d[int(k)] if k.isdigit() else d[k]
+print(d)' "$@"; }
+
 # serve_start NAME WANT ARGS...: runs `recsys-tui --serve ARGS` in the background
 # with its stderr in $TMP/NAME.err and waits until WANT listeners have said
 # "listening on". Sets PID_<NAME> (dashes as underscores) and adds the pid to

@@ -9,9 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 PIDS=""
 trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): d=d[int(k)] if k.isdigit() else d[k]
-print(d)' "$@"; }
 
 sample_db "$TMP/s.db" 400 7 || { fail "sample database"; exit 1; }
 check "train hybrid with cutoff 2018-01-01" "$BIN" train --cutoff 2018-01-01 --db "$TMP/s.db" --quiet
