@@ -144,39 +144,46 @@ struct exp_write {
     void (*bind_var)(sqlite3_stmt *st, const struct exp_record *rec, int64_t id, int v);
 };
 
-/* Runs w for rec under BEGIN IMMEDIATE: COMMIT when every statement is
- * done, else ROLLBACK and the negative code, err saying "cannot <verb>
- * experiment <name> in <db_path>: <sqlite message>". With new_id, the
- * experiments row is a new one: its rowid goes to *new_id and to the
- * variant rows; without, they take rec->id. */
-static int exp_write(const char *db_path, const struct exp_write *w, const struct exp_record *rec,
-                     int64_t *new_id, char *err, size_t errlen)
+/* Runs w for each of recs[0..n) under one BEGIN IMMEDIATE: COMMIT when
+ * every statement is done, else ROLLBACK and the negative code, err saying
+ * "cannot <verb> experiment <name> in <db_path>: <sqlite message>". With
+ * new_id (n is 1), the experiments row is a new one: its rowid goes to
+ * *new_id and to the variant rows; without, they take rec->id. A NULL
+ * row_sql writes the variant rows only. */
+static int exp_write(const char *db_path, const struct exp_write *w,
+                     const struct exp_record *const *recs, int n, int64_t *new_id, char *err,
+                     size_t errlen)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
-    int64_t id = rec->id;
+    const struct exp_record *rec = recs[0];
     int rc = open_rw(db_path, &db, err, errlen);
     if (rc < 0)
         return rc;
     sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (sqlite3_prepare_v2(db, w->row_sql, -1, &st, NULL) != SQLITE_OK)
-        goto fail;
-    w->bind_row(st, rec);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto fail;
-    if (new_id)
-        *new_id = id = sqlite3_last_insert_rowid(db);
-    sqlite3_finalize(st);
-    if (sqlite3_prepare_v2(db, w->var_sql, -1, &st, NULL) != SQLITE_OK)
-        goto fail;
-    for (int v = 0; v < rec->n_variants; v++) {
-        sqlite3_reset(st);
-        w->bind_var(st, rec, id, v);
-        if (sqlite3_step(st) != SQLITE_DONE)
+    for (int r = 0; r < n; r++) {
+        int64_t id = (rec = recs[r])->id;
+        if (w->row_sql) {
+            if (sqlite3_prepare_v2(db, w->row_sql, -1, &st, NULL) != SQLITE_OK)
+                goto fail;
+            w->bind_row(st, rec);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                goto fail;
+            if (new_id)
+                *new_id = id = sqlite3_last_insert_rowid(db);
+            sqlite3_finalize(st);
+        }
+        if (sqlite3_prepare_v2(db, w->var_sql, -1, &st, NULL) != SQLITE_OK)
             goto fail;
+        for (int v = 0; v < rec->n_variants; v++) {
+            sqlite3_reset(st);
+            w->bind_var(st, rec, id, v);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                goto fail;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
     }
-    sqlite3_finalize(st);
-    st = NULL;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         goto out;
 fail:
@@ -218,7 +225,8 @@ int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size
                    " share) VALUES(?1, ?2, ?3, ?4, ?5)",
         .bind_var = bind_new_variant,
     };
-    return exp_write(db_path, &w, rec, &rec->id, err, errlen);
+    const struct exp_record *one = rec;
+    return exp_write(db_path, &w, &one, 1, &rec->id, err, errlen);
 }
 
 static void bind_status(sqlite3_stmt *st, const struct exp_record *rec)
@@ -247,6 +255,11 @@ static void bind_counters(sqlite3_stmt *st, const struct exp_record *rec, int64_
     sqlite3_bind_blob(st, 8, users, (int)sizeof users, SQLITE_TRANSIENT);
 }
 
+/* One variant's counters: absolute values, so writing them twice is harmless. */
+#define COUNTERS_SQL                                                                               \
+    "UPDATE experiment_variants SET impressions = ?3, clicks = ?4, purchases = ?5,"                \
+    " lists_clicked = ?6, lists_bought = ?7, users = ?8 WHERE experiment_id = ?1 AND idx = ?2"
+
 int expstore_update(const char *db_path, const struct exp_record *rec, char *err, size_t errlen)
 {
     static const struct exp_write w = {
@@ -254,10 +267,19 @@ int expstore_update(const char *db_path, const struct exp_record *rec, char *err
         .row_sql = "UPDATE experiments SET running = ?2, stopped_at = NULLIF(?3, ''),"
                    " promoted = NULLIF(?4, '') WHERE id = ?1",
         .bind_row = bind_status,
-        .var_sql = "UPDATE experiment_variants SET impressions = ?3, clicks = ?4,"
-                   " purchases = ?5, lists_clicked = ?6, lists_bought = ?7, users = ?8"
-                   " WHERE experiment_id = ?1 AND idx = ?2",
+        .var_sql = COUNTERS_SQL,
         .bind_var = bind_counters,
     };
-    return exp_write(db_path, &w, rec, NULL, err, errlen);
+    return exp_write(db_path, &w, &rec, 1, NULL, err, errlen);
+}
+
+int expstore_save_counters(const char *db_path, const struct exp_record *const *recs, int n,
+                           char *err, size_t errlen)
+{
+    static const struct exp_write w = {
+        .verb = "save the counters of",
+        .var_sql = COUNTERS_SQL,
+        .bind_var = bind_counters,
+    };
+    return n > 0 ? exp_write(db_path, &w, recs, n, NULL, err, errlen) : 0;
 }

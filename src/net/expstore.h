@@ -23,5 +23,9 @@ int expstore_load(const char *db_path,
 int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size_t errlen);
 /* Saves rec's status (running, stopped_at, promoted) and counters. */
 int expstore_update(const char *db_path, const struct exp_record *rec, char *err, size_t errlen);
+/* Saves the counters and users sketch of recs[0..n) (not their status) in
+ * one transaction: the periodic save of running experiments. */
+int expstore_save_counters(const char *db_path, const struct exp_record *const *recs, int n,
+                           char *err, size_t errlen);
 
 #endif
