@@ -14,6 +14,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/periodic.h"
 
 /* One running experiment as the loops see it. */
 struct exp_snap_entry {
@@ -37,6 +38,7 @@ int exp_new(const char *db_path, struct experiments **out, char *err, size_t err
         return err_code_set(err, errlen, ERR_NOMEM, "out of memory");
     }
     pthread_mutex_init(&x->mu, NULL);
+    pthread_mutex_init(&x->save_mu, NULL);
     expattr_init(x->attr);
     snprintf(x->db_path, sizeof x->db_path, "%s", db_path);
     /* a per-process nonce keeps request ids unique across restarts and hosts */
@@ -200,6 +202,22 @@ static int open_variants(struct exp_record *rec, struct engine *base, struct eng
     return 0;
 }
 
+/* The sum of rec's counters: each only grows, so the sum moves when any
+ * does (the users sketch moves only with impressions). */
+static uint64_t counts_total(const struct exp_record *rec)
+{
+    uint64_t t = 0;
+    for (int v = 0; v < rec->n_variants; v++) {
+        const struct exp_counts *c = &rec->v[v].c;
+        t += atomic_load_explicit(&c->impressions, memory_order_relaxed) +
+             atomic_load_explicit(&c->clicks, memory_order_relaxed) +
+             atomic_load_explicit(&c->purchases, memory_order_relaxed) +
+             atomic_load_explicit(&c->lists_clicked, memory_order_relaxed) +
+             atomic_load_explicit(&c->lists_bought, memory_order_relaxed);
+    }
+    return t;
+}
+
 /* expstore_load's callback: one record read from the table. */
 static int loaded(void *arg, struct exp_record *rec, struct engine *base)
 {
@@ -218,6 +236,7 @@ static int loaded(void *arg, struct exp_record *rec, struct engine *base)
         now_text(rec->stopped_at);
         expstore_update(x->db_path, rec, err, sizeof err);
     }
+    rec->saved_total = counts_total(rec); /* as read: nothing to save yet */
     return exp_add(x, rec, eng, err, sizeof err);
 }
 
@@ -226,11 +245,72 @@ int exp_load(struct experiments *x, struct engine *base, char *err, size_t errle
     return expstore_load(x->db_path, loaded, x, base, err, errlen);
 }
 
+int exp_save(struct experiments *x, struct exp_record *rec, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&x->save_mu);
+    uint64_t total = counts_total(rec); /* before the write reads them: never ahead of it */
+    int rc = expstore_update(x->db_path, rec, err, errlen);
+    if (rc == 0)
+        rec->saved_total = total;
+    pthread_mutex_unlock(&x->save_mu);
+    return rc;
+}
+
+/* The autosave thread's call: the records whose counters moved since their
+ * last save, in one transaction. A failure is logged once until a save
+ * succeeds again (a locked database every 10 s would flood the log). */
+static void autosave(void *arg)
+{
+    struct experiments *x = arg;
+    struct exp_record *rec[EXP_MAX];
+    uint64_t total[EXP_MAX];
+    char err[512];
+    int n = 0;
+    pthread_mutex_lock(&x->save_mu);
+    pthread_mutex_lock(&x->mu); /* the list only: records live until exp_close */
+    for (int i = 0; i < x->n; i++)
+        rec[n++] = x->rec[i];
+    pthread_mutex_unlock(&x->mu);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t t = counts_total(rec[i]);
+        if (t != rec[i]->saved_total) {
+            total[k] = t;
+            rec[k++] = rec[i];
+        }
+    }
+    if (!k) {
+        pthread_mutex_unlock(&x->save_mu);
+        return;
+    }
+    if (expstore_save_counters(x->db_path, (const struct exp_record *const *)rec, k, err,
+                               sizeof err) < 0) {
+        if (!x->autosave_failing)
+            log_error(NULL, "experiment", "what=autosave ok=false experiments=%d message=%s", k,
+                      err);
+        x->autosave_failing = 1;
+    } else {
+        for (int i = 0; i < k; i++)
+            rec[i]->saved_total = total[i];
+        if (x->autosave_failing)
+            log_info(NULL, "experiment", "what=autosave ok=true experiments=%d", k);
+        x->autosave_failing = 0;
+    }
+    pthread_mutex_unlock(&x->save_mu);
+}
+
+int exp_autosave_start(struct experiments *x, double every_s, char *err, size_t errlen)
+{
+    return periodic_start("experiments autosave", every_s, autosave, x, 0, &x->autosave, err,
+                          errlen);
+}
+
 void exp_close(struct experiments *x)
 {
     if (!x)
         return;
     char err[512];
+    periodic_stop(x->autosave);      /* a save in progress ends first; the last one is below */
     exp_snap_release(x->snap, NULL); /* it reads the records */
     for (int i = 0; i < x->n; i++) {
         if (expstore_update(x->db_path, x->rec[i], err, sizeof err) < 0)
@@ -240,6 +320,7 @@ void exp_close(struct experiments *x)
     }
     expattr_free(x->attr);
     free(x->attr);
+    pthread_mutex_destroy(&x->save_mu);
     pthread_mutex_destroy(&x->mu);
     free(x);
 }

@@ -13,6 +13,8 @@
  * region's. Counters are relaxed atomics in the records, which live until
  * exp_close: impressions and exposure from the loops, clicks and purchases
  * from the events writer thread (exp_on_events, through net/expattr.c).
+ * The table gets them every EXP_AUTOSAVE_S seconds from the autosave thread
+ * (and at stop, promote and exit), so a crash loses that interval at most.
  *
  * Assignment. A user falls in a traffic bucket hash("traffic", user) mod
  * 100 (an experiment with `traffic` T covers the range it was given,
@@ -67,11 +69,14 @@ struct exp_record {
     int held; /* running in the table but not served here (no engine at start) */
     char stopped_at[24];
     char promoted[EXP_NAME_MAX]; /* the variant promoted, "" when none */
+    /* under experiments.save_mu: */
+    uint64_t saved_total; /* the sum of the counters the table was last given */
 };
 
 /* The running experiments, as one region serves them (immutable). */
 struct exp_snap;
 struct bio;
+struct periodic;
 
 struct experiments {
     pthread_mutex_t mu;
@@ -83,6 +88,12 @@ struct experiments {
     char db_path[512];
     char nonce[9];               /* request ids: 8 hex digits, random per process */
     atomic_uint_fast64_t serial; /* request ids: the counter */
+    /* Orders the writes of counters to the table (the autosave thread, the bio
+     * thread's stop and promote, exp_close): each reads the counters while it
+     * holds it, so the last write has the newest values. Never a loop's. */
+    pthread_mutex_t save_mu;
+    struct periodic *autosave; /* NULL until exp_autosave_start */
+    int autosave_failing;      /* under save_mu: the last autosave failed (logged once) */
 };
 
 /* The variant a request is served by. */
@@ -104,6 +115,21 @@ int exp_new(const char *db_path, struct experiments **out, char *err, size_t err
 int exp_load(struct experiments *x, struct engine *base, char *err, size_t errlen);
 /* Saves every record's counters (SQL), frees everything. NULL is fine. */
 void exp_close(struct experiments *x);
+
+#define EXP_AUTOSAVE_S 10.0 /* the servers' interval: what a kill -9 may lose */
+
+/* Starts a thread that writes the counters (and users sketch) of every
+ * experiment whose counts moved since its last save to the table every
+ * every_s seconds, all of them in one transaction (expstore_save_counters),
+ * so a crash loses at most that interval's counts; nothing is written while
+ * they stand still. The counters are absolute values and a restart loads
+ * them as such, so a save repeated is harmless. Status is not written here:
+ * stop and promote save it themselves (exp_save). exp_close stops the
+ * thread. 0, or a negative err_code with err. */
+int exp_autosave_start(struct experiments *x, double every_s, char *err, size_t errlen);
+/* Saves rec's status and counters now (expstore_update), ordered with the
+ * autosave thread. Background threads only (SQL). 0 or a negative err_code. */
+int exp_save(struct experiments *x, struct exp_record *rec, char *err, size_t errlen);
 
 /* Adds rec (malloc'd; the registry owns it from now on, even on failure)
  * as a running experiment served by engines[i] for variant i (references

@@ -392,7 +392,7 @@ static void run_stop(struct api_shared *sh, struct expapi_job *j, struct bio_res
     }
     exp_stop(x, rec, promoted);
     char err[512];
-    if (expstore_update(x->db_path, rec, err, sizeof err) < 0)
+    if (exp_save(x, rec, err, sizeof err) < 0)
         log_error(j->region, "experiment", "name=%s ok=false message=%s", rec->name, err);
     log_info(j->region, "experiment", "name=%s action=%s promoted=%s version=%lld", rec->name,
              promoted ? "promote" : "stop", promoted ? promoted : "-",

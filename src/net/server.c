@@ -294,14 +294,17 @@ static void start_events(struct server *s)
 }
 
 /* The A/B experiments stored in the database, with their variants' engines
- * opened beside the main one (exp.h); before the events writer, which
- * reports to them. A failure is logged: the routes answer 503. */
+ * opened beside the main one (exp.h), and the thread that saves their
+ * counters; before the events writer, which reports to them. A failure is
+ * logged: the routes answer 503. */
 static void start_experiments(struct server *s)
 {
     char err[512];
     if (exp_new(s->sh.db_path, &s->sh.exps, err, sizeof err) < 0 ||
         exp_load(s->sh.exps, s->sh.engine, err, sizeof err) < 0)
         log_error(NULL, "error", "what=experiments database=%s message=%s", s->sh.db_path, err);
+    if (s->sh.exps && exp_autosave_start(s->sh.exps, EXP_AUTOSAVE_S, err, sizeof err) < 0)
+        log_error(NULL, "error", "what=experiments_autosave message=%s", err);
     if (s->sh.exps) {
         s->sh.on_events = exp_on_events;
         s->sh.on_events_ctx = s->sh.exps;
