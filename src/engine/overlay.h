@@ -1,9 +1,14 @@
-/* The overlay: what feedback events taught the server since the active model
- * was trained, applied without retraining. It holds each user's recent
- * purchases (bounded: OVERLAY_USERS users, the least recently active
- * forgotten first; OVERLAY_USER_ITEMS purchases each) and a real-time
- * popularity of products (purchase counts decayed with a half-life of
- * OVERLAY_HALF_LIFE seconds of arrival time, top OVERLAY_HOT kept ranked).
+/* The overlay: the purchases posted as feedback events, applied without
+ * retraining. A retrained model that learnt them does not make them
+ * redundant: user profiles come from the database's orders, never from the
+ * model, so the overlay stays as it is when a new model is swapped in (and a
+ * restart replays the newest purchases, net/events_apply.h); for a user
+ * both know, the answers are the model's (tests/e2e/overlay_retrain.sh). It
+ * holds each user's recent purchases (bounded: OVERLAY_USERS users, the
+ * least recently active forgotten first; OVERLAY_USER_ITEMS purchases each)
+ * and a real-time popularity of products (purchase counts decayed with a
+ * half-life of OVERLAY_HALF_LIFE seconds of arrival time, top OVERLAY_HOT
+ * kept ranked).
  *
  * One overlay serves every region of a process: the events writer adds to
  * it (net/events.c), engine_recommend and the users route read it. It has
