@@ -10,8 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -23,6 +21,7 @@
 #include "net/insights.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/lowprio.h"
 #include "util/log.h"
 
 enum {
@@ -260,25 +259,11 @@ static void run_job(struct bio *b, struct bio_job *j)
                  st.catalogue * 1e3, st.index * 1e3);
 }
 
-/* The background thread runs at the lowest CPU priority (nice +19, as
- * RocksDB lowers its compaction threads): on a machine with fewer cores than
- * busy threads the scheduler would otherwise let a waking job preempt a loop
- * with a request waiting. At nice +5 it still did: CFS converts its wakeup
- * granularity into the waker's virtual time, and at +5 that is ~3 ms, about
- * the credit a thread that slept gets, so each activation preempted a loop
- * for one slice (bench/reload: health p99 4.0 ms; at +19, 0.9-1.4 ms). The
- * job still gets every cycle the loops leave. Nice +10 once left a 1.2 s
- * activation waiting over a minute on a machine overloaded by other
- * processes; an activation that shares the catalogue is ~35 ms of CPU now
- * (a full load, 0.75 s, happens at SIGHUP or after a re-ingest). */
-#define BIO_NICE 19
 
 static void *bio_main(void *arg)
 {
     struct bio *b = arg;
-#ifdef __linux__
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), BIO_NICE); /* this thread only */
-#endif
+    lowprio_this_thread(); /* below the loops: util/lowprio.c says why */
     for (;;) {
         pthread_mutex_lock(&b->mu);
         while (!b->head && !b->stopping)

@@ -147,7 +147,7 @@ int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char 
     s->tol.value = sh->conf->retrain_tolerance;
     s->tol.relative = sh->conf->retrain_tolerance_relative;
     pthread_mutex_init(&s->mu, NULL);
-    int rc = periodic_start("retraining", s->every, cycle, s, 0, &s->timer, err, errlen);
+    int rc = periodic_start("retraining", s->every, cycle, s, PERIODIC_LOWPRIO, &s->timer, err, errlen);
     if (rc < 0) {
         pthread_mutex_destroy(&s->mu);
         free(s);

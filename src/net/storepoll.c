@@ -316,7 +316,7 @@ void storepoll_first(struct storepoll *sp, struct api_shared *sh)
 int storepoll_start(struct storepoll *sp, struct api_shared *sh, char *err, size_t errlen)
 {
     sp->sh = sh;
-    return periodic_start("model store poller", sp->poll_s, poll_once, sp, 0, &sp->timer, err,
+    return periodic_start("model store poller", sp->poll_s, poll_once, sp, PERIODIC_LOWPRIO, &sp->timer, err,
                           errlen);
 }
 

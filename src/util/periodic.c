@@ -8,6 +8,7 @@
 
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/lowprio.h"
 
 struct periodic {
     void (*fn)(void *arg);
@@ -25,6 +26,8 @@ struct periodic {
 static void *periodic_main(void *arg)
 {
     struct periodic *p = arg;
+    if (p->flags & PERIODIC_LOWPRIO)
+        lowprio_this_thread();
     pthread_mutex_lock(&p->mu);
     while (!p->stopping) {
         double at = p->next;

@@ -9,8 +9,11 @@
 
 #include <stddef.h>
 
-/* periodic_start flags: call fn once more when stopped (a last flush). */
+/* periodic_start flags: call fn once more when stopped (a last flush); run
+ * the thread at background priority (util/lowprio.h: heavy work that must
+ * not take CPU from the event loops). */
 #define PERIODIC_LAST_RUN 1
+#define PERIODIC_LOWPRIO  2
 
 struct periodic;
 

@@ -1,17 +1,23 @@
 /* The periodic thread (util/periodic.h): it calls fn every interval, a kick
  * makes a call at once, a stop does not wait out a long interval and lets a
- * call in progress finish, PERIODIC_LAST_RUN adds one call at the stop.
+ * call in progress finish, PERIODIC_LAST_RUN adds one call at the stop,
+ * PERIODIC_LOWPRIO runs fn on a thread at nice +19 and leaves the caller's.
  * Waits are polls with deadlines of many seconds: no assertion is tighter
  * than that, so a loaded machine slows the test down but does not fail it. */
 #include "util/periodic.h"
 #include "test.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/lowprio.h"
 
 #define DEADLINE 20.0 /* seconds: far beyond any expected wait */
 #define HOUR     3600.0
@@ -154,6 +160,38 @@ static void test_bad_interval(void)
     periodic_stop(NULL); /* no-op */
 }
 
+struct seen_nice {
+    atomic_int calls;
+    atomic_int nice;
+};
+
+static void record_nice(void *arg)
+{
+    struct seen_nice *s = arg;
+    errno = 0;
+    atomic_store(&s->nice, getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)));
+    atomic_fetch_add(&s->calls, 1);
+}
+
+/* fn runs at the background priority with the flag, at the caller's without. */
+static void test_lowprio(void)
+{
+    int flags[2] = {0, PERIODIC_LOWPRIO};
+    int mine = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    CHECK(mine < LOWPRIO_NICE);
+    for (int i = 0; i < 2; i++) {
+        struct seen_nice s = {0, -100};
+        struct periodic *p = NULL;
+        char err[128];
+        CHECK_INT(periodic_start("test", HOUR, record_nice, &s, flags[i], &p, err, sizeof err), 0);
+        periodic_kick(p);
+        CHECK_INT(wait_for(&s.calls, 1), 1);
+        periodic_stop(p);
+        CHECK_INT(atomic_load(&s.nice), i ? LOWPRIO_NICE : mine);
+    }
+    CHECK_INT(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), mine);
+}
+
 int main(void)
 {
     RUN(test_runs_every_interval);
@@ -162,5 +200,6 @@ int main(void)
     RUN(test_call_in_progress);
     RUN(test_last_run);
     RUN(test_bad_interval);
+    RUN(test_lowprio);
     return TEST_SUMMARY();
 }
