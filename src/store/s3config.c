@@ -37,6 +37,9 @@ int s3_config_from_env(struct s3_config *c, char *err, size_t errlen)
     if (rc)
         return err_code_set(err, errlen, ERR_INVALID,
                             "AWS_SECRET_ACCESS_KEY is not set (the S3 store needs credentials)");
+    if ((rc = env_copy("AWS_SESSION_TOKEN", c->session_token, sizeof c->session_token, err,
+                       errlen)) < 0)
+        return rc;
     if ((rc = env_copy("AWS_REGION", c->region, sizeof c->region, err, errlen)) < 0)
         return rc;
     if (rc && (rc = env_copy("AWS_DEFAULT_REGION", c->region, sizeof c->region, err, errlen)) < 0)

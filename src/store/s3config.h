@@ -12,6 +12,8 @@ struct s3_config {
     char region[64];      /* AWS_REGION (else AWS_DEFAULT_REGION), default "us-east-1" */
     char access_key[128]; /* AWS_ACCESS_KEY_ID */
     char secret_key[128]; /* AWS_SECRET_ACCESS_KEY: for signing only, never printed */
+    char session_token[4096]; /* AWS_SESSION_TOKEN of temporary (STS) credentials, sent
+                                 signed as x-amz-security-token; "" when unset. Never printed */
     int path_style;       /* 1: ENDPOINT/BUCKET/KEY (MinIO, s3rver: the default when
                              AWS_ENDPOINT_URL is set); 0: https://BUCKET.ENDPOINT/KEY.
                              RECSYS_S3_PATH_STYLE=0|1 overrides. */

@@ -6,6 +6,7 @@
 #include "store/s3req.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -340,27 +341,42 @@ static int s3req_fail(struct s3_client *c, struct s3_req *r, struct s3_xfer *x, 
                         code[0] ? code : "(no S3 error code)", msg[0] ? ": " : "", msg, again);
 }
 
+/* Appends "name: value" to *list; -1 when out of memory (*list unchanged). */
+static int s3req_add_header(struct curl_slist **list, const char *name, const char *value)
+{
+    size_t n = strlen(name) + 2 + strlen(value) + 1;
+    char *line = malloc(n);
+    struct curl_slist *h = NULL;
+    if (line) {
+        snprintf(line, n, "%s: %s", name, value);
+        h = curl_slist_append(*list, line);
+        free(line);
+    }
+    if (!h)
+        return -1;
+    *list = h;
+    return 0;
+}
+
 int s3req_perform(struct s3_client *c, struct s3_req *r, char *err, size_t errlen)
 {
-    char sha[65], line[128];
-    struct curl_slist *headers = NULL, *h;
+    char sha[65];
+    struct curl_slist *headers = NULL;
     struct s3_xfer x = {.c = c, .r = r};
     int rc = s3req_url(c, r, err, errlen);
     if (rc < 0)
         return rc;
     if ((rc = s3req_payload_sha(r, sha, err, errlen)) < 0)
         return rc;
-    snprintf(line, sizeof line, "x-amz-content-sha256: %s", sha);
-    if (!(h = curl_slist_append(headers, line)))
+    /* curl signs every header given here along with host and x-amz-date,
+     * so the session token of temporary credentials is signed too, as S3
+     * requires */
+    if (s3req_add_header(&headers, "x-amz-content-sha256", sha) < 0 ||
+        (r->content_type && s3req_add_header(&headers, "Content-Type", r->content_type) < 0) ||
+        (c->cfg.session_token[0] &&
+         s3req_add_header(&headers, "x-amz-security-token", c->cfg.session_token) < 0)) {
+        curl_slist_free_all(headers);
         return err_code_set(err, errlen, ERR_NOMEM, "s3: out of memory");
-    headers = h;
-    if (r->content_type) {
-        snprintf(line, sizeof line, "Content-Type: %s", r->content_type);
-        if (!(h = curl_slist_append(headers, line))) {
-            curl_slist_free_all(headers);
-            return err_code_set(err, errlen, ERR_NOMEM, "s3: out of memory");
-        }
-        headers = h;
     }
     sbuf_init(&x.errbody, 64 * 1024);
     unsigned attempts = r->idempotent && c->attempts > 1 ? c->attempts : 1;

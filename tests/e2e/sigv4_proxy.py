@@ -7,7 +7,9 @@ it: every request is verified the way S3 does it and only then forwarded.
   sigv4_proxy.py --upstream HOST:PORT [--port N] [--port-file F] [--region R]
 
 The secret comes from $SIGV4_SECRET (default "S3RVER", s3rver's) for access key
-$SIGV4_ACCESS_KEY (default "S3RVER"); it is never printed. Per request:
+$SIGV4_ACCESS_KEY (default "S3RVER"); it is never printed. With $SIGV4_SESSION_TOKEN set
+(temporary credentials) every request must carry it, signed, as x-amz-security-token
+(403 InvalidToken otherwise). Per request:
   - the Authorization header is parsed (AWS4-HMAC-SHA256, Credential, SignedHeaders,
     Signature); host, x-amz-date and x-amz-content-sha256 must be signed; the date must be
     within 15 minutes of now and the credential scope must be DATE/REGION/s3/aws4_request;
@@ -114,9 +116,9 @@ def parse_authorization(value):
             "signature": fields["Signature"]}
 
 
-def verify(method, target, headers, body, access_key, secret, region, now=None):
+def verify(method, target, headers, body, access_key, secret, region, now=None, token=None):
     """Verifies one request as S3 would. Returns None when it is good, else
-    (status, code, reason)."""
+    (status, code, reason). token: the session token temporary credentials need."""
     auth = [v for n, v in headers if n.lower() == "authorization"]
     if len(auth) != 1:
         return (403, "AccessDenied", "no Authorization header")
@@ -135,6 +137,11 @@ def verify(method, target, headers, body, access_key, secret, region, now=None):
         if not any(n.lower() == name for n, _ in headers):
             return (403, "SignatureDoesNotMatch", f"signed header {name} was not sent")
     hv = {n.lower(): v.strip() for n, v in headers}
+    if token is not None:
+        if hv.get("x-amz-security-token") != token:
+            return (403, "InvalidToken", "x-amz-security-token is missing or wrong")
+        if "x-amz-security-token" not in a["signed"]:
+            return (403, "SignatureDoesNotMatch", "x-amz-security-token is not signed")
     amz_date = hv["x-amz-date"]
     try:
         t = time.mktime(time.strptime(amz_date, "%Y%m%dT%H%M%SZ")) - time.timezone
@@ -283,7 +290,7 @@ class Handler(BaseHTTPRequestHandler):
         headers = list(self.headers.items())
         op = operation(self.command, self.path, self.headers.get("Host", ""))
         bad = verify(self.command, self.path, headers, body, cfg["access"], cfg["secret"],
-                     cfg["region"], now=time.time())
+                     cfg["region"], now=time.time(), token=cfg["token"])
         if bad:
             status, code, reason = bad
             cfg["stats"].add(False, op, f"{code}: {reason}")
@@ -348,7 +355,8 @@ def main():
     srv.daemon_threads = True
     srv.cfg = {"upstream": (host, int(port)), "region": args.region, "stats": Stats(),
                "access": os.environ.get("SIGV4_ACCESS_KEY", "S3RVER"),
-               "secret": os.environ.get("SIGV4_SECRET", "S3RVER")}
+               "secret": os.environ.get("SIGV4_SECRET", "S3RVER"),
+               "token": os.environ.get("SIGV4_SESSION_TOKEN") or None}
 
     def stop(*_):
         print(srv.cfg["stats"].json(), file=sys.stderr, flush=True)

@@ -1,5 +1,6 @@
 /* s3config: AWS environment variables and s3:// store URLs. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/s3config.h"
 #include "test.h"
@@ -8,7 +9,8 @@
 static void clear_env(void)
 {
     const char *vars[] = {"AWS_ACCESS_KEY_ID",  "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
-                          "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",      "RECSYS_S3_PATH_STYLE"};
+                          "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",      "RECSYS_S3_PATH_STYLE",
+                          "AWS_SESSION_TOKEN"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
         unsetenv(vars[i]);
 }
@@ -46,6 +48,11 @@ static void test_env_aws_default(void)
     CHECK_INT(s3_config_from_env(&c, err, sizeof err), 0);
     CHECK_STR(c.endpoint, "https://s3.us-west-2.amazonaws.com");
     CHECK_INT(c.path_style, 0);
+    CHECK_STR(c.session_token, ""); /* long-term keys: no token */
+    setenv("AWS_SESSION_TOKEN", "FwoGZXIvYXdzEBYaDH", 1);
+    CHECK_INT(s3_config_from_env(&c, err, sizeof err), 0);
+    CHECK_STR(c.session_token, "FwoGZXIvYXdzEBYaDH");
+    clear_env();
 }
 
 static void test_env_errors_name_the_variable(void)
@@ -67,6 +74,13 @@ static void test_env_errors_name_the_variable(void)
     setenv("AWS_REGION", "us east", 1);
     CHECK_INT(s3_config_from_env(&c, err, sizeof err), ERR_INVALID);
     CHECK(strstr(err, "AWS_REGION") != NULL);
+    unsetenv("AWS_REGION");
+    char big[5000];
+    memset(big, 'T', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    setenv("AWS_SESSION_TOKEN", big, 1);
+    CHECK_INT(s3_config_from_env(&c, err, sizeof err), ERR_INVALID);
+    CHECK(strstr(err, "AWS_SESSION_TOKEN") != NULL && strstr(err, "TTTT") == NULL);
     clear_env();
 }
 
