@@ -60,7 +60,8 @@ struct api_shared {
     int n_regions;
     struct api_region *regions[REGIONS_MAX];
     /* Feedback events (net/events.h): the queue and writer thread, and the
-       overlay of purchases not yet in a model (engine/overlay.h). NULL: off. */
+       overlay of purchases posted as events, which profiles and recommendations read
+       beside the model (engine/overlay.h). NULL: off. */
     struct events *events;
     struct overlay *overlay;
     /* Set by the experiments module: called for every committed batch of
