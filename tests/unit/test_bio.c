@@ -23,6 +23,7 @@
 #include "net/evloop.h"
 #include "util/error.h"
 #include "test.h"
+#include "util/lowprio.h"
 
 static struct api_shared sh;
 
@@ -288,11 +289,18 @@ static void test_thread_runs_below_the_loops(void)
     struct bio *b;
     struct bio_result res;
     char err[256];
-    int before = threads_at_nice(19);
+    int mine = getpriority(PRIO_PROCESS, 0); /* not 0 under `nice make test` */
+    if (mine >= LOWPRIO_NICE) {
+        printf("# skip: the test runs at nice %d already, nothing is below it\n", mine);
+        bio_start(&sh, &b, err, sizeof err);
+        bio_stop(b);
+        return;
+    }
+    int before = threads_at_nice(LOWPRIO_NICE);
     CHECK_INT(bio_start(&sh, &b, err, sizeof err), 0);
     CHECK_INT(bio_run(b, BIO_RELOAD, 0, &res), 0); /* the thread is running */
-    CHECK_INT(threads_at_nice(19), before + 1);
-    CHECK_INT(getpriority(PRIO_PROCESS, 0), 0); /* this thread is untouched */
+    CHECK_INT(threads_at_nice(LOWPRIO_NICE), before + 1);
+    CHECK_INT(getpriority(PRIO_PROCESS, 0), mine); /* this thread is untouched */
     bio_stop(b);
 }
 
