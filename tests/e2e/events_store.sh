@@ -17,9 +17,7 @@ trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 s3_start recs || { fail "s3rver and the SigV4 proxy start"; exit 1; }
 STORE=s3://recs/shop
 DB=$TMP/olist.db
-"$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 5 >/dev/null 2>&1
-if ! "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 ||
-   ! "$BIN" train --db "$DB" --quiet --no-eval --publish "$STORE" >/dev/null 2>&1; then
+if ! sample_db "$DB" 2000 5 "--no-eval --publish $STORE"; then
   fail "ingest, train and publish the sample data"
   exit 1
 fi

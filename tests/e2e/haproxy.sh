@@ -82,9 +82,7 @@ fi
 echo "# mode: $MODE"
 
 DB=$TMP/db.sqlite
-if ! { "$BIN" gen-sample --out "$TMP/data" --customers 1000 --seed 3 >/dev/null 2>&1 &&
-       "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 &&
-       "$BIN" train --db "$DB" --quiet --no-eval >/dev/null 2>&1; }; then
+if ! sample_db "$DB" 1000 3 --no-eval; then
   fail "sample database (gen-sample, ingest, train)"; exit 1
 fi
 USER_ID=$(sqlite3 "$DB" "SELECT user_id FROM interactions LIMIT 1")

@@ -16,9 +16,7 @@ trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 s3_start recs || { fail "s3rver and the SigV4 proxy start"; exit 1; }
 STORE=s3://recs/shop
 DB=$TMP/s.db
-"$BIN" gen-sample --out "$TMP/sample" --customers 400 --seed 7 >/dev/null
-"$BIN" ingest --data "$TMP/sample" --db "$DB" --quiet >/dev/null
-"$BIN" train --algo popularity --db "$DB" --quiet --publish "$STORE" >/dev/null 2>&1
+sample_db "$DB" 400 7 "--algo popularity --publish $STORE" || { fail "sample database"; exit 1; }
 check_eq "version 1 is published and active in the store" \
   "$("$BIN" models list --store "$STORE" 2>/dev/null | grep -cE '^ +1 \* +popularity')" 1
 

@@ -31,8 +31,7 @@ if ! s3_start recs; then
 fi
 STORE=s3://recs/shop
 DB=$TMP/olist.db
-"$BIN" gen-sample --out "$TMP/data" --customers 2000 --seed 5 >/dev/null 2>&1
-if ! "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1; then
+if ! sample_db "$DB" 2000 5; then
   fail "ingest sample data"
   exit 1
 fi

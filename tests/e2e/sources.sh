@@ -12,9 +12,7 @@ cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; 
 trap cleanup EXIT
 
 DB=$TMP/db.sqlite
-"$BIN" gen-sample --out "$TMP/data" --customers 1500 --seed 7 >/dev/null 2>&1 &&
-  "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1 &&
-  "$BIN" train --db "$DB" --no-eval --quiet >/dev/null 2>&1
+sample_db "$DB" 1500 7 --no-eval
 check_eq "a database with a hybrid model" "$(sqlite3 "$DB" 'SELECT algorithm FROM models' 2>&1)" hybrid
 sqlite3 "$DB" 'SELECT params FROM models WHERE active = 1' >"$TMP/params"
 check_grep "the model's parameters carry seller_weight" '"seller_weight":0\.0001' "$TMP/params"

@@ -30,12 +30,8 @@ trap cleanup EXIT
 # --- two databases, both with versions 1 and 2 (2 active) ---------------------
 mkdir -p "$TMP/a" "$TMP/b"
 A=$TMP/a/olist.db B=$TMP/b/olist.db
-if ! { "$BIN" gen-sample --out "$TMP/data" --customers 1500 --seed 3 >"$TMP/gen.log" 2>&1 &&
-       "$BIN" ingest --data "$TMP/data" --db "$A" --quiet >"$TMP/ingest.log" 2>&1 &&
-       "$BIN" train --db "$A" --quiet >"$TMP/train.log" 2>&1 &&
-       "$BIN" train --db "$A" --quiet >>"$TMP/train.log" 2>&1; }; then
+if ! sample_db "$A" 1500 3 "" ""; then
   fail "sample database for the fleet view"
-  tail -5 "$TMP"/gen.log "$TMP"/ingest.log "$TMP"/train.log | sed 's/^/#   /'
   exit 1
 fi
 python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).backup(sqlite3.connect(sys.argv[2]))' "$A" "$B"

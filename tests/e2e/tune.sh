@@ -14,8 +14,7 @@ cleanup() { for p in $PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; 
 trap cleanup EXIT
 
 DB=$TMP/s.db
-"$BIN" gen-sample --out "$TMP/data" --customers 1500 --seed 7 >/dev/null 2>&1 &&
-  "$BIN" ingest --data "$TMP/data" --db "$DB" --quiet >/dev/null 2>&1
+sample_db "$DB" 1500 7
 check "a sample database" test -s "$DB"
 
 check "tune --help" "$BIN" tune --help
