@@ -228,6 +228,27 @@ static void test_algo_opts_table(void)
     CHECK(strstr(algo_opts_help(), "--state-weight") != NULL);
 }
 
+/* Each run flag sets its field only; anything else is not a run flag. */
+static void test_run_flag_table(void)
+{
+    static const struct {
+        const char *arg;
+        int taken, json, quiet, store;
+    } rows[] = {
+        {"--json", 1, 1, 0, 1},  {"--quiet", 1, 0, 1, 1}, {"-q", 1, 0, 1, 1},
+        {"--no-store", 1, 0, 0, 0}, {"--jsonx", 0, 0, 0, 1}, {"--db", 0, 0, 0, 1},
+        {"-", 0, 0, 0, 1},       {"", 0, 0, 0, 1},
+    };
+    for (size_t i = 0; i < COUNT(rows); i++) {
+        struct opts_run_flags f = {.json = 0, .quiet = 0, .store = 1};
+        int taken = opts_run_flag(rows[i].arg, &f);
+        if (taken != rows[i].taken || f.json != rows[i].json || f.quiet != rows[i].quiet ||
+            f.store != rows[i].store)
+            ROW_FAILED("row %zu '%s': taken %d json %d quiet %d store %d", i, rows[i].arg, taken,
+                       f.json, f.quiet, f.store);
+    }
+}
+
 int main(void)
 {
     RUN(test_parse_long_table);
@@ -236,5 +257,6 @@ int main(void)
     RUN(test_parse_interval_table);
     RUN(test_opts_value_table);
     RUN(test_algo_opts_table);
+    RUN(test_run_flag_table);
     return TEST_SUMMARY();
 }
