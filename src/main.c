@@ -41,7 +41,7 @@ static const char usage[] =
     "  tune        choose the default configuration on validation cutoffs\n"
     "  eval        evaluate recommenders on a temporal split (--rolling monthly, --paired)\n"
     "  recommend   top-N products for one user\n"
-    "  models      list, show, activate, roll back or publish model versions\n"
+    "  models      list, show, activate, roll back, prune or publish model versions\n"
     "  haproxy-config  write an haproxy.cfg (HAProxy as the global router)\n"
     "  s3          put/get/ls/rm one S3 object: check store credentials and reachability\n"
     "  simulate    replay the real orders after a date against running regions\n"

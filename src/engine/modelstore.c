@@ -103,30 +103,47 @@ static void now_text(char out[24])
     strftime(out, 24, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-/* Makes version v the active one and logs it (inside the caller's transaction). */
-static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errlen)
+/* One-statement helper of ms_set_active: prepares sql, binds v (and at
+ * when not NULL), steps once. SQLITE_ROW or SQLITE_DONE, else an error;
+ * *count gets column 0 of a row when count is not NULL. */
+static int ms_step_v(sqlite3 *db, const char *sql, int64_t v, const char *at, int *count)
 {
     sqlite3_stmt *st = NULL;
+    int s = SQLITE_ERROR;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_int64(st, 1, v) == SQLITE_OK &&
+        (!at || sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT) == SQLITE_OK))
+        s = sqlite3_step(st);
+    if (s == SQLITE_ROW && count)
+        *count = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return s;
+}
+
+/* Makes version v the active one and logs it (inside the caller's
+ * transaction, which the caller rolls back on failure). v must still be
+ * stored: a prune by another process between the caller's checks and this
+ * transaction would otherwise leave no version active (ERR_NOT_FOUND). */
+static int ms_set_active(sqlite3 *db, int64_t v, int log, char *err, size_t errlen)
+{
     char at[24];
+    int n = 0;
     now_text(at);
+    if (ms_step_v(db, "SELECT COUNT(*) FROM models WHERE version = ?1", v, NULL, &n) != SQLITE_ROW)
+        goto sqlerr;
+    if (!n)
+        return err_code_set(err, errlen, ERR_NOT_FOUND,
+                            "there is no model version %lld (deleted meanwhile?)", (long long)v);
     /* touch only the rows that change: an UPDATE rewrites the whole row, blob included */
-    int ok = sqlite3_prepare_v2(db,
-                                "UPDATE models SET active = (version = ?1)"
-                                " WHERE active <> (version = ?1)",
-                                -1, &st, NULL) == SQLITE_OK &&
-             sqlite3_bind_int64(st, 1, v) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    st = NULL;
-    if (ok && log)
-        ok = sqlite3_prepare_v2(db, "INSERT INTO model_activations(version, at) VALUES(?1, ?2)", -1,
-                                &st, NULL) == SQLITE_OK &&
-             sqlite3_bind_int64(st, 1, v) == SQLITE_OK &&
-             sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT) == SQLITE_OK &&
-             sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
-    return ok ? 0
-              : err_code_set(err, errlen, ms_sql_code(db), "cannot activate model %lld: %s",
-                             (long long)v, sqlite3_errmsg(db));
+    if (ms_step_v(db, "UPDATE models SET active = (version = ?1) WHERE active <> (version = ?1)", v,
+                  NULL, NULL) != SQLITE_DONE ||
+        (log && ms_step_v(db, "INSERT INTO model_activations(version, at) VALUES(?1, ?2)", v, at,
+                          NULL) != SQLITE_DONE))
+        goto sqlerr;
+    return 0;
+sqlerr:
+    return err_code_set(err, errlen, ms_sql_code(db), "cannot activate model %lld: %s",
+                        (long long)v, sqlite3_errmsg(db));
 }
 
 /* Bytes per stored part: MS_PART, or RECSYS_MODEL_PART (>= 64) for tests. */

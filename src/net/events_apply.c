@@ -51,6 +51,23 @@ static int key_names_user(void *ctx, const char *key, size_t klen)
     return 0;
 }
 
+/* Drops every region's cached answers for the users in set, or all of them
+ * (set NULL: a flood of buyers, or the overlay rebuilt at start). */
+static void drop_cached(struct api_shared *sh, const struct users_set *set)
+{
+    for (int r = 0; r < sh->n_regions; r++) {
+        struct api_region *reg = sh->regions[r];
+        struct cache_stats cs;
+        pthread_mutex_lock(&reg->mu);
+        cache_get_stats(reg->cache, &cs);
+        if (cs.size > 0 && !set)
+            cache_clear(reg->cache); /* cheaper than matching each buyer */
+        else if (cs.size > 0)
+            cache_drop_matching(reg->cache, key_names_user, (void *)set);
+        pthread_mutex_unlock(&reg->mu);
+    }
+}
+
 void events_apply(struct api_shared *sh, struct events_batch *list)
 {
     char buyers[256][REC_ID_LEN];
@@ -79,17 +96,7 @@ void events_apply(struct api_shared *sh, struct events_batch *list)
     if (!set.n)
         return;
     qsort(buyers, set.n, sizeof buyers[0], cmp_id);
-    for (int r = 0; r < sh->n_regions; r++) {
-        struct api_region *reg = sh->regions[r];
-        struct cache_stats cs;
-        pthread_mutex_lock(&reg->mu);
-        cache_get_stats(reg->cache, &cs);
-        if (cs.size > 0 && many)
-            cache_clear(reg->cache); /* a flood of buyers: cheaper than matching each */
-        else if (cs.size > 0)
-            cache_drop_matching(reg->cache, key_names_user, &set);
-        pthread_mutex_unlock(&reg->mu);
-    }
+    drop_cached(sh, many ? NULL : &set);
 }
 
 uint64_t events_apply_rebuild(struct api_shared *sh, sqlite3 *db)
@@ -121,7 +128,11 @@ uint64_t events_apply_rebuild(struct api_shared *sh, sqlite3 *db)
         n += overlay_add(sh->overlay, &e, 1, sqlite3_column_int64(s, 3));
     }
     sqlite3_finalize(s);
-    if (n)
+    if (n) {
+        /* the regions serve while this runs: answers cached meanwhile were
+         * computed without some of these purchases */
+        drop_cached(sh, NULL);
         log_info(NULL, "events", "what=overlay_rebuilt purchases=%llu", (unsigned long long)n);
+    }
     return n;
 }

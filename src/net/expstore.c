@@ -140,7 +140,9 @@ struct exp_write {
     const char *verb;    /* for the message: "cannot <verb> experiment ..." */
     const char *row_sql; /* the experiments row */
     void (*bind_row)(sqlite3_stmt *st, const struct exp_record *rec);
-    const char *var_sql; /* one experiment_variants row, run once per variant */
+    const char *var_sql; /* one experiment_variants row, run once per variant; it
+                            must change exactly one row, else why_none says why */
+    const char *why_none;
     void (*bind_var)(sqlite3_stmt *st, const struct exp_record *rec, int64_t id, int v);
 };
 
@@ -160,7 +162,10 @@ static int exp_write(const char *db_path, const struct exp_write *w,
     int rc = open_rw(db_path, &db, err, errlen);
     if (rc < 0)
         return rc;
-    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    /* without the lock the statements would run one by one in autocommit
+     * mode, and a failure halfway could not be rolled back */
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        goto fail;
     for (int r = 0; r < n; r++) {
         int64_t id = (rec = recs[r])->id;
         if (w->row_sql) {
@@ -180,6 +185,12 @@ static int exp_write(const char *db_path, const struct exp_write *w,
             w->bind_var(st, rec, id, v);
             if (sqlite3_step(st) != SQLITE_DONE)
                 goto fail;
+            if (sqlite3_changes(db) != 1) {
+                rc = err_code_set(err, errlen, ERR_CONFLICT,
+                                  "cannot %s experiment %s in %s: variant %s: %s", w->verb,
+                                  rec->name, db_path, rec->v[v].name, w->why_none);
+                goto undo;
+            }
         }
         sqlite3_finalize(st);
         st = NULL;
@@ -190,6 +201,7 @@ fail:
     /* the message before finalize, which may reset what sqlite3_errmsg says */
     rc = err_code_set(err, errlen, sql_code(db), "cannot %s experiment %s in %s: %s", w->verb,
                       rec->name, db_path, sqlite3_errmsg(db));
+undo:
     sqlite3_finalize(st);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 out:
@@ -221,8 +233,12 @@ int expstore_insert(const char *db_path, struct exp_record *rec, char *err, size
         .row_sql = "INSERT INTO experiments(name, running, traffic_from, traffic, created_at)"
                    " VALUES(?1, 1, ?2, ?3, ?4)",
         .bind_row = bind_new_row,
+        /* only while its model version is stored: a prune (net/modelprune.c)
+         * reads these rows as pins in its own transaction, so a version is
+         * either pinned here or gone before this row is written */
         .var_sql = "INSERT INTO experiment_variants(experiment_id, idx, name, model_version,"
-                   " share) VALUES(?1, ?2, ?3, ?4, ?5)",
+                   " share) SELECT ?1, ?2, ?3, ?4, ?5 FROM models WHERE version = ?4",
+        .why_none = "its model version is no longer stored (deleted meanwhile)",
         .bind_var = bind_new_variant,
     };
     const struct exp_record *one = rec;
@@ -268,6 +284,7 @@ int expstore_update(const char *db_path, const struct exp_record *rec, char *err
                    " promoted = NULLIF(?4, '') WHERE id = ?1",
         .bind_row = bind_status,
         .var_sql = COUNTERS_SQL,
+        .why_none = "its row is missing",
         .bind_var = bind_counters,
     };
     return exp_write(db_path, &w, &rec, 1, NULL, err, errlen);
@@ -279,6 +296,7 @@ int expstore_save_counters(const char *db_path, const struct exp_record *const *
     static const struct exp_write w = {
         .verb = "save the counters of",
         .var_sql = COUNTERS_SQL,
+        .why_none = "its row is missing",
         .bind_var = bind_counters,
     };
     return n > 0 ? exp_write(db_path, &w, recs, n, NULL, err, errlen) : 0;

@@ -17,11 +17,24 @@ static int experiment_pins(sqlite3 *db, int64_t **out, int *n, char *err, size_t
     int rc = 0, s;
     *out = NULL;
     *n = 0;
+    /* no experiments tables: nothing is pinned; any other failure to read
+     * them is an error, never "nothing pinned" */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                           " AND name IN ('experiments', 'experiment_variants')",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        goto sqlerr;
+    int tables = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (tables < 2)
+        return 0;
     if (sqlite3_prepare_v2(db,
                            "SELECT DISTINCT v.model_version FROM experiment_variants v"
                            " JOIN experiments e ON e.id = v.experiment_id WHERE e.running",
                            -1, &st, NULL) != SQLITE_OK)
-        return 0; /* no experiments tables: nothing is pinned */
+        goto sqlerr;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (mem_grow((void **)out, sizeof **out, (size_t)*n + 1, &cap, (size_t)INT32_MAX) < 0) {
             rc = err_code_set(err, errlen, ERR_NOMEM, "out of memory");
@@ -29,9 +42,12 @@ static int experiment_pins(sqlite3 *db, int64_t **out, int *n, char *err, size_t
         }
         (*out)[(*n)++] = sqlite3_column_int64(st, 0);
     }
-    if (!rc && s != SQLITE_DONE)
-        rc = err_code_set(err, errlen, ERR_FAIL, "cannot read the running experiments: %s",
-                          sqlite3_errmsg(db));
+    if (rc || s == SQLITE_DONE)
+        goto out;
+sqlerr:
+    rc = err_code_set(err, errlen, ERR_FAIL, "cannot read the running experiments: %s",
+                      sqlite3_errmsg(db));
+out:
     sqlite3_finalize(st);
     if (rc < 0) {
         free(*out);

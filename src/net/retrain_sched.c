@@ -97,7 +97,7 @@ static void cycle(void *arg)
     int rc = retrain_run(&o, &rep, err, sizeof err);
     if (rc == 0 && rep.activate)
         rc = apply(s, &rep, err, sizeof err);
-    l.pruned = rc == 0 ? prune(s) : 0; /* after the swap: the old active version is inactive */
+    l.pruned = rc == 0 ? prune(s) : 0;  /* after the swap: the old active version is inactive */
     l.seconds = clock_monotonic() - t0; /* the activation (every region reloaded) included */
     l.version = rep.version;
     l.candidate_hit_rate = rep.candidate_hit_rate;
@@ -147,7 +147,11 @@ int retrain_sched_start(struct api_shared *sh, struct retrain_sched **out, char 
     s->tol.value = sh->conf->retrain_tolerance;
     s->tol.relative = sh->conf->retrain_tolerance_relative;
     pthread_mutex_init(&s->mu, NULL);
-    int rc = periodic_start("retraining", s->every, cycle, s, PERIODIC_LOWPRIO, &s->timer, err, errlen);
+    /* Not at background priority (PERIODIC_LOWPRIO), unlike the store poller:
+     * a cycle stores its model under the database's write lock, and a nice
+     * +19 writer on a saturated machine would hold it long enough for the
+     * events writer's 5 s busy timeout to turn acknowledgements into 503s. */
+    int rc = periodic_start("retraining", s->every, cycle, s, 0, &s->timer, err, errlen);
     if (rc < 0) {
         pthread_mutex_destroy(&s->mu);
         free(s);

@@ -316,8 +316,8 @@ void storepoll_first(struct storepoll *sp, struct api_shared *sh)
 int storepoll_start(struct storepoll *sp, struct api_shared *sh, char *err, size_t errlen)
 {
     sp->sh = sh;
-    return periodic_start("model store poller", sp->poll_s, poll_once, sp, PERIODIC_LOWPRIO, &sp->timer, err,
-                          errlen);
+    return periodic_start("model store poller", sp->poll_s, poll_once, sp, PERIODIC_LOWPRIO,
+                          &sp->timer, err, errlen);
 }
 
 void storepoll_stop(struct storepoll *sp)

@@ -1,8 +1,9 @@
 /* The CPU priority of background threads in a serving process: the bio
- * job thread (activations, reloads), the model-store poller (download,
- * checksum and a full catalogue load per new version) and scheduled
- * retraining (a whole training run). Each one calls lowprio_this_thread()
- * first, so region event loops keep their CPU on a busy machine. */
+ * job thread (activations, reloads) and the model-store poller (download,
+ * checksum and a full catalogue load per new version). Each one calls
+ * lowprio_this_thread() first, so region event loops keep their CPU on a
+ * busy machine. Scheduled retraining does not: it holds the database's
+ * write lock while storing its model (net/retrain_sched.c). */
 #ifndef RECSYS_UTIL_LOWPRIO_H
 #define RECSYS_UTIL_LOWPRIO_H
 

@@ -7,9 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 PIDS=""
 trap 'for p in $PIDS; do kill -9 $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): d=None if d is None else d[int(k)] if k.isdigit() else d[k]
-print(d)' "$@"; }
 stored() { sqlite3 "$1" 'SELECT group_concat(version) FROM (SELECT version FROM models ORDER BY version)'; }
 
 DB=$TMP/s.db

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "util/clock.h"
@@ -162,6 +163,9 @@ static void test_long_key(void)
     CHECK_INT(bind(srv.fd, (struct sockaddr *)&a, sizeof a), 0);
     CHECK_INT(listen(srv.fd, 1), 0);
     CHECK_INT(getsockname(srv.fd, (struct sockaddr *)&a, &alen), 0);
+    /* accept gives up after 10 s, so a request that never comes fails the test, not hangs it */
+    struct timeval tv = {10, 0};
+    setsockopt(srv.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     pthread_t t;
     CHECK_INT(pthread_create(&t, NULL, serve_one, &srv), 0);
 

@@ -3,6 +3,7 @@
  * those a running experiment serves, stored through net/expstore.c), the
  * blobs going with their rows, rollback after a prune, a database that stops
  * growing when every new version is followed by a prune, and bad input. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +51,7 @@ static void versions(char *out, size_t n)
 
 static int64_t train_one(void)
 {
-    struct train_options o = {
-        .db_path = db_path, .algo = "hybrid", .quiet = 1, .no_eval = 1};
+    struct train_options o = {.db_path = db_path, .algo = "hybrid", .quiet = 1, .no_eval = 1};
     int64_t v = 0;
     char err[512];
     if (train_run(&o, &v, err, sizeof err) < 0)
@@ -84,7 +84,8 @@ static void test_what_stays(void)
     struct modelstore_pruned p;
     for (int i = 1; i <= 6; i++)
         CHECK_INT(train_one(), i);
-    CHECK_INT(modelstore_activate(db_path, 2, err, sizeof err), 0);
+    CHECK_INT(modelstore_activate(db_path, 4, err, sizeof err), 0);
+    CHECK_INT(modelstore_activate(db_path, 2, err, sizeof err), 0); /* log: 1..6, 4, 2 */
     struct exp_record *rec = experiment("pins", 1, 3);
 
     /* newest 2 (6, 5), the active 2, the experiment's 1 and 3: only 4 goes */
@@ -111,7 +112,7 @@ static void test_what_stays(void)
     CHECK_STR(got, "2,5,6");
     CHECK_INT(query_int("SELECT COUNT(*) FROM model_parts WHERE version IN (1, 3, 4)"), 0);
 
-    /* rollback skips what is gone: 2 was activated after 6, and 6 is stored */
+    /* rollback skips what is gone: 2 was activated after 4 (pruned), 4 after 6 */
     int64_t now = 0;
     CHECK_INT(modelstore_rollback(db_path, &now, err, sizeof err), 0);
     CHECK_INT(now, 6);
@@ -140,7 +141,77 @@ static void test_file_stops_growing(void)
     }
     CHECK(pages[7] > 0);
     CHECK(pages[7] <= pages[3]);
-    CHECK_INT(query_int("SELECT COUNT(*) FROM models"), 2); /* train activates: the active is the newest */
+    /* train activates: the active version is the newest */
+    CHECK_INT(query_int("SELECT COUNT(*) FROM models"), 2);
+}
+
+/* Another process deletes version v (a prune) while an activation of v is
+ * checking its blob: the deletion holds the write lock, the activation
+ * reads, then waits for the lock, then must see v gone. */
+struct deleter {
+    int64_t v;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int begun;
+};
+
+static void *delete_version(void *arg)
+{
+    struct deleter *d = arg;
+    sqlite3 *db;
+    char sql[160];
+    sqlite3_open(db_path, &db);
+    sqlite3_busy_timeout(db, 10000);
+    snprintf(sql, sizeof sql,
+             "BEGIN IMMEDIATE; DELETE FROM model_parts WHERE version = %lld;"
+             " DELETE FROM models WHERE version = %lld;",
+             (long long)d->v, (long long)d->v);
+    sqlite3_exec(db, sql, NULL, NULL, NULL);
+    pthread_mutex_lock(&d->mu);
+    d->begun = 1;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+    struct timespec ts = {0, 300000000}; /* the activation reads meanwhile */
+    nanosleep(&ts, NULL);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void test_activation_racing_a_prune(void)
+{
+    char err[512];
+    int64_t old = train_one(), active = train_one(), now = 0;
+    struct deleter d = {.v = old, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+    pthread_t t;
+    CHECK_INT(pthread_create(&t, NULL, delete_version, &d), 0);
+    pthread_mutex_lock(&d.mu);
+    while (!d.begun)
+        pthread_cond_wait(&d.cv, &d.mu);
+    pthread_mutex_unlock(&d.mu);
+    CHECK_INT(modelstore_activate(db_path, old, err, sizeof err), ERR_NOT_FOUND);
+    pthread_join(t, NULL);
+    CHECK(strstr(err, "no model version") != NULL);
+    modelstore_active_version(db_path, &now);
+    CHECK_INT(now, active); /* still a version active, the one before */
+}
+
+/* An experiment naming a version no longer stored (pruned while its engines
+ * loaded) is refused whole: no experiment row without its variants. */
+static void test_experiment_on_a_pruned_version(void)
+{
+    char err[512];
+    struct exp_record rec = {.n_variants = 2, .traffic = 100, .running = 1};
+    snprintf(rec.name, sizeof rec.name, "gone");
+    snprintf(rec.created_at, sizeof rec.created_at, "2026-01-01 00:00:00");
+    snprintf(rec.v[0].name, sizeof rec.v[0].name, "A");
+    snprintf(rec.v[1].name, sizeof rec.v[1].name, "B");
+    rec.v[0].version = query_int("SELECT MAX(version) FROM models");
+    rec.v[1].version = 4; /* pruned in test_what_stays */
+    rec.v[0].share = rec.v[1].share = 50;
+    CHECK_INT(expstore_insert(db_path, &rec, err, sizeof err), ERR_CONFLICT);
+    CHECK(strstr(err, "variant B") && strstr(err, "no longer stored"));
+    CHECK_INT(query_int("SELECT COUNT(*) FROM experiments WHERE name = 'gone'"), 0);
 }
 
 static void test_bad_input(void)
@@ -159,6 +230,8 @@ int main(void)
     fixture_make_db();
     RUN(test_what_stays);
     RUN(test_file_stops_growing);
+    RUN(test_activation_racing_a_prune);
+    RUN(test_experiment_on_a_pruned_version);
     RUN(test_bad_input);
     fixture_remove();
     return TEST_SUMMARY();

@@ -178,7 +178,10 @@ static void test_lowprio(void)
 {
     int flags[2] = {0, PERIODIC_LOWPRIO};
     int mine = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
-    CHECK(mine < LOWPRIO_NICE);
+    if (mine >= LOWPRIO_NICE) {
+        printf("# skip: the test runs at nice %d already, nothing is below it\n", mine);
+        return;
+    }
     for (int i = 0; i < 2; i++) {
         struct seen_nice s = {0, -100};
         struct periodic *p = NULL;
