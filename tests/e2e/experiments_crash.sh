@@ -16,13 +16,7 @@ if ! sample_db "$DB" 1000 3 "--algo popularity --no-eval" --no-eval; then
   fail "sample database (gen-sample, ingest, train: our own binary, so a failure)"
   exit 1
 fi
-cat >"$TMP/crash.conf" <<EOF
-[global]
-database = $DB
-rate_limit = 0
-[region us-west]
-port = 0
-EOF
+one_region_conf "$TMP/crash.conf" "$DB"
 
 req() {
   p=$1 m=$2 path=$3; shift 3

@@ -97,3 +97,13 @@ sample_db_failed() {
   echo "# sample database: $1 failed"
   tail -5 "$TMP/sample_db.log" | sed 's/^/#   /'
 }
+
+# one_region_conf FILE DB [LINE...]: a regions.conf with one region, us-west on an
+# ephemeral port (port = 0: serve_port reads it back), serving DB without rate
+# limits; each LINE is one more [global] key ("retrain_every = 2s").
+one_region_conf() {
+  _f=$1 _db=$2; shift 2
+  { printf '[global]\ndatabase = %s\nrate_limit = 0\n' "$_db"
+    for _l in "$@"; do printf '%s\n' "$_l"; done
+    printf '[region us-west]\nport = 0\n'; } >"$_f"
+}

@@ -19,13 +19,7 @@ if ! sample_db "$DB" 400 7 "--algo hybrid --no-eval"; then
   fail "sample database (gen-sample, ingest, train: our own binary, so a failure)"
   exit 1
 fi
-cat >"$TMP/ov.conf" <<EOF
-[global]
-database = $DB
-rate_limit = 0
-[region us-west]
-port = 0
-EOF
+one_region_conf "$TMP/ov.conf" "$DB"
 # 10 customers the model knows and 10 it does not, each buying 2 products the
 # day after the data ends (a retraining's holdout reaches them)
 sqlite3 "$DB" "SELECT user_id FROM interactions GROUP BY user_id ORDER BY max(ts) DESC LIMIT 10" >"$TMP/users"

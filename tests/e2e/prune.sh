@@ -41,22 +41,10 @@ check_eq "a database that cannot be opened exits 1" "$?" 1
 check_grep "naming it" "missing/olist.db" "$TMP/e4"
 
 # --- in the serving process: an experiment pins its versions ----------------------
-port=$(free_port)
-cat >"$TMP/srv.conf" <<CONF
-[global]
-database = $DB
-rate_limit = 0
-log = $TMP/srv.log
-retrain_every = 1s
-retrain_tolerance = 1
-retrain_keep = 2
-[region west]
-port = $port
-latitude = 37.77
-longitude = -122.42
-CONF
+one_region_conf "$TMP/srv.conf" "$DB" "log = $TMP/srv.log" "retrain_every = 1s" \
+  "retrain_tolerance = 1" "retrain_keep = 2"
 serve_start srv 1 --config "$TMP/srv.conf" || { fail "server starts"; exit 1; }
-URL=http://127.0.0.1:$port
+URL=http://127.0.0.1:$(serve_port srv us-west)
 U=$(sqlite3 "$DB" "SELECT user_id FROM interactions ORDER BY ts DESC LIMIT 1")
 code=$(curl -s -o "$TMP/x.json" -w '%{http_code}' -H 'Content-Type: application/json' \
   -d '{"name":"pin","variants":[{"name":"old","model_version":2,"share":50},{"name":"new","model_version":4,"share":50}],"traffic":100}' \
