@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "engine/engine.h"
 #include "engine/modelstore.h"
@@ -258,7 +257,6 @@ static void run_job(struct bio *b, struct bio_job *j)
                  st.catalogue_shared ? "shared" : "read", st.total * 1e3, st.model * 1e3,
                  st.catalogue * 1e3, st.index * 1e3);
 }
-
 
 static void *bio_main(void *arg)
 {
